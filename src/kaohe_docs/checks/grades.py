@@ -1,0 +1,55 @@
+"""Grades against bands: may be lower (with a reason), never higher; below the line must be 较差."""
+from __future__ import annotations
+
+from ..grading import below_band, within_band
+from ..model import Grade
+from . import err, rule, warn, who
+
+
+def _graded(a):
+    for quarter, results in a.results.items():
+        for r in results:
+            if r.score is not None:
+                yield quarter, r
+
+
+def _band_message(a, r, grade: Grade, what: str) -> str:
+    score = r.score
+    if score.band is Grade.POOR:
+        floor = a.policy.thresholds[Grade.AVERAGE]
+        return f"{who(r)}总分 {score.total} 未满 {floor} 分，必须确定为“较差”，{what}却是“{grade.value}”"
+    return f"{who(r)}总分 {score.total} 最高只能评为“{score.band.value}”，{what}却是“{grade.value}”"
+
+
+@rule
+def suggestion_present(a):
+    for quarter, r in _graded(a):
+        if r.entry.suggested is None:
+            make = err if a.decided(quarter) else warn
+            yield make(r.entry.src, f"{who(r)}缺少所室队建议等次（suggested）")
+
+
+@rule
+def suggestion_within_band(a):
+    for _, r in _graded(a):
+        grade = r.entry.suggested
+        if grade is not None and not within_band(grade, r.score.band):
+            yield err(r.entry.at("suggested"), _band_message(a, r, grade, "建议等次"))
+
+
+@rule
+def lower_grade_has_reason(a):
+    for _, r in _graded(a):
+        grade = r.entry.suggested
+        if grade is not None and below_band(grade, r.score.band) and not r.entry.lower_reason:
+            yield warn(r.entry.at("suggested"), f"{who(r)}总分 {r.score.total} 可评“{r.score.band.value}”，建议等次为"
+                                                f"“{grade.value}”，低于分数段的须写明理由（lower_reason）")
+
+
+@rule
+def final_within_band(a):
+    for quarter, r in _graded(a):
+        if r.final is not None and not within_band(r.final, r.score.band):
+            decision = a.bureau.quarters[quarter].decision
+            change = decision.changes.get(r.entry.person_id) or decision.additions.get(r.entry.person_id)
+            yield err(change.src if change else r.entry.at("suggested"), _band_message(a, r, r.final, "审定等次"))

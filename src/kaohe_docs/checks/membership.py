@@ -1,0 +1,57 @@
+"""Who is assessed where: roster, units, one body per person per quarter."""
+from __future__ import annotations
+
+from ..model import Src
+from . import err, rule, warn, who
+
+
+@rule
+def quarters_start_at_q1(a):
+    for quarter in a.bureau.quarters:
+        for q in range(1, quarter.q):
+            if not any(k.year == quarter.year and k.q == q for k in a.bureau.quarters):
+                yield err(Src(f"records/{quarter.path}", 0),
+                          f"有 {quarter} 的记录，却缺少 {quarter.year}Q{q}：“好”等次名额按季度累计，不能跳过季度")
+
+
+@rule
+def unit_is_known(a):
+    for records in a.bureau.quarters.values():
+        for unit_id, uq in records.units.items():
+            if unit_id not in a.bureau.units:
+                yield err(uq.src, f"单位代码“{unit_id}”不在 records/units.yaml 中")
+
+
+@rule
+def person_on_roster(a):
+    for results in a.results.values():
+        for r in results:
+            if r.person is None:
+                yield err(r.entry.src, f"警号“{r.entry.person_id}”（{r.entry.name}）不在花名册 records/roster.yaml 中")
+            elif r.entry.name and r.entry.name != r.person.name:
+                yield err(r.entry.at("name"), f"警号“{r.entry.person_id}”在花名册中是“{r.person.name}”，这里写的是“{r.entry.name}”")
+            elif not r.person.on_roster(r.entry.quarter):
+                yield warn(r.entry.src, f"{who(r)}按花名册在 {r.entry.quarter} 不在本局（入职 {r.person.joined or '—'}，离开 {r.person.left or '—'}）")
+
+
+@rule
+def one_unit_per_quarter(a):
+    for results in a.results.values():
+        first = {}
+        for r in results:
+            pid = r.entry.person_id
+            if pid in first:
+                other = first[pid].entry
+                yield err(r.entry.src, f"{who(r)}在同一季度出现了两次：{other.src.file}:{other.src.line} 已有此人；每人每季度只能由一个单位考核")
+            else:
+                first[pid] = r
+
+
+@rule
+def everyone_on_roster_is_recorded(a):
+    for quarter, results in a.results.items():
+        seen = {r.entry.person_id for r in results}
+        for person in a.bureau.people.values():
+            if person.on_roster(quarter) and person.id not in seen:
+                yield err(person.src, f"{person.name}（警号 {person.id}）在花名册中，但 {quarter} 没有出现在任何所室队的记录中"
+                                      "（如由外单位考核或不确定等次，也须在所在单位记录中注明）")

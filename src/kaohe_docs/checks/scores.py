@@ -1,0 +1,89 @@
+"""Score inputs: element maxima, monthly scores, bonus claims."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..model import Status
+from ..scoring import APPROVED
+from . import err, rule, warn, who
+
+
+def _assessed(a):
+    for results in a.results.values():
+        for r in results:
+            if r.score is not None:
+                yield r
+
+
+@rule
+def elements_within_maximum(a):
+    maxima = a.policy.elements
+    for r in _assessed(a):
+        line = r.entry.at("common")
+        for element, value in r.entry.common.items():
+            if element not in maxima:
+                yield err(line, f"共性指标中没有“{element}”这一要素（应为 {'、'.join(maxima)}）")
+            elif value > maxima[element]:
+                yield err(line, f"{who(r)}共性要素“{element}”得分 {value} 超过满分 {maxima[element]}")
+        missing = [e for e in maxima if e not in r.entry.common]
+        if missing:
+            yield err(line, f"{who(r)}缺少共性要素“{'、'.join(missing)}”的得分")
+
+
+@rule
+def monthly_scores_present_and_in_range(a):
+    high = a.policy.monthly_max
+    for r in _assessed(a):
+        line = r.entry.at("monthly")
+        for month, value in r.entry.monthly.items():
+            if not 0 <= value <= high:
+                yield err(line, f"{who(r)} {month}月绩效得分 {value} 超出 0–{high}")
+        if not r.entry.monthly:
+            yield err(r.entry.src, f"{who(r)}本季度没有任何月度绩效得分（monthly）；如长期请假，请注明不确定等次（ungraded）")
+        elif r.score.months_missing:
+            months = "、".join(f"{m}月" for m in r.score.months_missing)
+            yield warn(line, f"{who(r)}缺少 {months} 的绩效得分，个性得分按已有月份平均计算")
+
+
+@rule
+def bonus_items_in_catalogue(a):
+    for r in _assessed(a):
+        for claim in r.entry.bonuses:
+            if claim.item not in a.policy.catalogue:
+                yield err(claim.src, f"正向激励项目“{claim.item}”不在政策的加分目录中（可用：{'、'.join(a.policy.catalogue)}）")
+
+
+@rule
+def bonus_within_cap(a):
+    for r in _assessed(a):
+        if r.score.capped:
+            yield warn(r.entry.at("bonus"), f"{who(r)}正向激励合计 {r.score.bonus_raw} 分，超过上限 {a.policy.bonus_cap} 分，按上限计")
+
+
+@rule
+def same_deed_counted_once(a):
+    for r in _assessed(a):
+        for kept, dropped in r.score.duplicate_deeds:
+            yield warn(dropped.src, f"{who(r)}的事项“{dropped.deed}”同时申报了“{kept.item}”和“{dropped.item}”，"
+                                    f"同一事项只记一次，按较高的“{kept.item}”计")
+
+
+@rule
+def shared_deed_allocated(a):
+    for quarter, results in a.results.items():
+        claimants = defaultdict(set)
+        for r in results:
+            if r.entry.status is Status.ASSESSED:
+                for claim in r.entry.bonuses:
+                    if claim.status == APPROVED:
+                        claimants[claim.deed].add(r.entry.person_id)
+        for r in results:
+            for claim in r.entry.bonuses:
+                value = a.policy.catalogue.get(claim.item)
+                if value is None or claim.status != APPROVED:
+                    continue
+                if claim.points is not None and claim.points > value:
+                    yield err(claim.src, f"{who(r)}“{claim.item}”分配 {claim.points} 分，超过该项分值 {value} 分")
+                elif claim.points is None and len(claimants[claim.deed]) > 1:
+                    yield err(claim.src, f"事项“{claim.deed}”由 {len(claimants[claim.deed])} 人共同完成，"
+                                         f"须由所在单位确定每人分值（points，每人不超过 {value} 分）")

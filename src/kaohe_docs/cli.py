@@ -1,0 +1,204 @@
+"""The ``kaohe`` command: thin Click commands over the library.
+
+stdout carries data (tables, JSON, CSV); diagnostics and progress go to stderr.
+Heavy imports (WeasyPrint, GitPython) happen inside the commands that need them.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import DiagnosticsFailed, KaoheError, has_errors, to_json
+from .model import Quarter
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Ctx:
+    def __init__(self, directory: str | None, verbose: int, quiet: bool):
+        self.directory = Path(directory) if directory else Path.cwd()
+        self.quiet = quiet
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+                            format="%(message)s", stream=sys.stderr)
+
+    @property
+    def root(self) -> Path:
+        from .source import find_root
+        return find_root(self.directory)
+
+    def progress(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message, err=True)
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def _period(value: str):
+    """'2026Q1' → Quarter, '2026' → int year."""
+    quarter = Quarter.parse(value)
+    if quarter:
+        return quarter
+    if value.isdigit() and len(value) == 4:
+        return int(value)
+    raise click.BadParameter(f"“{value}”既不是季度（如 2026Q1）也不是年份（如 2026）")
+
+
+def _quarter(value: str) -> Quarter:
+    quarter = Quarter.parse(value)
+    if quarter is None:
+        raise click.BadParameter(f"“{value}”不是季度，应写作 2026Q1")
+    return quarter
+
+
+def _print_diagnostics(diagnostics, strict: bool = False) -> None:
+    for d in diagnostics:
+        click.echo(d.format(), err=True)
+    if has_errors(diagnostics, strict):
+        raise DiagnosticsFailed(sum(d.level == "error" or strict for d in diagnostics))
+
+
+def _open(ctx: Ctx, strict: bool = False):
+    """Load and check; print diagnostics; stop (exit 1) when there are errors."""
+    from .project import open_project
+    project = open_project(ctx.root)
+    _print_diagnostics(project.diagnostics, strict)
+    return project
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", message="kaohe %(version)s")
+@click.option("-C", "directory", metavar="DIR", help="在 DIR 所在的考核记录库中运行（默认：当前目录）。")
+@click.option("-v", "--verbose", count=True, help="显示更多过程信息（可重复：-vv）。")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度信息。")
+@click.pass_context
+def main(click_ctx, directory, verbose, quiet):
+    """县公安局公务员平时考核：校验记录、计分定等、核算“好”等次名额、生成正式文书。
+
+    \b
+    示例：
+      kaohe check                 校验全部记录
+      kaohe score 2026Q1          列出 2026 年第一季度每人得分
+      kaohe quota 2026            2026 年各单位“好”等次名额台账
+      kaohe build 2026Q1          生成公示、结果登记表（PDF 和 HTML）
+    """
+    click_ctx.obj = Ctx(directory, verbose, quiet)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("period", required=False, type=_period, metavar="[QUARTER|YEAR]")
+@click.option("--strict", is_flag=True, help="把警告也当作错误（退出码 1）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题（写到标准输出）。")
+@pass_ctx
+def check(ctx, period, strict, as_json):
+    """校验记录和政策，一次报告全部错误和警告（文件:行号: 问题）。
+
+    \b
+    示例：
+      kaohe check
+      kaohe check 2026Q1 --strict
+      kaohe check --json > problems.json
+    """
+    from .project import check_diagnostics
+    diagnostics = check_diagnostics(ctx.root)
+    if period is not None:
+        diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
+    if as_json:
+        click.echo(to_json(diagnostics))
+        if has_errors(diagnostics, strict):
+            sys.exit(1)
+        return
+    _print_diagnostics(diagnostics, strict)
+    errors = sum(d.level == "error" for d in diagnostics)
+    ctx.progress(f"检查完成：{errors} 个错误，{len(diagnostics) - errors} 个警告。")
+
+
+def _in_period(file: str, period) -> bool:
+    """Quarter or year filter for diagnostics; shared files (policy, roster) always count."""
+    if not file.startswith("records/20"):
+        return True
+    if isinstance(period, Quarter):
+        return file.startswith(f"records/{period.path}/") or file == f"records/{period.path}"
+    return file.startswith(f"records/{period}/")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("quarter", type=_quarter)
+@click.option("--unit", "unit_id", metavar="U", help="只列出单位代码为 U 的所室队。")
+@click.option("--json", "fmt", flag_value="json", help="以 JSON 输出。")
+@click.option("--csv", "fmt", flag_value="csv", help="以 CSV 输出（UTF-8 带 BOM，Excel 可直接打开）。")
+@pass_ctx
+def score(ctx, quarter, unit_id, fmt):
+    """每人得分：共性、个性、加分、总分、分数段、建议等次和审定等次。
+
+    \b
+    示例：
+      kaohe score 2026Q1
+      kaohe score 2026Q1 --unit xingzhen --csv > 刑侦大队.csv
+    """
+    from .reports import score_rows, write_rows
+    project = _open(ctx)
+    _require_quarter(project, quarter, unit_id)
+    write_rows(score_rows(project.assessment, quarter, unit_id), fmt)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("period", type=_period, metavar="YEAR|QUARTER")
+@click.option("--json", "fmt", flag_value="json", help="以 JSON 输出。")
+@click.option("--csv", "fmt", flag_value="csv", help="以 CSV 输出。")
+@pass_ctx
+def quota(ctx, period, fmt):
+    """“好”等次名额台账：各单位及全局的本季度名额、结转、可报、使用和结余。
+
+    \b
+    示例：
+      kaohe quota 2026
+      kaohe quota 2026Q3 --json
+    """
+    from .reports import quota_rows, write_rows
+    project = _open(ctx)
+    year = period.year if isinstance(period, Quarter) else period
+    if not any(q.year == year for q in project.loaded.bureau.quarters):
+        raise KaoheError(f"没有 {year} 年的考核记录（records/{year}/）")
+    write_rows(quota_rows(project.assessment, period), fmt)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("quarter", type=_quarter)
+@click.option("--out", "out_dir", metavar="DIR", help="输出目录（默认：记录库下的 build/）。")
+@click.option("--strict", is_flag=True, help="有警告时也不生成。")
+@click.option("--html-only", is_flag=True, help="只生成 HTML（用于屏幕审阅，不生成 PDF）。")
+@pass_ctx
+def build(ctx, quarter, out_dir, strict, html_only):
+    """生成一个季度的文书：公示、各所室队结果登记表（PDF 和 HTML）。
+
+    先写入临时目录，全部成功后再替换 build/<季度>/，失败时原有文件不受影响。
+
+    \b
+    示例：
+      kaohe build 2026Q1
+      kaohe build 2026Q4 --out /tmp/打印
+    """
+    from .build import build_quarter
+    project = _open(ctx, strict)
+    _require_quarter(project, quarter)
+    out = Path(out_dir) if out_dir else project.root / "build"
+    result = build_quarter(project, quarter, out, pdf=not html_only, progress=ctx.progress)
+    _print_diagnostics(result.diagnostics, strict)
+    for path in result.files:
+        click.echo(path)
+
+
+def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> None:
+    if quarter not in project.loaded.bureau.quarters:
+        raise KaoheError(f"没有 {quarter} 的考核记录（records/{quarter.path}/）")
+    if unit_id is not None and unit_id not in project.loaded.bureau.units:
+        raise KaoheError(f"没有单位代码为“{unit_id}”的所室队（见 records/units.yaml）")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,72 @@
+"""Diagnostics: error values that carry their source position, and the one formatter.
+
+Loading and checking never raise on bad user input; they return ``Diagnostic`` values.
+``KaoheError`` is for failures that stop a command (no records root, a build that cannot
+be written); the CLI prints it as one line and exits 1.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+import click
+
+ERROR = "error"
+WARNING = "warning"
+_LEVEL_ZH = {ERROR: "错误", WARNING: "警告"}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    file: str  # path relative to the records root, with forward slashes ("" when not a file)
+    line: int  # 1-based; 0 when the whole file (or no file) is meant
+    level: str
+    message: str  # Simplified Chinese, for the office staff
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}: " if self.line else (f"{self.file}: " if self.file else "")
+        return f"{where}{_LEVEL_ZH[self.level]}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "level": self.level, "message": self.message}
+
+
+def error(file: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(file, line, ERROR, message)
+
+
+def warning(file: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(file, line, WARNING, message)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
+    return any(d.level == ERROR or strict for d in diagnostics)
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Stable, file-then-line order, duplicates removed (a rule may be reached twice)."""
+    return sorted(set(diagnostics), key=lambda d: (d.file, d.line, d.level, d.message))
+
+
+def to_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.as_dict() for d in diagnostics], ensure_ascii=False, indent=2)
+
+
+class KaoheError(click.ClickException):
+    """An expected failure that stops a command: printed as one line, exit code 1."""
+
+    exit_code = 1
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:  # Chinese prefix instead of Click's "Error:"
+        click.echo(f"错误: {self.format_message()}", err=True)
+
+
+class DiagnosticsFailed(KaoheError):
+    """Records have errors: all of them were already printed."""
+
+    def __init__(self, count: int):
+        super().__init__(f"共有 {count} 处错误，请修改后重试。")

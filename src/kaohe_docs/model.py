@@ -1,0 +1,223 @@
+"""The records as plain data: the glossary of the domain lives here.
+
+Every record keeps ``Src`` (file, line) so any rule can point at the line to fix.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+
+class Grade(str, Enum):
+    """平时考核等次, best first."""
+
+    GOOD = "好"
+    FAIRLY_GOOD = "较好"
+    AVERAGE = "一般"
+    POOR = "较差"
+
+    @property
+    def rank(self) -> int:  # higher is better
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> "Grade | None":
+        return _BY_TEXT.get(text)
+
+
+_RANK = {Grade.GOOD: 3, Grade.FAIRLY_GOOD: 2, Grade.AVERAGE: 1, Grade.POOR: 0}
+_BY_TEXT = {g.value: g for g in Grade}
+GRADE_NAMES = tuple(g.value for g in Grade)
+
+
+class Status(str, Enum):
+    """How a person on the roster takes part in one quarter."""
+
+    ASSESSED = "参加考核"
+    UNGRADED = "不确定等次"  # long sick leave, under investigation, newly hired …
+    EXTERNAL = "外单位考核"  # 援派/挂职, service-centre windows, borrowed staff
+
+
+_QUARTER = re.compile(r"(\d{4})Q([1-4])\Z")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Quarter | None":
+        match = _QUARTER.match(str(text).strip().upper())
+        return cls(int(match.group(1)), int(match.group(2))) if match else None
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    @property
+    def zh(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.q - 1]}季度"
+
+    @property
+    def months(self) -> tuple[int, int, int]:
+        first = 3 * self.q - 2
+        return (first, first + 1, first + 2)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.months[0], 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        nxt = dt.date(self.year + (self.q == 4), 1 if self.q == 4 else self.months[2] + 1, 1)
+        return nxt - dt.timedelta(days=1)
+
+    @property
+    def path(self) -> str:
+        return f"{self.year}/Q{self.q}"
+
+
+@dataclass(frozen=True)
+class Src:
+    file: str
+    line: int
+
+
+@dataclass
+class BureauInfo:
+    name: str  # 清河县公安局
+    issuer: str  # 发文机关署名, e.g. 中共清河县公安局委员会
+    office: str  # 考核办 (办公室名称)
+    src: Src
+
+
+@dataclass
+class Unit:
+    id: str
+    name: str
+    order: int  # position in units.yaml: the bureau's conventional order of units
+    src: Src
+
+
+@dataclass
+class Person:
+    """One civil servant on the roster (花名册). Personal data stays here."""
+
+    id: str  # 警号, always text
+    name: str
+    gender: str
+    birth: str  # 'YYYY-MM'
+    position: str  # 职务
+    rank: str  # 职级
+    joined: str | None  # 'YYYY-MM', when he or she entered the bureau
+    left: str | None  # 'YYYY-MM', last month in the bureau
+    src: Src
+
+    def on_roster(self, quarter: Quarter) -> bool:
+        first = f"{quarter.year}-{quarter.months[0]:02d}"
+        last = f"{quarter.year}-{quarter.months[2]:02d}"
+        return (self.joined is None or self.joined <= last) and (self.left is None or self.left >= first)
+
+    @property
+    def post(self) -> str:
+        """职务(职级) as printed on the forms."""
+        return f"{self.position}（{self.rank}）" if self.rank else self.position
+
+
+@dataclass
+class BonusClaim:
+    """One declared 正向激励 item. Only approved claims count."""
+
+    item: str  # a name from the policy's bonus catalogue
+    deed: str  # the event it rewards; the same deed counts once, at the highest value
+    points: Decimal | None  # the unit's allocation for a shared deed; None = the item's value
+    status: str  # 通过 / 不通过 / 待审核
+    evidence: str | None
+    src: Src
+
+
+@dataclass
+class External:
+    body: str  # 考核机关, e.g. 县行政服务中心管理委员会
+    grade: "Grade | None"
+    document: str  # 文号 of the grade received
+    src: Src
+
+
+@dataclass
+class Entry:
+    """One person's record in one unit's quarter file."""
+
+    person_id: str
+    name: str  # as written in the unit file (checked against the roster)
+    unit_id: str
+    quarter: Quarter
+    status: Status
+    common: dict[str, Decimal]  # element → raw score (德 能 勤 绩 廉)
+    monthly: dict[int, Decimal]  # month number → 月度绩效考评得分
+    bonuses: list[BonusClaim]
+    suggested: Grade | None  # 所室队建议等次 (好 = recommended for the quota)
+    lower_reason: str | None  # why the suggestion is below the band
+    attendance: dict[str, Decimal]
+    summary: str | None  # 个人小结
+    ungraded_reason: str | None
+    external: External | None
+    src: Src
+    lines: dict[str, int] = field(default_factory=dict)  # field → line, for diagnostics
+
+    def at(self, key: str) -> Src:
+        return Src(self.src.file, self.lines.get(key, self.src.line))
+
+
+@dataclass
+class UnitQuarter:
+    unit_id: str
+    quarter: Quarter
+    submitted: dt.date | None
+    leader: str | None  # 所室队主要领导
+    entries: list[Entry]
+    src: Src
+
+
+@dataclass
+class GradeChange:
+    person_id: str
+    grade: Grade
+    reason: str
+    src: Src
+
+
+@dataclass
+class Decision:
+    """局党委（考核委）对一个季度的审定."""
+
+    quarter: Quarter
+    meeting_date: dt.date
+    minutes: str  # 会议纪要 reference
+    changes: dict[str, GradeChange]  # grade differs from the unit's suggestion
+    additions: dict[str, GradeChange]  # 好 chosen outside the units' recommendations
+    publicity_start: dt.date | None
+    src: Src
+
+
+@dataclass
+class QuarterRecords:
+    quarter: Quarter
+    units: dict[str, UnitQuarter]
+    decision: Decision | None
+
+
+@dataclass
+class Bureau:
+    info: BureauInfo
+    units: dict[str, Unit]
+    people: dict[str, Person]
+    quarters: dict[Quarter, QuarterRecords]
+
+    def entries(self, quarter: Quarter):
+        records = self.quarters.get(quarter)
+        for unit_quarter in (records.units.values() if records else ()):
+            yield from unit_quarter.entries
