@@ -157,11 +157,14 @@ def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
             r.diagnostics.append(error(path, 0, "季度记录文件应以 .yaml 结尾，文件名为单位代码，如 xingzhen.yaml"))
             continue
         unit_quarter = r.typed(path, read_unit_quarter, name[: -len(".yaml")], quarter)
-        if unit_quarter is not None:
+        if unit_quarter is None:
+            records.incomplete = True
+        else:
             records.units[unit_quarter.unit_id] = unit_quarter
     for path in r.source.list(base):
         if path not in (f"{base}/units", f"{base}/decision.yaml"):
             r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/ 文件夹和 decision.yaml"))
     if r.source.exists(f"{base}/decision.yaml"):
         records.decision = r.typed(f"{base}/decision.yaml", read_decision, quarter)
+        records.incomplete |= records.decision is None
     return records

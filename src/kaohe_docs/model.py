@@ -208,6 +208,7 @@ class QuarterRecords:
     quarter: Quarter
     units: dict[str, UnitQuarter]
     decision: Decision | None
+    incomplete: bool = False  # a file of this quarter could not be read: skip cross-file rules
 
 
 @dataclass
@@ -218,6 +219,8 @@ class Bureau:
     quarters: dict[Quarter, QuarterRecords]
 
     def entries(self, quarter: Quarter):
+        """Entries of a quarter, units in the bureau's order (unknown units last)."""
         records = self.quarters.get(quarter)
-        for unit_quarter in (records.units.values() if records else ()):
+        order = lambda uq: (self.units[uq.unit_id].order if uq.unit_id in self.units else len(self.units), uq.unit_id)  # noqa: E731
+        for unit_quarter in sorted(records.units.values() if records else (), key=order):
             yield from unit_quarter.entries

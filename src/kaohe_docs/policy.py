@@ -85,7 +85,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
         section.done()
     values["rounding"] = ROUNDING_MODES.get(values["rounding_name"])
-    _check_consistency(top, weights, values)
+    _check_consistency(top, values)
     if any(v is None for v in values.values()) or any(d.level == "error" for d in diags):
         return None, diags
     return Policy(**values), diags
@@ -135,11 +135,11 @@ def _fonts(fields: Fields):
     return result
 
 
-def _check_consistency(top: Fields, weights: Fields, v: dict) -> None:
+def _check_consistency(top: Fields, v: dict) -> None:
     if v["common_weight"] is not None and v["individual_weight"] is not None:
         total = v["common_weight"] + v["individual_weight"]
         if total != 1:
-            weights.report(weights.line, f"共性与个性权重之和应为 100%，现在是 {total * 100:g}%")
+            top.report(top.line_of("weights"), f"共性与个性权重之和应为 100%，现在是 {(total * 100).normalize():f}%")
     if v["elements"] is not None and sum(v["elements"].values()) != 100:
         top.report(top.line_of("elements"), f"共性指标各要素满分之和应为 100，现在是 {sum(v['elements'].values())}")
     if v["quota_ratio"] is not None and not 0 < v["quota_ratio"] <= 1:

@@ -6,50 +6,26 @@ import io
 import json
 import sys
 import unicodedata
-from decimal import Decimal
 
 from .assess import Assessment
 from .model import Quarter
-
-
-def _num(value: Decimal | None, places: int) -> str:
-    if value is None:
-        return ""
-    return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
-
-
-def _grade(grade) -> str:
-    return grade.value if grade is not None else ""
+from .formatting import grade_text, number, percent, remark
 
 
 def score_rows(a: Assessment, quarter: Quarter, unit_id: str | None = None) -> list[dict]:
-    places = a.policy.places
     rows = []
     for r in a.quarter_results(quarter, unit_id):
         s = r.score
         rows.append({
             "季度": str(quarter), "单位": a.bureau.units[r.entry.unit_id].name if r.entry.unit_id in a.bureau.units else r.entry.unit_id,
             "警号": r.entry.person_id, "姓名": r.entry.name,
-            "共性": _num(s.common, places) if s else "", "个性": _num(s.individual, places) if s else "",
-            "加分": _num(s.bonus, places) if s else "", "总分": _num(s.total, places) if s else "",
-            "分数段": _grade(s.band) if s else "", "建议等次": _grade(r.entry.suggested),
-            "审定等次": _grade(r.final),
-            "备注": _remark(r),
+            "共性": number(s.common, a.policy) if s else "", "个性": number(s.individual, a.policy) if s else "",
+            "加分": number(s.bonus, a.policy) if s else "", "总分": number(s.total, a.policy) if s else "",
+            "分数段": grade_text(s.band) if s else "", "建议等次": grade_text(r.entry.suggested),
+            "审定等次": grade_text(r.final),
+            "备注": remark(r),
         })
     return rows
-
-
-def _remark(r) -> str:
-    e = r.entry
-    if e.external is not None:
-        return f"由{e.external.body}考核（{e.external.document}）"
-    if e.ungraded_reason:
-        return f"不确定等次：{e.ungraded_reason}"
-    if r.addition:
-        return "党委增加"
-    if r.rejected:
-        return "推荐未通过（占用名额）"
-    return ""
 
 
 def quota_rows(a: Assessment, period) -> list[dict]:
@@ -65,7 +41,7 @@ def quota_rows(a: Assessment, period) -> list[dict]:
 def _ledger_row(a: Assessment, owner: str, row) -> dict:
     names = lambda ids: "、".join(a.bureau.people[i].name if i in a.bureau.people else i for i in ids)  # noqa: E731
     return {
-        "季度": str(row.quarter), "单位": owner, "参加人数": row.participants, "比例": f"{row.ratio * 100:g}%",
+        "季度": str(row.quarter), "单位": owner, "参加人数": row.participants, "比例": percent(row.ratio),
         "本季度名额": f"{row.entitlement:f}", "上季度结转": f"{row.carry_in:f}", "累计可用": f"{row.available:f}",
         "可报名额": row.allowed, "使用": row.used, "结转下季度": f"{row.carry_out:f}",
         "推荐": names(row.recommended), "通过": names(row.approved), "未通过(占用)": names(row.rejected),

@@ -31,6 +31,8 @@ class Score:
     total: Decimal = Decimal(0)  # rounded by the policy's rule
     band: Grade = Grade.POOR  # the best grade the total allows
 
+    complete: bool = True  # every element and at least one month present: the total means something
+
     @property
     def capped(self) -> bool:
         return self.bonus < self.bonus_raw
@@ -75,4 +77,5 @@ def score_entry(entry: Entry, policy: Policy) -> Score:
         common_raw=common_raw, common=common, monthly_average=average,
         months_missing=tuple(m for m in entry.quarter.months if m not in entry.monthly),
         individual=individual, bonuses=bonuses, duplicate_deeds=duplicates,
-        bonus_raw=bonus_raw, bonus=bonus, total=total, band=band(total, policy))
+        bonus_raw=bonus_raw, bonus=bonus, total=total, band=band(total, policy),
+        complete=bool(months) and all(e in entry.common for e in policy.elements))

@@ -108,7 +108,7 @@ def parse(text: str, path: str):
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_error(exc, path)]
+        return None, [_syntax_error(exc, path, text)]
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return None, [error(path, 0, f"YAML 语法错误：{exc}")]
     if node is None:
@@ -117,11 +117,12 @@ def parse(text: str, path: str):
     return walker.value(node), walker.diagnostics
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
+def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 0
     problem = exc.problem or ""
-    if "'\\t'" in problem or "\t" in problem:
+    lines = text.splitlines()
+    if mark and mark.line < len(lines) and "\t" in lines[mark.line]:
         return error(path, line, "不能用制表符（Tab）缩进，请改用空格")
     if "found duplicate anchor" in problem or "found undefined alias" in problem:
         return error(path, line, "不支持 YAML 锚点和别名（& 和 *），请直接写出内容")

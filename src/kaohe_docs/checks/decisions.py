@@ -8,7 +8,7 @@ from . import err, rule, warn
 @rule
 def decision_names_assessed_people(a):
     for quarter, records in a.bureau.quarters.items():
-        if records.decision is None:
+        if records.decision is None or records.incomplete:
             continue
         by_id = {r.entry.person_id: r for r in a.results[quarter]}
         d = records.decision
@@ -24,7 +24,7 @@ def decision_names_assessed_people(a):
 def final_good_is_recommended_or_added(a):
     for quarter, records in a.bureau.quarters.items():
         d = records.decision
-        if d is None:
+        if d is None or records.incomplete:
             continue
         by_id = {r.entry.person_id: r for r in a.results[quarter]}
         for change in d.changes.values():

@@ -7,9 +7,10 @@ from . import err, rule, warn, who
 
 
 def _graded(a):
+    """Graded people whose score is complete (an incomplete one is reported by the score rules)."""
     for quarter, results in a.results.items():
         for r in results:
-            if r.score is not None:
+            if r.score is not None and r.score.complete:
                 yield quarter, r
 
 
@@ -49,7 +50,7 @@ def lower_grade_has_reason(a):
 @rule
 def final_within_band(a):
     for quarter, r in _graded(a):
-        if r.final is not None and not within_band(r.final, r.score.band):
+        if (r.changed or r.addition) and r.final is not None and not within_band(r.final, r.score.band):
             decision = a.bureau.quarters[quarter].decision
             change = decision.changes.get(r.entry.person_id) or decision.additions.get(r.entry.person_id)
-            yield err(change.src if change else r.entry.at("suggested"), _band_message(a, r, r.final, "审定等次"))
+            yield err(change.src, _band_message(a, r, r.final, "审定等次"))

@@ -50,6 +50,8 @@ def one_unit_per_quarter(a):
 @rule
 def everyone_on_roster_is_recorded(a):
     for quarter, results in a.results.items():
+        if a.bureau.quarters[quarter].incomplete:
+            continue
         seen = {r.entry.person_id for r in results}
         for person in a.bureau.people.values():
             if person.on_roster(quarter) and person.id not in seen:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..model import Src
-from . import err, rule
+from . import err, rule, warn
 
 
 def _figures(row) -> str:
@@ -14,15 +14,19 @@ def _figures(row) -> str:
 def recommendations_within_allowed(a):
     for (unit_id, quarter), row in a.unit_ledgers.items():
         if row.over:
-            uq = a.bureau.quarters[quarter].units[unit_id]
-            yield err(uq.src, f"{a.bureau.units[unit_id].name} {quarter} 推荐“好”等次 {row.used} 名，超过可报名额"
+            first_extra = [r for r in a.quarter_results(quarter, unit_id) if r.recommended][row.allowed]
+            yield err(first_extra.entry.at("suggested"), f"{a.bureau.units[unit_id].name} {quarter} 推荐“好”等次 {row.used} 名，超过可报名额"
                               f"（{_figures(row)}）")
 
 
 @rule
 def bureau_within_bound(a):
     for quarter, row in a.bureau_ledgers.items():
-        if row.over:
-            decision = a.bureau.quarters[quarter].decision
-            src = decision.src if decision else Src(f"records/{quarter.path}", 0)
-            yield err(src, f"全局 {quarter} “好”等次 {row.used} 名，超过全局可用名额（{_figures(row)}）")
+        records = a.bureau.quarters[quarter]
+        if not row.over or records.incomplete:
+            continue
+        if records.decision is None:  # before the meeting: the committee will have to cut
+            yield warn(Src(f"records/{quarter.path}", 0), f"各所室队共推荐“好”等次 {row.used} 名，超过全局可用名额"
+                                                           f"（{_figures(row)}），局党委审定时须压减")
+        else:
+            yield err(records.decision.src, f"全局 {quarter} “好”等次 {row.used} 名，超过全局可用名额（{_figures(row)}）")

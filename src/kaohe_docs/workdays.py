@@ -1,0 +1,26 @@
+"""Working days with China's official holidays and make-up working days (调休)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import chinese_calendar
+
+from .errors import KaoheError
+
+
+def is_workday(day: dt.date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError as exc:
+        raise KaoheError(f"节假日日历没有 {day.year} 年的数据（{exc}）；请升级 chinese-calendar 后再计算公示期") from exc
+
+
+def working_days_end(start: dt.date, count: int) -> dt.date:
+    """The last day of a period of ``count`` working days beginning on ``start`` (inclusive)."""
+    day, seen = start, 0
+    while True:
+        if is_workday(day):
+            seen += 1
+            if seen == count:
+                return day
+        day += dt.timedelta(days=1)

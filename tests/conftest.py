@@ -1,0 +1,55 @@
+"""Shared fixtures: throwaway records repositories built from tests/fixtures/mini."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT_ROOT = Path(__file__).parent.parent
+
+
+def write(root: Path, files: dict) -> None:
+    """Write (dedented) files into a project; None deletes a file."""
+    for rel, content in files.items():
+        path = root / rel
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+def commit_all(root: Path, message: str = "记录") -> None:
+    if not (root / ".git").exists():
+        git(root, "init", "-q", "-b", "main")
+        git(root, "config", "user.name", "考核办")
+        git(root, "config", "user.email", "kaohe@example.invalid")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message, "--date", "2026-04-15T10:00:00+08:00")
+
+
+@pytest.fixture
+def mini(tmp_path) -> Path:
+    """A copy of the mini bureau (2 units, 4 people, 2026Q1 decided), not under Git."""
+    root = tmp_path / "bureau"
+    shutil.copytree(FIXTURES / "mini", root, ignore=shutil.ignore_patterns("build", ".cache"))
+    return root
+
+
+@pytest.fixture
+def mini_git(mini) -> Path:
+    """The mini bureau as a clean Git repository with one commit."""
+    (mini / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")
+    commit_all(mini)
+    return mini

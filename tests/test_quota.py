@@ -1,0 +1,72 @@
+"""The cumulative 好 quota: the worked examples of domain.md and the formula's edges."""
+from decimal import Decimal
+
+import pytest
+
+from kaohe_docs.model import Quarter
+from kaohe_docs.quota import allowed_from, ledger
+
+RATIO = Decimal("0.40")
+YEAR = [Quarter(2026, q) for q in (1, 2, 3, 4)]
+
+
+def figures(rows):
+    return [(str(r.entitlement), str(r.carry_in), str(r.available), r.allowed, r.used, str(r.carry_out)) for r in rows]
+
+
+def run_using_all_allowed(participants):
+    """Each quarter the unit recommends exactly as many as it is allowed."""
+    rows, carry = [], Decimal(0)
+    steps = []
+    for quarter in YEAR:
+        available = carry + participants * RATIO
+        used = allowed_from(available)
+        steps.append((quarter, participants, used))
+        carry = available - used
+    rows = ledger("u", RATIO, steps)
+    return rows
+
+
+def test_unit_of_seven_uses_eleven_places_in_the_year():
+    rows = run_using_all_allowed(7)
+    assert figures(rows) == [
+        ("2.80", "0", "2.80", 2, 2, "0.80"),
+        ("2.80", "0.80", "3.60", 3, 3, "0.60"),
+        ("2.80", "0.60", "3.40", 3, 3, "0.40"),
+        ("2.80", "0.40", "3.20", 3, 3, "0.20"),
+    ]
+    assert sum(r.used for r in rows) == 11
+
+
+def test_unit_of_one_alternates_and_carry_goes_negative():
+    rows = run_using_all_allowed(1)
+    assert figures(rows) == [
+        ("0.40", "0", "0.40", 1, 1, "-0.60"),
+        ("0.40", "-0.60", "-0.20", 0, 0, "-0.20"),
+        ("0.40", "-0.20", "0.20", 1, 1, "-0.80"),
+        ("0.40", "-0.80", "-0.40", 0, 0, "-0.40"),
+    ]
+
+
+@pytest.mark.parametrize("available, allowed", [
+    ("-0.4", 0), ("0", 0), ("0.01", 1), ("0.99", 1), ("1", 1), ("1.99", 1), ("2", 2), ("7.6", 7),
+])
+def test_allowed_from_available(available, allowed):
+    assert allowed_from(Decimal(available)) == allowed
+
+
+def test_carry_resets_at_the_first_quarter_of_a_year():
+    rows = ledger("u", RATIO, [(Quarter(2025, 4), 1, 1), (Quarter(2026, 1), 1, 1)])
+    assert rows[1].carry_in == 0 and rows[1].available == Decimal("0.40")
+
+
+def test_using_fewer_places_carries_them_forward():
+    rows = ledger("u", RATIO, [(YEAR[0], 5, 0), (YEAR[1], 5, 0), (YEAR[2], 5, 5)])
+    assert [r.allowed for r in rows] == [2, 4, 6]
+    assert rows[2].carry_out == Decimal("1.00")
+
+
+def test_carry_identity_over_a_year():
+    """Σ used + carry after Q4 = Σ entitlements."""
+    rows = ledger("u", RATIO, [(YEAR[0], 9, 3), (YEAR[1], 10, 4), (YEAR[2], 8, 3), (YEAR[3], 11, 5)])
+    assert sum(r.used for r in rows) + rows[-1].carry_out == sum(r.entitlement for r in rows)

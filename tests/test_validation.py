@@ -1,0 +1,204 @@
+"""The validation catalogue: each bad record set with its exact diagnostics.
+
+Every case starts from the clean mini bureau and replaces one or more files; the
+expected lines are exactly what ``kaohe check`` prints (file:line: level: message).
+"""
+from __future__ import annotations
+
+import pytest
+
+from kaohe_docs.project import open_project
+
+from conftest import write
+
+UNIT = "records/2026/Q1/units/zhengong.yaml"
+SOLO = "records/2026/Q1/units/solo.yaml"
+DECISION = "records/2026/Q1/decision.yaml"
+
+HEAD = """\
+unit: zhengong
+quarter: 2026Q1
+submitted: 2026-04-08
+leader: 王志强
+people:
+"""
+WANG = """\
+  - id: "010001"
+    name: 王志强
+    common: {德: 19, 能: 18, 勤: 19, 绩: 18, 廉: 20}
+    monthly: {1: 95, 2: 96, 3: 94}
+    suggested: 好
+"""
+LI = """\
+  - id: "010002"
+    name: 李娜
+    common: {德: 18, 能: 17, 勤: 18, 绩: 17, 廉: 19}
+    monthly: {1: 88, 2: 90, 3: 89}
+    suggested: 较好
+"""
+ZHANG = """\
+  - id: "010003"
+    name: 张伟
+    ungraded: 长期病假
+"""
+
+
+def unit_file(*people: str) -> str:
+    return HEAD + "".join(people)
+
+
+def diagnostics(root):
+    return [d.format() for d in open_project(root, use_cache=False).diagnostics]
+
+
+def test_the_mini_bureau_is_clean(mini):
+    assert diagnostics(mini) == []
+
+
+CASES = {
+    "yaml syntax error": (
+        {UNIT: HEAD + '  - id: "010001"\n    name: [王志强\n'},
+        [f"{UNIT}:8: 错误: YAML 语法错误（while parsing a flow sequence，did not find expected ',' or ']'），请检查缩进、冒号和引号"],
+    ),
+    "tab indentation": (
+        {UNIT: HEAD + '  - id: "010001"\n\tname: 王志强\n'},
+        [f"{UNIT}:7: 错误: 不能用制表符（Tab）缩进，请改用空格"],
+    ),
+    "duplicate key": (
+        {UNIT: unit_file(WANG.replace("    suggested: 好\n", "    suggested: 好\n    monthly: {1: 90}\n"), LI, ZHANG)},
+        [f"{UNIT}:11: 错误: 重复的键“monthly”（第 9 行已有），后写的会覆盖前面的，请合并"],
+    ),
+    "unknown key (typo)": (
+        {UNIT: unit_file(WANG.replace("monthly:", "monthy:"), LI, ZHANG)},
+        [f"{UNIT}:6: 错误: 王志强（警号 010001）本季度没有任何月度绩效得分（monthly）；如长期请假，请注明不确定等次（ungraded）",
+         f"{UNIT}:9: 错误: 人员记录中有未知的键“monthy”，是否拼写错误？（可用的键：attendance、bonus、common、external、id、lower_reason、monthly、name、suggested、summary、ungraded）"],
+    ),
+    "element score above its maximum": (
+        {UNIT: unit_file(WANG.replace("德: 19", "德: 21"), LI, ZHANG)},
+        [f"{UNIT}:8: 错误: 王志强（警号 010001）共性要素“德”得分 21 超过满分 20"],
+    ),
+    "monthly score outside 0-100": (
+        {UNIT: unit_file(WANG.replace("2: 96", "2: 106"), LI, ZHANG)},
+        [f"{UNIT}:9: 错误: 王志强（警号 010001） 2月绩效得分 106 超出 0–100"],
+    ),
+    "wrong type and full-width digits": (
+        {UNIT: unit_file(WANG.replace("1: 95", "1: 九十五").replace("2: 96", "2: ９６"), LI, ZHANG)},
+        [f"{UNIT}:9: 错误: “1月绩效得分”应为数字，现在是“九十五”（不要写单位或文字）",
+         f"{UNIT}:9: 错误: “2月绩效得分”的值“９６”含全角字符，请改为半角“96”",
+         f"{UNIT}:9: 警告: 王志强（警号 010001）缺少 1月、2月 的绩效得分，个性得分按已有月份平均计算"],
+    ),
+    "month outside the quarter": (
+        {UNIT: unit_file(WANG.replace("3: 94", "4: 94"), LI, ZHANG)},
+        [f"{UNIT}:9: 错误: 月度绩效的月份“4”不属于 2026Q1（应为 1、2、3）",
+         f"{UNIT}:9: 警告: 王志强（警号 010001）缺少 3月 的绩效得分，个性得分按已有月份平均计算"],
+    ),
+    "ID written unquoted loses its leading zero": (
+        {UNIT: unit_file(WANG.replace('id: "010001"', "id: 010001"), LI, ZHANG)},
+        [f'{UNIT}:6: 错误: 警号 010001 必须加引号，写作 id: "010001"；否则 YAML 会把它当作数字（如 010 变成 8 或 10）'],
+    ),
+    "person not on the roster": (
+        {UNIT: unit_file(WANG, LI, ZHANG, '  - id: "099999"\n    name: 赵六\n    ungraded: 新录用\n')},
+        [f"{UNIT}:19: 错误: 警号“099999”（赵六）不在花名册 records/roster.yaml 中"],
+    ),
+    "name differs from the roster": (
+        {UNIT: unit_file(WANG, LI.replace("李娜", "李 娜"), ZHANG)},
+        [f"{UNIT}:12: 错误: 姓名/名称“李 娜”含有空格或全角/兼容字符，请改为“李娜”"],
+    ),
+    "person in two units": (
+        {SOLO: "unit: solo\nquarter: 2026Q1\npeople:\n"
+               '  - id: "020001"\n    name: 刘洋\n    common: {德: 19, 能: 19, 勤: 19, 绩: 19, 廉: 19}\n'
+               "    monthly: {1: 96, 2: 96, 3: 96}\n    suggested: 好\n"
+               '  - id: "010002"\n    name: 李娜\n    ungraded: 借调\n'},
+        [f"{SOLO}:9: 错误: 李娜（警号 010002）在同一季度出现了两次：{UNIT}:14 已有此人；每人每季度只能由一个单位考核"],
+    ),
+    "on the roster but in no unit": (
+        {UNIT: unit_file(WANG, LI)},
+        ["records/roster.yaml:14: 错误: 张伟（警号 010003）在花名册中，但 2026Q1 没有出现在任何所室队的记录中（如由外单位考核或不确定等次，也须在所在单位记录中注明）"],
+    ),
+    "bonus item not in the catalogue": (
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 优秀党员, deed: 七一表彰, status: 通过}\n", LI, ZHANG)},
+        [f"{UNIT}:12: 错误: 正向激励项目“优秀党员”不在政策的加分目录中（可用：嘉奖、三等功、二等功、一等功、县级通报表扬、市级通报表扬、省级通报表扬）"],
+    ),
+    "bonus above the cap is capped and warned": (
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 一等功, deed: a, status: 通过}\n"
+                                "      - {item: 三等功, deed: b, status: 通过}\n", LI, ZHANG)},
+        [f"{UNIT}:11: 警告: 王志强（警号 010001）正向激励合计 7 分，超过上限 5 分，按上限计"],
+    ),
+    "same deed counted twice": (
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 嘉奖, deed: 春节安保, status: 通过}\n"
+                                "      - {item: 市级通报表扬, deed: 春节安保, status: 通过}\n", LI, ZHANG)},
+        [f"{UNIT}:13: 警告: 王志强（警号 010001）的事项“春节安保”同时申报了“嘉奖”和“市级通报表扬”，同一事项只记一次，按较高的“嘉奖”计"],
+    ),
+    "shared deed allocated above the item's value": (
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 三等功, deed: 破案, points: 1.5, status: 通过}\n",
+                         LI + "    bonus:\n      - {item: 三等功, deed: 破案, points: 2.5, status: 通过}\n", ZHANG)},
+        [f"{UNIT}:17: 警告: 李娜（警号 010002）总分 91.00 可评“好”，建议等次为“较好”，低于分数段的须写明理由（lower_reason）",
+         f"{UNIT}:19: 错误: 李娜（警号 010002）“三等功”分配 2.5 分，超过该项分值 2 分"],
+    ),
+    "shared deed without allocation": (
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 三等功, deed: 破案, status: 通过}\n",
+                         LI + "    bonus:\n      - {item: 三等功, deed: 破案, points: 1, status: 通过}\n", ZHANG)},
+        [f"{UNIT}:12: 错误: 事项“破案”由 2 人共同完成，须由所在单位确定每人分值（points，每人不超过 2 分）",
+         f"{UNIT}:17: 警告: 李娜（警号 010002）总分 90.00 可评“好”，建议等次为“较好”，低于分数段的须写明理由（lower_reason）"],
+    ),
+    "suggested grade above the band": (
+        {UNIT: unit_file(WANG, LI.replace("suggested: 较好", "suggested: 好"), ZHANG)},
+        [f"{DECISION}:1: 错误: 全局 2026Q1 “好”等次 2 名，超过全局可用名额（参加人数 3，本季度名额 1.2，上季度结转 0，累计 1.2，可报 1 名）",
+         f"{UNIT}:15: 错误: 政工室 2026Q1 推荐“好”等次 2 名，超过可报名额（参加人数 2，本季度名额 0.8，上季度结转 0，累计 0.8，可报 1 名）",
+         f"{UNIT}:15: 错误: 李娜（警号 010002）总分 89.00 最高只能评为“较好”，建议等次却是“好”"],
+    ),
+    "total below 60 not graded 较差": (
+        {UNIT: unit_file(WANG, LI.replace("{1: 88, 2: 90, 3: 89}", "{1: 30, 2: 40, 3: 35}").replace("较好", "一般"), ZHANG)},
+        [f"{UNIT}:15: 错误: 李娜（警号 010002）总分 56.60 未满 60 分，必须确定为“较差”，建议等次却是“一般”"],
+    ),
+    "lower grade without a reason": (
+        {UNIT: unit_file(WANG.replace("suggested: 好", "suggested: 较好"), LI, ZHANG)},
+        [f"{UNIT}:10: 警告: 王志强（警号 010001）总分 94.60 可评“好”，建议等次为“较好”，低于分数段的须写明理由（lower_reason）"],
+    ),
+    "decision names an unknown person; final 好 not recommended": (
+        {DECISION: "quarter: 2026Q1\nmeeting_date: 2026-04-14\nminutes: 纪要\nchanges:\n"
+                   '  - {id: "020001", grade: 较好, reason: 名额}\n'
+                   '  - {id: "010002", grade: 好, reason: 表现突出}\n'
+                   '  - {id: "777777", grade: 较好, reason: 无}\n'},
+        [f"{DECISION}:1: 错误: 全局 2026Q1 “好”等次 2 名，超过全局可用名额（参加人数 3，本季度名额 1.2，上季度结转 0，累计 1.2，可报 1 名）",
+         f"{DECISION}:6: 错误: 李娜（警号 010002）审定为“好”，但既不是所室队推荐人选，也未列入党委增加人选（additions）",
+         f"{DECISION}:6: 错误: 李娜（警号 010002）总分 89.00 最高只能评为“较好”，审定等次却是“好”",
+         f"{DECISION}:7: 错误: 审定记录中的警号“777777”在 2026Q1 的所室队记录中不存在"],
+    ),
+    "bureau over its bound": (
+        {DECISION: "quarter: 2026Q1\nmeeting_date: 2026-04-14\nminutes: 纪要\n"},
+        [f"{DECISION}:1: 错误: 全局 2026Q1 “好”等次 2 名，超过全局可用名额（参加人数 3，本季度名额 1.2，上季度结转 0，累计 1.2，可报 1 名）"],
+    ),
+    "impossible date and a quarter file in the wrong folder": (
+        {DECISION: "quarter: 2026Q2\nmeeting_date: 2026-02-30\nminutes: 纪要\n"},
+        [f"{DECISION}:1: 错误: 文件位于 2026Q1 的目录中，但文件中写的季度是“2026Q2”",
+         f"{DECISION}:2: 错误: 日期“2026-02-30”不存在，请核对年月日"],
+    ),
+    "a bad record and an undecided quarter over the bureau bound": (
+        {DECISION: None},
+        ["records/2026/Q1: 警告: 各所室队共推荐“好”等次 2 名，超过全局可用名额（参加人数 3，本季度名额 1.2，上季度结转 0，累计 1.2，可报 1 名），局党委审定时须压减"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_records_give_exact_diagnostics(mini, name):
+    files, expected = CASES[name]
+    write(mini, files)
+    assert diagnostics(mini) == expected
+
+
+def test_weights_must_sum_to_100_percent(mini):
+    path = mini / "policy/policy.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("individual: 60%", "individual: 50%"), encoding="utf-8")
+    assert diagnostics(mini) == ["policy/policy.yaml:5: 错误: 共性与个性权重之和应为 100%，现在是 90%"]
+
+
+def test_every_error_of_a_run_is_reported_together(mini):
+    write(mini, {UNIT: unit_file(WANG.replace("德: 19", "德: 25"), LI.replace("2: 90", "2: 190"), ZHANG),
+                 SOLO: "unit: solo\nquarter: 2026Q1\npeople:\n  - id: 020001\n"})
+    lines = diagnostics(mini)
+    assert len([line for line in lines if "错误" in line]) >= 4
+    assert any(line.startswith(f"{SOLO}:4:") for line in lines)
+    assert any(line.startswith(f"{UNIT}:8:") for line in lines)
+    assert any(line.startswith(f"{UNIT}:14:") for line in lines)
