@@ -1,6 +1,7 @@
 """Shared fixtures: throwaway records repositories built from tests/fixtures/mini."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import textwrap
@@ -36,7 +37,8 @@ def commit_all(root: Path, message: str = "记录") -> None:
         git(root, "config", "user.name", "考核办")
         git(root, "config", "user.email", "kaohe@example.invalid")
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message, "--date", "2026-04-15T10:00:00+08:00")
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-04-15T10:00:00+08:00", "GIT_COMMITTER_DATE": "2026-04-15T10:00:00+08:00"}
+    subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", message], check=True, capture_output=True, env=env)
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ def _quarters(r: _Reader) -> list[Quarter]:
     found = []
     for year_dir in r.source.list("records"):
         name = year_dir.rsplit("/", 1)[1]
-        if not r.source.is_dir(year_dir):
+        if not r.source.is_dir(year_dir) or year_dir in (BUREAU_FILE, UNITS_FILE, ROSTER_FILE):
             continue
         if not (name.isdigit() and len(name) == 4):
             r.diagnostics.append(error(year_dir, 0, "records/ 下的文件夹应以年份命名，如 records/2026"))

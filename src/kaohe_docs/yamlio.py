@@ -114,7 +114,10 @@ def parse(text: str, path: str):
     if node is None:
         return None, [error(path, 0, "文件为空")]
     walker = _Walker(path)
-    return walker.value(node), walker.diagnostics
+    value = walker.value(node)
+    if walker.aliased:  # refuse the whole file: its meaning depends on what we will not expand
+        return None, walker.diagnostics
+    return value, walker.diagnostics
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> Diagnostic:
@@ -135,11 +138,14 @@ class _Walker:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
         self._seen: set[int] = set()
+        self.aliased = False
 
     def value(self, node):
         if id(node) in self._seen:
-            self.diagnostics.append(
-                error(self.path, node.start_mark.line + 1, "不支持 YAML 锚点和别名（& 和 *），请直接写出内容"))
+            if not self.aliased:  # one report per file is enough
+                self.diagnostics.append(
+                    error(self.path, node.start_mark.line + 1, "不支持 YAML 锚点和别名（& 和 *），请直接写出内容"))
+            self.aliased = True
             return None
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)

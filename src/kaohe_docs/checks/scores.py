@@ -26,7 +26,7 @@ def elements_within_maximum(a):
             elif value > maxima[element]:
                 yield err(line, f"{who(r)}共性要素“{element}”得分 {value} 超过满分 {maxima[element]}")
         missing = [e for e in maxima if e not in r.entry.common]
-        if missing:
+        if missing and r.entry.common:  # an absent or malformed `common` is reported when read
             yield err(line, f"{who(r)}缺少共性要素“{'、'.join(missing)}”的得分")
 
 

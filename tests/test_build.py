@@ -1,0 +1,159 @@
+"""Built documents: PDF facts read back, determinism, drafts, safety, atomic output."""
+from __future__ import annotations
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from kaohe_docs.build import build_quarter
+from kaohe_docs.cli import main
+from kaohe_docs.errors import KaoheError
+from kaohe_docs.model import Quarter
+from kaohe_docs.project import open_project
+
+from conftest import commit_all, git, write
+
+Q1 = Quarter(2026, 1)
+
+
+def build(root, out=None):
+    project = open_project(root, use_cache=False)
+    assert project.errors == []
+    return build_quarter(project, Q1, out or root / "build")
+
+
+def pdf_text(path) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+def embedded_fonts(path) -> set[str]:
+    fonts = set()
+    for page in pypdf.PdfReader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font["/BaseFont"]
+            fonts.add(str(font["/BaseFont"]).split("+", 1)[1])
+    return fonts
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The mini bureau, committed, built once for the read-only PDF tests."""
+    import shutil
+    from conftest import FIXTURES
+    root = tmp_path_factory.mktemp("built") / "bureau"
+    shutil.copytree(FIXTURES / "mini", root, ignore=shutil.ignore_patterns("build", ".cache"))
+    (root / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")
+    commit_all(root)
+    result = build(root)
+    return root, result
+
+
+def test_build_writes_pdf_and_html_for_each_document(built):
+    root, result = built
+    names = sorted(p.relative_to(root / "build/2026Q1").as_posix() for p in result.files)
+    assert names == ["公示.html", "公示.pdf", "结果登记表/01-政工室.html", "结果登记表/01-政工室.pdf",
+                     "结果登记表/02-法制室.html", "结果登记表/02-法制室.pdf"]
+    assert result.diagnostics == []  # no WeasyPrint warning (missing glyph, fontTools fallback, CSS)
+
+
+def test_publicity_notice_facts(built):
+    root, _ = built
+    path = root / "build/2026Q1/公示.pdf"
+    reader = pypdf.PdfReader(path)
+    assert len(reader.pages) == 1
+    text = pdf_text(path).replace(" ", "")
+    assert "关于清河县公安局2026年第一季度平时考核“好”等次人员的公示" in text.replace("\n", "")
+    assert "王志强" in text and "政工室" in text and "主任" in text
+    assert "2026年4月15日至2026年4月21日（5个工作日）" in text.replace("\n", "")
+    assert "刘洋" not in text and "李娜" not in text  # only the 好 list
+    # no scores or birth dates on the publicity notice
+    assert "95.60" not in text and "1978" not in text and "一级警长" not in text
+    assert embedded_fonts(path) == {"Noto-Serif-CJK-SC", "Noto-Sans-CJK-SC"}
+
+
+def test_unit_table_facts(built):
+    root, _ = built
+    path = root / "build/2026Q1/结果登记表/01-政工室.pdf"
+    assert len(pypdf.PdfReader(path).pages) == 1
+    text = pdf_text(path).replace(" ", "")
+    for expected in ("清河县公安局平时考核结果登记表", "王志强", "95.60", "李娜", "89.00", "较好",
+                     "张伟", "不确定等次：长期病假", "可报1名", "签字"):
+        assert expected in text.replace("\n", ""), expected
+
+
+def test_metadata_names_title_body_and_commit(built):
+    root, _ = built
+    commit = git(root, "rev-parse", "HEAD").strip()
+    meta = pypdf.PdfReader(root / "build/2026Q1/公示.pdf").metadata
+    assert meta.title == "关于清河县公安局2026年第一季度平时考核“好”等次人员的公示"
+    assert meta.author == "清河县公安局"
+    assert meta["/kaohecommit"] == commit
+    assert meta["/kaohedraft"] == "no"
+    assert meta["/CreationDate"].startswith("D:20260415100000+08'00")
+    assert commit[:10] in pdf_text(root / "build/2026Q1/公示.pdf")
+
+
+def test_same_commit_gives_byte_identical_pdfs(built, tmp_path):
+    root, result = built
+    again = build(root, tmp_path / "again")
+    for first, second in zip(sorted(result.files), sorted(again.files)):
+        assert first.read_bytes() == second.read_bytes(), first.name
+
+
+def test_uncommitted_change_makes_a_visible_draft(mini_git):
+    path = mini_git / "records/2026/Q1/units/zhengong.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("认真履行职责。", "认真履行职责，成绩突出。"), encoding="utf-8")
+    build(mini_git)
+    pdf = mini_git / "build/2026Q1/公示.pdf"
+    assert "草稿" in pdf_text(pdf)
+    assert pypdf.PdfReader(pdf).metadata["/kaohedraft"] == "yes"
+
+
+def test_hostile_text_is_printed_as_text_and_fetches_nothing(mini_git):
+    roster = mini_git / "records/roster.yaml"
+    hostile = "<img src='file:///etc/passwd'><style>*{background:url(file:///etc/shadow)}</style>主任"
+    roster.write_text(roster.read_text(encoding="utf-8").replace("position: 主任\n    rank: 一级警长",
+                      f'position: "{hostile}"\n    rank: 一级警长', 1), encoding="utf-8")
+    build(mini_git)  # a fetch outside the allowed folders would have failed the build
+    text = "".join(pdf_text(mini_git / "build/2026Q1/公示.pdf").split())
+    assert "".join(hostile.split()) in text
+
+
+def test_template_that_fetches_outside_is_refused_and_old_build_kept(mini_git):
+    build(mini_git)
+    before = (mini_git / "build/2026Q1/公示.pdf").read_bytes()
+    write(mini_git, {"templates/publicity.html": '{% extends "base.html" %}{% block body %}'
+                                                 '<img src="file:///etc/passwd">{% endblock %}'})
+    with pytest.raises(KaoheError) as info:
+        build(mini_git)
+    assert "模板试图读取允许目录以外的文件或网络地址：file:///etc/passwd" in info.value.message
+    assert (mini_git / "build/2026Q1/公示.pdf").read_bytes() == before
+    assert sorted(p.name for p in (mini_git / "build").iterdir()) == ["2026Q1"]  # no half-written folder
+
+
+def test_template_mistake_names_template_and_line(mini_git):
+    write(mini_git, {"templates/publicity.html": '{% extends "base.html" %}\n{% block body %}\n'
+                                                 '<p>{{ no_such_value }}</p>\n{% endblock %}\n'})
+    with pytest.raises(KaoheError) as info:
+        build(mini_git)
+    assert "模板错误 publicity.html:3: 'no_such_value' is undefined" in info.value.message
+
+
+def test_missing_glyph_is_an_error_naming_document_and_text(mini_git):
+    roster = mini_git / "records/roster.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8").replace("position: 主任", "position: 主任\ue000", 1),
+                      encoding="utf-8")
+    with pytest.raises(KaoheError) as info:
+        build(mini_git)
+    assert "《关于清河县公安局2026年第一季度平时考核“好”等次人员的公示》" in info.value.message
+    assert "U+E000" in info.value.message and "王志强" in info.value.message
+
+
+def test_cli_build_prints_the_files_on_stdout(mini_git):
+    result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == str(mini_git / "build/2026Q1/公示.pdf")
+    assert "[1/3] 关于清河县公安局2026年第一季度平时考核“好”等次人员的公示" in result.stderr

@@ -1,0 +1,106 @@
+"""The kaohe command: help for everything, exit codes, stdout for data, stderr for messages."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from kaohe_docs.cli import main
+
+from conftest import write
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_every_command_and_option_has_help_with_an_example():
+    assert main.help and "示例" in main.help
+    for name, command in main.commands.items():
+        assert command.help and "示例" in command.help, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts}"
+        assert run(name, "--help").exit_code == 0
+    for param in main.params:
+        assert isinstance(param, click.Argument) or param.help, param.opts
+
+
+def test_check_clean(mini):
+    result = run("-C", str(mini), "check")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == "检查完成：0 个错误，0 个警告。\n"
+
+
+def test_check_reports_all_errors_with_exit_code_1(mini):
+    unit = "records/2026/Q1/units/solo.yaml"
+    write(mini, {unit: "unit: solo\nquarter: 2026Q1\npeople:\n  - id: 020001\n    name: 刘洋\n    common: 5\n"})
+    result = run("-C", str(mini), "check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{unit}:4: 错误: 刘洋（警号 020001）本季度没有任何月度绩效得分（monthly）；如长期请假，请注明不确定等次（ungraded）",
+        f'{unit}:4: 错误: 警号 020001 必须加引号，写作 id: "020001"；否则 YAML 会把它当作数字（如 010 变成 8 或 10）',
+        f"{unit}:6: 错误: “common”应为一组“键: 值”，现在是“5”",
+        "错误: 共有 3 处错误，请修改后重试。",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_check_json_goes_to_stdout(mini):
+    write(mini, {"records/2026/Q1/decision.yaml": None})
+    result = run("-C", str(mini), "check", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == [{
+        "file": "records/2026/Q1", "line": 0, "level": "warning",
+        "message": "各所室队共推荐“好”等次 2 名，超过全局可用名额（参加人数 3，本季度名额 1.2，上季度结转 0，累计 1.2，可报 1 名），局党委审定时须压减"}]
+    assert run("-C", str(mini), "check", "--strict").exit_code == 1
+
+
+def test_score_csv_and_json(mini):
+    result = run("-C", str(mini), "score", "2026Q1", "--unit", "zhengong", "--csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    assert [(r["姓名"], r["总分"], r["建议等次"], r["审定等次"]) for r in rows] == [
+        ("王志强", "95.60", "好", "好"), ("李娜", "89.00", "较好", "较好"), ("张伟", "", "", "")]
+    data = json.loads(run("-C", str(mini), "score", "2026Q1", "--json").stdout)
+    assert data[3]["备注"] == "推荐未通过（占用名额）"
+
+
+def test_quota_ledger_table(mini):
+    result = run("-C", str(mini), "quota", "2026Q1", "--json")
+    rows = {r["单位"]: r for r in json.loads(result.stdout)}
+    assert rows["法制室"]["累计可用"] == "0.4" and rows["法制室"]["可报名额"] == 1
+    assert rows["法制室"]["未通过(占用)"] == "刘洋" and rows["法制室"]["结转下季度"] == "-0.6"
+    assert rows["全局"]["可报名额"] == 1 and rows["全局"]["使用"] == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (("score", "2026Q9"), "“2026Q9”不是季度，应写作 2026Q1"),
+    (("score", "2025Q1"), "错误: 没有 2025Q1 的考核记录（records/2025/Q1/）"),
+    (("score", "2026Q1", "--unit", "nope"), "错误: 没有单位代码为“nope”的所室队（见 records/units.yaml）"),
+    (("quota", "2030"), "错误: 没有 2030 年的考核记录（records/2030/）"),
+])
+def test_bad_arguments_are_explained(mini, args, message):
+    result = run("-C", str(mini), *args)
+    assert result.exit_code in (1, 2)
+    assert message in result.stderr
+
+
+def test_outside_a_records_repository(tmp_path):
+    result = run("-C", str(tmp_path), "check")
+    assert result.exit_code == 1
+    assert "不在考核记录库中" in result.stderr
+
+
+def test_help_does_not_import_weasyprint():
+    import subprocess
+    import sys
+    code = "import sys; from kaohe_docs.cli import main; import kaohe_docs.project, kaohe_docs.checks; " \
+           "print('weasyprint' in sys.modules, 'git' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False False"
