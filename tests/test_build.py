@@ -5,7 +5,7 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.build import build_quarter
+from kaohe_docs.build import build_period
 from kaohe_docs.cli import main
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Quarter
@@ -19,7 +19,7 @@ Q1 = Quarter(2026, 1)
 def build(root, out=None):
     project = open_project(root, use_cache=False)
     assert project.errors == []
-    return build_quarter(project, Q1, out or root / "build")
+    return build_period(project, Q1, out or root / "build")
 
 
 def pdf_text(path) -> str:
@@ -54,14 +54,16 @@ def built(tmp_path_factory):
 def test_build_writes_pdf_and_html_for_each_document(built):
     root, result = built
     names = sorted(p.relative_to(root / "build/2026Q1").as_posix() for p in result.files)
-    assert names == ["公示.html", "公示.pdf", "结果登记表/01-政工室.html", "结果登记表/01-政工室.pdf",
-                     "结果登记表/02-法制室.html", "结果登记表/02-法制室.pdf"]
+    assert names == sorted(["00-打印合订本.pdf", "manifest.json"] + [f"{doc}.{ext}" for ext in ("html", "pdf") for doc in (
+        "01-公示", "02-对象情况表", "03-比例使用申报表", "04-结果登记表/01-政工室", "04-结果登记表/02-法制室",
+        "05-登记表/01-政工室", "05-登记表/02-法制室", "06-简明情况登记表", "07-反馈通知/01-政工室", "07-反馈通知/02-法制室")])
+    assert all(p.is_file() for p in result.files)
     assert result.diagnostics == []  # no WeasyPrint warning (missing glyph, fontTools fallback, CSS)
 
 
 def test_publicity_notice_facts(built):
     root, _ = built
-    path = root / "build/2026Q1/公示.pdf"
+    path = root / "build/2026Q1/01-公示.pdf"
     reader = pypdf.PdfReader(path)
     assert len(reader.pages) == 1
     text = pdf_text(path).replace(" ", "")
@@ -76,7 +78,7 @@ def test_publicity_notice_facts(built):
 
 def test_unit_table_facts(built):
     root, _ = built
-    path = root / "build/2026Q1/结果登记表/01-政工室.pdf"
+    path = root / "build/2026Q1/04-结果登记表/01-政工室.pdf"
     assert len(pypdf.PdfReader(path).pages) == 1
     text = pdf_text(path).replace(" ", "")
     for expected in ("清河县公安局平时考核结果登记表", "王志强", "95.60", "李娜", "89.00", "较好",
@@ -87,13 +89,13 @@ def test_unit_table_facts(built):
 def test_metadata_names_title_body_and_commit(built):
     root, _ = built
     commit = git(root, "rev-parse", "HEAD").strip()
-    meta = pypdf.PdfReader(root / "build/2026Q1/公示.pdf").metadata
+    meta = pypdf.PdfReader(root / "build/2026Q1/01-公示.pdf").metadata
     assert meta.title == "关于清河县公安局2026年第一季度平时考核“好”等次人员的公示"
     assert meta.author == "清河县公安局"
     assert meta["/kaohecommit"] == commit
     assert meta["/kaohedraft"] == "no"
     assert meta["/CreationDate"].startswith("D:20260415100000+08'00")
-    assert commit[:10] in pdf_text(root / "build/2026Q1/公示.pdf")
+    assert commit[:10] in pdf_text(root / "build/2026Q1/01-公示.pdf")
 
 
 def test_same_commit_gives_byte_identical_pdfs(built, tmp_path):
@@ -107,7 +109,7 @@ def test_uncommitted_change_makes_a_visible_draft(mini_git):
     path = mini_git / "records/2026/Q1/units/zhengong.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("认真履行职责。", "认真履行职责，成绩突出。"), encoding="utf-8")
     build(mini_git)
-    pdf = mini_git / "build/2026Q1/公示.pdf"
+    pdf = mini_git / "build/2026Q1/01-公示.pdf"
     assert "草稿" in pdf_text(pdf)
     assert pypdf.PdfReader(pdf).metadata["/kaohedraft"] == "yes"
 
@@ -118,20 +120,20 @@ def test_hostile_text_is_printed_as_text_and_fetches_nothing(mini_git):
     roster.write_text(roster.read_text(encoding="utf-8").replace("position: 主任\n    rank: 一级警长",
                       f'position: "{hostile}"\n    rank: 一级警长', 1), encoding="utf-8")
     build(mini_git)  # a fetch outside the allowed folders would have failed the build
-    text = "".join(pdf_text(mini_git / "build/2026Q1/公示.pdf").split())
+    text = "".join(pdf_text(mini_git / "build/2026Q1/01-公示.pdf").split())
     assert "".join(hostile.split()) in text
 
 
 def test_template_that_fetches_outside_is_refused_and_old_build_kept(mini_git):
     build(mini_git)
-    before = (mini_git / "build/2026Q1/公示.pdf").read_bytes()
+    before = (mini_git / "build/2026Q1/01-公示.pdf").read_bytes()
     write(mini_git, {"templates/publicity.html": '{% extends "base.html" %}{% block body %}'
                                                  '<img src="file:///etc/passwd">{% endblock %}'})
     with pytest.raises(KaoheError) as info:
         build(mini_git)
     assert "模板试图读取允许目录以外的文件或网络地址：file:///etc/passwd" in info.value.message
-    assert (mini_git / "build/2026Q1/公示.pdf").read_bytes() == before
-    assert sorted(p.name for p in (mini_git / "build").iterdir()) == ["2026Q1"]  # no half-written folder
+    assert (mini_git / "build/2026Q1/01-公示.pdf").read_bytes() == before
+    assert sorted(p.name for p in (mini_git / "build").iterdir()) == ["2026Q1", "index.html"]  # no half-written folder
 
 
 def test_template_mistake_names_template_and_line(mini_git):
@@ -155,5 +157,6 @@ def test_missing_glyph_is_an_error_naming_document_and_text(mini_git):
 def test_cli_build_prints_the_files_on_stdout(mini_git):
     result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1] == str(mini_git / "build/2026Q1/公示.pdf")
-    assert "[1/3] 关于清河县公安局2026年第一季度平时考核“好”等次人员的公示" in result.stderr
+    assert result.stdout.splitlines()[:3] == [str(mini_git / f"build/2026Q1/{name}")
+                                              for name in ("00-打印合订本.pdf", "01-公示.html", "01-公示.pdf")]
+    assert "[1/10] 关于清河县公安局2026年第一季度平时考核“好”等次人员的公示" in result.stderr

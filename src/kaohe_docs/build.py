@@ -1,26 +1,29 @@
-"""The linear build: plan documents → render HTML → check glyphs → PDF → swap into place.
+"""The linear build: plan documents → render HTML → check glyphs → lay out → PDFs → swap in.
 
 Everything is written into a temporary folder beside the target; only when every document
-succeeded does it replace ``build/<quarter>/``. A failed or interrupted build leaves the
-previous output untouched.
+succeeded does it replace ``build/<period>/``. A failed or interrupted build leaves the
+previous output untouched. Each period gets a print bundle (all its documents in one PDF,
+with bookmarks) and a manifest; ``build/index.html`` lists every period built.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .documents import Document
-from .documents.publicity import publicity
-from .documents.unit_results import unit_results
+from .documents import Document, quarter_documents, year_documents
 from .errors import Diagnostic, KaoheError, warning
 from .fonts import resolve
+from .index import write_index
 from .model import Quarter
 from .project import Project
-from .provenance import provenance
-from .render import PdfRenderer, check_glyphs, generator, make_environment, render_html
+from .provenance import Provenance, provenance
+from .render import PdfRenderer, RenderLog, check_glyphs, generator, make_environment, render_html
+
+BUNDLE = "00-打印合订本"
 
 
 @dataclass
@@ -30,66 +33,90 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def plan(project: Project, quarter: Quarter) -> tuple[list[Document], list[Diagnostic]]:
+def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
     a = project.assessment
-    docs, notes = [], []
-    notice = publicity(a, quarter)
-    if notice is None:
-        notes.append(warning(f"records/{quarter.path}/decision.yaml", 0,
-                             "局党委尚未审定本季度（缺少 decision.yaml），暂不生成公示"))
-    else:
-        docs.append(notice)
-    docs.extend(unit_results(a, quarter))
-    return docs, notes
+    if isinstance(period, Quarter):
+        notes = [] if a.decided(period) else [warning(
+            f"records/{period.path}", 0, "局党委尚未审定本季度（缺少 decision.yaml），暂不生成公示、简明情况登记表和反馈通知")]
+        return quarter_documents(a, period), notes
+    return year_documents(a, period), []
 
 
-def build_quarter(project: Project, quarter: Quarter, out: Path, pdf: bool = True, progress=lambda m: None) -> BuildResult:
-    docs, diagnostics = plan(project, quarter)
+def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None) -> BuildResult:
+    docs, diagnostics = plan(project, period)
     prov = provenance(project.root)
     fonts = resolve(project.loaded.policy.fonts)
     env = make_environment(project.root)
     base = {"bureau": project.loaded.bureau.info, "provenance": prov, "fonts": fonts.families, "generator": generator()}
     renderer = PdfRenderer(project.root) if pdf else None
-    target = out / str(quarter)
+    target = out / str(period)
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{quarter}-", dir=out))
+    staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
     result = BuildResult(target, diagnostics=diagnostics)
-    problems: list[str] = []
     try:
+        laid_out, problems = [], []
         for n, doc in enumerate(docs, 1):
             progress(f"[{n}/{len(docs)}] {doc.title}")
-            problems.extend(_render_one(doc, base, env, fonts, renderer, prov, staging, result))
+            try:
+                markup = render_html(env, doc.template, {**base, "doc": doc, **doc.context})
+                check_glyphs(fonts, markup, doc.title)
+            except KaoheError as exc:
+                problems.append(f"《{doc.title}》：{exc.message}")
+                continue
+            result.files.append(_write(staging / f"{doc.path}.html", markup.encode("utf-8")))
+            if renderer is not None:
+                layout = _pdf(renderer, doc, markup, prov, staging, result, problems)
+                if layout is not None:
+                    laid_out.append((doc, layout))
         if problems:
             raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
+        if renderer is not None and laid_out:
+            progress(f"合订本：{len(laid_out)} 份文书")
+            _bundle(renderer, laid_out, project, period, prov, staging, result)
+        result.files.append(_write(staging / "manifest.json", _manifest(project, period, docs, prov)))
         _swap(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.files = [target / p.relative_to(staging) for p in result.files]
+    write_index(out)
     return result
 
 
-def _render_one(doc, base, env, fonts, renderer, prov, staging: Path, result: BuildResult) -> list[str]:
-    context = {**base, "doc": doc, **doc.context}
-    try:
-        markup = render_html(env, doc.template, context)
-        check_glyphs(fonts, markup, doc.title)
-    except KaoheError as exc:
-        return [f"《{doc.title}》：{exc.message}"]
-    html_path = staging / f"{doc.path}.html"
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    html_path.write_text(markup, encoding="utf-8")
-    result.files.append(html_path)
-    if renderer is None:
-        return []
-    data, log = renderer.pdf(markup, identifier=f"{prov.commit}\0{doc.id}")
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _pdf(renderer, doc: Document, markup: str, prov: Provenance, staging: Path, result: BuildResult, problems):
+    log = RenderLog()
+    layout = renderer.layout(markup, log)
+    if layout is not None:
+        result.files.append(_write(staging / f"{doc.path}.pdf", renderer.write(layout, f"{prov.commit}\0{doc.id}", log)))
     if log.refused:
-        return [f"《{doc.title}》：模板试图读取允许目录以外的文件或网络地址：{'、'.join(log.refused)}"]
-    for message in log.warnings:
-        result.diagnostics.append(warning(doc.id, 0, f"WeasyPrint: {message}"))
-    pdf_path = staging / f"{doc.path}.pdf"
-    pdf_path.write_bytes(data)
-    result.files.append(pdf_path)
-    return []
+        problems.append(f"《{doc.title}》：模板试图读取允许目录以外的文件或网络地址：{'、'.join(log.refused)}")
+    result.diagnostics.extend(warning(doc.id, 0, f"WeasyPrint: {m}") for m in log.warnings)
+    return layout
+
+
+def _bundle(renderer, laid_out, project: Project, period, prov: Provenance, staging: Path, result: BuildResult) -> None:
+    log = RenderLog()
+    first = laid_out[0][1]
+    pages = [page for _, layout in laid_out for page in layout.pages]
+    zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
+    title = f"{project.loaded.bureau.info.name}{zh}平时考核文书合订本"
+    data = renderer.write(first, f"{prov.commit}\0{period}\0bundle", log, pages=pages, title=title)
+    result.files.insert(0, _write(staging / f"{BUNDLE}.pdf", data))
+    result.diagnostics.extend(warning(str(period), 0, f"WeasyPrint: {m}") for m in log.warnings)
+
+
+def _manifest(project: Project, period, docs: list[Document], prov: Provenance) -> bytes:
+    data = {
+        "period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
+        "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line,
+        "documents": [{"id": d.id, "title": d.title, "path": d.path} for d in docs],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def _swap(staging: Path, target: Path) -> None:

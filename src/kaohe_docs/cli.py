@@ -84,7 +84,7 @@ def main(click_ctx, directory, verbose, quiet):
       kaohe check                 校验全部记录
       kaohe score 2026Q1          列出 2026 年第一季度每人得分
       kaohe quota 2026            2026 年各单位“好”等次名额台账
-      kaohe build 2026Q1          生成公示、结果登记表（PDF 和 HTML）
+      kaohe build 2026Q1          生成该季度全部文书（PDF、HTML、打印合订本）
     """
     click_ctx.obj = Ctx(directory, verbose, quiet)
 
@@ -168,26 +168,36 @@ def quota(ctx, period, fmt):
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("quarter", type=_quarter)
+@click.argument("period", type=_period, metavar="QUARTER|YEAR")
 @click.option("--out", "out_dir", metavar="DIR", help="输出目录（默认：记录库下的 build/）。")
 @click.option("--strict", is_flag=True, help="有警告时也不生成。")
 @click.option("--html-only", is_flag=True, help="只生成 HTML（用于屏幕审阅，不生成 PDF）。")
 @pass_ctx
-def build(ctx, quarter, out_dir, strict, html_only):
-    """生成一个季度的文书：公示、各所室队结果登记表（PDF 和 HTML）。
+def build(ctx, period, out_dir, strict, html_only):
+    """生成一个季度或一个年度的全部文书（PDF、HTML、打印合订本）。
 
-    先写入临时目录，全部成功后再替换 build/<季度>/，失败时原有文件不受影响。
+    \b
+    季度：公示、对象情况表、优秀等次比例使用申报表、各所室队结果登记表、
+          平时考核登记表、简明情况登记表、结果反馈通知（含谈话提醒/批评教育记录）。
+    年度：年度优秀人选公示、年度结果汇总、年度等次提示名单、年度统计（含图表）、
+          各所室队年度结果登记表。
+    先写入临时目录，全部成功后再替换 build/<季度或年度>/，失败时原有文件不受影响；
+    build/index.html 列出已生成的全部文书及其来源提交。
 
     \b
     示例：
       kaohe build 2026Q1
+      kaohe build 2026
       kaohe build 2026Q4 --out /tmp/打印
     """
-    from .build import build_quarter
+    from .build import build_period
     project = _open(ctx, strict)
-    _require_quarter(project, quarter)
+    if isinstance(period, Quarter):
+        _require_quarter(project, period)
+    elif not any(q.year == period for q in project.loaded.bureau.quarters):
+        raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
     out = Path(out_dir) if out_dir else project.root / "build"
-    result = build_quarter(project, quarter, out, pdf=not html_only, progress=ctx.progress)
+    result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress)
     _print_diagnostics(result.diagnostics, strict)
     for path in result.files:
         click.echo(path)

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html.parser
 import logging
@@ -162,22 +163,34 @@ class PdfRenderer:
 
         return LockedFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
 
-    def pdf(self, markup: str, identifier: str) -> tuple[bytes, RenderLog]:
-        log = RenderLog()
-        handler = _Collector(log)
-        logger = logging.getLogger("weasyprint")
+    @staticmethod
+    @contextlib.contextmanager
+    def _collecting(log: RenderLog):
+        handler, logger = _Collector(log), logging.getLogger("weasyprint")
         logger.addHandler(handler)
         try:
-            document = self.weasyprint.HTML(string=markup, base_url=self.base_url,
-                                            url_fetcher=self._fetcher(log))
-            data = document.write_pdf(
-                font_config=self.font_config, custom_metadata=True,
-                pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode())
-        except self.weasyprint.urls.FatalURLFetchingError:
-            data = b""
+            yield
         finally:
             logger.removeHandler(handler)
-        return data, log
+
+    def layout(self, markup: str, log: RenderLog):
+        """HTML → laid-out WeasyPrint document (None when a forbidden fetch stopped it)."""
+        with self._collecting(log):
+            try:
+                html = self.weasyprint.HTML(string=markup, base_url=self.base_url, url_fetcher=self._fetcher(log))
+                return html.render(font_config=self.font_config)
+            except self.weasyprint.urls.FatalURLFetchingError:
+                return None
+
+    def write(self, document, identifier: str, log: RenderLog, pages=None, title: str | None = None) -> bytes:
+        """PDF bytes; deterministic: fixed dates (from the commit) and a fixed identifier."""
+        if pages is not None:
+            document = document.copy(pages)
+        if title is not None:
+            document.metadata.title = title
+        with self._collecting(log):
+            return document.write_pdf(custom_metadata=True,
+                                      pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode())
 
 
 def generator() -> str:

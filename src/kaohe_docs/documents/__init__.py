@@ -1,24 +1,43 @@
 """One module per document: each turns the assessment into that document's context.
 
-Templates receive ready-made strings and numbers; no arithmetic happens in a template.
+Templates receive ready-made strings; no arithmetic happens in a template. Tabular
+documents share ``table.html`` through ``table()``; each still has its own template name so
+that a bureau can override one document alone.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..model import Quarter
 from ..policy import Policy
 from ..strokes import stroke_key
 
 
 @dataclass
 class Document:
-    id: str  # stable identifier, e.g. "2026Q1/结果登记表/01-城关派出所"
+    id: str  # stable identifier, e.g. "2026Q1/结果登记表/xingzhen"
     title: str
-    kind: str  # "notice" (公文版式) or "form" (表格)
+    kind: str  # body classes: "notice" (公文版式), "form", "form landscape", "letter"
     template: str
-    path: str  # output path relative to the quarter's folder, without extension
-    period: str  # "2026年第一季度"
+    path: str  # output path relative to the period's folder, without extension
+    period: str  # "2026年第一季度" or "2026年度"
     context: dict
+    people: frozenset = frozenset()  # person ids whose records this document shows
+
+
+def col(label: str, width: str = "", align: str = "") -> dict:
+    return {"label": label, "width": width, "align": align}
+
+
+def table(*, id: str, title: str, template: str, path: str, period: str, heading: str, columns: list[dict],
+          rows: list[list], landscape: bool = False, subtitle: str = "", meta=(), totals=(), notes=(),
+          signatures=(), people=frozenset(), **extra) -> Document:
+    return Document(
+        id=id, title=title, kind="form landscape" if landscape else "form", template=template, path=path,
+        period=period, people=frozenset(people),
+        context={"heading": heading, "subtitle": subtitle, "meta": list(meta), "columns": columns,
+                 "rows": [[str(c) for c in row] for row in rows], "totals": [[str(c) for c in row] for row in totals],
+                 "notes": list(notes), "signatures": list(signatures), **extra})
 
 
 def person_order(policy: Policy, unit_order: int, name: str):
@@ -26,3 +45,32 @@ def person_order(policy: Policy, unit_order: int, name: str):
     if policy.list_order == "姓氏笔画":
         return (stroke_key(name), unit_order)
     return (unit_order, stroke_key(name))
+
+
+def order_note(policy: Policy) -> str:
+    return "按姓氏笔画为序" if policy.list_order == "姓氏笔画" else "按单位排列"
+
+
+def quarter_documents(a, quarter: Quarter) -> list[Document]:
+    """The quarter's paper set, in the order it is printed and signed."""
+    from .bureau import brief, quota_usage, subjects
+    from .personal import feedback, registration
+    from .publicity import publicity
+    from .unit_results import unit_results
+    docs: list[Document] = []
+    docs.extend(d for d in (publicity(a, quarter),) if d is not None)
+    docs.append(subjects(a, quarter))
+    docs.append(quota_usage(a, quarter))
+    docs.extend(unit_results(a, quarter))
+    docs.extend(registration(a, quarter))
+    if a.decided(quarter):
+        docs.append(brief(a, quarter))
+        docs.extend(feedback(a, quarter))
+    return docs
+
+
+def year_documents(a, year: int) -> list[Document]:
+    from .annual import annual_flags, annual_publicity, annual_summary, statistics
+    from .unit_results import unit_results_annual
+    return [annual_publicity(a, year), annual_summary(a, year), annual_flags(a, year), statistics(a, year),
+            *unit_results_annual(a, year)]

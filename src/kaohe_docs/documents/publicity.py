@@ -1,14 +1,16 @@
-"""公示: the 好 list (or all grades) after the committee's decision.
+"""公示 of a quarter's results: the 好 list (or all grades, per policy).
 
 Shows only 单位/姓名/职务/等次: no scores, birth dates or other personal data.
 """
 from __future__ import annotations
 
 from ..assess import Assessment
+from ..formatting import date_zh
 from ..model import Grade, Quarter
 from ..workdays import working_days_end
-from ..formatting import date_zh
-from . import Document, person_order
+from . import Document, col, order_note, person_order
+
+COLUMNS = [col("序号", "10%"), col("单位", "28%"), col("姓名", "18%"), col("职务"), col("等次", "12%")]
 
 
 def publicity(a: Assessment, quarter: Quarter) -> Document | None:
@@ -20,23 +22,28 @@ def publicity(a: Assessment, quarter: Quarter) -> Document | None:
     shown = [r for r in a.quarter_results(quarter) if r.final is not None and r.score is not None
              and (r.final is Grade.GOOD or not only_good)]
     shown.sort(key=lambda r: person_order(policy, bureau.units[r.entry.unit_id].order, r.entry.name))
-    rows = [{"unit": bureau.units[r.entry.unit_id].name, "name": r.entry.name,
-             "position": r.person.position if r.person else "", "grade": r.final.value} for r in shown]
+    rows = [[n, bureau.units[r.entry.unit_id].name, r.entry.name, r.person.position if r.person else "", r.final.value]
+            for n, r in enumerate(shown, 1)]
     subject = "“好”等次人员" if only_good else "结果"
-    start = decision.publicity_start
-    if start:
-        end = working_days_end(start, policy.publicity_working_days)
-        period_text = f"{date_zh(start)}至{date_zh(end)}（{policy.publicity_working_days}个工作日）"
-    else:
-        period_text = f"自发布之日起{policy.publicity_working_days}个工作日"
+    what = f"结果为“好”等次的人员共{len(rows)}名" if only_good else f"结果（共{len(rows)}人）"
     return Document(
         id=f"{quarter}/公示", title=f"关于{bureau.info.name}{quarter.zh}平时考核{subject}的公示",
-        kind="notice", template="publicity.html", path="公示", period=quarter.zh,
+        kind="notice", template="publicity.html", path="01-公示", period=quarter.zh,
+        people=frozenset(r.entry.person_id for r in shown),
         context={
-            "meeting_date": date_zh(decision.meeting_date), "period_zh": quarter.zh,
-            "scope_phrase": f"结果为“好”等次的人员共{len(rows)}名" if only_good else f"结果（共{len(rows)}人）",
-            "period_text": period_text, "contact": policy.contact,
-            "list_title": f"{quarter.zh}平时考核{'“好”等次人员' if only_good else '结果'}名单",
-            "order_note": "按姓氏笔画为序" if policy.list_order == "姓氏笔画" else "按单位排列",
-            "rows": rows, "issue_date": date_zh(start),
+            "paragraphs": [
+                f"根据《{bureau.info.name}平时考核工作实施方案》，经各所室队综合评鉴、考核办审核，"
+                f"{date_zh(decision.meeting_date)}局党委（考核委）会议研究，确定{quarter.zh}平时考核{what}，现予以公示。",
+                f"公示期为{publicity_period(a, decision.publicity_start)}。公示期间，对公示对象有异议的，"
+                f"可以书面或当面向{policy.contact}反映。反映情况应实事求是，以个人名义反映的请署真实姓名，以单位名义反映的请加盖公章。",
+                f"附：{quarter.zh}平时考核{subject}名单（{order_note(policy)}）",
+            ],
+            "columns": COLUMNS, "rows": rows, "issuer": bureau.info.office, "issue_date": date_zh(decision.publicity_start),
         })
+
+
+def publicity_period(a: Assessment, start) -> str:
+    days = a.policy.publicity_working_days
+    if start is None:
+        return f"自发布之日起{days}个工作日"
+    return f"{date_zh(start)}至{date_zh(working_days_end(start, days))}（{days}个工作日）"

@@ -1,46 +1,87 @@
-"""平时考核结果登记表: one per unit, what the unit submits to 考核办."""
+"""平时考核结果登记表: per unit, what the unit submits to 考核办; and its annual variant."""
 from __future__ import annotations
 
+from ..annual import annual_rows
 from ..assess import Assessment, Result
-from ..model import Quarter
 from ..formatting import date_zh, grade_text, number, percent, remark
-from . import Document
+from ..model import Quarter
+from . import Document, col, table
+
+COLUMNS = [col("序号", "6%"), col("姓名", "11%"), col("职务（职级）", "21%", "left"), col("共性", "", "num"),
+           col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"), col("建议等次", "9%"),
+           col("备注", "20%", "left")]
+LEADERS = ("所室队主要领导审核意见", "分管局领导意见")
 
 
 def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
-    records = a.bureau.quarters[quarter]
+    records, policy = a.bureau.quarters[quarter], a.policy
     docs = []
     for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
         uq = records.units.get(unit.id)
         if uq is None:
             continue
+        results = a.quarter_results(quarter, unit.id)
         ledger = a.unit_ledgers[(unit.id, quarter)]
-        docs.append(Document(
+        docs.append(table(
             id=f"{quarter}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核结果登记表（{unit.name}）",
-            kind="form", template="unit_results.html", path=f"结果登记表/{unit.order + 1:02d}-{unit.name}",
-            period=quarter.zh,
-            context={
-                "unit": {"name": unit.name}, "period_zh": quarter.zh, "submitted": date_zh(uq.submitted),
-                "leader": uq.leader or "", "rows": [_row(a, r) for r in a.quarter_results(quarter, unit.id)],
-                "ledger": {"participants": ledger.participants, "entitlement": f"{ledger.entitlement:f}",
-                           "carry_in": f"{ledger.carry_in:f}", "available": f"{ledger.available:f}",
-                           "allowed": ledger.allowed, "used": ledger.used},
-                "weights": _weights(a),
-            }))
+            template="unit_results.html", path=f"04-结果登记表/{unit.order + 1:02d}-{unit.name}", period=quarter.zh,
+            heading=f"{a.bureau.info.name}平时考核结果登记表",
+            meta=[f"单位（盖章）：{unit.name}", f"考核周期：{quarter.zh}", f"报送日期：{date_zh(uq.submitted)}"],
+            columns=COLUMNS, rows=[_row(a, n, r) for n, r in enumerate(results, 1)],
+            notes=[f"参加考核 {ledger.participants} 人；“好”等次名额：本季度 {ledger.entitlement:f}，"
+                   f"上季度结转 {ledger.carry_in:f}，累计 {ledger.available:f}，可报 {ledger.allowed} 名，本次推荐 {ledger.used} 名。",
+                   f"总分 = 共性指标原始分 × {percent(policy.common_weight)} + 月度绩效平均分 × {percent(policy.individual_weight)}"
+                   f" + 正向激励加分（上限 {policy.bonus_cap:f} 分），保留{policy.places}位小数（{policy.rounding_name}）。"
+                   f"所室队主要领导：{uq.leader or '　　　'}"],
+            signatures=LEADERS, people={r.entry.person_id for r in results}))
     return docs
 
 
-def _row(a: Assessment, r: Result) -> dict:
+def _row(a: Assessment, n: int, r: Result) -> list:
     s, p = r.score, a.policy
-    return {
-        "name": r.entry.name, "post": r.person.post if r.person else "",
-        "common": number(s.common, p) if s else "", "individual": number(s.individual, p) if s else "",
-        "bonus": number(s.bonus, p) if s else "", "total": number(s.total, p) if s else "",
-        "suggested": grade_text(r.entry.suggested), "remark": remark(r),
-    }
+    scores = [number(s.common, p), number(s.individual, p), number(s.bonus, p), number(s.total, p)] if s else ["", "", "", ""]
+    return [n, r.entry.name, r.person.post if r.person else "", *scores, grade_text(r.entry.suggested), remark(r)]
 
 
-def _weights(a: Assessment) -> dict:
-    p = a.policy
-    return {"common": percent(p.common_weight), "individual": percent(p.individual_weight),
-            "cap": f"{p.bonus_cap:f}", "rounding": f"保留{p.places}位小数（{p.rounding_name}）"}
+def unit_results_annual(a: Assessment, year: int) -> list[Document]:
+    """The annual variant: each person's Q1–Q4 grades side by side."""
+    rows_by_unit: dict[str, list] = {}
+    for row in annual_rows(a, year):
+        rows_by_unit.setdefault(row.unit_id, []).append(row)
+    columns = [col("序号", "7%"), col("姓名", "12%"), col("职务（职级）", "25%", "left"),
+               *(col(f"第{'一二三四'[q - 1]}季度") for q in (1, 2, 3, 4)), col("备注", "16%", "left")]
+    docs = []
+    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+        rows = rows_by_unit.get(unit.id)
+        if not rows:
+            continue
+        docs.append(table(
+            id=f"{year}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{year}年度平时考核结果登记表（{unit.name}）",
+            template="unit_results_annual.html", path=f"05-年度结果登记表/{unit.order + 1:02d}-{unit.name}",
+            period=f"{year}年度", heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
+            meta=[f"单位（盖章）：{unit.name}", f"考核年度：{year}年"], columns=columns,
+            rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)), _moves(a, r)]
+                  for n, r in enumerate(rows, 1)],
+            notes=["“—”表示该季度不在本局或尚未审定；外单位考核的等次按考核机关通报的等次填列。"],
+            signatures=LEADERS[:1], people={r.person.id for r in rows}))
+    return docs
+
+
+def _quarter_cell(row, q: int) -> str:
+    result = row.quarters.get(q)
+    if result is None:
+        return "—"
+    if result.entry.ungraded_reason:
+        return "不确定等次"
+    return grade_text(result.final) or "—"
+
+
+def _moves(a: Assessment, row) -> str:
+    units = []
+    for q in (1, 2, 3, 4):
+        result = row.quarters.get(q)
+        if result is not None and result.entry.unit_id not in units:
+            units.append(result.entry.unit_id)
+    if len(units) < 2:
+        return ""
+    return "调动：" + "→".join(a.bureau.units[u].name if u in a.bureau.units else u for u in units)

@@ -1,0 +1,68 @@
+"""Per-person papers, one document per unit: 平时考核登记表 and 结果反馈通知 (+ 谈话记录)."""
+from __future__ import annotations
+
+from ..assess import Assessment, Result
+from ..formatting import grade_text, number, percent
+from ..model import Grade, Quarter
+from . import Document
+
+TALKS = {
+    Grade.AVERAGE: {"title": "谈话提醒记录", "content": "谈话提醒内容", "admonish": False},
+    Grade.POOR: {"title": "批评教育记录", "content": "批评教育内容", "admonish": True},
+}
+
+
+def _weights(a: Assessment) -> dict:
+    p = a.policy
+    return {"common": percent(p.common_weight), "individual": percent(p.individual_weight), "cap": f"{p.bonus_cap:f}"}
+
+
+def _units(a: Assessment, quarter: Quarter):
+    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+        results = [r for r in a.quarter_results(quarter, unit.id) if r.score is not None and r.person is not None]
+        if results:
+            yield unit, results
+
+
+def registration(a: Assessment, quarter: Quarter) -> list[Document]:
+    return [Document(
+        id=f"{quarter}/登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{unit.name}）",
+        kind="form persons", template="registration.html", path=f"05-登记表/{unit.order + 1:02d}-{unit.name}",
+        period=quarter.zh, people=frozenset(r.entry.person_id for r in results),
+        context={"period_zh": quarter.zh, "weights": _weights(a),
+                 "people": [_registration(a, unit.name, r) for r in results]})
+        for unit, results in _units(a, quarter)]
+
+
+def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
+    p, s, e, person = a.policy, r.score, r.entry, r.person
+    months = [{"month": m, "score": f"{e.monthly[m]:f}"} for m in e.quarter.months if m in e.monthly]
+    return {
+        "name": person.name, "gender": person.gender, "birth": person.birth.replace("-", "."),
+        "unit": unit_name, "post": person.post, "summary": e.summary or "",
+        "elements": [{"name": k, "max": f"{v:f}", "score": f"{e.common[k]:f}" if k in e.common else ""}
+                     for k, v in p.elements.items()],
+        "common_raw": f"{s.common_raw:f}", "common": number(s.common, p),
+        "months": months, "average": number(s.monthly_average, p), "individual": number(s.individual, p),
+        "months_note": "缺" + "、".join(f"{m}月" for m in s.months_missing) + "，按已有月份平均" if s.months_missing else "",
+        "bonuses": [f"{b.claim.item}：{b.claim.deed}（{b.points:f} 分{'，' + b.claim.evidence if b.claim.evidence else ''}）"
+                    for b in s.bonuses],
+        "bonus": number(s.bonus, p), "capped": s.capped, "total": number(s.total, p), "band": s.band.value,
+        "attendance": "；".join(f"{k} {v:f} 天" for k, v in e.attendance.items()) or "—",
+        "suggested": grade_text(e.suggested), "lower_reason": e.lower_reason or "", "final": grade_text(r.final),
+    }
+
+
+def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
+    """结果反馈通知 for everyone decided, with a 谈话提醒 / 批评教育 record for 一般 / 较差."""
+    docs = []
+    for unit, results in _units(a, quarter):
+        decided = [r for r in results if r.final is not None]
+        docs.append(Document(
+            id=f"{quarter}/反馈通知/{unit.id}", title=f"{quarter.zh}平时考核结果反馈通知（{unit.name}）",
+            kind="letter persons", template="feedback.html", path=f"07-反馈通知/{unit.order + 1:02d}-{unit.name}",
+            period=quarter.zh, people=frozenset(r.entry.person_id for r in decided),
+            context={"period_zh": quarter.zh, "unit": unit.name, "contact": a.policy.contact,
+                     "people": [{"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
+                                 "final": r.final.value, "talk": TALKS.get(r.final)} for r in decided]}))
+    return docs

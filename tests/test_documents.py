@@ -1,0 +1,110 @@
+"""Every document of the quarter: PDF facts read back, and golden HTML snapshots.
+
+Regenerate the snapshots after an intended change with ``KAOHE_UPDATE_GOLDEN=1 scripts/test``
+and review the diff of tests/golden/ like any other change.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from kaohe_docs.build import build_period
+from kaohe_docs.model import Quarter
+from kaohe_docs.project import open_project
+
+from conftest import FIXTURES, commit_all
+
+GOLDEN = Path(__file__).parent / "golden"
+Q1 = Quarter(2026, 1)
+
+
+@pytest.fixture(scope="module")
+def quarter_set(tmp_path_factory):
+    import shutil
+    root = tmp_path_factory.mktemp("docs") / "bureau"
+    shutil.copytree(FIXTURES / "mini", root, ignore=shutil.ignore_patterns("build", ".cache"))
+    (root / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")
+    commit_all(root)
+    result = build_period(open_project(root, use_cache=False), Q1, root / "build")
+    assert result.diagnostics == []
+    return root / "build/2026Q1"
+
+
+def text_of(path: Path) -> tuple[int, str]:
+    reader = pypdf.PdfReader(path)
+    return len(reader.pages), "".join("".join(page.extract_text().split()) for page in reader.pages)
+
+
+@pytest.mark.parametrize("path, pages, expected", [
+    ("02-对象情况表.pdf", 1, ["平时考核对象情况表", "政工室", "法制室", "张伟：长期病假", "合计", "不计入参加人数"]),
+    ("03-比例使用申报表.pdf", 1, ["优秀等次比例使用申报表", "40%", "0.4", "-0.6", "-0.2", "刘洋", "王志强",
+                             "1（含党委增加0）", "推荐人选经局党委研究未获通过的，占用该所室队名额"]),
+    ("04-结果登记表/02-法制室.pdf", 1, ["刘洋", "95.60", "推荐未通过（占用名额）", "可报1名"]),
+    ("05-登记表/01-政工室.pdf", 2, ["王志强", "1978.03", "认真履行职责。", "德（20）", "原始分94×40%=37.60",
+                               "1月95；2月96；3月94", "嘉奖：春节安保（1分，清公政〔2026〕3号）", "95.60", "可评“好”",
+                               "李娜", "1990.11", "89.00", "本人签字", "（盖章）"]),
+    ("06-简明情况登记表.pdf", 1, ["王志强", "李娜", "张伟", "刘洋", "不确定等次：长期病假", "认真履行职责", "较好"]),
+    ("07-反馈通知/01-政工室.pdf", 2, ["王志强同志：", "总分为95.60分，等次为“好”", "回执", "李娜同志："]),
+])
+def test_quarter_document_facts(quarter_set, path, pages, expected):
+    count, text = text_of(quarter_set / path)
+    assert count == pages
+    for fragment in expected:
+        assert fragment in text, fragment
+
+
+def test_bundle_has_every_page_and_a_bookmark_per_document_and_person(quarter_set):
+    reader = pypdf.PdfReader(quarter_set / "00-打印合订本.pdf")
+    singles = [p for p in quarter_set.rglob("*.pdf") if p.name != "00-打印合订本.pdf"]
+    assert len(reader.pages) == sum(len(pypdf.PdfReader(p).pages) for p in singles) == 12
+    titles = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                titles.append(("  " * depth) + item.title)
+    walk(reader.outline, 0)
+    assert titles[:3] == ["关于清河县公安局2026年第一季度平时考核“好”等次人员的公示",
+                          "清河县公安局2026年第一季度平时考核对象情况表",
+                          "清河县公安局2026年第一季度平时考核优秀等次比例使用申报表"]
+    assert "清河县公安局2026年第一季度平时考核登记表（政工室）" in titles
+    assert "  王志强" in titles and "  李娜" in titles
+    assert reader.metadata.title == "清河县公安局2026年第一季度平时考核文书合订本"
+
+
+def test_index_lists_documents_with_provenance(quarter_set):
+    index = (quarter_set.parent / "index.html").read_text(encoding="utf-8")
+    assert "2026Q1/01-公示.pdf" in index and "打印合订本" in index and "记录库提交" in index
+
+
+def test_personal_data_only_where_needed(quarter_set):
+    _, publicity = text_of(quarter_set / "01-公示.pdf")
+    _, ledger = text_of(quarter_set / "03-比例使用申报表.pdf")
+    for text in (publicity, ledger):
+        assert "1978" not in text and "1990" not in text  # birth dates only on the 登记表
+
+
+def snapshot_paths(root: Path):
+    return sorted(p for p in root.rglob("*.html"))
+
+
+def test_golden_html_snapshots(mini):
+    """HTML of every document of the mini quarter, built outside Git (a draft with fixed dates)."""
+    result = build_period(open_project(mini, use_cache=False), Q1, mini / "build", pdf=False)
+    built = mini / "build/2026Q1"
+    produced = {p.relative_to(built).as_posix(): p.read_text(encoding="utf-8") for p in snapshot_paths(built)}
+    assert len(produced) == len([f for f in result.files if f.suffix == ".html"]) == 10
+    golden_dir = GOLDEN / "2026Q1"
+    if os.environ.get("KAOHE_UPDATE_GOLDEN"):
+        for rel, text in produced.items():
+            (golden_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            (golden_dir / rel).write_text(text, encoding="utf-8")
+    expected = {p.relative_to(golden_dir).as_posix(): p.read_text(encoding="utf-8") for p in snapshot_paths(golden_dir)}
+    assert sorted(produced) == sorted(expected)
+    for rel in produced:
+        assert produced[rel] == expected[rel], rel
