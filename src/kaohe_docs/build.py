@@ -42,13 +42,56 @@ def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
     return year_documents(a, period), []
 
 
-def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None) -> BuildResult:
+class Builder:
+    """Everything rendering needs, set up once: templates, fonts, WeasyPrint, provenance."""
+
+    def __init__(self, project: Project, prov: Provenance, pdf: bool = True):
+        self.project, self.prov = project, prov
+        self.fonts = resolve(project.loaded.policy.fonts)
+        self.env = make_environment(project.root)
+        self.base = {"bureau": project.loaded.bureau.info, "provenance": prov, "fonts": self.fonts.families,
+                     "generator": generator()}
+        self.renderer = PdfRenderer(project.root) if pdf else None
+
+    def html(self, doc: Document) -> str:
+        """Raises KaoheError for a template mistake or a character the fonts lack."""
+        markup = render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context})
+        check_glyphs(self.fonts, markup, doc.title)
+        return markup
+
+    def layout(self, doc: Document, markup: str, log: RenderLog):
+        layout = self.renderer.layout(markup, log)
+        if log.refused:
+            raise KaoheError(f"模板试图读取允许目录以外的文件或网络地址：{'、'.join(log.refused)}")
+        return layout
+
+    def pdf(self, doc: Document, layout, log: RenderLog) -> bytes:
+        return self.renderer.write(layout, f"{self.prov.commit}\0{doc.id}", log)
+
+    def bundle(self, laid_out, period, log: RenderLog) -> bytes:
+        pages = [page for _, layout in laid_out for page in layout.pages]
+        zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
+        title = f"{self.project.loaded.bureau.info.name}{zh}平时考核文书合订本"
+        return self.renderer.write(laid_out[0][1], f"{self.prov.commit}\0{period}\0bundle", log, pages=pages,
+                                   title=title, document_id=bundle_id(period))
+
+
+def bundle_id(period) -> str:
+    return f"{period}/{BUNDLE}"
+
+
+def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None,
+                 prov: Provenance | None = None, final: bool = False) -> BuildResult:
+    """Build every document of a quarter or a year into ``out/<period>/``, atomically.
+
+    ``prov`` overrides the provenance (a build from a Git revision); ``final`` refuses drafts.
+    """
     docs, diagnostics = plan(project, period)
-    prov = provenance(project.root)
-    fonts = resolve(project.loaded.policy.fonts)
-    env = make_environment(project.root)
-    base = {"bureau": project.loaded.bureau.info, "provenance": prov, "fonts": fonts.families, "generator": generator()}
-    renderer = PdfRenderer(project.root) if pdf else None
+    prov = prov or provenance(project.root)
+    if final and prov.draft:
+        raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
+                         "请先提交，或去掉 --final 生成草稿")
+    builder = Builder(project, prov, pdf)
     target = out / str(period)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
@@ -57,22 +100,24 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
         laid_out, problems = [], []
         for n, doc in enumerate(docs, 1):
             progress(f"[{n}/{len(docs)}] {doc.title}")
+            log = RenderLog()
             try:
-                markup = render_html(env, doc.template, {**base, "doc": doc, **doc.context})
-                check_glyphs(fonts, markup, doc.title)
+                markup = builder.html(doc)
+                result.files.append(_write(staging / f"{doc.path}.html", markup.encode("utf-8")))
+                if pdf:
+                    layout = builder.layout(doc, markup, log)
+                    result.files.append(_write(staging / f"{doc.path}.pdf", builder.pdf(doc, layout, log)))
+                    laid_out.append((doc, layout))
             except KaoheError as exc:
                 problems.append(f"《{doc.title}》：{exc.message}")
-                continue
-            result.files.append(_write(staging / f"{doc.path}.html", markup.encode("utf-8")))
-            if renderer is not None:
-                layout = _pdf(renderer, doc, markup, prov, staging, result, problems)
-                if layout is not None:
-                    laid_out.append((doc, layout))
+            result.diagnostics.extend(warning(doc.id, 0, f"WeasyPrint: {m}") for m in log.warnings)
         if problems:
             raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
-        if renderer is not None and laid_out:
+        if laid_out:
             progress(f"合订本：{len(laid_out)} 份文书")
-            _bundle(renderer, laid_out, project, period, prov, staging, result)
+            log = RenderLog()
+            result.files.insert(0, _write(staging / f"{BUNDLE}.pdf", builder.bundle(laid_out, period, log)))
+            result.diagnostics.extend(warning(str(period), 0, f"WeasyPrint: {m}") for m in log.warnings)
         result.files.append(_write(staging / "manifest.json", _manifest(project, period, docs, prov)))
         _swap(staging, target)
     finally:
@@ -86,28 +131,6 @@ def _write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
-
-
-def _pdf(renderer, doc: Document, markup: str, prov: Provenance, staging: Path, result: BuildResult, problems):
-    log = RenderLog()
-    layout = renderer.layout(markup, log)
-    if layout is not None:
-        result.files.append(_write(staging / f"{doc.path}.pdf", renderer.write(layout, f"{prov.commit}\0{doc.id}", log)))
-    if log.refused:
-        problems.append(f"《{doc.title}》：模板试图读取允许目录以外的文件或网络地址：{'、'.join(log.refused)}")
-    result.diagnostics.extend(warning(doc.id, 0, f"WeasyPrint: {m}") for m in log.warnings)
-    return layout
-
-
-def _bundle(renderer, laid_out, project: Project, period, prov: Provenance, staging: Path, result: BuildResult) -> None:
-    log = RenderLog()
-    first = laid_out[0][1]
-    pages = [page for _, layout in laid_out for page in layout.pages]
-    zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
-    title = f"{project.loaded.bureau.info.name}{zh}平时考核文书合订本"
-    data = renderer.write(first, f"{prov.commit}\0{period}\0bundle", log, pages=pages, title=title)
-    result.files.insert(0, _write(staging / f"{BUNDLE}.pdf", data))
-    result.diagnostics.extend(warning(str(period), 0, f"WeasyPrint: {m}") for m in log.warnings)
 
 
 def _manifest(project: Project, period, docs: list[Document], prov: Provenance) -> bytes:

@@ -93,18 +93,28 @@ def main(click_ctx, directory, verbose, quiet):
 @click.argument("period", required=False, type=_period, metavar="[QUARTER|YEAR]")
 @click.option("--strict", is_flag=True, help="把警告也当作错误（退出码 1）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题（写到标准输出）。")
+@click.option("--staged", is_flag=True, help="检查暂存区（git add 之后）的记录，供提交前钩子使用。")
 @pass_ctx
-def check(ctx, period, strict, as_json):
+def check(ctx, period, strict, as_json, staged):
     """校验记录和政策，一次报告全部错误和警告（文件:行号: 问题）。
+
+    已审定（kaohe approve）的季度在审定后又被修改时，也在这里报告。
 
     \b
     示例：
       kaohe check
       kaohe check 2026Q1 --strict
       kaohe check --json > problems.json
+      kaohe check --staged        （提交前钩子）
     """
+    from .approval import lock_diagnostics
+    from .errors import sort_diagnostics
     from .project import check_diagnostics
-    diagnostics = check_diagnostics(ctx.root)
+    root = ctx.root
+    if staged:
+        diagnostics = _staged_diagnostics(root)
+    else:
+        diagnostics = sort_diagnostics(check_diagnostics(root) + lock_diagnostics(root))
     if period is not None:
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
     if as_json:
@@ -115,6 +125,16 @@ def check(ctx, period, strict, as_json):
     _print_diagnostics(diagnostics, strict)
     errors = sum(d.level == "error" for d in diagnostics)
     ctx.progress(f"检查完成：{errors} 个错误，{len(diagnostics) - errors} 个警告。")
+
+
+def _staged_diagnostics(root: Path):
+    import tempfile
+    from . import gitrepo
+    from .project import open_project
+    repo = gitrepo.open_repo(root)
+    with tempfile.TemporaryDirectory(prefix="kaohe-staged-") as tmp:
+        folder = gitrepo.export_index(repo, gitrepo.prefix(repo, root), Path(tmp))
+        return open_project(folder, use_cache=False).diagnostics
 
 
 def _in_period(file: str, period) -> bool:
@@ -172,8 +192,10 @@ def quota(ctx, period, fmt):
 @click.option("--out", "out_dir", metavar="DIR", help="输出目录（默认：记录库下的 build/）。")
 @click.option("--strict", is_flag=True, help="有警告时也不生成。")
 @click.option("--html-only", is_flag=True, help="只生成 HTML（用于屏幕审阅，不生成 PDF）。")
+@click.option("--rev", metavar="REV", help="从 Git 中的某个提交或标签生成（不改动工作区），如 --rev approved/2026Q1。")
+@click.option("--final", is_flag=True, help="正式文书：有未提交的修改时拒绝生成（否则生成带“草稿”水印的文书）。")
 @pass_ctx
-def build(ctx, period, out_dir, strict, html_only):
+def build(ctx, period, out_dir, strict, html_only, rev, final):
     """生成一个季度或一个年度的全部文书（PDF、HTML、打印合订本）。
 
     \b
@@ -189,15 +211,29 @@ def build(ctx, period, out_dir, strict, html_only):
       kaohe build 2026Q1
       kaohe build 2026
       kaohe build 2026Q4 --out /tmp/打印
+      kaohe build 2026Q1 --rev approved/2026Q1 --final
     """
+    root = ctx.root
+    out = Path(out_dir) if out_dir else root / "build"
+    if rev is None:
+        _build(ctx, root, period, out, strict, html_only, None, final)
+        return
+    from . import gitrepo
+    from .provenance import of_commit
+    with gitrepo.checkout(root, rev) as (folder, commit):
+        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final)
+
+
+def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool) -> None:
     from .build import build_period
-    project = _open(ctx, strict)
+    from .project import open_project
+    project = open_project(root, use_cache=prov is None)
+    _print_diagnostics(project.diagnostics, strict)
     if isinstance(period, Quarter):
         _require_quarter(project, period)
     elif not any(q.year == period for q in project.loaded.bureau.quarters):
         raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
-    out = Path(out_dir) if out_dir else project.root / "build"
-    result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress)
+    result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final)
     _print_diagnostics(result.diagnostics, strict)
     for path in result.files:
         click.echo(path)
@@ -209,6 +245,9 @@ def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> N
     if unit_id is not None and unit_id not in project.loaded.bureau.units:
         raise KaoheError(f"没有单位代码为“{unit_id}”的所室队（见 records/units.yaml）")
 
+
+# Command groups that live in their own modules (each adds its commands to ``main``).
+from . import cli_audit, cli_sheets  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -162,8 +162,8 @@ def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
         else:
             records.units[unit_quarter.unit_id] = unit_quarter
     for path in r.source.list(base):
-        if path not in (f"{base}/units", f"{base}/decision.yaml"):
-            r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/ 文件夹和 decision.yaml"))
+        if path not in (f"{base}/units", f"{base}/decision.yaml", f"{base}/appeals.yaml"):
+            r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/ 文件夹、decision.yaml 和 appeals.yaml"))
     if r.source.exists(f"{base}/decision.yaml"):
         records.decision = r.typed(f"{base}/decision.yaml", read_decision, quarter)
         records.incomplete |= records.decision is None

@@ -35,6 +35,11 @@ class Provenance:
         return self.date.isoformat()
 
 
+def of_commit(commit) -> Provenance:
+    """A committed revision: never a draft."""
+    return Provenance(commit.hexsha, commit.committed_datetime, False)
+
+
 def provenance(root: Path) -> Provenance:
     try:
         import git
