@@ -19,13 +19,14 @@ def policy():
 
 def entry(common, monthly, bonuses=()):
     elements = dict(zip("德能勤绩廉", map(Decimal, common)))
-    return Entry("1", "甲", "u", Quarter(2026, 1), Status.ASSESSED, elements,
-                 {m: Decimal(v) for m, v in monthly.items()}, list(bonuses), None, None, {}, None, None, None,
-                 Src("f", 1))
+    return Entry(person_id="1", name="甲", unit_id="u", quarter=Quarter(2026, 1), status=Status.ASSESSED,
+                 common=elements, monthly={m: Decimal(v) for m, v in monthly.items()}, bonuses=list(bonuses),
+                 suggested=None, lower_reason=None, note=None, attendance={}, summary=None, ungraded_reason=None,
+                 external=None, src=Src("f", 1))
 
 
 def claim(item, deed, points=None, status="通过"):
-    return BonusClaim(item, deed, Decimal(points) if points else None, status, None, Src("f", 2))
+    return BonusClaim(item, deed, Decimal(points) if points else None, status, "清公政〔2026〕1号", None, Src("f", 2))
 
 
 def test_three_times_point_four_is_exact(policy):

@@ -71,7 +71,7 @@ CASES = {
     "unknown key (typo)": (
         {UNIT: unit_file(WANG.replace("monthly:", "monthy:"), LI, ZHANG)},
         [f"{UNIT}:6: 错误: 王志强（警号 010001）本季度没有任何月度绩效得分（monthly）；如长期请假，请注明不确定等次（ungraded）",
-         f"{UNIT}:9: 错误: 人员记录中有未知的键“monthy”，是否拼写错误？（可用的键：attendance、bonus、common、external、id、lower_reason、monthly、name、suggested、summary、ungraded）"],
+         f"{UNIT}:9: 错误: 人员记录中有未知的键“monthy”，是否拼写错误？（可用的键：attendance、bonus、common、external、id、lower_reason、monthly、name、note、suggested、summary、ungraded）"],
     ),
     "element score above its maximum": (
         {UNIT: unit_file(WANG.replace("德: 19", "德: 21"), LI, ZHANG)},
@@ -116,28 +116,28 @@ CASES = {
         ["records/roster.yaml:14: 错误: 张伟（警号 010003）在花名册中，但 2026Q1 没有出现在任何所室队的记录中（如由外单位考核或不确定等次，也须在所在单位记录中注明）"],
     ),
     "bonus item not in the catalogue": (
-        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 优秀党员, deed: 七一表彰, status: 通过}\n", LI, ZHANG)},
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 优秀党员, deed: 七一表彰, status: 通过, evidence: 文1}\n", LI, ZHANG)},
         [f"{UNIT}:12: 错误: 正向激励项目“优秀党员”不在政策的加分目录中（可用：嘉奖、三等功、二等功、一等功、县级通报表扬、市级通报表扬、省级通报表扬）"],
     ),
     "bonus above the cap is capped and warned": (
-        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 一等功, deed: a, status: 通过}\n"
-                                "      - {item: 三等功, deed: b, status: 通过}\n", LI, ZHANG)},
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 一等功, deed: a, status: 通过, evidence: 文1}\n"
+                                "      - {item: 三等功, deed: b, status: 通过, evidence: 文1}\n", LI, ZHANG)},
         [f"{UNIT}:11: 警告: 王志强（警号 010001）正向激励合计 7 分，超过上限 5 分，按上限计"],
     ),
     "same deed counted twice": (
-        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 嘉奖, deed: 春节安保, status: 通过}\n"
-                                "      - {item: 市级通报表扬, deed: 春节安保, status: 通过}\n", LI, ZHANG)},
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 嘉奖, deed: 春节安保, status: 通过, evidence: 文1}\n"
+                                "      - {item: 市级通报表扬, deed: 春节安保, status: 通过, evidence: 文1}\n", LI, ZHANG)},
         [f"{UNIT}:13: 警告: 王志强（警号 010001）的事项“春节安保”同时申报了“嘉奖”和“市级通报表扬”，同一事项只记一次，按较高的“嘉奖”计"],
     ),
     "shared deed allocated above the item's value": (
-        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 三等功, deed: 破案, points: 1.5, status: 通过}\n",
-                         LI + "    bonus:\n      - {item: 三等功, deed: 破案, points: 2.5, status: 通过}\n", ZHANG)},
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 三等功, deed: 破案, points: 1.5, status: 通过, evidence: 文1}\n",
+                         LI + "    bonus:\n      - {item: 三等功, deed: 破案, points: 2.5, status: 通过, evidence: 文1}\n", ZHANG)},
         [f"{UNIT}:17: 警告: 李娜（警号 010002）总分 91.00 可评“好”，建议等次为“较好”，低于分数段的须写明理由（lower_reason）",
          f"{UNIT}:19: 错误: 李娜（警号 010002）“三等功”分配 2.5 分，超过该项分值 2 分"],
     ),
     "shared deed without allocation": (
-        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 三等功, deed: 破案, status: 通过}\n",
-                         LI + "    bonus:\n      - {item: 三等功, deed: 破案, points: 1, status: 通过}\n", ZHANG)},
+        {UNIT: unit_file(WANG + "    bonus:\n      - {item: 三等功, deed: 破案, status: 通过, evidence: 文1}\n",
+                         LI + "    bonus:\n      - {item: 三等功, deed: 破案, points: 1, status: 通过, evidence: 文1}\n", ZHANG)},
         [f"{UNIT}:12: 错误: 事项“破案”由 2 人共同完成，须由所在单位确定每人分值（points，每人不超过 2 分）",
          f"{UNIT}:17: 警告: 李娜（警号 010002）总分 90.00 可评“好”，建议等次为“较好”，低于分数段的须写明理由（lower_reason）"],
     ),

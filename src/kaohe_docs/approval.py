@@ -16,6 +16,7 @@ from .model import Quarter
 
 TAG_PREFIX = "approved/"
 APPEALS = "appeals.yaml"
+AFTER_DECISION = (APPEALS, "feedback.yaml")  # process records that may follow the approval
 
 
 def tag_name(quarter: Quarter) -> str:
@@ -82,11 +83,11 @@ def lock_diagnostics(root: Path) -> list[Diagnostic]:
         rule = f"审定后只能通过复核记录（records/{quarter.path}/{APPEALS}）变更结果"
         for commit, files in gitrepo.changes_since(repo, pre, tagged, [base]):
             for path in files:
-                if path.startswith(base) and not path.endswith(f"/{APPEALS}"):
+                if path.startswith(base) and path.rsplit("/", 1)[-1] not in AFTER_DECISION:
                     out.append(error(path, 0, f"{when}，此后提交 {commit.short}（{commit.author}，"
                                               f"{commit.date:%Y-%m-%d %H:%M}，“{commit.subject}”）修改了本文件；{rule}"))
         for path in gitrepo.uncommitted(repo, pre, [base]):
-            if not path.endswith(f"/{APPEALS}"):
+            if path.rsplit("/", 1)[-1] not in AFTER_DECISION:
                 out.append(error(path, 0, f"{when}，本文件有未提交的修改；{rule}"))
         for commit, files in gitrepo.changes_since(repo, pre, tagged, ["policy"]):
             out.append(warning("policy/policy.yaml", 0, f"{when}，此后提交 {commit.short}（{commit.author}，"

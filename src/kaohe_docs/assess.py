@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Bureau, Entry, Grade, Person, Quarter, Status
+from .model import Appeal, Bureau, Entry, Grade, Person, Quarter, Status
 from .policy import Policy
 from .quota import LedgerRow, ledger
 from .scoring import Score, score_entry
@@ -23,6 +23,8 @@ class Result:
     final: Grade | None  # None until the committee has decided (or never, when ungraded)
     addition: bool = False  # 好 chosen by the committee outside the recommendations
     changed: bool = False  # the committee's grade differs from the suggestion
+    decided: Grade | None = None  # the committee's grade, before any 复核
+    appeal: Appeal | None = None  # 复核; an outcome 改变 replaces the final grade
 
     @property
     def recommended(self) -> bool:
@@ -71,7 +73,8 @@ def _result(entry: Entry, bureau: Bureau, policy: Policy) -> Result:
     if entry.status is Status.UNGRADED:
         return Result(entry, person, None, None)
     result = Result(entry, person, score_entry(entry, policy), None)
-    decision = bureau.quarters[entry.quarter].decision
+    records = bureau.quarters[entry.quarter]
+    decision = records.decision
     if decision is None:
         return result
     if entry.person_id in decision.additions:
@@ -81,6 +84,12 @@ def _result(entry: Entry, bureau: Bureau, policy: Policy) -> Result:
     else:
         result.final = entry.suggested
     result.changed = result.final is not entry.suggested
+    result.decided = result.final
+    appeal = records.appeals.get(entry.person_id)
+    if appeal is not None:
+        result.appeal = appeal
+        if appeal.outcome == "改变" and appeal.grade is not None:
+            result.final = appeal.grade
     return result
 
 

@@ -239,6 +239,58 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
         click.echo(path)
 
 
+@main.command(context_settings=CONTEXT)
+@click.argument("quarter", type=_quarter)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="按这一天判断是否逾期（默认：今天）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@pass_ctx
+def status(ctx, quarter, today, as_json):
+    """一个季度还缺什么：个人小结、月度绩效、加分审核、建议等次、逾期报送、
+    党委审定、公示、复核、结果反馈和谈话记录。全部完成时退出码为 0，否则为 1。
+
+    \b
+    示例：
+      kaohe status 2026Q3
+      kaohe status 2026Q4 --today 2027-01-12
+    """
+    import datetime as dt
+    import json
+    from .status import as_text, quarter_status
+    project = _open(ctx)
+    _require_quarter(project, quarter)
+    sections = quarter_status(project.assessment, quarter, today.date() if today else dt.date.today())
+    if as_json:
+        click.echo(json.dumps([{"title": s.title, "items": s.items} for s in sections], ensure_ascii=False, indent=2))
+    else:
+        click.echo(as_text(sections, quarter), nl=False)
+    if sections:
+        sys.exit(1)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("year", type=click.IntRange(2000, 2100), metavar="YEAR")
+@click.option("--json", "fmt", flag_value="json", help="以 JSON 输出。")
+@click.option("--csv", "fmt", flag_value="csv", help="以 CSV 输出。")
+@click.option("--candidates", is_flag=True, help="只列出年度“优秀”等次可选人员。")
+@click.option("--flagged", is_flag=True, help="只列出“一般”“较差”累计超过一半的人员。")
+@pass_ctx
+def annual(ctx, year, fmt, candidates, flagged):
+    """与年度考核挂钩：每人四个季度的等次、年度“优秀”资格、基本称职/不称职提示。
+
+    \b
+    示例：
+      kaohe annual 2026
+      kaohe annual 2026 --candidates
+      kaohe annual 2026 --flagged --csv > 提示名单.csv
+    """
+    from .reports import annual_report_rows, write_rows
+    project = _open(ctx)
+    if not any(q.year == year for q in project.loaded.bureau.quarters):
+        raise KaoheError(f"没有 {year} 年的考核记录（records/{year}/）")
+    write_rows(annual_report_rows(project.assessment, year, candidates, flagged), fmt)
+
+
 def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> None:
     if quarter not in project.loaded.bureau.quarters:
         raise KaoheError(f"没有 {quarter} 的考核记录（records/{quarter.path}/）")

@@ -28,15 +28,31 @@ def grade_text(grade: Grade | None) -> str:
     return grade.value if grade is not None else ""
 
 
+def appeal_text(result) -> str:
+    """复核 column: "—" without an appeal; else the outcome."""
+    appeal = getattr(result, "appeal", None)
+    if appeal is None:
+        return "—"
+    if appeal.outcome is None:
+        return "复核中"
+    return f"改为{appeal.grade.value}" if appeal.outcome == "改变" and appeal.grade else "维持"
+
+
 def remark(result) -> str:
-    """备注 for a person's row: why there is no score, or how the committee decided."""
+    """备注 for a person's row: why there is no score, how the committee decided, notes."""
     e = result.entry
+    parts = []
     if e.external is not None:
-        return f"由{e.external.body}考核（{e.external.document}）"
+        grade = f"，{e.external.grade.value}" if e.external.grade else ""
+        parts.append(f"由{e.external.body}考核（{e.external.document}{grade}）")
     if e.ungraded_reason:
-        return f"不确定等次：{e.ungraded_reason}"
+        parts.append(f"不确定等次：{e.ungraded_reason}")
     if result.addition:
-        return "党委增加（不占单位名额）"
+        parts.append("党委增加（不占单位名额）")
     if result.rejected:
-        return "推荐未通过（占用名额）"
-    return ""
+        parts.append("推荐未通过（占用名额）")
+    if result.appeal is not None and result.appeal.outcome == "改变" and result.appeal.grade:
+        parts.append(f"复核改为“{result.appeal.grade.value}”")
+    if e.note:
+        parts.append(e.note)
+    return "；".join(parts)

@@ -17,7 +17,9 @@ from . import __version__
 from .errors import Diagnostic, error
 from .model import Bureau, Quarter, QuarterRecords
 from .policy import POLICY_FILE, Policy, parse_policy
-from .records import read_bureau, read_decision, read_roster, read_unit_quarter, read_units
+from .records import (
+    read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
+)
 from .source import TreeSource
 from .yamlio import decode, parse
 
@@ -27,6 +29,7 @@ BUREAU_FILE = "records/bureau.yaml"
 UNITS_FILE = "records/units.yaml"
 ROSTER_FILE = "records/roster.yaml"
 CACHE_DIR = ".cache/kaohe"
+QUARTER_FILES = ("decision.yaml", "appeals.yaml", "feedback.yaml")  # beside units/ in records/YYYY/Qn/
 
 
 @dataclass
@@ -161,10 +164,16 @@ def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
             records.incomplete = True
         else:
             records.units[unit_quarter.unit_id] = unit_quarter
+    allowed = {f"{base}/units"} | {f"{base}/{name}" for name in QUARTER_FILES}
     for path in r.source.list(base):
-        if path not in (f"{base}/units", f"{base}/decision.yaml", f"{base}/appeals.yaml"):
-            r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/ 文件夹、decision.yaml 和 appeals.yaml"))
+        if path not in allowed:
+            r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/ 文件夹和 {'、'.join(QUARTER_FILES)}"))
     if r.source.exists(f"{base}/decision.yaml"):
         records.decision = r.typed(f"{base}/decision.yaml", read_decision, quarter)
         records.incomplete |= records.decision is None
+    for name, reader, attr in (("appeals.yaml", read_appeals, "appeals"), ("feedback.yaml", read_feedback, "feedback")):
+        if r.source.exists(f"{base}/{name}"):
+            value = r.typed(f"{base}/{name}", reader, quarter)
+            setattr(records, attr, value or {})
+            records.incomplete |= value is None
     return records

@@ -134,8 +134,9 @@ class BonusClaim:
     item: str  # a name from the policy's bonus catalogue
     deed: str  # the event it rewards; the same deed counts once, at the highest value
     points: Decimal | None  # the unit's allocation for a shared deed; None = the item's value
-    status: str  # 通过 / 不通过 / 待审核
-    evidence: str | None
+    status: str  # 已申报 → 待审核 (所室队已把关) → 通过 / 不通过 (考核办审核)
+    evidence: str | None  # 文号、材料
+    reason: str | None  # why 考核办 rejected it
     src: Src
 
 
@@ -161,6 +162,7 @@ class Entry:
     bonuses: list[BonusClaim]
     suggested: Grade | None  # 所室队建议等次 (好 = recommended for the quota)
     lower_reason: str | None  # why the suggestion is below the band
+    note: str | None  # 备注: 借用、调入 …, printed on the forms
     attendance: dict[str, Decimal]
     summary: str | None  # 个人小结
     ungraded_reason: str | None
@@ -204,10 +206,48 @@ class Decision:
 
 
 @dataclass
+class Appeal:
+    """复核: an objection to a quarter's result and 考核办's answer."""
+
+    person_id: str
+    received: dt.date
+    grounds: str
+    outcome: str | None  # 维持 / 改变; None while pending
+    grade: Grade | None  # the new grade when 改变
+    reason: str | None
+    replied: dt.date | None
+    src: Src
+
+
+@dataclass
+class Talk:
+    """谈话提醒 (一般) or 批评教育 (较差) record."""
+
+    date: dt.date
+    by: str
+    note: str | None
+
+
+@dataclass
+class Feedback:
+    """结果反馈: how and when the person was told the result."""
+
+    person_id: str
+    method: str  # 会议点评 / 个别谈话 / 书面送达
+    date: dt.date
+    receipt: dt.date | None  # 书面送达: the date on the signed receipt
+    talk: Talk | None
+    admonish: bool  # 诫勉 decided (较差 only)
+    src: Src
+
+
+@dataclass
 class QuarterRecords:
     quarter: Quarter
     units: dict[str, UnitQuarter]
     decision: Decision | None
+    appeals: dict[str, Appeal] = field(default_factory=dict)
+    feedback: dict[str, Feedback] = field(default_factory=dict)
     incomplete: bool = False  # a file of this quarter could not be read: skip cross-file rules
 
 

@@ -34,6 +34,7 @@ class Policy:
     bonus_cap: Decimal
     catalogue: dict[str, Decimal]  # bonus item → points
     submission_day: int
+    extend_to_workday: bool
     publicity_working_days: int
     excellent_min_good_share: Decimal
     publicity_scope: str
@@ -75,6 +76,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         bonus_cap=bonus.number("cap", low=Decimal(0)),
         catalogue=_number_map(bonus, bonus.mapping("catalogue"), "正向激励项目分值", low=Decimal(0)),
         submission_day=deadlines.integer("submission_day", low=1, high=28),
+        extend_to_workday=deadlines.boolean("extend_to_workday", default=True),
         publicity_working_days=deadlines.integer("publicity_working_days", low=1, high=30),
         excellent_min_good_share=annual.percent("excellent_min_good_share"),
         publicity_scope=publicity.choice("scope", PUBLICITY_SCOPES),

@@ -9,13 +9,15 @@ from decimal import Decimal
 
 from .errors import Diagnostic
 from .model import (
-    BonusClaim, BureauInfo, Decision, Entry, External, Grade, GradeChange, GRADE_NAMES, Person,
-    Quarter, Src, Status, Unit, UnitQuarter,
+    Appeal, BonusClaim, BureauInfo, Decision, Entry, External, Feedback, Grade, GradeChange, GRADE_NAMES, Person,
+    Quarter, Src, Status, Talk, Unit, UnitQuarter,
 )
 from .schema import Fields
 
 ATTENDANCE_KINDS = ("事假", "病假", "旷工")
-CLAIM_STATUSES = ("通过", "不通过", "待审核")
+CLAIM_STATUSES = ("已申报", "待审核", "通过", "不通过")  # declared → checked by the unit → 考核办's answer
+APPEAL_OUTCOMES = ("维持", "改变")
+FEEDBACK_METHODS = ("会议点评", "个别谈话", "书面送达")
 GENDERS = ("男", "女")
 
 
@@ -97,6 +99,7 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
         common=common, monthly=monthly, bonuses=list(_claims(p)),
         suggested=_grade(p, "suggested", required=False),
         lower_reason=p.text("lower_reason", required=False),
+        note=p.text("note", required=False),
         attendance=_numbers(p, "attendance", required=False, keys=ATTENDANCE_KINDS),
         summary=p.text("summary", required=False),
         ungraded_reason=ungraded,
@@ -143,7 +146,7 @@ def _claims(p: Fields):
         claim = BonusClaim(
             item=c.text("item"), deed=c.text("deed"), points=c.number("points", required=False, low=Decimal(0)),
             status=c.choice("status", CLAIM_STATUSES), evidence=c.text("evidence", required=False),
-            src=Src(c.path, c.line))
+            reason=c.text("reason", required=False), src=Src(c.path, c.line))
         c.done()
         if None not in (claim.item, claim.deed, claim.status):
             yield claim
@@ -183,3 +186,48 @@ def read_decision(data, path: str, quarter: Quarter):
     f.done()
     ok = decision.meeting_date is not None and decision.minutes is not None
     return (decision if ok else None), diags
+
+
+def _quarter_list(data, path: str, quarter: Quarter, key: str, what: str, item_what: str, read_item):
+    """A per-quarter list file (appeals.yaml, feedback.yaml): id → record, one per person."""
+    diags: list[Diagnostic] = []
+    f = Fields(data, path, diags, what, line=1)
+    declared = f.text("quarter")
+    if declared is not None and Quarter.parse(declared) != quarter:
+        f.report(f.line_of("quarter"), f"文件位于 {quarter} 的目录中，但文件中写的季度是“{declared}”")
+    found = {}
+    for item in f.items(key, item_what, required=False):
+        record = read_item(item)
+        item.done()
+        if record is None:
+            continue
+        if record.person_id in found:
+            item.report(item.line, f"警号“{record.person_id}”出现了两次（第 {found[record.person_id].src.line} 行已有），请合并为一条")
+            continue
+        found[record.person_id] = record
+    f.done()
+    return found, diags
+
+
+def read_appeals(data, path: str, quarter: Quarter):
+    """``records/2026/Q1/appeals.yaml``: objections (复核) and their outcomes."""
+    def item(a: Fields):
+        appeal = Appeal(a.ident("id", what="警号"), a.date("received"), a.text("grounds"),
+                        a.choice("outcome", APPEAL_OUTCOMES, required=False), _grade(a, "grade", required=False),
+                        a.text("reason", required=False), a.date("replied", required=False), Src(a.path, a.line))
+        return appeal if None not in (appeal.person_id, appeal.received, appeal.grounds) else None
+    return _quarter_list(data, path, quarter, "appeals", "复核记录", "复核事项", item)
+
+
+def read_feedback(data, path: str, quarter: Quarter):
+    """``records/2026/Q1/feedback.yaml``: how each person was told the result (结果反馈)."""
+    def item(b: Fields):
+        talk_fields = b.sub("talk", "谈话记录", required=False)
+        talk = None
+        if talk_fields is not None:
+            talk = Talk(talk_fields.date("date"), talk_fields.text("by"), talk_fields.text("note", required=False))
+            talk_fields.done()
+        record = Feedback(b.ident("id", what="警号"), b.choice("method", FEEDBACK_METHODS), b.date("date"),
+                          b.date("receipt", required=False), talk, b.boolean("admonish"), Src(b.path, b.line))
+        return record if None not in (record.person_id, record.method, record.date) else None
+    return _quarter_list(data, path, quarter, "feedback", "结果反馈记录", "反馈记录", item)

@@ -8,7 +8,7 @@ import sys
 import unicodedata
 
 from .assess import Assessment
-from .model import Quarter
+from .model import Grade, Quarter
 from .formatting import grade_text, number, percent, remark
 
 
@@ -77,3 +77,21 @@ def text_table(rows: list[dict]) -> str:
     lines = ["  ".join(pad(h, w) for h, w in zip(headers, widths)).rstrip()]
     lines += ["  ".join(pad(c, w) for c, w in zip(row, widths)).rstrip() for row in cells]
     return "\n".join(lines) + "\n"
+
+
+def annual_report_rows(a: Assessment, year: int, candidates: bool = False, flagged: bool = False) -> list[dict]:
+    from .annual import annual_rows, eligible_for_excellent, flag
+    share = a.policy.excellent_min_good_share
+    rows = []
+    for r in annual_rows(a, year):
+        eligible, note = eligible_for_excellent(r, share), flag(r)
+        if (candidates and not eligible) or (flagged and not note):
+            continue
+        rows.append({
+            "单位": a.bureau.units[r.unit_id].name if r.unit_id in a.bureau.units else r.unit_id,
+            "警号": r.person.id, "姓名": r.person.name,
+            **{f"第{'一二三四'[q - 1]}季度": grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)},
+            "好": r.count(Grade.GOOD), "一般+较差": r.weak, "已定等次季度": len(r.grades),
+            "年度优秀资格": "是" if eligible else "", "提示": note or "",
+        })
+    return rows

@@ -24,3 +24,12 @@ def working_days_end(start: dt.date, count: int) -> dt.date:
             if seen == count:
                 return day
         day += dt.timedelta(days=1)
+
+
+def submission_deadline(quarter, day: int, extend: bool) -> dt.date:
+    """Day ``day`` of the month after the quarter; moved to the next working day when it is not one."""
+    year, month = (quarter.year + 1, 1) if quarter.q == 4 else (quarter.year, quarter.months[2] + 1)
+    deadline = dt.date(year, month, day)
+    while extend and not is_workday(deadline):
+        deadline += dt.timedelta(days=1)
+    return deadline

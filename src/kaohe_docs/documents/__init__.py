@@ -54,7 +54,7 @@ def order_note(policy: Policy) -> str:
 def quarter_documents(a, quarter: Quarter) -> list[Document]:
     """The quarter's paper set, in the order it is printed and signed."""
     from .bureau import brief, quota_usage, subjects
-    from .personal import feedback, registration
+    from .personal import appeal_notices, feedback, registration
     from .publicity import publicity
     from .unit_results import unit_results
     docs: list[Document] = []
@@ -66,6 +66,7 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
     if a.decided(quarter):
         docs.append(brief(a, quarter))
         docs.extend(feedback(a, quarter))
+        docs.extend(appeal_notices(a, quarter))
     return docs
 
 

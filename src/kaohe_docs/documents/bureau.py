@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..assess import Assessment, counts_in_base
-from ..formatting import grade_text, number, percent, remark
+from ..formatting import appeal_text, grade_text, number, percent, remark
 from ..model import Grade, Quarter, Status
 from . import Document, col, table
 
@@ -92,7 +92,7 @@ def brief(a: Assessment, quarter: Quarter) -> Document:
         s = r.score
         scores = [number(s.common, p), number(s.individual, p), number(s.bonus, p), number(s.total, p)] if s else [""] * 4
         rows.append([n, r.entry.name, a.bureau.units[r.entry.unit_id].name, r.person.post if r.person else "",
-                     *scores, grade_text(r.entry.suggested), grade_text(r.final), "—", _in_brief(r)])
+                     *scores, grade_text(r.entry.suggested), grade_text(r.decided), appeal_text(r), _in_brief(r)])
     columns = [col("序号", "4%"), col("姓名", "7%"), col("单位", "10%", "left"), col("职务（职级）", "13%", "left"),
                col("共性", "", "num"), col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"),
                col("建议等次"), col("审定等次"), col("复核"), col("简要表现", "24%", "left")]

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from ..assess import Assessment, Result
-from ..formatting import grade_text, number, percent
+from ..formatting import date_zh, grade_text, number, percent
 from ..model import Grade, Quarter
+from ..records import FEEDBACK_METHODS
 from . import Document
 
 TALKS = {
@@ -63,6 +64,31 @@ def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
             kind="letter persons", template="feedback.html", path=f"07-反馈通知/{unit.order + 1:02d}-{unit.name}",
             period=quarter.zh, people=frozenset(r.entry.person_id for r in decided),
             context={"period_zh": quarter.zh, "unit": unit.name, "contact": a.policy.contact,
-                     "people": [{"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
-                                 "final": r.final.value, "talk": TALKS.get(r.final)} for r in decided]}))
+                     "people": [_feedback(a, quarter, r) for r in decided]}))
     return docs
+
+
+def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
+    record = a.bureau.quarters[quarter].feedback.get(r.entry.person_id)
+    return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
+            "final": r.final.value, "talk": TALKS.get(r.final),
+            "methods": [("☑" if record and record.method == m else "□") + m for m in FEEDBACK_METHODS],
+            "date": date_zh(record.date) if record else date_zh(None)}
+
+
+def appeal_notices(a: Assessment, quarter: Quarter) -> list[Document]:
+    """复核结果告知: one page per answered appeal of the quarter."""
+    records = a.bureau.quarters[quarter]
+    answered = [(r, records.appeals[r.entry.person_id]) for r in a.quarter_results(quarter)
+                if r.entry.person_id in records.appeals and records.appeals[r.entry.person_id].outcome]
+    if not answered:
+        return []
+    return [Document(
+        id=f"{quarter}/复核结果告知", title=f"{quarter.zh}平时考核复核结果告知", kind="letter persons",
+        template="appeal.html", path="08-复核结果告知", period=quarter.zh,
+        people=frozenset(r.entry.person_id for r, _ in answered),
+        context={"period_zh": quarter.zh, "office": a.bureau.info.office, "people": [{
+            "name": r.entry.name, "unit": a.bureau.units[r.entry.unit_id].name, "received": date_zh(p.received),
+            "grounds": p.grounds, "before": grade_text(r.decided), "outcome": p.outcome,
+            "after": grade_text(r.final), "reason": p.reason or "", "replied": date_zh(p.replied),
+        } for r, p in answered]})]
