@@ -159,4 +159,29 @@ def test_cli_build_prints_the_files_on_stdout(mini_git):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:3] == [str(mini_git / f"build/2026Q1/{name}")
                                               for name in ("00-打印合订本.pdf", "01-公示.html", "01-公示.pdf")]
-    assert "[1/10] 关于清河县公安局2026年第一季度平时考核“好”等次人员的公示" in result.stderr
+    assert "排版 PDF：10 份需要生成，0 份未变化沿用上次结果" in result.stderr
+
+
+def test_incremental_rebuild_renders_only_what_changed_and_equals_a_full_build(mini, tmp_path):
+    first = build(mini)
+    assert (first.rendered, first.reused) == (10, 0)
+    again = build(mini)
+    assert (again.rendered, again.reused) == (0, 10)  # nothing changed: nothing rendered
+    path = mini / "records/2026/Q1/units/solo.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("3: 96", "3: 97"), encoding="utf-8")
+    changed = build(mini)
+    # 刘洋's unit table, registration form, feedback letter, and the bureau-wide 简明情况登记表
+    assert changed.rendered == 4 and changed.reused == 6
+    clean = build(mini, tmp_path / "clean")
+    built = {p.relative_to(mini / "build/2026Q1"): p.read_bytes() for p in (mini / "build/2026Q1").rglob("*.pdf")}
+    full = {p.relative_to(tmp_path / "clean/2026Q1"): p.read_bytes() for p in (tmp_path / "clean/2026Q1").rglob("*.pdf")}
+    assert built == full and clean.reused == 0
+
+
+def test_a_corrupted_previous_pdf_is_rendered_again(mini):
+    build(mini)
+    victim = mini / "build/2026Q1/02-对象情况表.pdf"
+    good = victim.read_bytes()
+    victim.write_bytes(good[:100])
+    result = build(mini)
+    assert result.rendered == 1 and victim.read_bytes() == good

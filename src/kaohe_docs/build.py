@@ -1,12 +1,17 @@
-"""The linear build: plan documents → render HTML → check glyphs → lay out → PDFs → swap in.
+"""The linear build: plan documents → HTML → glyph check → PDFs (parallel, incremental) → swap in.
 
-Everything is written into a temporary folder beside the target; only when every document
-succeeded does it replace ``build/<period>/``. A failed or interrupted build leaves the
-previous output untouched. Each period gets a print bundle (all its documents in one PDF,
-with bookmarks) and a manifest; ``build/index.html`` lists every period built.
+- Everything is written into a temporary folder beside the target; only when every document
+  succeeded does it replace ``build/<period>/``. A failed or interrupted build leaves the
+  previous output untouched.
+- Incremental: a document's key is the hash of its HTML (which carries all of its data,
+  provenance and styles) and of the rendering environment (WeasyPrint, fonts). A PDF whose
+  key is unchanged since the previous build is reused (after checking its hash), so editing
+  one person re-renders only the documents that show that person's data.
+- The print bundle joins the documents' PDFs with their bookmarks.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -14,16 +19,20 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
+from .bundle import join, metadata
 from .documents import Document, quarter_documents, year_documents
 from .errors import Diagnostic, KaoheError, warning
 from .fonts import resolve
 from .index import write_index
 from .model import Quarter
+from .pool import render_all
 from .project import Project
 from .provenance import Provenance, provenance
-from .render import PdfRenderer, RenderLog, check_glyphs, generator, make_environment, render_html
+from .render import check_glyphs, generator, make_environment, render_html
 
 BUNDLE = "00-打印合订本"
+MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -31,6 +40,8 @@ class BuildResult:
     folder: Path
     files: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    rendered: int = 0  # PDFs rendered this time
+    reused: int = 0  # PDFs reused from the previous build
 
 
 def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
@@ -43,15 +54,15 @@ def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
 
 
 class Builder:
-    """Everything rendering needs, set up once: templates, fonts, WeasyPrint, provenance."""
+    """Templates, fonts and provenance, set up once per build."""
 
-    def __init__(self, project: Project, prov: Provenance, pdf: bool = True):
+    def __init__(self, project: Project, prov: Provenance):
         self.project, self.prov = project, prov
         self.fonts = resolve(project.loaded.policy.fonts)
         self.env = make_environment(project.root)
         self.base = {"bureau": project.loaded.bureau.info, "provenance": prov, "fonts": self.fonts.families,
                      "generator": generator()}
-        self.renderer = PdfRenderer(project.root) if pdf else None
+        self.environment_key = _environment_key(self.fonts.families)
 
     def html(self, doc: Document) -> str:
         """Raises KaoheError for a template mistake or a character the fonts lack."""
@@ -59,25 +70,46 @@ class Builder:
         check_glyphs(self.fonts, markup, doc.title)
         return markup
 
-    def layout(self, doc: Document, markup: str, log: RenderLog):
-        layout = self.renderer.layout(markup, log)
-        if log.refused:
-            raise KaoheError(f"模板试图读取允许目录以外的文件或网络地址：{'、'.join(log.refused)}")
-        return layout
+    def identifier(self, doc: Document) -> str:
+        return f"{self.prov.commit}\0{doc.id}"
 
-    def pdf(self, doc: Document, layout, log: RenderLog) -> bytes:
-        return self.renderer.write(layout, f"{self.prov.commit}\0{doc.id}", log)
+    def key(self, doc: Document, markup: str) -> str:
+        return _sha(f"{self.environment_key}\0{self.identifier(doc)}\0{markup}".encode())
 
-    def bundle(self, laid_out, period, log: RenderLog) -> bytes:
-        pages = [page for _, layout in laid_out for page in layout.pages]
+    def render(self, jobs: list[tuple[str, str]], progress=None) -> list[bytes]:
+        """PDFs for (markup, identifier) jobs; a forbidden fetch or a WeasyPrint warning is reported."""
+        results, problems = [], []
+        for data, warnings, refused in render_all(self.project.root, jobs, progress=progress):
+            if refused:
+                problems.append(f"模板试图读取允许目录以外的文件或网络地址：{'、'.join(refused)}")
+            results.append((data, warnings))
+        if problems:
+            raise KaoheError("；".join(dict.fromkeys(problems)))
+        return results
+
+    def bundle_title(self, period) -> str:
         zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
-        title = f"{self.project.loaded.bureau.info.name}{zh}平时考核文书合订本"
-        return self.renderer.write(laid_out[0][1], f"{self.prov.commit}\0{period}\0bundle", log, pages=pages,
-                                   title=title, document_id=bundle_id(period))
+        return f"{self.project.loaded.bureau.info.name}{zh}平时考核文书合订本"
 
 
 def bundle_id(period) -> str:
     return f"{period}/{BUNDLE}"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _environment_key(families: dict) -> str:
+    """What else decides the bytes of a PDF: tool and library versions, the font files."""
+    import pydyf
+    import weasyprint
+    from .fonts import font_files
+    parts = [__version__, weasyprint.__version__, pydyf.__version__]
+    for path in font_files(tuple(families.values())):
+        st = os.stat(path)
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return _sha("\0".join(parts).encode())
 
 
 def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None,
@@ -91,55 +123,117 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
     if final and prov.draft:
         raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
                          "请先提交，或去掉 --final 生成草稿")
-    builder = Builder(project, prov, pdf)
+    builder = Builder(project, prov)
     target = out / str(period)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
     result = BuildResult(target, diagnostics=diagnostics)
     try:
-        laid_out, problems = [], []
-        for n, doc in enumerate(docs, 1):
-            progress(f"[{n}/{len(docs)}] {doc.title}")
-            log = RenderLog()
-            try:
-                markup = builder.html(doc)
-                result.files.append(_write(staging / f"{doc.path}.html", markup.encode("utf-8")))
-                if pdf:
-                    layout = builder.layout(doc, markup, log)
-                    result.files.append(_write(staging / f"{doc.path}.pdf", builder.pdf(doc, layout, log)))
-                    laid_out.append((doc, layout))
-            except KaoheError as exc:
-                problems.append(f"《{doc.title}》：{exc.message}")
-            result.diagnostics.extend(warning(doc.id, 0, f"WeasyPrint: {m}") for m in log.warnings)
-        if problems:
-            raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
-        if laid_out:
-            progress(f"合订本：{len(laid_out)} 份文书")
-            log = RenderLog()
-            result.files.insert(0, _write(staging / f"{BUNDLE}.pdf", builder.bundle(laid_out, period, log)))
-            result.diagnostics.extend(warning(str(period), 0, f"WeasyPrint: {m}") for m in log.warnings)
-        result.files.append(_write(staging / "manifest.json", _manifest(project, period, docs, prov)))
+        progress(f"生成 {len(docs)} 份文书的 HTML……")
+        markups = _html_all(builder, docs, staging, result)
+        manifest = {"period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
+                    "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "documents": []}
+        if pdf:
+            _pdfs(builder, docs, markups, target, staging, result, manifest, progress)
+            _bundle(builder, period, docs, target, staging, result, manifest)
+        else:
+            manifest["documents"] = [{"id": d.id, "title": d.title, "path": d.path} for d in docs]
+        data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+        result.files.append(_write(staging / MANIFEST, data))
         _swap(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    result.files = [target / p.relative_to(staging) for p in result.files]
+    result.files = sorted(target / p.relative_to(staging) for p in result.files)
     write_index(out)
     return result
+
+
+def _html_all(builder: Builder, docs: list[Document], staging: Path, result: BuildResult) -> list[str]:
+    markups, problems = [], []
+    for doc in docs:
+        try:
+            markup = builder.html(doc)
+        except KaoheError as exc:
+            problems.append(f"《{doc.title}》：{exc.message}")
+            continue
+        markups.append(markup)
+        result.files.append(_write(staging / f"{doc.path}.html", markup.encode("utf-8")))
+    if problems:
+        raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
+    return markups
+
+
+def _previous(target: Path) -> dict:
+    """The previous build's documents by key, when its manifest can be read."""
+    try:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        return {d["key"]: d for d in manifest.get("documents", []) if "key" in d}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _reuse(target: Path, old: dict | None, dest: Path) -> bool:
+    """Link (or copy) the previous PDF into the staging folder if it is intact."""
+    if old is None:
+        return False
+    source = target / f"{old['path']}.pdf"
+    try:
+        if _sha(source.read_bytes()) != old.get("sha256"):
+            return False  # corrupted or edited since: render again
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copyfile(source, dest)
+    except OSError:
+        return False
+    return True
+
+
+def _pdfs(builder, docs, markups, target, staging, result, manifest, progress) -> None:
+    previous = _previous(target)
+    keys = [builder.key(doc, markup) for doc, markup in zip(docs, markups)]
+    todo = [i for i, (doc, key) in enumerate(zip(docs, keys))
+            if not _reuse(target, previous.get(key), staging / f"{doc.path}.pdf")]
+    result.reused = len(docs) - len(todo)
+    progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
+    report = (lambda n, total: progress(f"[{n}/{total}] PDF")) if todo else None
+    rendered = builder.render([(markups[i], builder.identifier(docs[i])) for i in todo], report)
+    result.rendered = len(todo)
+    for i, (data, warnings) in zip(todo, rendered):
+        _write(staging / f"{docs[i].path}.pdf", data)
+        result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
+    for doc, key in zip(docs, keys):
+        path = staging / f"{doc.path}.pdf"
+        result.files.append(path)
+        manifest["documents"].append({"id": doc.id, "title": doc.title, "path": doc.path, "key": key,
+                                      "sha256": _sha(path.read_bytes())})
+
+
+def _bundle(builder, period, docs, target, staging, result, manifest) -> None:
+    if not docs:
+        return
+    key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode())
+    dest = staging / f"{BUNDLE}.pdf"
+    if not _reuse(target, _previous_bundle(target, key), dest):
+        paths = [staging / f"{doc.path}.pdf" for doc in docs]
+        dest.write_bytes(join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0])))
+    manifest["bundle"] = {"path": BUNDLE, "key": key, "sha256": _sha(dest.read_bytes())}
+    result.files.insert(0, dest)
+
+
+def _previous_bundle(target: Path, key: str) -> dict | None:
+    try:
+        bundle = json.loads((target / MANIFEST).read_text(encoding="utf-8")).get("bundle")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return bundle if bundle and bundle.get("key") == key else None
 
 
 def _write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
-
-
-def _manifest(project: Project, period, docs: list[Document], prov: Provenance) -> bytes:
-    data = {
-        "period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
-        "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line,
-        "documents": [{"id": d.id, "title": d.title, "path": d.path} for d in docs],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def _swap(staging: Path, target: Path) -> None:

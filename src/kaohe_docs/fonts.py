@@ -62,3 +62,13 @@ def resolve(stacks: dict[str, tuple[str, ...]]) -> Fonts:
             raise KaoheError(f"字体“{role}”所列的字体（{'、'.join(stack)}）都没有安装；"
                              "请运行 scripts/setup 安装免费中文字体，或在 policy/policy.yaml 的 fonts 中改用已安装的字体")
     return Fonts(families, tuple(sorted(ranges)))
+
+
+@functools.lru_cache(maxsize=None)
+def font_files(families: tuple[str, ...]) -> tuple[str, ...]:
+    """The files behind the chosen families (their identity is part of every PDF's key)."""
+    files = set()
+    for family in families:
+        out = subprocess.run(["fc-list", f":family={family}", "file"], capture_output=True, text=True, check=False).stdout
+        files.update(line.strip().rstrip(":") for line in out.splitlines() if line.strip())
+    return tuple(sorted(files))

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import html.parser
 import logging
@@ -183,17 +182,8 @@ class PdfRenderer:
             except self.weasyprint.urls.FatalURLFetchingError:
                 return None
 
-    def write(self, document, identifier: str, log: RenderLog, pages=None, title: str | None = None,
-              document_id: str | None = None) -> bytes:
+    def write(self, document, identifier: str, log: RenderLog) -> bytes:
         """PDF bytes; deterministic: fixed dates (from the commit) and a fixed identifier."""
-        if pages is not None:
-            document = document.copy(pages)
-            document.metadata = copy.copy(document.metadata)
-            document.metadata.custom = dict(document.metadata.custom)
-        if title is not None:
-            document.metadata.title = title
-        if document_id is not None:
-            document.metadata.custom["kaohe-document"] = document_id
         with self._collecting(log):
             return document.write_pdf(custom_metadata=True,
                                       pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode())

@@ -40,9 +40,9 @@ def period_of(document_id: str):
 def verify(root: Path, pdf: Path) -> Verdict:
     from . import gitrepo
     from .build import Builder, bundle_id, plan
+    from .bundle import join, metadata
     from .project import open_project
     from .provenance import of_commit
-    from .render import RenderLog
     meta = read_provenance(pdf)
     if meta["draft"] == "yes" or not meta["commit"]:
         raise KaoheError(f"{pdf}: 这是草稿（由未提交的记录生成），没有可以核对的提交")
@@ -55,15 +55,19 @@ def verify(root: Path, pdf: Path) -> Verdict:
             raise KaoheError(f"提交 {commit.hexsha[:10]} 的记录有错误，无法重新生成")
         builder = Builder(project, of_commit(commit))
         docs, _ = plan(project, period)
-        log = RenderLog()
-        if meta["document"] == bundle_id(period):
-            laid_out = [(doc, builder.layout(doc, builder.html(doc), log)) for doc in docs]
-            rebuilt = builder.bundle(laid_out, period, log)
-        else:
-            doc = next((d for d in docs if d.id == meta["document"]), None)
-            if doc is None:
+        if meta["document"] != bundle_id(period):
+            docs = [d for d in docs if d.id == meta["document"]]
+            if not docs:
                 raise KaoheError(f"提交 {commit.hexsha[:10]} 中不再生成文书“{meta['document']}”")
-            rebuilt = builder.pdf(doc, builder.layout(doc, builder.html(doc), log), log)
+        pdfs = [data for data, _ in builder.render([(builder.html(d), builder.identifier(d)) for d in docs])]
+        if meta["document"] == bundle_id(period):
+            paths = []
+            for n, data in enumerate(pdfs):
+                paths.append(folder / f".verify-{n}.pdf")
+                paths[-1].write_bytes(data)
+            rebuilt = join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]))
+        else:
+            rebuilt = pdfs[0]
     same = rebuilt == pdf.read_bytes()
     message = ("与提交 {c} 重新生成的文书逐字节一致。" if same else
                "与提交 {c} 重新生成的文书不一致：文件已被改动，或生成环境（字体、软件版本）不同。")
