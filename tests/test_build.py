@@ -133,7 +133,7 @@ def test_template_that_fetches_outside_is_refused_and_old_build_kept(mini_git):
         build(mini_git)
     assert "模板试图读取允许目录以外的文件或网络地址：file:///etc/passwd" in info.value.message
     assert (mini_git / "build/2026Q1/01-公示.pdf").read_bytes() == before
-    assert sorted(p.name for p in (mini_git / "build").iterdir()) == ["2026Q1", "index.html"]  # no half-written folder
+    assert sorted(p.name for p in (mini_git / "build").iterdir()) == [".lock", "2026Q1", "index.html"]  # no half-written folder
 
 
 def test_template_mistake_names_template_and_line(mini_git):

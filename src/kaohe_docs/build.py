@@ -11,6 +11,8 @@
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -124,10 +126,32 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
         raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
                          "请先提交，或去掉 --final 生成草稿")
     builder = Builder(project, prov)
-    target = out / str(period)
+    try:
+        with build_lock(out, progress):
+            return _build(project, period, docs, builder, out, pdf, progress, BuildResult(out / str(period), diagnostics=diagnostics))
+    except OSError as exc:
+        raise KaoheError(f"无法写入输出目录 {out}：{exc.strerror or exc}（磁盘已满、只读或没有权限？）原有文件未改动") from exc
+
+
+@contextlib.contextmanager
+def build_lock(out: Path, progress):
+    """One build at a time per output folder; leftovers of an interrupted build are removed."""
     out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress("另一个生成任务正在进行，等待其完成……")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        for stale in out.glob(".*-*"):
+            if stale.is_dir():  # staging or old folders of a build that was killed
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def _build(project, period, docs, builder, out, pdf, progress, result: BuildResult) -> BuildResult:
+    prov, target = builder.prov, result.folder
     staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
-    result = BuildResult(target, diagnostics=diagnostics)
     try:
         progress(f"生成 {len(docs)} 份文书的 HTML……")
         markups = _html_all(builder, docs, staging, result)
