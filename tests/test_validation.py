@@ -79,7 +79,7 @@ CASES = {
     ),
     "monthly score outside 0-100": (
         {UNIT: unit_file(WANG.replace("2: 96", "2: 106"), LI, ZHANG)},
-        [f"{UNIT}:9: 错误: 王志强（警号 010001） 2月绩效得分 106 超出 0–100"],
+        [f"{UNIT}:9: 错误: 王志强（警号 010001）2月绩效得分 106 超出 0–100"],
     ),
     "wrong type and full-width digits": (
         {UNIT: unit_file(WANG.replace("1: 95", "1: 九十五").replace("2: 96", "2: ９６"), LI, ZHANG)},
@@ -102,7 +102,7 @@ CASES = {
     ),
     "name differs from the roster": (
         {UNIT: unit_file(WANG, LI.replace("李娜", "李 娜"), ZHANG)},
-        [f"{UNIT}:12: 错误: 姓名/名称“李 娜”含有空格或全角/兼容字符，请改为“李娜”"],
+        [f"{UNIT}:12: 错误: 姓名/名称“李 娜”含有空格、不可见字符或全角/兼容字符，请改为“李娜”"],
     ),
     "person in two units": (
         {SOLO: "unit: solo\nquarter: 2026Q1\npeople:\n"

@@ -169,6 +169,7 @@ class Entry:
     external: External | None
     src: Src
     lines: dict[str, int] = field(default_factory=dict)  # field → line, for diagnostics
+    invalid: frozenset = frozenset()  # element or month names whose value could not be read (reported)
 
     def at(self, key: str) -> Src:
         return Src(self.src.file, self.lines.get(key, self.src.line))

@@ -13,6 +13,7 @@ from .model import (
     Quarter, Src, Status, Talk, Unit, UnitQuarter,
 )
 from .schema import Fields
+from .yamlio import YSeq
 
 ATTENDANCE_KINDS = ("事假", "病假", "旷工")
 CLAIM_STATUSES = ("已申报", "待审核", "通过", "不通过")  # declared → checked by the unit → 考核办's answer
@@ -78,11 +79,14 @@ def read_unit_quarter(data, path: str, unit_id: str, quarter: Quarter):
         f.report(f.line_of("quarter"), f"文件位于 {quarter} 的目录中，但文件中写的季度是“{declared_quarter}”")
     record = UnitQuarter(unit_id, quarter, f.date("submitted", required=False), f.text("leader", required=False),
                          [], Src(path, f.line))
+    people = f.map.get("people")
     for p in f.items("people", "人员记录"):
         entry = _read_entry(p, unit_id, quarter)
         if entry is not None:
             record.entries.append(entry)
     f.done()
+    if not isinstance(people, YSeq):  # no usable list of people: the file tells nothing about who is here
+        return None, diags
     return record, diags
 
 
@@ -92,8 +96,9 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
     external_fields = p.sub("external", "外单位考核信息", required=False)
     status = Status.EXTERNAL if external_fields else (Status.UNGRADED if ungraded else Status.ASSESSED)
     assessed = status is Status.ASSESSED
-    common = _numbers(p, "common", required=assessed)
-    monthly = _months(p, quarter, required=False)
+    invalid: set[str] = set()
+    common = _numbers(p, "common", required=assessed, invalid=invalid)
+    monthly = _months(p, quarter, required=False, invalid=invalid)
     entry = Entry(
         person_id=person_id, name=name, unit_id=unit_id, quarter=quarter, status=status,
         common=common, monthly=monthly, bonuses=list(_claims(p)),
@@ -104,7 +109,7 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
         summary=p.text("summary", required=False),
         ungraded_reason=ungraded,
         external=_external(external_fields, p) if external_fields else None,
-        src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map})
+        src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map}, invalid=frozenset(invalid))
     if ungraded and external_fields:
         p.report(p.line, "同一人不能既是“不确定等次”（ungraded）又由外单位考核（external）")
     if not assessed and (common or entry.suggested):
@@ -113,7 +118,8 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
     return entry if person_id is not None else None
 
 
-def _numbers(p: Fields, key: str, required: bool, keys=None) -> dict[str, Decimal]:
+def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None = None) -> dict[str, Decimal]:
+    """A mapping of numbers; names whose value is unusable go into ``invalid`` (already reported)."""
     mapping = p.mapping(key, required)
     result: dict[str, Decimal] = {}
     for name, value in (mapping or {}).items():
@@ -124,10 +130,12 @@ def _numbers(p: Fields, key: str, required: bool, keys=None) -> dict[str, Decima
         number = p.coerce_number(value, line, f"{name}", low=Decimal(0))
         if number is not None:
             result[str(name)] = number
+        elif invalid is not None:
+            invalid.add(str(name))
     return result
 
 
-def _months(p: Fields, quarter: Quarter, required: bool) -> dict[int, Decimal]:
+def _months(p: Fields, quarter: Quarter, required: bool, invalid: set) -> dict[int, Decimal]:
     mapping = p.mapping("monthly", required)
     result: dict[int, Decimal] = {}
     for month, value in (mapping or {}).items():
@@ -138,6 +146,8 @@ def _months(p: Fields, quarter: Quarter, required: bool) -> dict[int, Decimal]:
         number = p.coerce_number(value, line, f"{month}月绩效得分")
         if number is not None:
             result[month] = number
+        else:
+            invalid.add(f"{month}月")
     return result
 
 

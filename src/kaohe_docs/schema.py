@@ -29,6 +29,8 @@ def _describe(value) -> str:
         return "一个列表"
     if value is None:
         return "空值"
+    if isinstance(value, bool):
+        return "“是/否”（YAML 把 yes、no、on、off、true、false 当作是/否）"
     return f"“{value}”"
 
 
@@ -91,9 +93,9 @@ class Fields:
         if value is None:
             return None
         normalised = unicodedata.normalize("NFKC", value)
-        fixed = _SPACE.sub("", normalised)
+        fixed = "".join(c for c in _SPACE.sub("", normalised) if unicodedata.category(c) != "Cf")  # zero-width …
         if fixed != value:
-            self.report(self.line_of(key), f"姓名/名称“{value}”含有空格或全角/兼容字符，请改为“{fixed}”")
+            self.report(self.line_of(key), f"姓名/名称“{value}”含有空格、不可见字符或全角/兼容字符，请改为“{fixed}”")
         return fixed
 
     def ident(self, key: str, required: bool = True, what: str = "编号"):
@@ -139,8 +141,11 @@ class Fields:
                 return None
         else:
             number = Decimal(value)
-        if (low is not None and number < low) or (high is not None and number > high):
-            self.report(line, f"“{label}”为 {number}，超出范围 {low}–{high}")
+        if low is not None and number < low:
+            self.report(line, f"“{label}”为 {number}，不能小于 {low}" if high is None else f"“{label}”为 {number}，超出范围 {low}–{high}")
+            return None
+        if high is not None and number > high:
+            self.report(line, f"“{label}”为 {number}，不能大于 {high}" if low is None else f"“{label}”为 {number}，超出范围 {low}–{high}")
             return None
         return number
 

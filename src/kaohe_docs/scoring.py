@@ -78,4 +78,11 @@ def score_entry(entry: Entry, policy: Policy) -> Score:
         months_missing=tuple(m for m in entry.quarter.months if m not in entry.monthly),
         individual=individual, bonuses=bonuses, duplicate_deeds=duplicates,
         bonus_raw=bonus_raw, bonus=bonus, total=total, band=band(total, policy),
-        complete=bool(months) and all(e in entry.common for e in policy.elements))
+        complete=_complete(entry, months, policy))
+
+
+def _complete(entry: Entry, months: list, policy: Policy) -> bool:
+    """Every input present, readable and in range: only then do grade rules judge the total."""
+    return (bool(months) and not entry.invalid
+            and all(e in entry.common and entry.common[e] <= policy.elements[e] for e in policy.elements)
+            and all(0 <= v <= policy.monthly_max for v in entry.monthly.values()))

@@ -25,7 +25,7 @@ def _band_message(a, r, grade: Grade, what: str) -> str:
 @rule
 def suggestion_present(a):
     for quarter, r in _graded(a):
-        if r.entry.suggested is None:
+        if r.entry.suggested is None and "suggested" not in r.entry.lines:  # an unreadable one is reported already
             make = err if a.decided(quarter) else warn
             yield make(r.entry.src, f"{who(r)}缺少所室队建议等次（suggested）")
 
