@@ -123,7 +123,10 @@ class Fields:
         return self.coerce_number(value, self.line_of(key), key, low, high)
 
     def coerce_number(self, value, line: int, label: str, low=None, high=None):
-        if isinstance(value, bool) or isinstance(value, (YMap, YSeq)):
+        if value is None:
+            self.report(line, f"“{label}”没有填写数值")
+            return None
+        if isinstance(value, (bool, YMap, YSeq)) or not isinstance(value, (str, int, Decimal)):
             self.report(line, f"“{label}”应为数字，现在是{_describe(value)}")
             return None
         if isinstance(value, str):
