@@ -127,7 +127,7 @@ CASES = {
     "same deed counted twice": (
         {UNIT: unit_file(WANG + "    bonus:\n      - {item: 嘉奖, deed: 春节安保, status: 通过, evidence: 文1}\n"
                                 "      - {item: 市级通报表扬, deed: 春节安保, status: 通过, evidence: 文1}\n", LI, ZHANG)},
-        [f"{UNIT}:13: 警告: 王志强（警号 010001）的事项“春节安保”同时申报了“嘉奖”和“市级通报表扬”，同一事项只记一次，按较高的“嘉奖”计"],
+        [f"{UNIT}:13: 警告: 王志强（警号 010001）的事项“春节安保”同时申报了“嘉奖”和“市级通报表扬”，同一事项只记一次，分值相同，按“嘉奖”计一次"],
     ),
     "shared deed allocated above the item's value": (
         {UNIT: unit_file(WANG + "    bonus:\n      - {item: 三等功, deed: 破案, points: 1.5, status: 通过, evidence: 文1}\n",

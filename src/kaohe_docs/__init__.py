@@ -1,3 +1,27 @@
 """kaohe-docs: 公务员平时考核记录 → 校验、计分、定等、名额核算 → 正式文书."""
 
 __version__ = "0.1.0"
+
+
+_FINGERPRINT: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """The version plus every module's size and mtime: caches never outlive the code that filled them."""
+    if not _FINGERPRINT:
+        _FINGERPRINT.append(_fingerprint())
+    return _FINGERPRINT[0]
+
+
+def _fingerprint() -> str:
+    import hashlib
+    import os
+    here = os.path.dirname(__file__)
+    h = hashlib.sha256(__version__.encode())
+    for dirpath, dirnames, filenames in os.walk(here):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(dirpath, name))
+                h.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import code_fingerprint
 from .bundle import join, metadata
 from .documents import Document, quarter_documents, year_documents
 from .errors import Diagnostic, KaoheError, warning
@@ -107,7 +107,7 @@ def _environment_key(families: dict) -> str:
     import pydyf
     import weasyprint
     from .fonts import font_files
-    parts = [__version__, weasyprint.__version__, pydyf.__version__]
+    parts = [code_fingerprint(), weasyprint.__version__, pydyf.__version__]
     for path in font_files(tuple(families.values())):
         st = os.stat(path)
         parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import code_fingerprint
 from .errors import Diagnostic, error
 from .model import Bureau, Quarter, QuarterRecords
 from .policy import POLICY_FILE, Policy, parse_policy
@@ -80,7 +80,7 @@ class _Reader:
         self.source = source
         self.cache = cache
         self.diagnostics: list[Diagnostic] = []
-        self.hash = hashlib.sha256(__version__.encode())
+        self.hash = hashlib.sha256(code_fingerprint().encode())
 
     def typed(self, path: str, reader, *args):
         """Read, decode, parse and type one file; its problems join ``diagnostics``."""
@@ -97,7 +97,7 @@ class _Reader:
             return None
         digest = hashlib.sha256(data).hexdigest()
         self.hash.update(f"{path}\0{digest}\0".encode())
-        key = hashlib.sha256(f"{__version__}\0{reader.__name__}\0{path}\0{args}\0{digest}".encode()).hexdigest()
+        key = hashlib.sha256(f"{code_fingerprint()}\0{reader.__name__}\0{path}\0{args}\0{digest}".encode()).hexdigest()
         cached = self.cache.get(key)
         if cached is None:
             cached = self._parse(data, path, reader, args)

@@ -121,6 +121,13 @@ class Person:
         last = f"{quarter.year}-{quarter.months[2]:02d}"
         return (self.joined is None or self.joined <= last) and (self.left is None or self.left >= first)
 
+    def months_in(self, quarter: Quarter) -> tuple[int, ...]:
+        """The months of ``quarter`` the person was in the bureau (joined/left on the roster)."""
+        def inside(m: int) -> bool:
+            month = f"{quarter.year}-{m:02d}"
+            return (self.joined is None or self.joined <= month) and (self.left is None or self.left >= month)
+        return tuple(m for m in quarter.months if inside(m))
+
     @property
     def post(self) -> str:
         """职务(职级) as printed on the forms."""

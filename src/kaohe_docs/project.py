@@ -12,7 +12,7 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import code_fingerprint
 from .assess import Assessment, assess
 from .checks import run_checks
 from .errors import Diagnostic, sort_diagnostics
@@ -45,7 +45,7 @@ def open_project(root: Path, use_cache: bool = True) -> Project:
 
 def input_digest(root: Path) -> str:
     """A hash of every input file's path, size and mtime (cheap; for the whole-run cache)."""
-    h = hashlib.sha256(__version__.encode())
+    h = hashlib.sha256(code_fingerprint().encode())
     for folder in INPUT_DIRS:
         for dirpath, dirnames, filenames in os.walk(root / folder):
             dirnames.sort()

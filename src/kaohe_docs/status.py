@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .assess import Assessment
+from .checks.scores import missing_months
 from .model import Grade, Quarter, Status
 from .workdays import submission_deadline, working_days_end
 
@@ -47,8 +48,8 @@ def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.
             continue
         if not e.summary:
             items.append(f"{name}：个人小结未填写")
-        if r.score.months_missing:
-            items.append(f"{name}：缺 {'、'.join(f'{m}月' for m in r.score.months_missing)} 绩效得分")
+        if missing_months(r):
+            items.append(f"{name}：缺 {'、'.join(f'{m}月' for m in missing_months(r))} 绩效得分")
         for claim in e.bonuses:
             if claim.status == "已申报":
                 items.append(f"{name}：加分申报“{claim.item}（{claim.deed}）”待所室队把关")

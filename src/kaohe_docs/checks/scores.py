@@ -4,8 +4,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import Status
-from ..scoring import APPROVED
+from ..scoring import APPROVED, claim_points
 from . import err, rule, warn, who
+
+
+def missing_months(r) -> tuple[int, ...]:
+    """Months without a score while the person was in the bureau (a new hire's earlier months are not missing)."""
+    present = r.person.months_in(r.entry.quarter) if r.person else r.entry.quarter.months
+    return tuple(m for m in r.score.months_missing if m in present)
 
 
 def _assessed(a):
@@ -40,8 +46,8 @@ def monthly_scores_present_and_in_range(a):
                 yield err(line, f"{who(r)}{month}月绩效得分 {value} 超出 0–{high}")
         if not r.entry.monthly:
             yield err(r.entry.src, f"{who(r)}本季度没有任何月度绩效得分（monthly）；如长期请假，请注明不确定等次（ungraded）")
-        elif r.score.months_missing:
-            months = "、".join(f"{m}月" for m in r.score.months_missing)
+        elif missing_months(r):
+            months = "、".join(f"{m}月" for m in missing_months(r))
             yield warn(line, f"{who(r)}缺少 {months} 的绩效得分，个性得分按已有月份平均计算")
 
 
@@ -64,19 +70,21 @@ def bonus_within_cap(a):
 def same_deed_counted_once(a):
     for r in _assessed(a):
         for kept, dropped in r.score.duplicate_deeds:
+            same = claim_points(kept, a.policy) == claim_points(dropped, a.policy)
+            rule_text = f"分值相同，按“{kept.item}”计一次" if same else f"按较高的“{kept.item}”计"
             yield warn(dropped.src, f"{who(r)}的事项“{dropped.deed}”同时申报了“{kept.item}”和“{dropped.item}”，"
-                                    f"同一事项只记一次，按较高的“{kept.item}”计")
+                                    f"同一事项只记一次，{rule_text}")
 
 
 @rule
 def shared_deed_allocated(a):
     for quarter, results in a.results.items():
-        claimants = defaultdict(set)
+        claimants = defaultdict(set)  # (unit, deed) → people: the unit allocates a shared deed's points
         for r in results:
             if r.entry.status is Status.ASSESSED:
                 for claim in r.entry.bonuses:
                     if claim.status == APPROVED:
-                        claimants[claim.deed].add(r.entry.person_id)
+                        claimants[(r.entry.unit_id, claim.deed)].add(r.entry.person_id)
         for r in results:
             for claim in r.entry.bonuses:
                 value = a.policy.catalogue.get(claim.item)
@@ -84,6 +92,6 @@ def shared_deed_allocated(a):
                     continue
                 if claim.points is not None and claim.points > value:
                     yield err(claim.src, f"{who(r)}“{claim.item}”分配 {claim.points} 分，超过该项分值 {value} 分")
-                elif claim.points is None and len(claimants[claim.deed]) > 1:
-                    yield err(claim.src, f"事项“{claim.deed}”由 {len(claimants[claim.deed])} 人共同完成，"
+                elif claim.points is None and len(claimants[(r.entry.unit_id, claim.deed)]) > 1:
+                    yield err(claim.src, f"事项“{claim.deed}”由 {len(claimants[(r.entry.unit_id, claim.deed)])} 人共同完成，"
                                          f"须由所在单位确定每人分值（points，每人不超过 {value} 分）")
