@@ -94,6 +94,7 @@ class _Gen:
         self.units = self._units(people)
         self.people: list[P] = []
         self.used_ids: set[str] = set()
+        self.deeds: set[str] = set()
         for unit_id, _, kind, size in self.units:
             for n in range(size):
                 self.people.append(self._person(unit_id, kind, leader=n < min(len(LEADER[kind]), max(1, size // 8))))
@@ -210,8 +211,14 @@ class _Gen:
         return fields
 
     def _claim(self, item: str, q: int, deed: str | None = None, points=None, status: str = "通过") -> dict:
-        m = self.rnd.choice(Quarter(self.year, q).months)
-        deed = deed or self.rnd.choice(DEEDS).format(m=m, d=self.rnd.randint(1, 28))
+        if deed is None:  # a random deed is one person's own event: never the same text twice
+            m = self.rnd.choice(Quarter(self.year, q).months)
+            deed = base = self.rnd.choice(DEEDS).format(m=m, d=self.rnd.randint(1, 28))
+            n = 1
+            while deed in self.deeds:
+                n += 1
+                deed = f"{base}（第{n}起）"
+            self.deeds.add(deed)
         claim = {"item": item, "deed": deed, "status": status}
         if points is not None:
             claim["points"] = points
