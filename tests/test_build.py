@@ -56,7 +56,8 @@ def test_build_writes_pdf_and_html_for_each_document(built):
     names = sorted(p.relative_to(root / "build/2026Q1").as_posix() for p in result.files)
     assert names == sorted(["00-打印合订本.pdf", "manifest.json"] + [f"{doc}.{ext}" for ext in ("html", "pdf") for doc in (
         "01-公示", "02-对象情况表", "03-比例使用申报表", "04-结果登记表/01-政工室", "04-结果登记表/02-法制室",
-        "05-登记表/01-政工室", "05-登记表/02-法制室", "06-简明情况登记表", "07-反馈通知/01-政工室", "07-反馈通知/02-法制室")])
+        "05-登记表/01-政工室", "05-登记表/02-法制室", "06-简明情况登记表/01-政工室", "06-简明情况登记表/02-法制室",
+        "07-反馈通知/01-政工室", "07-反馈通知/02-法制室")])
     assert all(p.is_file() for p in result.files)
     assert result.diagnostics == []  # no WeasyPrint warning (missing glyph, fontTools fallback, CSS)
 
@@ -159,19 +160,19 @@ def test_cli_build_prints_the_files_on_stdout(mini_git):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:3] == [str(mini_git / f"build/2026Q1/{name}")
                                               for name in ("00-打印合订本.pdf", "01-公示.html", "01-公示.pdf")]
-    assert "排版 PDF：10 份需要生成，0 份未变化沿用上次结果" in result.stderr
+    assert "排版 PDF：11 份需要生成，0 份未变化沿用上次结果" in result.stderr
 
 
 def test_incremental_rebuild_renders_only_what_changed_and_equals_a_full_build(mini, tmp_path):
     first = build(mini)
-    assert (first.rendered, first.reused) == (10, 0)
+    assert (first.rendered, first.reused) == (11, 0)
     again = build(mini)
-    assert (again.rendered, again.reused) == (0, 10)  # nothing changed: nothing rendered
+    assert (again.rendered, again.reused) == (0, 11)  # nothing changed: nothing rendered
     path = mini / "records/2026/Q1/units/solo.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("3: 96", "3: 97"), encoding="utf-8")
     changed = build(mini)
-    # 刘洋's unit table, registration form, feedback letter, and the bureau-wide 简明情况登记表
-    assert changed.rendered == 4 and changed.reused == 6
+    # 刘洋's unit table, registration form, feedback letter and his unit's 简明情况登记表: nothing else
+    assert changed.rendered == 4 and changed.reused == 7
     clean = build(mini, tmp_path / "clean")
     built = {p.relative_to(mini / "build/2026Q1"): p.read_bytes() for p in (mini / "build/2026Q1").rglob("*.pdf")}
     full = {p.relative_to(tmp_path / "clean/2026Q1"): p.read_bytes() for p in (tmp_path / "clean/2026Q1").rglob("*.pdf")}

@@ -138,8 +138,9 @@ def test_an_appeal_that_changes_a_grade_flows_into_documents_and_ledger(mini):
     assert [r["第一季度"] for r in annual if r["姓名"] == "李娜"] == ["一般"]
     from kaohe_docs.build import build_period
     build_period(project, Quarter(2026, 1), mini / "build", pdf=False)
-    brief = (mini / "build/2026Q1/06-简明情况登记表.html").read_text(encoding="utf-8")
-    assert "<td class=\"\">改为一般</td>" in brief and "<td class=\"\">维持</td>" in brief
+    brief = (mini / "build/2026Q1/06-简明情况登记表/01-政工室.html").read_text(encoding="utf-8")
+    assert "<td class=\"\">改为一般</td>" in brief
+    assert "<td class=\"\">维持</td>" in (mini / "build/2026Q1/06-简明情况登记表/02-法制室.html").read_text(encoding="utf-8")
     notice = (mini / "build/2026Q1/08-复核结果告知.html").read_text(encoding="utf-8")
     assert "决定将你的2026年第一季度平时考核等次由“较好”改为“一般”" in notice
     assert "决定维持原等次“较好”" in notice

@@ -46,7 +46,9 @@ def text_of(path: Path) -> tuple[int, str]:
     ("05-登记表/01-政工室.pdf", 2, ["王志强", "1978.03", "认真履行职责。", "德（20）", "原始分94×40%=37.60",
                                "1月95；2月96；3月94", "嘉奖：春节安保（1分，清公政〔2026〕3号）", "95.60", "可评“好”",
                                "李娜", "1990.11", "89.00", "本人签字", "（盖章）"]),
-    ("06-简明情况登记表.pdf", 1, ["王志强", "李娜", "张伟", "刘洋", "不确定等次：长期病假", "认真履行职责", "较好"]),
+    ("06-简明情况登记表/01-政工室.pdf", 1, ["王志强", "李娜", "张伟", "不确定等次：长期病假", "认真履行职责", "较好",
+                                     "单位：政工室"]),
+    ("06-简明情况登记表/02-法制室.pdf", 1, ["刘洋", "95.60", "较好"]),
     ("07-反馈通知/01-政工室.pdf", 2, ["王志强同志：", "总分为95.60分，等次为“好”", "回执", "李娜同志："]),
 ])
 def test_quarter_document_facts(quarter_set, path, pages, expected):
@@ -59,7 +61,7 @@ def test_quarter_document_facts(quarter_set, path, pages, expected):
 def test_bundle_has_every_page_and_a_bookmark_per_document_and_person(quarter_set):
     reader = pypdf.PdfReader(quarter_set / "00-打印合订本.pdf")
     singles = [p for p in quarter_set.rglob("*.pdf") if p.name != "00-打印合订本.pdf"]
-    assert len(reader.pages) == sum(len(pypdf.PdfReader(p).pages) for p in singles) == 12
+    assert len(reader.pages) == sum(len(pypdf.PdfReader(p).pages) for p in singles) == 13
     titles = []
 
     def walk(items, depth):
@@ -98,7 +100,7 @@ def test_golden_html_snapshots(mini):
     result = build_period(open_project(mini, use_cache=False), Q1, mini / "build", pdf=False)
     built = mini / "build/2026Q1"
     produced = {p.relative_to(built).as_posix(): p.read_text(encoding="utf-8") for p in snapshot_paths(built)}
-    assert len(produced) == len([f for f in result.files if f.suffix == ".html"]) == 10
+    assert len(produced) == len([f for f in result.files if f.suffix == ".html"]) == 11
     golden_dir = GOLDEN / "2026Q1"
     if os.environ.get("KAOHE_UPDATE_GOLDEN"):
         for rel, text in produced.items():

@@ -104,10 +104,9 @@ def _sha(data: bytes) -> str:
 
 def _environment_key(families: dict) -> str:
     """What else decides the bytes of a PDF: tool and library versions, the font files."""
-    import pydyf
-    import weasyprint
+    from importlib.metadata import version
     from .fonts import font_files
-    parts = [code_fingerprint(), weasyprint.__version__, pydyf.__version__]
+    parts = [code_fingerprint(), version("weasyprint"), version("pydyf")]
     for path in font_files(tuple(families.values())):
         st = os.stat(path)
         parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")

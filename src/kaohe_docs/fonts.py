@@ -6,7 +6,9 @@ names the document and the text: a blank box on an official paper is never accep
 """
 from __future__ import annotations
 
+import bisect
 import functools
+import sys
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -39,14 +41,15 @@ class Fonts:
     """The family chosen for each role, and what those families cover together."""
 
     families: dict  # role → family
-    ranges: tuple[tuple[int, int], ...]
+    ranges: tuple[tuple[int, int], ...]  # sorted, merged
 
     def covers(self, char: str) -> bool:
         code = ord(char)
-        return char in ALWAYS_OK or any(low <= code <= high for low, high in self.ranges)
+        i = bisect.bisect_right(self.ranges, (code, sys.maxunicode + 1)) - 1
+        return char in ALWAYS_OK or (i >= 0 and self.ranges[i][0] <= code <= self.ranges[i][1])
 
     def missing(self, text: str) -> list[str]:
-        return sorted({c for c in text if not self.covers(c)})
+        return sorted(c for c in set(text) if not self.covers(c))
 
 
 def resolve(stacks: dict[str, tuple[str, ...]]) -> Fonts:
@@ -61,7 +64,17 @@ def resolve(stacks: dict[str, tuple[str, ...]]) -> Fonts:
         else:
             raise KaoheError(f"字体“{role}”所列的字体（{'、'.join(stack)}）都没有安装；"
                              "请运行 scripts/setup 安装免费中文字体，或在 policy/policy.yaml 的 fonts 中改用已安装的字体")
-    return Fonts(families, tuple(sorted(ranges)))
+    return Fonts(families, _merge(sorted(ranges)))
+
+
+def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[list[int]] = []
+    for low, high in ranges:
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return tuple((low, high) for low, high in merged)
 
 
 @functools.lru_cache(maxsize=None)

@@ -40,6 +40,7 @@ def render_all(root: Path, jobs: list[tuple[str, str]], workers: int | None = No
             if progress:
                 progress(n, len(jobs))
         return results
+    import weasyprint  # noqa: F401  imported once here, inherited by the forked workers
     # largest documents first balances the workers; results are put back in order
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
     results: list = [None] * len(jobs)

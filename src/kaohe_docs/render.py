@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import html.parser
+import html
 import logging
 import os
 import re
@@ -75,29 +75,13 @@ def render_html(env: jinja2.Environment, template: str, context: dict) -> str:
         raise TemplateProblem(f"模板错误 {_template_location(exc)}: {exc.message or exc}") from exc
 
 
-class _Text(html.parser.HTMLParser):
-    """The visible text of an HTML document (for the glyph check)."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("style", "script", "head")
-
-    def handle_endtag(self, tag):
-        self._skip -= tag in ("style", "script", "head") and self._skip > 0
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
+_INVISIBLE = re.compile(r"<(head|style|script)\b.*?</\1\s*>", re.S | re.I)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def visible_text(markup: str) -> str:
-    parser = _Text()
-    parser.feed(markup)
-    return "".join(parser.parts)
+    """The text a reader sees (no head, style or script; tags removed, entities resolved)."""
+    return html.unescape(_TAG.sub("", _INVISIBLE.sub("", markup)))
 
 
 def check_glyphs(fonts: Fonts, markup: str, document: str) -> None:

@@ -64,7 +64,7 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
     docs.extend(unit_results(a, quarter))
     docs.extend(registration(a, quarter))
     if a.decided(quarter):
-        docs.append(brief(a, quarter))
+        docs.extend(brief(a, quarter))
         docs.extend(feedback(a, quarter))
         docs.extend(appeal_notices(a, quarter))
     return docs

@@ -84,24 +84,31 @@ def _ledger_cells(a: Assessment, owner: str, row) -> list:
             _names(a, row.rejected), _names(a, row.additions), f"{row.carry_out:f}"]
 
 
-def brief(a: Assessment, quarter: Quarter) -> Document:
-    """平时考核简明情况登记表 (archive): one line per person."""
+def brief(a: Assessment, quarter: Quarter) -> list[Document]:
+    """平时考核简明情况登记表 (archive): one line per person, one document per unit (filed with its forms)."""
     p = a.policy
-    rows = []
-    for n, r in enumerate(a.quarter_results(quarter), 1):
-        s = r.score
-        scores = [number(s.common, p), number(s.individual, p), number(s.bonus, p), number(s.total, p)] if s else [""] * 4
-        rows.append([n, r.entry.name, a.bureau.units[r.entry.unit_id].name, r.person.post if r.person else "",
-                     *scores, grade_text(r.entry.suggested), grade_text(r.decided), appeal_text(r), _in_brief(r)])
-    columns = [col("序号", "4%"), col("姓名", "7%"), col("单位", "10%", "left"), col("职务（职级）", "13%", "left"),
+    columns = [col("序号", "4%"), col("姓名", "7%"), col("职务（职级）", "15%", "left"),
                col("共性", "", "num"), col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"),
-               col("建议等次"), col("审定等次"), col("复核"), col("简要表现", "24%", "left")]
-    return table(
-        id=f"{quarter}/简明情况登记表", title=f"{a.bureau.info.name}{quarter.zh}平时考核简明情况登记表",
-        template="brief.html", path="06-简明情况登记表", period=quarter.zh, landscape=True,
-        heading=f"{a.bureau.info.name}平时考核简明情况登记表", subtitle=quarter.zh, columns=columns, rows=rows,
-        notes=["本表随平时考核登记表、加分材料一并归档。"], signatures=("考核办（盖章）",),
-        people={r.entry.person_id for r in a.quarter_results(quarter)})
+               col("建议等次"), col("审定等次"), col("复核"), col("简要表现", "30%", "left")]
+    docs = []
+    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+        results = a.quarter_results(quarter, unit.id)
+        if not results:
+            continue
+        rows = []
+        for n, r in enumerate(results, 1):
+            s = r.score
+            scores = [number(s.common, p), number(s.individual, p), number(s.bonus, p), number(s.total, p)] if s else [""] * 4
+            rows.append([n, r.entry.name, r.person.post if r.person else "", *scores,
+                         grade_text(r.entry.suggested), grade_text(r.decided), appeal_text(r), _in_brief(r)])
+        docs.append(table(
+            id=f"{quarter}/简明情况登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核简明情况登记表（{unit.name}）",
+            template="brief.html", path=f"06-简明情况登记表/{unit.order + 1:02d}-{unit.name}", period=quarter.zh,
+            landscape=True, heading=f"{a.bureau.info.name}平时考核简明情况登记表",
+            meta=[f"单位：{unit.name}", f"考核周期：{quarter.zh}"], columns=columns, rows=rows,
+            notes=["本表随平时考核登记表、加分材料一并归档。"], signatures=("考核办（盖章）",),
+            people={r.entry.person_id for r in results}))
+    return docs
 
 
 def _in_brief(r) -> str:

@@ -18,21 +18,33 @@ def _weights(a: Assessment) -> dict:
     return {"common": percent(p.common_weight), "individual": percent(p.individual_weight), "cap": f"{p.bonus_cap:f}"}
 
 
-def _units(a: Assessment, quarter: Quarter):
+# Per-person papers are grouped by unit, at most this many people per document: one corrected
+# record re-renders a few pages, not a whole large unit (see docs/scaling.md).
+PEOPLE_PER_DOCUMENT = 10
+
+
+def _units(a: Assessment, quarter: Quarter, only=lambda r: True):
+    """(unit, part suffix for ids/paths, part label for titles, results) per document."""
     for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
-        results = [r for r in a.quarter_results(quarter, unit.id) if r.score is not None and r.person is not None]
-        if results:
-            yield unit, results
+        results = [r for r in a.quarter_results(quarter, unit.id)
+                   if r.score is not None and r.person is not None and only(r)]
+        chunks = [results[i:i + PEOPLE_PER_DOCUMENT] for i in range(0, len(results), PEOPLE_PER_DOCUMENT)]
+        for n, chunk in enumerate(chunks, 1):
+            if len(chunks) == 1:
+                yield unit, "", unit.name, chunk
+            else:
+                start = (n - 1) * PEOPLE_PER_DOCUMENT + 1
+                yield unit, f"-{n}", f"{unit.name} 第{start}–{start + len(chunk) - 1}人", chunk
 
 
 def registration(a: Assessment, quarter: Quarter) -> list[Document]:
     return [Document(
-        id=f"{quarter}/登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{unit.name}）",
-        kind="form persons", template="registration.html", path=f"05-登记表/{unit.order + 1:02d}-{unit.name}",
+        id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
+        kind="form persons", template="registration.html", path=f"05-登记表/{unit.order + 1:02d}-{unit.name}{part}",
         period=quarter.zh, people=frozenset(r.entry.person_id for r in results),
         context={"period_zh": quarter.zh, "weights": _weights(a),
                  "people": [_registration(a, unit.name, r) for r in results]})
-        for unit, results in _units(a, quarter)]
+        for unit, part, label, results in _units(a, quarter)]
 
 
 def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
@@ -57,11 +69,10 @@ def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
 def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
     """结果反馈通知 for everyone decided, with a 谈话提醒 / 批评教育 record for 一般 / 较差."""
     docs = []
-    for unit, results in _units(a, quarter):
-        decided = [r for r in results if r.final is not None]
+    for unit, part, label, decided in _units(a, quarter, only=lambda r: r.final is not None):
         docs.append(Document(
-            id=f"{quarter}/反馈通知/{unit.id}", title=f"{quarter.zh}平时考核结果反馈通知（{unit.name}）",
-            kind="letter persons", template="feedback.html", path=f"07-反馈通知/{unit.order + 1:02d}-{unit.name}",
+            id=f"{quarter}/反馈通知/{unit.id}{part}", title=f"{quarter.zh}平时考核结果反馈通知（{label}）",
+            kind="letter persons", template="feedback.html", path=f"07-反馈通知/{unit.order + 1:02d}-{unit.name}{part}",
             period=quarter.zh, people=frozenset(r.entry.person_id for r in decided),
             context={"period_zh": quarter.zh, "unit": unit.name, "contact": a.policy.contact,
                      "people": [_feedback(a, quarter, r) for r in decided]}))

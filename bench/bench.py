@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""kaohe-docs benchmark: synthetic bureaus of 500, 2,000 and 10,000 people, one table.
+
+    .venv/bin/python bench/bench.py                    # 500 and 2,000 full; 10,000 without the quarter build
+    .venv/bin/python bench/bench.py --sizes 500        # quicker
+    .venv/bin/python bench/bench.py --full-build-all   # also the 10,000-person quarter build (long)
+
+Everything is measured in the same run, so the ratios hold on a noisy machine:
+  parse floor      PyYAML's libyaml loader (CSafeLoader) only parsing every record file
+  check cold/warm  `kaohe check` work in-process: empty caches / nothing changed
+  score            load + assess, warm file cache
+  engine floor     the quarter's documents (the same HTML) rendered by plain WeasyPrint, one process
+  build full       `kaohe build QUARTER` from scratch (parallel, all cores)
+  rebuild one      the same after changing one person's monthly score
+  rebuild none     the same with nothing changed
+  year build       `kaohe build YEAR` (annual documents), and its peak memory
+  peak RSS         the largest resident set of the build process or any of its workers
+Progress on stderr, the table (Markdown) on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+QUARTER = "2026Q4"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def timed(fn, repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measured_process(code: str) -> tuple[float, float]:
+    """Run Python code in a fresh process; (seconds, peak RSS in MB of it or any of its children)."""
+    wrapper = (f"import resource, time, sys\nstart = time.perf_counter()\n{code}\n"
+               "elapsed = time.perf_counter() - start\n"
+               "peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+               "print(f'{elapsed} {peak / 1024}', file=sys.stderr)")
+    done = subprocess.run([PY, "-c", wrapper], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step failed:\n{done.stderr[-3000:]}")
+    seconds, mb = done.stderr.strip().splitlines()[-1].split()
+    return float(seconds), float(mb)
+
+
+def build_code(root: Path, period: str) -> str:
+    return (f"from pathlib import Path\nfrom kaohe_docs.project import open_project\nfrom kaohe_docs.build import build_period\n"
+            f"from kaohe_docs.model import Quarter\nroot = Path({str(root)!r})\np = open_project(root)\n"
+            f"period = Quarter.parse({period!r}) or int({period!r})\n"
+            f"r = build_period(p, period, root / 'build')\nprint(r.rendered, r.reused, file=sys.stderr)")
+
+
+def engine_floor_code(html_dir: Path) -> str:
+    """Plain WeasyPrint: one process, one FontConfiguration, the build's own HTML files."""
+    return (f"from pathlib import Path\nimport weasyprint\nfrom weasyprint.text.fonts import FontConfiguration\n"
+            f"fc = FontConfiguration()\nfor f in sorted(Path({str(html_dir)!r}).rglob('*.html')):\n"
+            f"    weasyprint.HTML(string=f.read_text(encoding='utf-8'), base_url=str(f.parent)).write_pdf(font_config=fc)\n")
+
+
+def pdf_facts(folder: Path) -> tuple[int, float]:
+    import pypdf
+    pages, size = 0, 0
+    for pdf in folder.rglob("*.pdf"):
+        size += pdf.stat().st_size
+        if pdf.name != "00-打印合订本.pdf":
+            pages += len(pypdf.PdfReader(pdf).pages)
+    return pages, size / 1e6
+
+
+def bench_size(people: int, work: Path, full_build: bool) -> dict:
+    from kaohe_docs.project import check_diagnostics, open_project
+    from kaohe_docs.synth import generate
+    root = work / f"bureau-{people}"
+    say(f"== {people} 人：生成模拟局")
+    generate(root, people=people, policy_path=ROOT / "policy/policy.yaml", example=False)
+    files = sorted((root / "records").rglob("*.yaml")) + [root / "policy/policy.yaml"]
+    row = {"people": people, "files": len(files)}
+    row["parse_floor"] = timed(lambda: [yaml.load(f.read_bytes(), Loader=yaml.CSafeLoader) for f in files], 3)
+
+    def cold():
+        shutil.rmtree(root / ".cache", ignore_errors=True)
+        check_diagnostics(root)
+    say("   check（无缓存 / 无改动）")
+    row["check_cold"] = timed(cold, 3)
+    diagnostics = check_diagnostics(root)
+    row["errors"] = sum(d.level == "error" for d in diagnostics)
+    row["check_warm"] = timed(lambda: check_diagnostics(root), 3)
+    row["score"] = timed(lambda: open_project(root), 3)
+    if full_build:
+        say("   build 全量")
+        row["build_full"], row["rss_full"] = measured_process(build_code(root, QUARTER))
+        row["pages"], row["mb"] = pdf_facts(root / "build" / QUARTER)
+        say("   engine floor（同一批 HTML，纯 WeasyPrint，单进程）")
+        html = work / f"html-{people}"
+        shutil.copytree(root / "build" / QUARTER, html, ignore=shutil.ignore_patterns("*.pdf", "*.json"))
+        row["engine_floor"], _ = measured_process(engine_floor_code(html))
+        say("   rebuild（改一人 / 无改动）")
+        unit = sorted((root / f"records/2026/Q{QUARTER[-1]}/units").glob("*.yaml"))[1]
+        text = unit.read_text(encoding="utf-8")
+        first = text.index("monthly: {") + len("monthly: {")
+        month_end = text.index(":", first)
+        value_end = text.index(",", month_end)
+        unit.write_text(text[: month_end + 2] + str(int(text[month_end + 2: value_end]) - 1) + text[value_end:], encoding="utf-8")
+        row["rebuild_one"], _ = measured_process(build_code(root, QUARTER))
+        row["rebuild_none"], _ = measured_process(build_code(root, QUARTER))
+    say("   build 年度文书")
+    row["build_year"], row["rss_year"] = measured_process(build_code(root, "2026"))
+    return row
+
+
+def cli_help() -> float:
+    kaohe = str(Path(PY).parent / "kaohe")
+    return timed(lambda: subprocess.run([kaohe, "--help"], capture_output=True, check=True), 5)
+
+
+def table(rows: list[dict], help_time: float) -> str:
+    def f(row, key, fmt="{:.2f} s"):
+        return fmt.format(row[key]) if key in row else "—"
+    lines = ["| 指标 | " + " | ".join(f"{r['people']} 人" for r in rows) + " | 目标 |",
+             "| --- | " + " | ".join("---" for _ in rows) + " | --- |"]
+
+    def add(name, cells, target=""):
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {target} |")
+    add("记录文件数", [str(r["files"]) for r in rows])
+    add("libyaml 解析下限", [f(r, "parse_floor", "{:.3f} s") for r in rows])
+    add("check 无缓存", [f"{r['check_cold']:.3f} s（{r['check_cold'] / r['parse_floor']:.2f}×）" for r in rows], "≤ 2× 下限（2,000 人）")
+    add("check 无改动", [f(r, "check_warm", "{:.3f} s") for r in rows], "≤ 0.3 s")
+    add("score（加载+计算，文件缓存）", [f(r, "score", "{:.3f} s") for r in rows])
+    add("engine floor（纯 WeasyPrint 单进程）", [f(r, "engine_floor") for r in rows])
+    add("build 全量（并行）", [f"{r['build_full']:.2f} s（{r['build_full'] / r['engine_floor']:.2f}× floor）"
+                          if "build_full" in r else "—" for r in rows], "≤ 0.6× floor（500 人）")
+    add("rebuild 改一人", [f(r, "rebuild_one") for r in rows], "≤ 3 s（500 人）")
+    add("rebuild 无改动", [f(r, "rebuild_none") for r in rows], "≤ 1 s（500 人）")
+    add("季度 PDF 页数 / MB", [f"{r['pages']} 页 / {r['mb']:.1f} MB" if "pages" in r else "—" for r in rows])
+    add("季度 build 峰值内存", [f(r, "rss_full", "{:.0f} MB") for r in rows])
+    add("年度 build", [f(r, "build_year") for r in rows])
+    add("年度 build 峰值内存", [f(r, "rss_year", "{:.0f} MB") for r in rows], "< 2 GiB（10,000 人）")
+    add("记录错误数", [str(r["errors"]) for r in rows], "0")
+    lines.append(f"\n`kaohe --help`：{help_time:.3f} s（目标 < 0.3 s）；机器：{os.cpu_count()} 核。")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 10000])
+    parser.add_argument("--full-build-all", action="store_true", help="also the full quarter build above 2,000 people")
+    parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kaohe-bench-"))
+    try:
+        rows = [bench_size(n, work, full_build=n <= 2000 or args.full_build_all) for n in args.sizes]
+        help_time = cli_help()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    print(table(rows, help_time), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
