@@ -124,6 +124,12 @@ def test_verify_detects_a_one_byte_change(mini_git, tmp_path):
     assert result.exit_code == 1 and "不一致" in result.stdout
 
 
+def test_verify_the_print_bundle(mini_git):
+    assert run("-q", "-C", str(mini_git), "build", "2026Q1", "--final").exit_code == 0
+    result = run("-C", str(mini_git), "verify", str(mini_git / "build/2026Q1/00-打印合订本.pdf"))
+    assert result.exit_code == 0 and "逐字节一致" in result.stdout
+
+
 def test_verify_refuses_a_draft(mini_git):
     edit(mini_git, UNIT, "2: 96", "2: 97")
     run("-q", "-C", str(mini_git), "build", "2026Q1")

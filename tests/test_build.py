@@ -16,10 +16,10 @@ from conftest import commit_all, git, write
 Q1 = Quarter(2026, 1)
 
 
-def build(root, out=None):
+def build(root, out=None, **options):
     project = open_project(root, use_cache=False)
     assert project.errors == []
-    return build_period(project, Q1, out or root / "build")
+    return build_period(project, Q1, out or root / "build", **options)
 
 
 def pdf_text(path) -> str:
@@ -38,17 +38,9 @@ def embedded_fonts(path) -> set[str]:
     return fonts
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The mini bureau, committed, built once for the read-only PDF tests."""
-    import shutil
-    from conftest import FIXTURES
-    root = tmp_path_factory.mktemp("built") / "bureau"
-    shutil.copytree(FIXTURES / "mini", root, ignore=shutil.ignore_patterns("build", ".cache"))
-    (root / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")
-    commit_all(root)
-    result = build(root)
-    return root, result
+@pytest.fixture
+def built(built_mini):
+    return built_mini
 
 
 def test_build_writes_pdf_and_html_for_each_document(built):
@@ -101,7 +93,8 @@ def test_metadata_names_title_body_and_commit(built):
 
 def test_same_commit_gives_byte_identical_pdfs(built, tmp_path):
     root, result = built
-    again = build(root, tmp_path / "again")
+    again = build(root, tmp_path / "again", bundle=True)
+    assert len(again.files) == len(result.files) == 24
     for first, second in zip(sorted(result.files), sorted(again.files)):
         assert first.read_bytes() == second.read_bytes(), first.name
 
@@ -158,9 +151,12 @@ def test_missing_glyph_is_an_error_naming_document_and_text(mini_git):
 def test_cli_build_prints_the_files_on_stdout(mini_git):
     result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:3] == [str(mini_git / f"build/2026Q1/{name}")
-                                              for name in ("00-打印合订本.pdf", "01-公示.html", "01-公示.pdf")]
+    assert result.stdout.splitlines()[:2] == [str(mini_git / f"build/2026Q1/{name}") for name in ("01-公示.html", "01-公示.pdf")]
     assert "排版 PDF：11 份需要生成，0 份未变化沿用上次结果" in result.stderr
+    assert not (mini_git / "build/2026Q1/00-打印合订本.pdf").exists()  # review builds leave the bundle out
+    result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1", "--final"], catch_exceptions=False)
+    assert result.stdout.splitlines()[0] == str(mini_git / "build/2026Q1/00-打印合订本.pdf")
+    assert "排版 PDF：0 份需要生成，11 份未变化沿用上次结果" in result.stderr
 
 
 def test_incremental_rebuild_renders_only_what_changed_and_equals_a_full_build(mini, tmp_path):

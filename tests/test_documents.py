@@ -15,20 +15,14 @@ from kaohe_docs.build import build_period
 from kaohe_docs.model import Quarter
 from kaohe_docs.project import open_project
 
-from conftest import FIXTURES, commit_all
 
 GOLDEN = Path(__file__).parent / "golden"
 Q1 = Quarter(2026, 1)
 
 
-@pytest.fixture(scope="module")
-def quarter_set(tmp_path_factory):
-    import shutil
-    root = tmp_path_factory.mktemp("docs") / "bureau"
-    shutil.copytree(FIXTURES / "mini", root, ignore=shutil.ignore_patterns("build", ".cache"))
-    (root / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")
-    commit_all(root)
-    result = build_period(open_project(root, use_cache=False), Q1, root / "build")
+@pytest.fixture
+def quarter_set(built_mini):
+    root, result = built_mini
     assert result.diagnostics == []
     return root / "build/2026Q1"
 

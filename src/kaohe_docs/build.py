@@ -114,10 +114,12 @@ def _environment_key(families: dict) -> str:
 
 
 def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None,
-                 prov: Provenance | None = None, final: bool = False) -> BuildResult:
+                 prov: Provenance | None = None, final: bool = False, bundle: bool = False) -> BuildResult:
     """Build every document of a quarter or a year into ``out/<period>/``, atomically.
 
-    ``prov`` overrides the provenance (a build from a Git revision); ``final`` refuses drafts.
+    ``prov`` overrides the provenance (a build from a Git revision); ``final`` refuses drafts and
+    always makes the print bundle; ``bundle`` makes it for a draft too (joining every PDF costs
+    time and disk in proportion to the whole period, so review builds leave it out).
     """
     docs, diagnostics = plan(project, period)
     prov = prov or provenance(project.root)
@@ -127,7 +129,8 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
     builder = Builder(project, prov)
     try:
         with build_lock(out, progress):
-            return _build(project, period, docs, builder, out, pdf, progress, BuildResult(out / str(period), diagnostics=diagnostics))
+            result = BuildResult(out / str(period), diagnostics=diagnostics)
+            return _build(project, period, docs, builder, out, pdf and (bundle or final), pdf, progress, result)
     except OSError as exc:
         raise KaoheError(f"无法写入输出目录 {out}：{exc.strerror or exc}（磁盘已满、只读或没有权限？）原有文件未改动") from exc
 
@@ -148,7 +151,7 @@ def build_lock(out: Path, progress):
         yield
 
 
-def _build(project, period, docs, builder, out, pdf, progress, result: BuildResult) -> BuildResult:
+def _build(project, period, docs, builder, out, bundle, pdf, progress, result: BuildResult) -> BuildResult:
     prov, target = builder.prov, result.folder
     staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
     try:
@@ -158,7 +161,9 @@ def _build(project, period, docs, builder, out, pdf, progress, result: BuildResu
                     "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "documents": []}
         if pdf:
             _pdfs(builder, docs, markups, target, staging, result, manifest, progress)
-            _bundle(builder, period, docs, target, staging, result, manifest)
+            if bundle:
+                progress(f"合订本：拼接 {len(docs)} 份文书")
+                _bundle(builder, period, docs, target, staging, result, manifest)
         else:
             manifest["documents"] = [{"id": d.id, "title": d.title, "path": d.path} for d in docs]
         data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")

@@ -193,9 +193,10 @@ def quota(ctx, period, fmt):
 @click.option("--strict", is_flag=True, help="有警告时也不生成。")
 @click.option("--html-only", is_flag=True, help="只生成 HTML（用于屏幕审阅，不生成 PDF）。")
 @click.option("--rev", metavar="REV", help="从 Git 中的某个提交或标签生成（不改动工作区），如 --rev approved/2026Q1。")
-@click.option("--final", is_flag=True, help="正式文书：有未提交的修改时拒绝生成（否则生成带“草稿”水印的文书）。")
+@click.option("--final", is_flag=True, help="正式文书：有未提交的修改时拒绝生成（否则生成带“草稿”水印的文书）；同时生成打印合订本。")
+@click.option("--bundle", is_flag=True, help="同时生成打印合订本 00-打印合订本.pdf（全部文书带书签，--final 时总是生成）。")
 @pass_ctx
-def build(ctx, period, out_dir, strict, html_only, rev, final):
+def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
     """生成一个季度或一个年度的全部文书（PDF、HTML、打印合订本）。
 
     \b
@@ -211,20 +212,21 @@ def build(ctx, period, out_dir, strict, html_only, rev, final):
       kaohe build 2026Q1
       kaohe build 2026
       kaohe build 2026Q4 --out /tmp/打印
+      kaohe build 2026Q1 --bundle           （另生成打印合订本）
       kaohe build 2026Q1 --rev approved/2026Q1 --final
     """
     root = ctx.root
     out = Path(out_dir) if out_dir else root / "build"
     if rev is None:
-        _build(ctx, root, period, out, strict, html_only, None, final)
+        _build(ctx, root, period, out, strict, html_only, None, final, bundle)
         return
     from . import gitrepo
     from .provenance import of_commit
     with gitrepo.checkout(root, rev) as (folder, commit):
-        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final)
+        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle)
 
 
-def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool) -> None:
+def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool) -> None:
     from .build import build_period
     from .project import open_project
     project = open_project(root, use_cache=prov is None)
@@ -233,7 +235,8 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
         _require_quarter(project, period)
     elif not any(q.year == period for q in project.loaded.bureau.quarters):
         raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
-    result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final)
+    result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
+                          bundle=bundle)
     _print_diagnostics(result.diagnostics, strict)
     for path in result.files:
         click.echo(path)

@@ -30,19 +30,30 @@ def read_bureau(data, path: str):
     return (info if None not in (info.name, info.issuer, info.office) else None), diags
 
 
+def _unique(items, make, key: str, what: str) -> dict:
+    """Records of a list keyed by ``key``; each item's unknown keys and duplicates are reported."""
+    found: dict = {}
+    for n, item in enumerate(items):
+        record = make(item, n)
+        item.done()
+        if record is None:
+            continue
+        value = getattr(record, key)
+        if value in found:
+            item.report(item.line, f"{what}“{value}”重复（第 {found[value].src.line} 行已有），请合并为一条")
+            continue
+        found[value] = record
+    return found
+
+
 def read_units(data, path: str):
     diags: list[Diagnostic] = []
     f = Fields(data, path, diags, "所室队名单", line=1)
-    units: dict[str, Unit] = {}
-    for order, u in enumerate(f.items("units", "所室队")):
-        unit = Unit(u.ident("id", what="单位代码"), u.name("name"), order, Src(path, u.line))
-        u.done()
-        if unit.id is None or unit.name is None:
-            continue
-        if unit.id in units:
-            u.report(u.line, f"单位代码“{unit.id}”重复（第 {units[unit.id].src.line} 行已有）")
-            continue
-        units[unit.id] = unit
+
+    def unit(u: Fields, order: int):
+        record = Unit(u.ident("id", what="单位代码"), u.name("name"), order, Src(path, u.line))
+        return record if None not in (record.id, record.name) else None
+    units = _unique(f.items("units", "所室队"), unit, "id", "单位代码")
     f.done()
     return units, diags
 
@@ -50,19 +61,14 @@ def read_units(data, path: str):
 def read_roster(data, path: str):
     diags: list[Diagnostic] = []
     f = Fields(data, path, diags, "花名册", line=1)
-    people: dict[str, Person] = {}
-    for p in f.items("people", "人员"):
-        person = Person(
+
+    def person(p: Fields, _):
+        record = Person(
             id=p.ident("id", what="警号"), name=p.name("name"), gender=p.choice("gender", GENDERS),
             birth=p.month("birth"), position=p.text("position"), rank=p.text("rank", required=False, default=""),
             joined=p.month("joined", required=False), left=p.month("left", required=False), src=Src(path, p.line))
-        p.done()
-        if person.id is None or person.name is None:
-            continue
-        if person.id in people:
-            p.report(p.line, f"警号“{person.id}”重复（第 {people[person.id].src.line} 行已有）")
-            continue
-        people[person.id] = person
+        return record if None not in (record.id, record.name) else None
+    people = _unique(f.items("people", "人员"), person, "id", "警号")
     f.done()
     return people, diags
 
@@ -205,16 +211,7 @@ def _quarter_list(data, path: str, quarter: Quarter, key: str, what: str, item_w
     declared = f.text("quarter")
     if declared is not None and Quarter.parse(declared) != quarter:
         f.report(f.line_of("quarter"), f"文件位于 {quarter} 的目录中，但文件中写的季度是“{declared}”")
-    found = {}
-    for item in f.items(key, item_what, required=False):
-        record = read_item(item)
-        item.done()
-        if record is None:
-            continue
-        if record.person_id in found:
-            item.report(item.line, f"警号“{record.person_id}”出现了两次（第 {found[record.person_id].src.line} 行已有），请合并为一条")
-            continue
-        found[record.person_id] = record
+    found = _unique(f.items(key, item_what, required=False), lambda item, _: read_item(item), "person_id", "警号")
     f.done()
     return found, diags
 
