@@ -10,7 +10,8 @@ Everything is measured in the same run, so the ratios hold on a noisy machine:
   check cold/warm  `kaohe check` work in-process: empty caches / nothing changed
   score            load + assess, warm file cache
   engine floor     the quarter's documents (the same HTML) rendered by plain WeasyPrint, one process
-  build full       `kaohe build QUARTER` from scratch (parallel, all cores)
+  build full       `kaohe build QUARTER` from scratch (parallel, all cores; no print bundle)
+  bundle           `kaohe build QUARTER --bundle` right after: every PDF reused, only the bundle joined
   rebuild one      the same after changing one person's monthly score
   rebuild none     the same with nothing changed
   year build       `kaohe build YEAR` (annual documents), and its peak memory
@@ -62,11 +63,11 @@ def measured_process(code: str) -> tuple[float, float]:
     return float(seconds), float(mb)
 
 
-def build_code(root: Path, period: str) -> str:
+def build_code(root: Path, period: str, bundle: bool = False) -> str:
     return (f"from pathlib import Path\nfrom kaohe_docs.project import open_project\nfrom kaohe_docs.build import build_period\n"
             f"from kaohe_docs.model import Quarter\nroot = Path({str(root)!r})\np = open_project(root)\n"
             f"period = Quarter.parse({period!r}) or int({period!r})\n"
-            f"r = build_period(p, period, root / 'build')\nprint(r.rendered, r.reused, file=sys.stderr)")
+            f"r = build_period(p, period, root / 'build', bundle={bundle})\nprint(r.rendered, r.reused, file=sys.stderr)")
 
 
 def engine_floor_code(html_dir: Path) -> str:
@@ -113,6 +114,9 @@ def bench_size(people: int, work: Path, full_build: bool) -> dict:
         html = work / f"html-{people}"
         shutil.copytree(root / "build" / QUARTER, html, ignore=shutil.ignore_patterns("*.pdf", "*.json"))
         row["engine_floor"], _ = measured_process(engine_floor_code(html))
+        say("   合订本（全部沿用，只拼接）")
+        row["bundle"], row["rss_bundle"] = measured_process(build_code(root, QUARTER, bundle=True))
+        row["bundle_mb"] = (root / "build" / QUARTER / "00-打印合订本.pdf").stat().st_size / 1e6
         say("   rebuild（改一人 / 无改动）")
         unit = sorted((root / f"records/2026/Q{QUARTER[-1]}/units").glob("*.yaml"))[1]
         text = unit.read_text(encoding="utf-8")
@@ -148,9 +152,11 @@ def table(rows: list[dict], help_time: float) -> str:
     add("engine floor（纯 WeasyPrint 单进程）", [f(r, "engine_floor") for r in rows])
     add("build 全量（并行）", [f"{r['build_full']:.2f} s（{r['build_full'] / r['engine_floor']:.2f}× floor）"
                           if "build_full" in r else "—" for r in rows], "≤ 0.6× floor（500 人）")
+    add("合订本（沿用全部 PDF，只拼接）", [f"{r['bundle']:.2f} s / {r['bundle_mb']:.0f} MB" if "bundle" in r else "—"
+                                      for r in rows])
     add("rebuild 改一人", [f(r, "rebuild_one") for r in rows], "≤ 3 s（500 人）")
     add("rebuild 无改动", [f(r, "rebuild_none") for r in rows], "≤ 1 s（500 人）")
-    add("季度 PDF 页数 / MB", [f"{r['pages']} 页 / {r['mb']:.1f} MB" if "pages" in r else "—" for r in rows])
+    add("季度 PDF 页数 / MB（不含合订本）", [f"{r['pages']} 页 / {r['mb']:.1f} MB" if "pages" in r else "—" for r in rows])
     add("季度 build 峰值内存", [f(r, "rss_full", "{:.0f} MB") for r in rows])
     add("年度 build", [f(r, "build_year") for r in rows])
     add("年度 build 峰值内存", [f(r, "rss_year", "{:.0f} MB") for r in rows], "< 2 GiB（10,000 人）")
