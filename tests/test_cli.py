@@ -18,14 +18,24 @@ def run(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
 def test_every_command_and_option_has_help_with_an_example():
     assert main.help and "示例" in main.help
-    for name, command in main.commands.items():
+    commands = list(_commands(main))
+    assert len(commands) >= 17
+    for path, command in commands:
+        name = " ".join(path)
         assert command.help and "示例" in command.help, name
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, f"{name} {param.opts}"
-        assert run(name, "--help").exit_code == 0
+        assert run(*path, "--help").exit_code == 0, name
     for param in main.params:
         assert isinstance(param, click.Argument) or param.help, param.opts
 

@@ -17,6 +17,9 @@ ROUNDING_MODES = {"四舍五入": ROUND_HALF_UP, "四舍六入五成双": ROUND_
 PUBLICITY_SCOPES = ("好", "全部")
 LIST_ORDERS = ("姓氏笔画", "单位")
 FONT_ROLES = ("title", "body", "heading", "kai", "table")
+# column headers recognised when importing spreadsheets (policy may list the bureau's own)
+SHEET_HEADERS = {"id": ("警号", "工号", "编号"), "name": ("姓名",), "unit": ("单位", "所室队", "部门"),
+                 "score": ("得分", "绩效得分", "考评得分", "月度得分", "分数")}
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Policy:
     list_order: str
     contact: str
     fonts: dict[str, tuple[str, ...]]
+    sheet_headers: dict[str, tuple[str, ...]]
 
     def round(self, value: Decimal) -> Decimal:
         """The one rounding rule for totals."""
@@ -83,6 +87,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         list_order=publicity.choice("order", LIST_ORDERS),
         contact=publicity.text("contact"),
         fonts=_fonts(fonts),
+        sheet_headers=_sheet_headers(top.sub("sheets", "电子表格列名（sheets）", required=False)),
     )
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
         section.done()
@@ -135,6 +140,18 @@ def _fonts(fields: Fields):
         result[role] = names
     fields.done()
     return result
+
+
+def _sheet_headers(fields: Fields | None):
+    headers = dict(SHEET_HEADERS)
+    if fields is None:
+        return headers
+    for role in SHEET_HEADERS:
+        names = fields.sequence(role, required=False)
+        if names is not None:
+            headers[role] = tuple(str(n).strip() for n in names if n is not None and str(n).strip()) or SHEET_HEADERS[role]
+    fields.done()
+    return headers
 
 
 def _check_consistency(top: Fields, v: dict) -> None:
