@@ -6,14 +6,18 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import pytest
 from click.testing import CliRunner
 
 from kaohe_docs.cli import main
+from kaohe_docs.load import load
 
-from conftest import write
+from conftest import FIXTURES, write
 
 UNIT = "records/2026/Q1/units/zhengong.yaml"
+MINI = load(FIXTURES / "mini", use_cache=False)
 ROSTER = "records/roster.yaml"
 
 
@@ -243,3 +247,37 @@ def test_export_results_workbook_and_csv(mini, tmp_path):
     assert run(mini, "export", "results", "2026", "--csv", "-o", str(csv_out)).exit_code == 0
     data = csv_out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and "王志强" in data.decode("utf-8-sig")
+
+
+def test_an_ambiguous_name_needs_the_id(mini, tmp_path):
+    roster = mini / ROSTER
+    roster.write_text(roster.read_text(encoding="utf-8") + '  - id: "020002"\n    name: 李娜\n    gender: 女\n'
+                      "    birth: 1995-05\n    position: 科员\n", encoding="utf-8")
+    solo = mini / "records/2026/Q1/units/solo.yaml"
+    solo.write_text(solo.read_text(encoding="utf-8") + '  - id: "020002"\n    name: 李娜\n    ungraded: 新录用\n', encoding="utf-8")
+    result = monthly(mini, tmp_path, [[None, "李娜", None, 90, 90, 90]])
+    assert result.exit_code == 1
+    assert "绩效.xlsx [一季度] 第2行 B列: 错误: “李娜”有 2 人（警号 010002、020002），请填写警号" in result.stderr
+
+
+CELLS = st.one_of(st.none(), st.integers(-10, 200), st.floats(allow_nan=True, allow_infinity=True),
+                  st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=8), st.sampled_from(["95分", "９５", "=1/0", "=A1", "010001", "李娜", "政工室", "1月"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(CELLS, min_size=0, max_size=7), min_size=0, max_size=6))
+def test_fuzz_the_monthly_importer(tmp_path_factory, grid):
+    """Any grid of cells, under any of the headers: a plan with diagnostics, never an exception."""
+    from kaohe_docs.imports import plan_monthly
+    from kaohe_docs.model import Quarter
+    path = book(tmp_path_factory.mktemp("fuzz") / "f.xlsx", {"一季度": [HEAD, *[[c for c in row] for row in grid]]})
+    plan_monthly(path, MINI.bureau, MINI.policy, Quarter(2026, 1))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: (ROSTER_HEAD + t).encode("utf-8")))
+def test_fuzz_the_roster_csv_importer(tmp_path_factory, data):
+    from kaohe_docs.imports import plan_roster
+    path = tmp_path_factory.mktemp("fuzz") / "r.csv"
+    path.write_bytes(data)
+    plan_roster(path, MINI.bureau, MINI.policy)

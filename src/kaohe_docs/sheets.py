@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from pathlib import Path
 
 from .errors import Diagnostic, error, warning
 
-_NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
-_WITH_UNIT = re.compile(r"(-?\d+(?:\.\d+)?)\s*分\Z")
+_NUMBER = re.compile(r"-?\d{1,9}(\.\d{1,9})?\Z")  # a score: no 30-digit numbers
+LIMIT = 10 ** 9
+_WITH_UNIT = re.compile(r"(-?\d{1,9}(?:\.\d{1,9})?)\s*分\Z")
 
 
 @dataclass
@@ -79,7 +81,10 @@ def _read_csv(path: Path, hint) -> tuple[list[Table], list[Diagnostic]]:
     text, diags = _decode_csv(path.read_bytes(), path.name)
     if text is None:
         return [], diags
-    grid = [[c if c != "" else None for c in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        grid = [[c if c != "" else None for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        return [], diags + [error(path.name, 0, f"CSV 格式有误（{exc}），请在 Excel 中重新另存为 CSV")]
     table, more = _table(path.name, "", [(n, row, [False] * len(row)) for n, row in enumerate(grid, 1)], hint)
     return ([table] if table else []), diags + more
 
@@ -165,6 +170,8 @@ def number(cell: Cell, table: Table, row: Row, places: int) -> tuple[Decimal | N
         notes.append(warning(where, 0, f"是公式，按 Excel 保存的计算结果 {value} 导入"))
     if isinstance(value, bool) or value is None:
         return None, [error(where, 0, "应为数字，现在是空的或“是/否”")]
+    if isinstance(value, (int, float)) and not (math.isfinite(value) and abs(value) < LIMIT):
+        return None, [error(where, 0, f"“{value}”不是有效的分数")]
     if isinstance(value, (int, float)):
         result = _plain(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
         if result.as_tuple().exponent < -places:
