@@ -74,3 +74,14 @@ def test_hard_cases_are_present(example):
     people = example.loaded.bureau.people.values()
     assert any(p.joined for p in people) and any(p.left for p in people)
     assert any(q.appeals for q in example.loaded.bureau.quarters.values())
+
+
+@pytest.mark.parametrize("period", [*YEAR, 2026])
+def test_every_period_of_the_example_renders(example, tmp_path, period):
+    """Real data through every template and the glyph check (HTML only: fast)."""
+    from kaohe_docs.build import build_period
+    result = build_period(example, period, tmp_path, pdf=False)
+    htmls = [f for f in result.files if f.suffix == ".html"]
+    assert len(htmls) >= (5 if period == 2026 else 40)
+    text = "".join(f.read_text(encoding="utf-8") for f in htmls)
+    assert "清河县公安局" in text

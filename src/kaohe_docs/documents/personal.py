@@ -33,8 +33,8 @@ def _units(a: Assessment, quarter: Quarter, only=lambda r: True):
             if len(chunks) == 1:
                 yield unit, "", unit.name, chunk
             else:
-                start = (n - 1) * PEOPLE_PER_DOCUMENT + 1
-                yield unit, f"-{n}", f"{unit.name} 第{start}–{start + len(chunk) - 1}人", chunk
+                start, end = (n - 1) * PEOPLE_PER_DOCUMENT + 1, (n - 1) * PEOPLE_PER_DOCUMENT + len(chunk)
+                yield unit, f"-{n}", f"{unit.name} 第{start}–{end}人" if end > start else f"{unit.name} 第{start}人", chunk
 
 
 def registration(a: Assessment, quarter: Quarter) -> list[Document]:
@@ -83,7 +83,7 @@ def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
     record = a.bureau.quarters[quarter].feedback.get(r.entry.person_id)
     return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
             "final": r.final.value, "talk": TALKS.get(r.final),
-            "methods": [("☑" if record and record.method == m else "□") + m for m in FEEDBACK_METHODS],
+            "methods": [("▣" if record and record.method == m else "□") + m for m in FEEDBACK_METHODS],
             "date": date_zh(record.date) if record else date_zh(None)}
 
 
