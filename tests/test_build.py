@@ -11,7 +11,7 @@ from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Quarter
 from kaohe_docs.project import open_project
 
-from conftest import commit_all, git, write
+from conftest import git, write
 
 Q1 = Quarter(2026, 1)
 

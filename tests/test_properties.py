@@ -5,7 +5,6 @@ import math
 import shutil
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

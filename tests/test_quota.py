@@ -16,15 +16,13 @@ def figures(rows):
 
 def run_using_all_allowed(participants):
     """Each quarter the unit recommends exactly as many as it is allowed."""
-    rows, carry = [], Decimal(0)
-    steps = []
+    carry, steps = Decimal(0), []
     for quarter in YEAR:
         available = carry + participants * RATIO
         used = allowed_from(available)
         steps.append((quarter, participants, used))
         carry = available - used
-    rows = ledger("u", RATIO, steps)
-    return rows
+    return ledger("u", RATIO, steps)
 
 
 def test_unit_of_seven_uses_eleven_places_in_the_year():

@@ -1,7 +1,6 @@
 """Spreadsheets in and out: workbooks made here with openpyxl, every bad case with its exact message."""
 from __future__ import annotations
 
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from click.testing import CliRunner
 from kaohe_docs.cli import main
 from kaohe_docs.load import load
 
-from conftest import FIXTURES, write
+from conftest import FIXTURES
 
 UNIT = "records/2026/Q1/units/zhengong.yaml"
 MINI = load(FIXTURES / "mini", use_cache=False)

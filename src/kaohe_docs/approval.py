@@ -89,7 +89,7 @@ def lock_diagnostics(root: Path) -> list[Diagnostic]:
         for path in gitrepo.uncommitted(repo, pre, [base]):
             if path.rsplit("/", 1)[-1] not in AFTER_DECISION:
                 out.append(error(path, 0, f"{when}，本文件有未提交的修改；{rule}"))
-        for commit, files in gitrepo.changes_since(repo, pre, tagged, ["policy"]):
+        for commit, _ in gitrepo.changes_since(repo, pre, tagged, ["policy"]):
             out.append(warning("policy/policy.yaml", 0, f"{when}，此后提交 {commit.short}（{commit.author}，"
                                                        f"{commit.date:%Y-%m-%d %H:%M}）修改了政策文件，可能改变已审定季度的得分"))
     return out

@@ -123,7 +123,7 @@ def _read_xlsx(path: Path, hint) -> tuple[list[Table], list[Diagnostic]]:
 
 def _table(book: str, sheet: str, rows, hint) -> tuple[Table | None, list[Diagnostic]]:
     """The first row containing a hinted header is the header; empty rows are skipped."""
-    for index, (number, values, _) in enumerate(rows):
+    for index, (_, values, _) in enumerate(rows):
         names = [str(v).strip() if v is not None else "" for v in values]
         if any(h in names for h in hint):
             headers = {name: column_letter(i + 1) for i, name in enumerate(names) if name}

@@ -78,7 +78,7 @@ def same_deed_counted_once(a):
 
 @rule
 def shared_deed_allocated(a):
-    for quarter, results in a.results.items():
+    for results in a.results.values():
         claimants = defaultdict(set)  # (unit, deed) → people: the unit allocates a shared deed's points
         for r in results:
             if r.entry.status is Status.ASSESSED:
