@@ -130,6 +130,14 @@ def test_template_that_fetches_outside_is_refused_and_old_build_kept(mini_git):
     assert sorted(p.name for p in (mini_git / "build").iterdir()) == [".lock", "2026Q1", "index.html"]  # no half-written folder
 
 
+@pytest.mark.parametrize("url", ["http://example.invalid/logo.png", "https://127.0.0.1/x.css", "ftp://x/y"])
+def test_no_network_fetch_is_ever_attempted(mini, url):
+    write(mini, {"templates/publicity.html": '{% extends "base.html" %}{% block body %}'
+                                             f'<img src="{url}">{{% endblock %}}'})
+    with pytest.raises(KaoheError, match=f"模板试图读取允许目录以外的文件或网络地址：{url}"):
+        build(mini)
+
+
 def test_template_mistake_names_template_and_line(mini_git):
     write(mini_git, {"templates/publicity.html": '{% extends "base.html" %}\n{% block body %}\n'
                                                  '<p>{{ no_such_value }}</p>\n{% endblock %}\n'})

@@ -104,3 +104,22 @@ def test_golden_html_snapshots(mini):
     assert sorted(produced) == sorted(expected)
     for rel in produced:
         assert produced[rel] == expected[rel], rel
+
+
+def test_annual_documents(built_mini):
+    """The year's papers for the mini bureau (only Q1 recorded): facts read back from the PDFs."""
+    root, _ = built_mini
+    result = build_period(open_project(root, use_cache=False), 2026, root / "build")
+    assert result.diagnostics == []
+    year = root / "build/2026"
+    count, text = text_of(year / "01-年度优秀人选公示.pdf")
+    assert count == 1 and "关于清河县公安局2026年度考核“优秀”等次人选平时考核结果的公示" in text
+    assert "政工室王志强好———" in text and "李娜" not in text
+    _, summary = text_of(year / "02-年度结果汇总.pdf")
+    assert "Q1好" in summary and "全局" in summary
+    _, flags = text_of(year / "03-年度等次提示名单.pdf")
+    assert "（无）" in flags
+    _, stats = text_of(year / "04-年度统计.pdf")
+    assert "各季度等次分布（人）" in stats and "33.3%" in stats
+    _, unit = text_of(year / "05-年度结果登记表/01-政工室.pdf")
+    assert "王志强" in unit and "不确定等次" in unit
