@@ -84,7 +84,10 @@ def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
     return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
             "final": r.final.value, "talk": TALKS.get(r.final),
             "methods": [("▣" if record and record.method == m else "□") + m for m in FEEDBACK_METHODS],
-            "date": date_zh(record.date) if record else date_zh(None)}
+            "date": date_zh(record.date) if record else date_zh(None),
+            "talked": {"by": record.talk.by, "date": date_zh(record.talk.date), "note": record.talk.note or "",
+                       "admonish": "▣是　□否" if record.admonish else "□是　▣否"}
+            if record and record.talk else {"by": "", "date": "", "note": "", "admonish": "□是　□否"}}
 
 
 def appeal_notices(a: Assessment, quarter: Quarter) -> list[Document]:
