@@ -37,7 +37,7 @@ def annual_publicity(a: Assessment, year: int) -> Document:
                 f"根据《{a.bureau.info.name}平时考核工作实施方案》，年度考核“优秀”等次人选从当年平时考核结果“好”等次较多"
                 f"（不少于已定等次季度数的{percent(share)}），而且没有“一般”“较差”等次的公务员中产生。"
                 f"现将符合条件的{len(rows)}名同志及其{year}年各季度平时考核结果予以公示。",
-                f"公示期间，对公示对象有异议的，可以书面或当面向{a.policy.contact}反映。",
+                f"公示期间，对公示对象有异议的，可以书面或当面反映。联系方式：{a.policy.contact}。",
                 f"附：{year}年度考核“优秀”等次人选平时考核结果（{order_note(a.policy)}）",
             ],
             "columns": [col("序号", "8%"), col("单位", "20%"), col("姓名", "12%"), *QUARTER_COLS],

@@ -35,7 +35,8 @@ def publicity(a: Assessment, quarter: Quarter) -> Document | None:
                 f"根据《{bureau.info.name}平时考核工作实施方案》，经各所室队综合评鉴、考核办审核，"
                 f"{date_zh(decision.meeting_date)}局党委（考核委）会议研究，确定{quarter.zh}平时考核{what}，现予以公示。",
                 f"公示期为{publicity_period(a, decision.publicity_start)}。公示期间，对公示对象有异议的，"
-                f"可以书面或当面向{policy.contact}反映。反映情况应实事求是，以个人名义反映的请署真实姓名，以单位名义反映的请加盖公章。",
+                f"可以书面或当面反映。反映情况应实事求是，以个人名义反映的请署真实姓名，以单位名义反映的请加盖公章。"
+                f"联系方式：{policy.contact}。",
                 f"附：{quarter.zh}平时考核{subject}名单（{order_note(policy)}）",
             ],
             "columns": COLUMNS, "rows": rows, "issuer": bureau.info.office, "issue_date": date_zh(decision.publicity_start),
