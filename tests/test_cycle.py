@@ -56,7 +56,7 @@ def test_submission_deadline_moves_past_a_weekend():
 
 
 def test_a_year_the_calendar_does_not_know_is_a_clear_error():
-    with pytest.raises(KaoheError, match="节假日日历没有 2031 年的数据"):
+    with pytest.raises(KaoheError, match="节假日日历没有 2031 年的数据，无法按工作日计算"):
         working_days_end(D(2031, 1, 2), 5)
 
 

@@ -85,3 +85,13 @@ def test_every_period_of_the_example_renders(example, tmp_path, period):
     assert len(htmls) >= (5 if period == 2026 else 40)
     text = "".join(f.read_text(encoding="utf-8") for f in htmls)
     assert "清河县公安局" in text
+
+
+def test_status_of_the_last_quarter_says_what_the_calendar_cannot_know(example):
+    import datetime as dt
+    from kaohe_docs.status import quarter_status
+    sections = quarter_status(example.assessment, YEAR[3], dt.date(2027, 1, 20))
+    items = [item for s in sections for item in s.items]
+    assert items[0].startswith("报送截止日期无法确定：节假日日历没有 2027 年的数据")
+    assert "公示尚未开始（decision.yaml 中没有 publicity_start）" in items
+    assert sum(item.startswith("结果未反馈") for item in items) == 198

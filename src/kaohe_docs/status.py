@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .assess import Assessment
+from .errors import KaoheError
 from .checks.scores import missing_months
 from .model import Grade, Quarter, Status
 from .workdays import submission_deadline, working_days_end
@@ -21,8 +22,11 @@ class Section:
 def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Section]:
     """Outstanding items; an empty list means the quarter is complete."""
     records = a.bureau.quarters[quarter]
-    deadline = submission_deadline(quarter, a.policy.submission_day, a.policy.extend_to_workday)
-    sections = []
+    sections, unknown = [], None
+    try:
+        deadline = submission_deadline(quarter, a.policy.submission_day, a.policy.extend_to_workday)
+    except KaoheError as exc:  # the calendar does not know next year yet: say so, check the rest
+        deadline, unknown = None, exc.message
     for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
         uq = records.units.get(unit.id)
         if uq is None:
@@ -30,7 +34,7 @@ def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Sect
         section = Section(unit.name, _unit_items(a, quarter, unit.id, uq, deadline, today))
         if section.items:
             sections.append(section)
-    bureau = Section("考核办 / 局党委", _bureau_items(a, quarter, today))
+    bureau = Section("考核办 / 局党委", ([f"报送截止日期无法确定：{unknown}"] if unknown else []) + _bureau_items(a, quarter, today))
     if bureau.items:
         sections.append(bureau)
     return sections
@@ -38,7 +42,9 @@ def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Sect
 
 def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.date, today: dt.date) -> list[str]:
     items = []
-    if uq.submitted is None and today > deadline:
+    if deadline is None:
+        pass
+    elif uq.submitted is None and today > deadline:
         items.append(f"未报送（截止 {deadline}）")
     elif uq.submitted is not None and uq.submitted > deadline:
         items.append(f"逾期报送：{uq.submitted} 报送，截止 {deadline}")

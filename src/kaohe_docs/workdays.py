@@ -12,7 +12,8 @@ def is_workday(day: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError as exc:
-        raise KaoheError(f"节假日日历没有 {day.year} 年的数据（{exc}）；请升级 chinese-calendar 后再计算公示期") from exc
+        raise KaoheError(f"节假日日历没有 {day.year} 年的数据，无法按工作日计算（{exc}）；"
+                         "请升级 chinese-calendar（pip install -U chinese-calendar）") from exc
 
 
 def working_days_end(start: dt.date, count: int) -> dt.date:
