@@ -1,8 +1,8 @@
-"""Spreadsheet defects found in review of issue 7, pinned as strict expected failures.
+"""Spreadsheet defects found in review of issue 7, each with the behaviour the issue asks for.
 
-Each test states the behaviour the issue asks for; today's code does otherwise (see the
-reason). ``strict=True``: when the fix lands the test passes, pytest reports XPASS as a
-failure, and the marker must be removed together with the fix.
+Months of another year, duplicate headers, empty roster cells, incomplete new people, the
+file style of record files (CRLF, BOM, list indentation, permissions), unwritable outputs,
+rounding of extra decimals, sheet titles Excel refuses, merged titles above the header.
 """
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ NEW_LINE = "    monthly: {1: 91, 2: 90, 3: 89}\n"
 ONE_CHANGE = [["010002", "李娜", "政工室", 91, 90, 89]]
 
 
-def defect(reason: str):
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
-@defect("imports._month_of drops the year: “2025年1月” is imported as January of 2026Q1")
 def test_month_columns_of_another_year_are_skipped(mini, tmp_path):
     path = book(tmp_path / "绩效.xlsx", {"一季度": [["警号", "姓名", "2025年1月", "2025年2月", "2025年3月"],
                                                   ["010002", "李娜", 70, 71, 72]]})
@@ -38,7 +33,6 @@ def test_month_columns_of_another_year_are_skipped(mini, tmp_path):
     ]
 
 
-@defect("sheets._table keeps the last of two equal headers and silently ignores the first column")
 def test_two_columns_with_the_same_header_are_an_error(mini, tmp_path):
     path = book(tmp_path / "绩效.xlsx", {"一季度": [["警号", "姓名", "1月", "1月"], ["010002", "李娜", 91, 92]]})
     result = run(mini, "import", "monthly", str(path), "--quarter", "2026Q1")
@@ -46,7 +40,6 @@ def test_two_columns_with_the_same_header_are_an_error(mini, tmp_path):
     assert result.stderr.splitlines()[0] == "绩效.xlsx [一季度] 第1行 D列: 错误: 列名“1月”与 C列重复，请删除或改名其中一列"
 
 
-@defect("imports._roster_row turns an empty cell into '' and the import writes `rank: ''` over the recorded rank")
 def test_an_empty_roster_cell_keeps_the_recorded_value(mini, tmp_path):
     path = book(tmp_path / "花名册.xlsx", {"花名册": [["警号", "姓名", "性别", "出生年月", "职务", "职级"],
                                                   ["010001", "王志强", "男", "1978-03", "主任", None]]})
@@ -55,7 +48,6 @@ def test_an_empty_roster_cell_keeps_the_recorded_value(mini, tmp_path):
     assert result.stdout == ""
 
 
-@defect("imports._roster_change adds a person without gender/birth/position; kaohe check then fails on the roster")
 def test_a_new_person_needs_the_fields_the_roster_requires(mini, tmp_path):
     before = (mini / ROSTER).read_text(encoding="utf-8")
     (tmp_path / "花名册.csv").write_text("警号,姓名\n010001,王志强\n010002,李娜\n010003,张伟\n020001,刘洋\n030009,孙丽\n",
@@ -67,7 +59,6 @@ def test_a_new_person_needs_the_fields_the_roster_requires(mini, tmp_path):
     assert (mini / ROSTER).read_text(encoding="utf-8") == before
 
 
-@defect("imports.plan_roster records an ID as seen only when its row is valid, so a later duplicate goes unreported")
 def test_a_duplicate_of_an_invalid_roster_row_is_reported_too(mini, tmp_path):
     path = book(tmp_path / "花名册.xlsx", {"花名册": [["警号", "姓名", "性别"], ["010001", "王志强", "M"], ["010001", "王志强", "男"]]})
     result = run(mini, "import", "roster", str(path))
@@ -92,7 +83,6 @@ def _zero_offset(text: str) -> str:
     return "".join(indent(line) for line in text.splitlines(keepends=True))
 
 
-@defect("rtyaml writes LF without BOM and always indents lists as `  - `: the whole file changes in the review diff")
 @pytest.mark.parametrize("style", [_crlf, _bom, _zero_offset], ids=["crlf", "bom", "zero-offset-lists"])
 def test_an_import_changes_only_the_changed_line_whatever_the_file_style(mini, tmp_path, style):
     path = mini / UNIT
@@ -104,7 +94,6 @@ def test_an_import_changes_only_the_changed_line_whatever_the_file_style(mini, t
     assert path.read_bytes().decode("utf-8") == text.replace(style(old).lstrip("\ufeff"), style(new).lstrip("\ufeff"))
 
 
-@defect("rtyaml.write_atomic replaces the file with a mkstemp file: mode 0644 becomes 0600")
 def test_an_import_keeps_the_file_mode(mini, tmp_path):
     path = mini / UNIT
     os.chmod(path, 0o644)
@@ -112,7 +101,6 @@ def test_an_import_keeps_the_file_mode(mini, tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
-@defect("cli_sheets lets OSError from mkdir/save escape: a traceback instead of a message")
 @pytest.mark.parametrize("command", [["export", "results", "2026Q1"], ["export", "sheet", "2026Q1", "--unit", "zhengong"]])
 def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(mini, tmp_path, command):
     (tmp_path / "文件").write_text("", encoding="utf-8")
@@ -122,7 +110,6 @@ def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(mini, tmp
     assert result.stderr == f"错误: 无法写入“{out}”（路径中有同名的文件，不是文件夹）\n"
 
 
-@defect("sheets.number rounds text scores not at all and numbers half-even, not by the policy (四舍五入)")
 def test_extra_decimals_are_rounded_by_the_policy_rule_for_numbers_and_text_alike(mini, tmp_path):
     result = monthly(mini, tmp_path, [["010002", "李娜", "政工室", 92.125, "92.125", 89]])
     assert result.exit_code == 0
@@ -131,7 +118,6 @@ def test_extra_decimals_are_rounded_by_the_policy_rule_for_numbers_and_text_alik
     assert "    monthly: {1: 92.13, 2: 92.13, 3: 89}\n" in (mini / UNIT).read_text(encoding="utf-8")
 
 
-@defect("exports._sheet passes the unit name to openpyxl as is: “/” (not allowed in a sheet title) raises ValueError")
 def test_a_unit_name_excel_does_not_allow_as_a_sheet_title_is_adjusted(mini, tmp_path):
     units = mini / "records/units.yaml"
     units.write_text(units.read_text(encoding="utf-8").replace("name: 法制室", "name: 法制/审核室"), encoding="utf-8")
@@ -141,7 +127,6 @@ def test_a_unit_name_excel_does_not_allow_as_a_sheet_title_is_adjusted(mini, tmp
     assert openpyxl.load_workbook(out).sheetnames == ["汇总", "政工室", "法制_审核室"]
 
 
-@defect("sheets._read_xlsx refuses every merged range, even the merged title row above the header of most exports")
 def test_a_merged_title_above_the_header_is_fine(mini, tmp_path):
     path = book(tmp_path / "绩效.xlsx", {"一季度": [["2026年第一季度绩效考评汇总表"], HEAD, *ONE_CHANGE]}, merged=["A1:F1"])
     result = run(mini, "import", "monthly", str(path), "--quarter", "2026Q1", "--dry-run")

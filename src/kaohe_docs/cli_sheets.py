@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from .cli import CONTEXT, Ctx, _open, _period, _print_diagnostics, _quarter, _require_quarter, main, pass_ctx
-from .errors import KaoheError
+from .errors import KaoheError, cannot_write
 from .model import Quarter
 
 XLSX = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -41,7 +41,10 @@ def _run(ctx: Ctx, project, plan, dry_run: bool) -> None:
     if dry_run:
         ctx.progress(f"共 {len(lines)} 处变化；--dry-run：未写入任何文件。")
         return
-    written = apply(project.root, plan)
+    try:
+        written = apply(project.root, plan)
+    except OSError as exc:
+        raise cannot_write(exc.filename or project.root, exc) from exc
     ctx.progress(f"共 {len(lines)} 处变化，已写入：{'、'.join(written)}。请运行 kaohe check 和 kaohe diff 核对后提交。")
 
 
@@ -128,8 +131,11 @@ def export_sheet(ctx: Ctx, quarter, unit_id, output):
     _require_quarter(project, quarter, unit_id)
     name = project.loaded.bureau.units[unit_id].name
     out = output or project.root / "build" / "sheets" / f"{name}-{quarter}-共性评分表.xlsx"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    click.echo(unit_sheet(project.assessment, quarter, unit_id, out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        click.echo(unit_sheet(project.assessment, quarter, unit_id, out))
+    except OSError as exc:
+        raise cannot_write(out, exc) from exc
 
 
 @export.command("results", context_settings=CONTEXT)
@@ -163,5 +169,8 @@ def export_results(ctx: Ctx, period, fmt, output):
         if unit_rows:
             sheets[unit.name] = unit_rows
     out = output or project.root / "build" / "sheets" / f"{a.bureau.info.name}{period}平时考核结果.{fmt}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    click.echo(results(sheets, out, fmt))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        click.echo(results(sheets, out, fmt))
+    except OSError as exc:
+        raise cannot_write(out, exc) from exc

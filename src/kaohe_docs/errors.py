@@ -6,6 +6,7 @@ be written); the CLI prints it as one line and exits 1.
 """
 from __future__ import annotations
 
+import errno
 import json
 from dataclasses import dataclass
 from typing import Iterable
@@ -70,3 +71,15 @@ class DiagnosticsFailed(KaoheError):
 
     def __init__(self, count: int):
         super().__init__(f"共有 {count} 处错误，请修改后重试。")
+
+
+_WRITE_PROBLEMS = {
+    errno.ENOENT: "文件夹不存在", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EROFS: "只读的磁盘",
+    errno.ENOSPC: "磁盘空间不足", errno.EEXIST: "路径中有同名的文件，不是文件夹", errno.ENOTDIR: "路径中有同名的文件，不是文件夹",
+    errno.EISDIR: "这是一个文件夹",
+}
+
+
+def cannot_write(path, exc: OSError) -> KaoheError:
+    """An output that could not be written, said in a sentence (no traceback)."""
+    return KaoheError(f"无法写入“{path}”（{_WRITE_PROBLEMS.get(exc.errno, exc.strerror or type(exc).__name__)}）")

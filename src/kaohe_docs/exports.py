@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from .assess import Assessment
@@ -10,6 +11,12 @@ from .model import Quarter, Status
 
 SHEET_SUBJECT = "kaohe-docs 共性指标评分表"
 HEADER_FILL = "DDE4EE"
+_NOT_IN_TITLE = re.compile(r"[\\/*?:\[\]]")  # Excel refuses these in a sheet title
+
+
+def sheet_title(name: str) -> str:
+    """A unit name as a sheet title Excel accepts: at most 31 characters, no \\ / * ? : [ ]."""
+    return _NOT_IN_TITLE.sub("_", name).strip("'")[:31] or "_"
 
 
 def _workbook():
@@ -41,7 +48,7 @@ def _width(value) -> int:
 
 
 def _sheet(book, title: str, rows: list[dict]) -> None:
-    ws = book.create_sheet(title=title[:31])
+    ws = book.create_sheet(title=sheet_title(title))
     headers = list(rows[0]) if rows else []
     ws.append(headers)
     for row in rows:
@@ -58,7 +65,7 @@ def unit_sheet(a: Assessment, quarter: Quarter, unit_id: str, out: Path) -> Path
     book.properties.subject = SHEET_SUBJECT
     book.properties.keywords = f"{quarter}|{unit_id}"
     unit = a.bureau.units[unit_id]
-    ws = book.create_sheet(title=unit.name[:31])
+    ws = book.create_sheet(title=sheet_title(unit.name))
     elements = list(a.policy.elements)
     ws.append(["警号", "姓名", "职务（职级）", *elements])
     for r in a.quarter_results(quarter, unit_id):

@@ -18,8 +18,9 @@ from .policy import Policy
 from .records import GENDERS
 from .sheets import Row, Table, filled, number, read_tables, text
 
-_MONTH = re.compile(r"(?:\d{4}年)?(\d{1,2})月(?:份)?(?:绩效|得分|考评)*\Z")
+_MONTH = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:绩效|得分|考评)*\Z")
 ROSTER_FIELDS = {"姓名": "name", "性别": "gender", "出生年月": "birth", "职务": "position", "职级": "rank"}
+ROSTER_REQUIRED = ("name", "gender", "birth", "position")  # what records.read_roster requires of a person
 
 
 @dataclass
@@ -107,9 +108,12 @@ class _People:
         return "本季度的所室队记录" if self.entries else "花名册"
 
 
-def _month_of(label: str) -> int | None:
+def _month_of(label: str) -> tuple[int | None, int] | None:
+    """“3月” → (None, 3), “2026年3月” → (2026, 3); None when the label is not a month."""
     match = _MONTH.match(label.replace(" ", ""))
-    return int(match.group(1)) if match and 1 <= int(match.group(1)) <= 12 else None
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return (int(match.group(1)) if match.group(1) else None), int(match.group(2))
 
 
 def plan_monthly(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter) -> Plan:
@@ -120,12 +124,16 @@ def plan_monthly(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter) -
     people = _People(bureau, quarter)
     seen: dict[tuple[str, int], str] = {}
     wanted: dict[tuple[str, int], Decimal] = {}
+    in_quarter = False
     for table in tables:
         months = list(_month_columns(table, plan, quarter, h["score"]))
         if months:
+            in_quarter = True
             _read_months(table, months, people, policy, plan, seen, wanted)
     if not tables and plan.ok:
         plan.diagnostics.append(error(path.name, 0, f"工作簿中没有可导入的工作表（需要“{h['id'][0]}”或“{h['name'][0]}”列）"))
+    elif not in_quarter and plan.ok:
+        plan.diagnostics.append(error(path.name, 0, f"工作簿中没有 {quarter} 的月份列"))
     entries = people.entries
     for (pid, month), value in wanted.items():
         old = entries[pid].monthly.get(month)
@@ -144,10 +152,10 @@ def _month_columns(table: Table, plan: Plan, quarter: Quarter, score_headers):
         columns = [(m, h) for h in table.headers if (m := _month_of(h))]
     if not columns:
         plan.diagnostics.append(error(table.where(), 0, "找不到月份列（如“1月”）或得分列（如“得分”，工作表名为月份）"))
-    for month, header in columns:
-        if month not in quarter.months:
-            plan.diagnostics.append(warning(table.where(None, table.headers[header]), 0,
-                                            f"{month}月不属于 {quarter}，已跳过"))
+    for (year, month), header in columns:
+        if month not in quarter.months or year not in (None, quarter.year):
+            label = f"{year}年{month}月" if year else f"{month}月"
+            plan.diagnostics.append(warning(table.where(None, table.headers[header]), 0, f"{label}不属于 {quarter}，已跳过"))
             continue
         yield month, header
 
@@ -163,7 +171,7 @@ def _read_months(table, months, people: _People, policy, plan, seen, wanted) -> 
         pid, found = people.find(table, row, id_h, name_h, unit_h)
         plan.diagnostics += found
         for month, cell in cells:
-            value, notes = number(cell, table, row, policy.places)
+            value, notes = number(cell, table, row, policy.places, policy.rounding)
             plan.diagnostics += notes
             if pid is None or value is None:
                 continue
@@ -188,14 +196,14 @@ def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
     for table in tables:
         id_h = _header(table, ids)
         for row in table.rows:
+            pid = text(row.cells.get(id_h))
+            if pid and pid in listed:
+                plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, f"警号“{pid}”重复"))
+                continue
+            listed.add(pid)
             person = _roster_row(table, row, id_h, plan)
-            if person is None:
-                continue
-            if person["id"] in listed:
-                plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, f"警号“{person['id']}”重复"))
-                continue
-            listed.add(person["id"])
-            _roster_change(bureau, person, plan)
+            if person is not None:
+                _roster_change(bureau, person, plan, table.where(row.number))
     for pid, person in bureau.people.items():
         if pid not in listed and person.left is None:
             plan.notes.append(f"{person.name}（警号 {pid}）在花名册中、不在表格中：如已调离，请在花名册中写明离开年月（left）")
@@ -213,17 +221,18 @@ def _roster_row(table: Table, row: Row, id_h: str, plan: Plan) -> dict | None:
         return None
     person = {"id": pid}
     for header, key in ROSTER_FIELDS.items():
-        if header in table.headers:
-            value = text(row.cells.get(header))
-            if key == "birth":
-                value = _birth(row.cells.get(header), value)
-            person[key] = value
-    if person.get("gender") and person["gender"] not in GENDERS:
-        plan.diagnostics.append(error(table.where(row.number, row.cells["性别"].column), 0, f"性别“{person['gender']}”应为 男 或 女"))
-        return None
-    if "birth" in person and person["birth"] is None:
-        plan.diagnostics.append(error(table.where(row.number, row.cells["出生年月"].column), 0, "出生年月应写作 1985-07 或 1985.07"))
-        return None
+        cell = row.cells.get(header)
+        value = text(cell)
+        if not value:  # an empty cell says nothing: the recorded value stays
+            continue
+        if key == "birth":
+            value = _birth(cell, value)
+        problem = ("出生年月应写作 1985-07 或 1985.07" if value is None
+                   else f"性别“{value}”应为 男 或 女" if key == "gender" and value not in GENDERS else None)
+        if problem:
+            plan.diagnostics.append(error(table.where(row.number, cell.column), 0, problem))
+            return None
+        person[key] = value
     return person
 
 
@@ -235,10 +244,15 @@ def _birth(cell, value: str) -> str | None:
     return f"{match.group(1)}-{int(match.group(2)):02d}" if match and 1 <= int(match.group(2)) <= 12 else None
 
 
-def _roster_change(bureau: Bureau, person: dict, plan: Plan) -> None:
+def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: str) -> None:
     existing = bureau.people.get(person["id"])
     if existing is None:
-        plan.additions.append(person)
+        missing = [header for header, key in ROSTER_FIELDS.items() if key in ROSTER_REQUIRED and not person.get(key)]
+        if missing:
+            who = f"{person.get('name', '')}（警号 {person['id']}）"
+            plan.diagnostics.append(error(where, 0, f"新增人员{who}缺少{'、'.join(missing)}，请补全后再导入"))
+        else:
+            plan.additions.append(person)
         return
     labels = {v: k for k, v in ROSTER_FIELDS.items()}
     for key in ("name", "gender", "birth", "position", "rank"):
@@ -273,7 +287,7 @@ def plan_unit_sheet(path: Path, bureau: Bureau, policy: Policy) -> tuple[Plan, Q
                 cell = row.cells.get(element)
                 if not filled(cell):
                     continue
-                value, notes = number(cell, table, row, policy.places)
+                value, notes = number(cell, table, row, policy.places, policy.rounding)
                 plan.diagnostics += notes
                 if value is None:
                     continue
@@ -293,17 +307,17 @@ def apply(root: Path, plan: Plan) -> list[str]:
         by_file.setdefault(change.path, []).append(change)
     if plan.additions:
         by_file.setdefault("records/roster.yaml", [])
-    written = []
-    for rel, changes in sorted(by_file.items()):
-        path = root / rel
-        doc = rtyaml.load(path)
+    texts = {}
+    for rel, changes in sorted(by_file.items()):  # every file is edited in memory before any is written
+        doc, style = rtyaml.load(root / rel)
         for change in changes:
             _apply_one(doc, change)
         if rel == "records/roster.yaml":
             _add_people(doc, plan.additions)
-        rtyaml.write_atomic(path, rtyaml.dump(doc))
-        written.append(rel)
-    return written
+        texts[rel] = rtyaml.dump(doc, style)
+    for rel, content in texts.items():
+        rtyaml.write_atomic(root / rel, content)
+    return list(texts)
 
 
 def _apply_one(doc, change: Change) -> None:

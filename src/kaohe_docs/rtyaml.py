@@ -1,41 +1,91 @@
 """Round-trip YAML edits (ruamel.yaml): comments, order and formatting of a record file survive.
 
 Reading for checks uses libyaml (fast, ``yamlio``); writing back into a file a person reviews
-in a pull request uses ruamel's round-trip mode, then an atomic replace.
+in a pull request uses ruamel's round-trip mode, then an atomic replace. What ruamel does not
+keep by itself is kept here: a BOM, Windows line endings, the list indentation of the file
+(``  - id:`` or ``- id:``) and the file's permissions. Scores are written from their Decimal
+text, never through float.
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
+import stat
 import tempfile
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 
-def _yaml():
+@dataclass(frozen=True)
+class Style:
+    """How a record file is written, so that a round trip changes only the edited values."""
+    bom: bool = False
+    newline: str = "\n"
+    mapping: int = 2
+    sequence: int = 4
+    offset: int = 2
+
+
+@functools.cache
+def _representer():
+    """ruamel's round-trip representer, plus Decimal written as its own text (92.35, never via float)."""
+    from ruamel.yaml.representer import RoundTripRepresenter
+
+    class DecimalRepresenter(RoundTripRepresenter):
+        pass
+
+    DecimalRepresenter.add_representer(Decimal, lambda r, d: r.represent_scalar("tag:yaml.org,2002:float", format(d, "f")))
+    return DecimalRepresenter
+
+
+def _yaml(style: Style):
     from ruamel.yaml import YAML
     yaml = YAML()
+    yaml.Representer = _representer()
     yaml.preserve_quotes = True
     yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.indent(mapping=style.mapping, sequence=style.sequence, offset=style.offset)
     return yaml
 
 
+def _style(raw: str) -> Style:
+    from ruamel.yaml.util import load_yaml_guess_indent
+    text = raw.removeprefix("\ufeff").replace("\r\n", "\n")
+    _, indent, offset = load_yaml_guess_indent(text)  # a second parse; record files are small
+    if indent is None:
+        indents = {}
+    elif offset is None:  # no block list in the file: only its mapping indentation is known
+        indents = {"mapping": indent}
+    else:
+        indents = {"sequence": indent, "offset": offset, "mapping": max(indent - offset, 2)}
+    return Style(bom=raw.startswith("\ufeff"), newline="\r\n" if "\r\n" in raw else "\n", **indents)
+
+
 def load(path: Path):
-    return _yaml().load(path.read_text(encoding="utf-8"))
+    """(document, style) of a record file."""
+    raw = path.read_bytes().decode("utf-8")
+    style = _style(raw)
+    return _yaml(style).load(raw.removeprefix("\ufeff").replace("\r\n", "\n")), style
 
 
-def dump(data) -> str:
+def dump(data, style: Style = Style()) -> str:
     out = io.StringIO()
-    _yaml().dump(data, out)
-    return out.getvalue()
+    _yaml(style).dump(data, out)
+    return ("\ufeff" if style.bom else "") + out.getvalue().replace("\n", style.newline)
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` by a complete new file (same permissions), never a half-written one."""
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -45,7 +95,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 def scalar(value: Decimal):
     """A Decimal as YAML writes it: 95, 92.5 (the loader reads the text back exactly)."""
-    return int(value) if value == value.to_integral_value() else float(value)
+    return int(value) if value == value.to_integral_value() else value
 
 
 def flow_map(pairs: dict):

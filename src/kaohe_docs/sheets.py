@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from .errors import Diagnostic, error, warning
@@ -41,6 +41,7 @@ class Table:
     sheet: str  # "" for CSV
     headers: dict[str, str]  # header → column letter
     rows: list[Row] = field(default_factory=list)
+    header_row: int = 1  # the row the headers stand in (a title may stand above it)
 
     def where(self, row: int | None = None, column: str | None = None) -> str:
         place = f"{self.book} [{self.sheet}]" if self.sheet else self.book
@@ -102,8 +103,6 @@ def _read_xlsx(path: Path, hint) -> tuple[list[Table], list[Diagnostic]]:
             diags.append(warning(f"{path.name} [{ws.title}]", 0, "隐藏的工作表，已跳过"))
             continue
         cached = values[ws.title]
-        for merged in ws.merged_cells.ranges:
-            diags.append(error(f"{path.name} [{ws.title}] {merged.coord}", 0, "含有合并单元格，请取消合并并在每个单元格中填写"))
         rows = []
         for n, row in enumerate(ws.iter_rows(), 1):
             hidden = ws.row_dimensions[n].hidden if n in ws.row_dimensions else False
@@ -115,28 +114,47 @@ def _read_xlsx(path: Path, hint) -> tuple[list[Table], list[Diagnostic]]:
                 continue
             rows.append((n, shown, is_formula))
         table, more = _table(path.name, ws.title, rows, hint)
-        diags += more
-        if table:
+        if table:  # a merged title above the header row is the usual layout; merges in the table are not
+            diags += [error(f"{path.name} [{ws.title}] {merged.coord}", 0, "含有合并单元格，请取消合并并在每个单元格中填写")
+                      for merged in ws.merged_cells.ranges if merged.max_row >= table.header_row]
             tables.append(table)
+        diags += more
     return tables, diags
 
 
 def _table(book: str, sheet: str, rows, hint) -> tuple[Table | None, list[Diagnostic]]:
     """The first row containing a hinted header is the header; empty rows are skipped."""
-    for index, (_, values, _) in enumerate(rows):
+    for index, (number, values, _) in enumerate(rows):
         names = [str(v).strip() if v is not None else "" for v in values]
         if any(h in names for h in hint):
-            headers = {name: column_letter(i + 1) for i, name in enumerate(names) if name}
-            table = Table(book, sheet, headers)
+            table = Table(book, sheet, {}, header_row=number)
+            columns, diags = _columns(table, names)
             for n, vals, formulas in rows[index + 1:]:
                 if all(v is None or str(v).strip() == "" for v in vals):
                     continue
                 cells = {name: Cell(vals[i] if i < len(vals) else None, column_letter(i + 1), formulas[i] if i < len(formulas) else False)
-                         for i, name in enumerate(names) if name}
+                         for name, i in columns.items()}
                 table.rows.append(Row(n, cells))
-            return table, []
+            return table, diags
     place = f"{book} [{sheet}]" if sheet else book
     return None, [warning(place, 0, f"找不到表头（应有“{'”或“'.join(hint)}”列），已跳过")]
+
+
+def _columns(table: Table, names: list[str]) -> tuple[dict[str, int], list[Diagnostic]]:
+    """Header → column index (0-based); a header written twice is an error (which column is meant?)."""
+    columns: dict[str, int] = {}
+    diags = []
+    for i, name in enumerate(names):
+        if not name:
+            continue
+        letter = column_letter(i + 1)
+        if name in columns:
+            diags.append(error(table.where(table.header_row, letter), 0,
+                               f"列名“{name}”与 {table.headers[name]}列重复，请删除或改名其中一列"))
+            continue
+        columns[name] = i
+        table.headers[name] = letter
+    return columns, diags
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -159,8 +177,22 @@ def text(cell: Cell | None) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def number(cell: Cell, table: Table, row: Row, places: int) -> tuple[Decimal | None, list[Diagnostic]]:
-    """A score: exact where written, normalised where unambiguous, an error otherwise."""
+def _fit(value: Decimal, shown: str, places: int, rounding: str, where: str, notes: list) -> tuple[Decimal, list]:
+    """At most ``places`` decimals, rounded by the policy's rule, with a warning when that changed it."""
+    if value.as_tuple().exponent >= -places:
+        return value, notes
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+    notes.append(warning(where, 0, f"{shown} 的小数位过多，按 {rounded} 导入"))
+    return rounded, notes
+
+
+def number(cell: Cell, table: Table, row: Row, places: int,
+           rounding: str = ROUND_HALF_UP) -> tuple[Decimal | None, list[Diagnostic]]:
+    """A score: exact where written, normalised where unambiguous, an error otherwise.
+
+    A float from a numeric cell is read through its shortest ``repr`` (92.35, not
+    92.349999…); more decimals than the policy keeps are rounded by the policy's rule.
+    """
     where = table.where(row.number, cell.column)
     value = cell.value
     notes = []
@@ -173,12 +205,8 @@ def number(cell: Cell, table: Table, row: Row, places: int) -> tuple[Decimal | N
     if isinstance(value, (int, float)) and not (math.isfinite(value) and abs(value) < LIMIT):
         return None, [error(where, 0, f"“{value}”不是有效的分数")]
     if isinstance(value, (int, float)):
-        result = _plain(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
-        if result.as_tuple().exponent < -places:
-            rounded = result.quantize(Decimal(1).scaleb(-places))
-            notes.append(warning(where, 0, f"{value} 的小数位过多，按 {rounded} 导入"))
-            return rounded, notes
-        return result, notes
+        shown = repr(value)
+        return _fit(_plain(Decimal(shown)), shown, places, rounding, where, notes)
     raw = str(value).strip()
     normal = unicodedata.normalize("NFKC", raw).replace(" ", "")
     match = _WITH_UNIT.match(normal)
@@ -188,7 +216,9 @@ def number(cell: Cell, table: Table, row: Row, places: int) -> tuple[Decimal | N
             result = Decimal(digits)
         except InvalidOperation:  # pragma: no cover - the patterns admit only numbers
             return None, [error(where, 0, f"“{raw}”不是数字")]
-        if digits != raw:
-            notes.append(warning(where, 0, f"“{raw}”按 {result} 导入（请直接填写数字）"))
-        return _plain(result), notes
+        if digits == raw:
+            return _fit(_plain(result), raw, places, rounding, where, notes)
+        result, _ = _fit(_plain(result), raw, places, rounding, where, [])
+        notes.append(warning(where, 0, f"“{raw}”按 {result} 导入（请直接填写数字）"))
+        return result, notes
     return None, [error(where, 0, f"“{raw}”不是数字，请填写阿拉伯数字，如 95 或 92.5")]
