@@ -22,7 +22,6 @@ class Document:
     path: str  # output path relative to the period's folder, without extension
     period: str  # "2026年第一季度" or "2026年度"
     context: dict
-    people: frozenset = frozenset()  # person ids whose records this document shows
 
 
 def col(label: str, width: str = "", align: str = "") -> dict:
@@ -31,10 +30,10 @@ def col(label: str, width: str = "", align: str = "") -> dict:
 
 def table(*, id: str, title: str, template: str, path: str, period: str, heading: str, columns: list[dict],
           rows: list[list], landscape: bool = False, subtitle: str = "", meta=(), totals=(), notes=(),
-          signatures=(), people=frozenset(), **extra) -> Document:
+          signatures=(), **extra) -> Document:
     return Document(
         id=id, title=title, kind="form landscape" if landscape else "form", template=template, path=path,
-        period=period, people=frozenset(people),
+        period=period,
         context={"heading": heading, "subtitle": subtitle, "meta": list(meta), "columns": columns,
                  "rows": [[str(c) for c in row] for row in rows], "totals": [[str(c) for c in row] for row in totals],
                  "notes": list(notes), "signatures": list(signatures), **extra})

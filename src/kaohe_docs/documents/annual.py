@@ -31,7 +31,7 @@ def annual_publicity(a: Assessment, year: int) -> Document:
     title = f"关于{a.bureau.info.name}{year}年度考核“优秀”等次人选平时考核结果的公示"
     return Document(
         id=f"{year}/年度优秀人选公示", title=title, kind="notice", template="annual_publicity.html",
-        path="01-年度优秀人选公示", period=f"{year}年度", people=frozenset(r.person.id for r in rows),
+        path="01-年度优秀人选公示", period=f"{year}年度",
         context={
             "paragraphs": [
                 f"根据《{a.bureau.info.name}平时考核工作实施方案》，年度考核“优秀”等次人选从当年平时考核结果“好”等次较多"
@@ -83,7 +83,7 @@ def annual_flags(a: Assessment, year: int) -> Document:
                f"{r.weak}/{len(r.grades)}", flag(r)] for n, r in enumerate(flagged, 1)],
         notes=["当年平时考核结果“一般”“较差”等次累计次数超过一半的，年度考核原则上确定为“基本称职”或者“不称职”等次；"
                "都为“较差”等次的，年度考核可直接确定为“不称职”等次。"],
-        signatures=("局党委（考核委）审定意见",), people={r.person.id for r in flagged})
+        signatures=("局党委（考核委）审定意见",))
 
 
 def statistics(a: Assessment, year: int) -> Document:

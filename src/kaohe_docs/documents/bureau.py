@@ -106,8 +106,7 @@ def brief(a: Assessment, quarter: Quarter) -> list[Document]:
             template="brief.html", path=f"06-简明情况登记表/{unit.order + 1:02d}-{unit.name}", period=quarter.zh,
             landscape=True, heading=f"{a.bureau.info.name}平时考核简明情况登记表",
             meta=[f"单位：{unit.name}", f"考核周期：{quarter.zh}"], columns=columns, rows=rows,
-            notes=["本表随平时考核登记表、加分材料一并归档。"], signatures=("考核办（盖章）",),
-            people={r.entry.person_id for r in results}))
+            notes=["本表随平时考核登记表、加分材料一并归档。"], signatures=("考核办（盖章）",)))
     return docs
 
 

@@ -41,7 +41,7 @@ def registration(a: Assessment, quarter: Quarter) -> list[Document]:
     return [Document(
         id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
         kind="form persons", template="registration.html", path=f"05-登记表/{unit.order + 1:02d}-{unit.name}{part}",
-        period=quarter.zh, people=frozenset(r.entry.person_id for r in results),
+        period=quarter.zh,
         context={"period_zh": quarter.zh, "weights": _weights(a),
                  "people": [_registration(a, unit.name, r) for r in results]})
         for unit, part, label, results in _units(a, quarter)]
@@ -73,7 +73,7 @@ def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
         docs.append(Document(
             id=f"{quarter}/反馈通知/{unit.id}{part}", title=f"{quarter.zh}平时考核结果反馈通知（{label}）",
             kind="letter persons", template="feedback.html", path=f"07-反馈通知/{unit.order + 1:02d}-{unit.name}{part}",
-            period=quarter.zh, people=frozenset(r.entry.person_id for r in decided),
+            period=quarter.zh,
             context={"period_zh": quarter.zh, "unit": unit.name, "contact": a.policy.contact,
                      "people": [_feedback(a, quarter, r) for r in decided]}))
     return docs
@@ -100,7 +100,6 @@ def appeal_notices(a: Assessment, quarter: Quarter) -> list[Document]:
     return [Document(
         id=f"{quarter}/复核结果告知", title=f"{quarter.zh}平时考核复核结果告知", kind="letter persons",
         template="appeal.html", path="08-复核结果告知", period=quarter.zh,
-        people=frozenset(r.entry.person_id for r, _ in answered),
         context={"period_zh": quarter.zh, "office": a.bureau.info.office, "people": [{
             "name": r.entry.name, "unit": a.bureau.units[r.entry.unit_id].name, "received": date_zh(p.received),
             "grounds": p.grounds, "before": grade_text(r.decided), "outcome": p.outcome,

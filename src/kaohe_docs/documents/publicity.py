@@ -29,7 +29,6 @@ def publicity(a: Assessment, quarter: Quarter) -> Document | None:
     return Document(
         id=f"{quarter}/公示", title=f"关于{bureau.info.name}{quarter.zh}平时考核{subject}的公示",
         kind="notice", template="publicity.html", path="01-公示", period=quarter.zh,
-        people=frozenset(r.entry.person_id for r in shown),
         context={
             "paragraphs": [
                 f"根据《{bureau.info.name}平时考核工作实施方案》，经各所室队综合评鉴、考核办审核，"

@@ -33,7 +33,7 @@ def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
                    f"总分 = 共性指标原始分 × {percent(policy.common_weight)} + 月度绩效平均分 × {percent(policy.individual_weight)}"
                    f" + 正向激励加分（上限 {policy.bonus_cap:f} 分），保留{policy.places}位小数（{policy.rounding_name}）。"
                    f"所室队主要领导：{uq.leader or '　　　'}"],
-            signatures=LEADERS, people={r.entry.person_id for r in results}))
+            signatures=LEADERS))
     return docs
 
 
@@ -63,7 +63,7 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
             rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)), _moves(a, r)]
                   for n, r in enumerate(rows, 1)],
             notes=["“—”表示该季度不在本局或尚未审定；外单位考核的等次按考核机关通报的等次填列。"],
-            signatures=LEADERS[:1], people={r.person.id for r in rows}))
+            signatures=LEADERS[:1]))
     return docs
 
 
