@@ -64,7 +64,7 @@ def measured_process(code: str) -> tuple[float, float]:
 
 
 def build_code(root: Path, period: str, bundle: bool = False) -> str:
-    return (f"from pathlib import Path\nfrom kaohe_docs.project import open_project\nfrom kaohe_docs.build import build_period\n"
+    return (f"from pathlib import Path\nfrom kaohe_docs.pipeline import open_project\nfrom kaohe_docs.render.build import build_period\n"
             f"from kaohe_docs.model import Quarter\nroot = Path({str(root)!r})\np = open_project(root)\n"
             f"period = Quarter.parse({period!r}) or int({period!r})\n"
             f"r = build_period(p, period, root / 'build', bundle={bundle})\nprint(r.rendered, r.reused, file=sys.stderr)")
@@ -88,8 +88,8 @@ def pdf_facts(folder: Path) -> tuple[int, float]:
 
 
 def bench_size(people: int, work: Path, full_build: bool) -> dict:
-    from kaohe_docs.project import check_diagnostics, open_project
-    from kaohe_docs.synth import generate
+    from kaohe_docs.pipeline import check_diagnostics, open_project
+    from kaohe_example.synth import generate
     root = work / f"bureau-{people}"
     say(f"== {people} 人：生成模拟局")
     generate(root, people=people, policy_path=ROOT / "policy/policy.yaml", example=False)

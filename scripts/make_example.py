@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kaohe_docs.synth import generate
+from kaohe_example.synth import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -60,9 +60,9 @@ def mini_git(mini) -> Path:
 @pytest.fixture(scope="session")
 def built_mini(tmp_path_factory):
     """The mini bureau, committed and built once (2026Q1) for the read-only PDF tests: (root, result)."""
-    from kaohe_docs.build import build_period
+    from kaohe_docs.render.build import build_period
     from kaohe_docs.model import Quarter
-    from kaohe_docs.project import open_project
+    from kaohe_docs.pipeline import open_project
     root = tmp_path_factory.mktemp("built") / "bureau"
     shutil.copytree(FIXTURES / "mini", root, ignore=shutil.ignore_patterns("build", ".cache"))
     (root / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")

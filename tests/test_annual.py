@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from kaohe_docs.annual import FLAG_ALL_POOR, FLAG_WEAK, AnnualRow, eligible_for_excellent, flag
+from kaohe_docs.engine.annual import FLAG_ALL_POOR, FLAG_WEAK, AnnualRow, eligible_for_excellent, flag
 from kaohe_docs.model import Grade
 
 G = {"好": Grade.GOOD, "较好": Grade.FAIRLY_GOOD, "一般": Grade.AVERAGE, "较差": Grade.POOR}

@@ -5,11 +5,11 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.build import build_period
+from kaohe_docs.render.build import build_period
 from kaohe_docs.cli import main
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Quarter
-from kaohe_docs.project import open_project
+from kaohe_docs.pipeline import open_project
 
 from conftest import git, write
 

@@ -110,7 +110,7 @@ def test_outside_a_records_repository(tmp_path):
 def test_help_does_not_import_weasyprint():
     import subprocess
     import sys
-    code = "import sys; from kaohe_docs.cli import main; import kaohe_docs.project, kaohe_docs.checks; " \
+    code = "import sys; from kaohe_docs.cli import main; import kaohe_docs.pipeline, kaohe_docs.checks; " \
            "print('weasyprint' in sys.modules, 'git' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from kaohe_docs.cli import main
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Grade, Quarter
-from kaohe_docs.project import open_project
-from kaohe_docs.workdays import submission_deadline, working_days_end
+from kaohe_docs.pipeline import open_project
+from kaohe_docs.engine.calendar import submission_deadline, working_days_end
 
 from conftest import write
 
@@ -136,7 +136,7 @@ def test_an_appeal_that_changes_a_grade_flows_into_documents_and_ledger(mini):
     assert run("-C", str(mini), "score", "2026Q1", "--json").stdout.count('"审定等次": "一般"') == 1
     annual = json.loads(run("-C", str(mini), "annual", "2026", "--json").stdout)
     assert [r["第一季度"] for r in annual if r["姓名"] == "李娜"] == ["一般"]
-    from kaohe_docs.build import build_period
+    from kaohe_docs.render.build import build_period
     build_period(project, Quarter(2026, 1), mini / "build", pdf=False)
     brief = (mini / "build/2026Q1/06-简明情况登记表/01-政工室.html").read_text(encoding="utf-8")
     assert "<td class=\"\">改为一般</td>" in brief

@@ -11,9 +11,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from kaohe_docs.build import build_period
+from kaohe_docs.render.build import build_period
 from kaohe_docs.model import Quarter
-from kaohe_docs.project import open_project
+from kaohe_docs.pipeline import open_project
 
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kaohe_docs.model import Grade, Quarter, Status
-from kaohe_docs.project import open_project
-from kaohe_docs.synth import generate
+from kaohe_docs.pipeline import open_project
+from kaohe_example.synth import generate
 
 ROOT = Path(__file__).parent.parent
 YEAR = [Quarter(2026, q) for q in (1, 2, 3, 4)]
@@ -79,7 +79,7 @@ def test_hard_cases_are_present(example):
 @pytest.mark.parametrize("period", [*YEAR, 2026])
 def test_every_period_of_the_example_renders(example, tmp_path, period):
     """Real data through every template and the glyph check (HTML only: fast)."""
-    from kaohe_docs.build import build_period
+    from kaohe_docs.render.build import build_period
     result = build_period(example, period, tmp_path, pdf=False)
     htmls = [f for f in result.files if f.suffix == ".html"]
     assert len(htmls) >= (5 if period == 2026 else 40)
@@ -89,7 +89,7 @@ def test_every_period_of_the_example_renders(example, tmp_path, period):
 
 def test_status_of_the_last_quarter_says_what_the_calendar_cannot_know(example):
     import datetime as dt
-    from kaohe_docs.status import quarter_status
+    from kaohe_docs.checks.status import quarter_status
     sections = quarter_status(example.assessment, YEAR[3], dt.date(2027, 1, 20))
     items = [item for s in sections for item in s.items]
     assert items[0].startswith("报送截止日期无法确定：节假日日历没有 2027 年的数据")

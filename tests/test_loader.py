@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from kaohe_docs.project import open_project
-from kaohe_docs.yamlio import MAX_FILE_BYTES
+from kaohe_docs.pipeline import open_project
+from kaohe_docs.records.yamlio import MAX_FILE_BYTES
 
 from conftest import write
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from kaohe_docs.grading import band
-from kaohe_docs.load import load
+from kaohe_docs.engine.grading import band
+from kaohe_docs.records.load import load
 from kaohe_docs.model import BonusClaim, Entry, Grade, Quarter, Src, Status
-from kaohe_docs.scoring import score_entry
+from kaohe_docs.engine.scoring import score_entry
 
 ROOT = Path(__file__).parent.parent
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe_docs.cli import main
-from kaohe_docs.load import load
+from kaohe_docs.records.load import load
 
 from conftest import FIXTURES
 
@@ -267,7 +267,7 @@ CELLS = st.one_of(st.none(), st.integers(-10, 200), st.floats(allow_nan=True, al
 @given(st.lists(st.lists(CELLS, min_size=0, max_size=7), min_size=0, max_size=6))
 def test_fuzz_the_monthly_importer(tmp_path_factory, grid):
     """Any grid of cells, under any of the headers: a plan with diagnostics, never an exception."""
-    from kaohe_docs.imports import plan_monthly
+    from kaohe_docs.sheets.imports import plan_monthly
     from kaohe_docs.model import Quarter
     path = book(tmp_path_factory.mktemp("fuzz") / "f.xlsx", {"一季度": [HEAD, *[[c for c in row] for row in grid]]})
     plan_monthly(path, MINI.bureau, MINI.policy, Quarter(2026, 1))
@@ -276,7 +276,7 @@ def test_fuzz_the_monthly_importer(tmp_path_factory, grid):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: (ROSTER_HEAD + t).encode("utf-8")))
 def test_fuzz_the_roster_csv_importer(tmp_path_factory, data):
-    from kaohe_docs.imports import plan_roster
+    from kaohe_docs.sheets.imports import plan_roster
     path = tmp_path_factory.mktemp("fuzz") / "r.csv"
     path.write_bytes(data)
     plan_roster(path, MINI.bureau, MINI.policy)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import openpyxl
 
-from kaohe_docs.imports import apply, plan_monthly
-from kaohe_docs.load import load
+from kaohe_docs.sheets.imports import apply, plan_monthly
+from kaohe_docs.records.load import load
 from kaohe_docs.model import Quarter
 
 from test_sheets import HEAD, ROSTER, UNIT, book, monthly, run

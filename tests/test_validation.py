@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kaohe_docs.project import open_project
+from kaohe_docs.pipeline import open_project
 
 from conftest import write
 

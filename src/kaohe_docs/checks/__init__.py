@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..assess import Assessment
-from ..errors import Diagnostic, error, warning
-from ..model import Src
+from kaohe_docs.engine.assess import Assessment
+from kaohe_docs.errors import Diagnostic, error, warning
+from kaohe_docs.model import Src
 
 Rule = Callable[[Assessment], Iterable[Diagnostic]]
 RULES: list[Rule] = []
@@ -39,4 +39,4 @@ def who(result) -> str:
     return f"{result.entry.name or ''}（警号 {result.entry.person_id}）"
 
 
-from . import decisions, grades, membership, process, quotas, scores  # noqa: E402,F401  (register the rules)
+from kaohe_docs.checks import decisions, grades, membership, process, quotas, scores  # noqa: E402,F401  (register the rules)

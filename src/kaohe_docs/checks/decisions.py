@@ -1,8 +1,8 @@
 """The committee's decision: who it names, and where a final 好 comes from."""
 from __future__ import annotations
 
-from ..model import Grade, Status
-from . import err, rule, warn
+from kaohe_docs.model import Grade, Status
+from kaohe_docs.checks import err, rule, warn
 
 
 @rule

@@ -1,9 +1,9 @@
 """Grades against bands: may be lower (with a reason), never higher; below the line must be 较差."""
 from __future__ import annotations
 
-from ..grading import below_band, within_band
-from ..model import Grade
-from . import err, rule, warn, who
+from kaohe_docs.engine.grading import below_band, within_band
+from kaohe_docs.model import Grade
+from kaohe_docs.checks import err, rule, warn, who
 
 
 def _graded(a):

@@ -1,8 +1,8 @@
 """Who is assessed where: roster, units, one body per person per quarter."""
 from __future__ import annotations
 
-from ..model import Src
-from . import err, rule, warn, who
+from kaohe_docs.model import Src
+from kaohe_docs.checks import err, rule, warn, who
 
 
 @rule

@@ -1,10 +1,10 @@
 """The procedure after scoring: bonus claims, 复核 (appeals) and 结果反馈 (feedback)."""
 from __future__ import annotations
 
-from ..grading import within_band
-from ..model import Grade, Status
-from ..workdays import working_days_end
-from . import err, rule, warn, who
+from kaohe_docs.engine.grading import within_band
+from kaohe_docs.model import Grade, Status
+from kaohe_docs.engine.calendar import working_days_end
+from kaohe_docs.checks import err, rule, warn, who
 
 TALK_NAME = {Grade.AVERAGE: "谈话提醒", Grade.POOR: "批评教育"}
 

@@ -1,8 +1,8 @@
 """The 好 quota: a unit's recommendations and the bureau's 好 within their allowance."""
 from __future__ import annotations
 
-from ..model import Grade, Src
-from . import err, rule, warn
+from kaohe_docs.model import Grade, Src
+from kaohe_docs.checks import err, rule, warn
 
 
 def _figures(row) -> str:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..model import Status
-from ..scoring import APPROVED, claim_points
-from . import err, rule, warn, who
+from kaohe_docs.model import Status
+from kaohe_docs.engine.scoring import APPROVED, claim_points
+from kaohe_docs.checks import err, rule, warn, who
 
 
 def missing_months(r) -> tuple[int, ...]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Quarter
-from ..policy import Policy
-from ..strokes import stroke_key
+from kaohe_docs.model import Quarter
+from kaohe_docs.records.policy import Policy
+from kaohe_docs.engine.strokes import stroke_key
 
 
 @dataclass
@@ -52,10 +52,10 @@ def order_note(policy: Policy) -> str:
 
 def quarter_documents(a, quarter: Quarter) -> list[Document]:
     """The quarter's paper set, in the order it is printed and signed."""
-    from .bureau import brief, quota_usage, subjects
-    from .personal import appeal_notices, feedback, registration
-    from .publicity import publicity
-    from .unit_results import unit_results
+    from kaohe_docs.documents.bureau import brief, quota_usage, subjects
+    from kaohe_docs.documents.personal import appeal_notices, feedback, registration
+    from kaohe_docs.documents.publicity import publicity
+    from kaohe_docs.documents.unit_results import unit_results
     docs: list[Document] = []
     docs.extend(d for d in (publicity(a, quarter),) if d is not None)
     docs.append(subjects(a, quarter))
@@ -70,7 +70,7 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
 
 
 def year_documents(a, year: int) -> list[Document]:
-    from .annual import annual_flags, annual_publicity, annual_summary, statistics
-    from .unit_results import unit_results_annual
+    from kaohe_docs.documents.annual import annual_flags, annual_publicity, annual_summary, statistics
+    from kaohe_docs.documents.unit_results import unit_results_annual
     return [annual_publicity(a, year), annual_summary(a, year), annual_flags(a, year), statistics(a, year),
             *unit_results_annual(a, year)]

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..annual import annual_rows, eligible_for_excellent, flag, quarters_of
-from ..assess import Assessment
-from ..charts import stacked_bars
-from ..formatting import grade_text, percent
-from ..model import Grade
-from . import Document, col, order_note, person_order, table
+from kaohe_docs.engine.annual import annual_rows, eligible_for_excellent, flag, quarters_of
+from kaohe_docs.engine.assess import Assessment
+from kaohe_docs.documents.charts import stacked_bars
+from kaohe_docs.documents.formatting import grade_text, percent
+from kaohe_docs.model import Grade
+from kaohe_docs.documents import Document, col, order_note, person_order, table
 
 GRADES = tuple(Grade)
 QUARTER_COLS = [col(f"第{'一二三四'[q - 1]}季度") for q in (1, 2, 3, 4)]

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..assess import Assessment, counts_in_base
-from ..formatting import appeal_text, grade_text, number, percent, remark
-from ..model import Grade, Quarter, Status
-from . import Document, col, table
+from kaohe_docs.engine.assess import Assessment, counts_in_base
+from kaohe_docs.documents.formatting import appeal_text, grade_text, number, percent, remark
+from kaohe_docs.model import Grade, Quarter, Status
+from kaohe_docs.documents import Document, col, table
 
 GRADES = tuple(Grade)
 COMMITTEE = ("考核办意见", "局党委（考核委）审定意见")

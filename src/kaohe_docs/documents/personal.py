@@ -1,11 +1,11 @@
 """Per-person papers, one document per unit: 平时考核登记表 and 结果反馈通知 (+ 谈话记录)."""
 from __future__ import annotations
 
-from ..assess import Assessment, Result
-from ..formatting import date_zh, grade_text, number, percent
-from ..model import Grade, Quarter
-from ..records import FEEDBACK_METHODS
-from . import Document
+from kaohe_docs.engine.assess import Assessment, Result
+from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent
+from kaohe_docs.model import Grade, Quarter
+from kaohe_docs.records.readers import FEEDBACK_METHODS
+from kaohe_docs.documents import Document
 
 TALKS = {
     Grade.AVERAGE: {"title": "谈话提醒记录", "content": "谈话提醒内容", "admonish": False},

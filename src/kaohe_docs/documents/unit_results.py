@@ -1,11 +1,11 @@
 """平时考核结果登记表: per unit, what the unit submits to 考核办; and its annual variant."""
 from __future__ import annotations
 
-from ..annual import annual_rows
-from ..assess import Assessment, Result
-from ..formatting import date_zh, grade_text, number, percent, remark
-from ..model import Quarter
-from . import Document, col, table
+from kaohe_docs.engine.annual import annual_rows
+from kaohe_docs.engine.assess import Assessment, Result
+from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent, remark
+from kaohe_docs.model import Quarter
+from kaohe_docs.documents import Document, col, table
 
 COLUMNS = [col("序号", "6%"), col("姓名", "11%"), col("职务（职级）", "21%", "left"), col("共性", "", "num"),
            col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"), col("建议等次", "9%"),

@@ -1,0 +1,141 @@
+"""Git as the audit trail: revisions, exports of a revision's inputs, history queries.
+
+Every failure a user can cause (no repository, no commits, a revision that does not exist,
+a shallow clone without the needed history) becomes a ``KaoheError`` with a clear message.
+GitPython is imported lazily: commands that do not need Git stay fast.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from kaohe_docs.errors import KaoheError
+
+INPUTS = ("policy", "records", "templates", "fonts")  # what a build reads
+MAIN_BRANCHES = ("main", "master")
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    hexsha: str
+    author: str
+    date: dt.datetime
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.hexsha[:10]
+
+
+def info(commit) -> CommitInfo:
+    return CommitInfo(commit.hexsha, commit.author.name, commit.committed_datetime,
+                      commit.message.strip().splitlines()[0] if commit.message.strip() else "")
+
+
+def open_repo(root: Path):
+    import git
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise KaoheError(f"{root} 不在 Git 仓库中；请先 git init 并提交记录") from exc
+
+
+def prefix(repo, root: Path) -> str:
+    """The records root's path inside the repository ('' when it is the top level)."""
+    rel = os.path.relpath(root.resolve(), Path(repo.working_tree_dir).resolve())
+    return "" if rel == "." else rel.replace(os.sep, "/") + "/"
+
+
+def resolve(repo, rev: str):
+    """A revision (hash, tag, branch, HEAD~2 …) → commit, or a clear error."""
+    import git
+    if not repo.head.is_valid():
+        raise KaoheError("仓库还没有任何提交，请先提交记录（git add . && git commit）")
+    try:
+        return repo.commit(rev)
+    except (git.BadName, git.BadObject, ValueError) as exc:
+        shallow = " 当前是浅克隆（shallow clone），可能缺少历史：请先 git fetch --unshallow。" if is_shallow(repo) else ""
+        raise KaoheError(f"找不到修订版本“{rev}”。{shallow}".rstrip()) from exc
+
+
+def is_shallow(repo) -> bool:
+    return os.path.exists(os.path.join(repo.git_dir, "shallow"))
+
+
+def main_branch(repo) -> str:
+    names = {head.name for head in repo.heads}
+    for name in MAIN_BRANCHES:
+        if name in names:
+            return name
+    for ref in repo.remotes[0].refs if repo.remotes else ():
+        if ref.remote_head in MAIN_BRANCHES:
+            return ref.name
+    raise KaoheError("找不到 main 或 master 分支，请明确指定要比较的两个版本，如 kaohe diff v1 v2")
+
+
+def merge_base(repo, a, b):
+    bases = repo.merge_base(a, b)
+    if not bases:
+        hint = "当前是浅克隆（shallow clone），请先 git fetch --unshallow" if is_shallow(repo) else "两个版本没有共同的历史"
+        raise KaoheError(f"无法确定比较的基准：{hint}")
+    return bases[0]
+
+
+def export(commit, pre: str, dest: Path) -> Path:
+    """Write the build inputs of ``commit`` (policy/, records/, templates/, fonts/) into ``dest``."""
+    for top in INPUTS:
+        try:
+            tree = commit.tree / f"{pre}{top}"
+        except KeyError:
+            continue
+        for blob in tree.traverse():
+            if blob.type != "blob":
+                continue
+            path = dest / blob.path[len(pre):]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(blob.data_stream.read())
+    return dest
+
+
+def export_index(repo, pre: str, dest: Path) -> Path:
+    """Write the staged (index) version of the inputs into ``dest`` — for the pre-commit hook."""
+    dest.mkdir(parents=True, exist_ok=True)
+    paths = [f"{pre}{top}" for top in INPUTS]
+    staged = repo.git.ls_files("--", *paths).splitlines()
+    if staged:
+        repo.git.checkout_index(f"--prefix={dest}/", "--", *staged)
+    inner = dest / pre if pre else dest
+    if pre:  # move <dest>/<pre>/... up to <dest>/...
+        for top in INPUTS:
+            if (inner / top).exists():
+                shutil.move(str(inner / top), str(dest / top))
+    return dest
+
+
+@contextmanager
+def checkout(root: Path, rev: str):
+    """The inputs of ``rev`` in a temporary folder: (folder, commit). The work tree is not touched."""
+    repo = open_repo(root)
+    commit = resolve(repo, rev)
+    with tempfile.TemporaryDirectory(prefix="kaohe-rev-") as tmp:
+        yield export(commit, prefix(repo, root), Path(tmp)), commit
+
+
+def changes_since(repo, pre: str, since, paths: list[str]) -> list[tuple[CommitInfo, list[str]]]:
+    """Commits after ``since`` (exclusive) up to HEAD that touch ``paths``, with the files they touch."""
+    full = [f"{pre}{p}" for p in paths]
+    out = []
+    for commit in repo.iter_commits(f"{since.hexsha}..HEAD", paths=full):
+        files = [f[len(pre):] for f in commit.stats.files if f.startswith(pre)]
+        out.append((info(commit), sorted(files)))
+    return out
+
+
+def uncommitted(repo, pre: str, paths: list[str]) -> list[str]:
+    status = repo.git.status("--porcelain", "--", *(f"{pre}{p}" for p in paths))
+    return sorted(line[3:].strip().strip('"')[len(pre):] for line in status.splitlines() if line.strip())

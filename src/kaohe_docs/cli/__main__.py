@@ -1,0 +1,3 @@
+from kaohe_docs.cli import main
+
+main()

@@ -1,0 +1,176 @@
+"""Spreadsheet commands: ``kaohe import …`` and ``kaohe export …`` (openpyxl imported inside)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _period, _print_diagnostics, _quarter, _require_quarter, main, pass_ctx
+from kaohe_docs.errors import KaoheError, cannot_write
+from kaohe_docs.model import Quarter
+
+XLSX = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@main.group("import", context_settings=CONTEXT)
+def import_():
+    """从电子表格导入：月度绩效得分、花名册、所室队共性评分表。
+
+    有任何错误时不写入任何文件；重复导入同一文件不会产生变化。
+
+    \b
+    示例：
+      kaohe import monthly 绩效.xlsx --quarter 2026Q1 --dry-run
+      kaohe import roster 花名册.xlsx
+      kaohe import sheet 刑侦大队评分表.xlsx
+    """
+
+
+def _run(ctx: Ctx, project, plan, dry_run: bool) -> None:
+    from kaohe_docs.sheets.imports import apply
+    _print_diagnostics(plan.diagnostics)
+    for note in plan.notes:
+        click.echo(f"提示: {note}", err=True)
+    lines = [change.format() for change in plan.changes]
+    lines += [f"新增：{p.get('name', '')}（警号 {p['id']}）" for p in plan.additions]
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        ctx.progress("没有需要更新的内容（记录与表格一致）。")
+        return
+    if dry_run:
+        ctx.progress(f"共 {len(lines)} 处变化；--dry-run：未写入任何文件。")
+        return
+    try:
+        written = apply(project.root, plan)
+    except OSError as exc:
+        raise cannot_write(exc.filename or project.root, exc) from exc
+    ctx.progress(f"共 {len(lines)} 处变化，已写入：{'、'.join(written)}。请运行 kaohe check 和 kaohe diff 核对后提交。")
+
+
+@import_.command("monthly", context_settings=CONTEXT)
+@click.argument("workbook", type=XLSX)
+@click.option("--quarter", "quarter", type=_quarter, required=True, help="导入到哪个季度，如 2026Q1。")
+@click.option("--dry-run", is_flag=True, help="只显示将要改变的内容，不写入。")
+@pass_ctx
+def import_monthly(ctx: Ctx, workbook, quarter, dry_run):
+    """导入月度绩效考评得分（个性指标）到各所室队的季度记录。
+
+    表格可以是一张工作表、每月一列（“1月”“2月”“3月”），或每月一张工作表（表名“3月”，有“得分”列）；
+    按警号匹配，没有警号时按姓名和单位匹配。
+
+    \b
+    示例：
+      kaohe import monthly 2026年一季度绩效.xlsx --quarter 2026Q1 --dry-run
+    """
+    from kaohe_docs.sheets.imports import plan_monthly
+    project = _open(ctx)
+    _require_quarter(project, quarter)
+    _run(ctx, project, plan_monthly(workbook, project.loaded.bureau, project.loaded.policy, quarter), dry_run)
+
+
+@import_.command("roster", context_settings=CONTEXT)
+@click.argument("workbook", type=XLSX)
+@click.option("--dry-run", is_flag=True, help="只显示新增、变化和可能的调离，不写入。")
+@pass_ctx
+def import_roster(ctx: Ctx, workbook, dry_run):
+    """导入花名册（警号、姓名、性别、出生年月、职务、职级），报告新增、变化和调离。
+
+    \b
+    示例：
+      kaohe import roster 花名册.xlsx --dry-run
+      kaohe import roster 花名册.csv
+    """
+    from kaohe_docs.sheets.imports import plan_roster
+    project = _open(ctx)
+    _run(ctx, project, plan_roster(workbook, project.loaded.bureau, project.loaded.policy), dry_run)
+
+
+@import_.command("sheet", context_settings=CONTEXT)
+@click.argument("workbook", type=XLSX)
+@click.option("--dry-run", is_flag=True, help="只显示将要改变的内容，不写入。")
+@pass_ctx
+def import_sheet(ctx: Ctx, workbook, dry_run):
+    """导入所室队填写的共性指标评分表（由 kaohe export sheet 导出）。
+
+    \b
+    示例：
+      kaohe import sheet 刑事侦查大队-2026Q1-共性评分表.xlsx
+    """
+    from kaohe_docs.sheets.imports import plan_unit_sheet
+    project = _open(ctx)
+    plan, _, _ = plan_unit_sheet(workbook, project.loaded.bureau, project.loaded.policy)
+    _run(ctx, project, plan, dry_run)
+
+
+@main.group("export", context_settings=CONTEXT)
+def export():
+    """导出电子表格：所室队共性评分表、考核结果（上报用）。
+
+    \b
+    示例：
+      kaohe export sheet 2026Q2 --unit xingzhen
+      kaohe export results 2026Q1 --xlsx
+    """
+
+
+@export.command("sheet", context_settings=CONTEXT)
+@click.argument("quarter", type=_quarter)
+@click.option("--unit", "unit_id", required=True, metavar="U", help="单位代码，如 xingzhen。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（默认：build/ 下）。")
+@pass_ctx
+def export_sheet(ctx: Ctx, quarter, unit_id, output):
+    """导出一个所室队的共性指标评分表（警号、姓名锁定，分数有范围校验），填好后用 kaohe import sheet 导入。
+
+    \b
+    示例：
+      kaohe export sheet 2026Q2 --unit xingzhen -o 刑侦大队评分表.xlsx
+    """
+    from kaohe_docs.sheets.exports import unit_sheet
+    project = _open(ctx)
+    _require_quarter(project, quarter, unit_id)
+    name = project.loaded.bureau.units[unit_id].name
+    out = output or project.root / "build" / "sheets" / f"{name}-{quarter}-共性评分表.xlsx"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        click.echo(unit_sheet(project.assessment, quarter, unit_id, out))
+    except OSError as exc:
+        raise cannot_write(out, exc) from exc
+
+
+@export.command("results", context_settings=CONTEXT)
+@click.argument("period", type=_period, metavar="QUARTER|YEAR")
+@click.option("--xlsx", "fmt", flag_value="xlsx", default=True, help="Excel 工作簿（默认）：汇总表加每个单位一张表。")
+@click.option("--csv", "fmt", flag_value="csv", help="CSV（UTF-8 带 BOM，Excel 可直接打开）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（默认：build/ 下）。")
+@pass_ctx
+def export_results(ctx: Ctx, period, fmt, output):
+    """导出考核结果：季度为每人得分和等次，年度为每人四个季度的等次和年度挂钩意见。
+
+    \b
+    示例：
+      kaohe export results 2026Q1 --xlsx
+      kaohe export results 2026 --csv -o 2026年平时考核结果.csv
+    """
+    from kaohe_docs.sheets.exports import results
+    from kaohe_docs.cli.reports import annual_report_rows, score_rows
+    project = _open(ctx)
+    a = project.assessment
+    if isinstance(period, Quarter):
+        _require_quarter(project, period)
+        rows = score_rows(a, period)
+    elif any(q.year == period for q in project.loaded.bureau.quarters):
+        rows = annual_report_rows(a, period)
+    else:
+        raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
+    sheets = {"汇总": rows}
+    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+        unit_rows = [r for r in rows if r["单位"] == unit.name]
+        if unit_rows:
+            sheets[unit.name] = unit_rows
+    out = output or project.root / "build" / "sheets" / f"{a.bureau.info.name}{period}平时考核结果.{fmt}"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        click.echo(results(sheets, out, fmt))
+    except OSError as exc:
+        raise cannot_write(out, exc) from exc

@@ -1,0 +1,58 @@
+"""How values are written on paper and on screen (shared by documents and reports)."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from kaohe_docs.model import Grade
+from kaohe_docs.records.policy import Policy
+
+
+def number(value: Decimal | None, policy: Policy) -> str:
+    """A score as printed: the policy's rounding rule and places."""
+    if value is None:
+        return ""
+    return f"{policy.round(value):f}"
+
+
+def percent(value: Decimal) -> str:
+    return f"{(value * 100).normalize():f}%"
+
+
+def date_zh(day: dt.date | None) -> str:
+    """Dates on official papers: Arabic numerals, no leading zeros (2026年4月15日)."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else "　　年　　月　　日"
+
+
+def grade_text(grade: Grade | None) -> str:
+    return grade.value if grade is not None else ""
+
+
+def appeal_text(result) -> str:
+    """复核 column: "—" without an appeal; else the outcome."""
+    appeal = getattr(result, "appeal", None)
+    if appeal is None:
+        return "—"
+    if appeal.outcome is None:
+        return "复核中"
+    return f"改为{appeal.grade.value}" if appeal.outcome == "改变" and appeal.grade else "维持"
+
+
+def remark(result) -> str:
+    """备注 for a person's row: why there is no score, how the committee decided, notes."""
+    e = result.entry
+    parts = []
+    if e.external is not None:
+        grade = f"，{e.external.grade.value}" if e.external.grade else ""
+        parts.append(f"由{e.external.body}考核（{e.external.document}{grade}）")
+    if e.ungraded_reason:
+        parts.append(f"不确定等次：{e.ungraded_reason}")
+    if result.addition:
+        parts.append("党委增加（不占单位名额）")
+    if result.rejected:
+        parts.append("推荐未通过（占用名额）")
+    if result.appeal is not None and result.appeal.outcome == "改变" and result.appeal.grade:
+        parts.append(f"复核改为“{result.appeal.grade.value}”")
+    if e.note:
+        parts.append(e.note)
+    return "；".join(parts)

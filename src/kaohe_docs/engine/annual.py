@@ -1,0 +1,74 @@
+"""The annual link (与年度考核挂钩): four quarterly grades → what they allow for the year.
+
+- 年度“优秀” candidates only from those with "more 好" (policy: a share of the graded
+  quarters) and no 一般 or 较差;
+- 一般 + 较差 in more than half of the graded quarters → in principle 基本称职 or 不称职;
+- 较差 in every graded quarter → may be 不称职 directly.
+Quarters without a grade (不确定等次, not yet decided, not on the roster) are left out of
+the counts; grades received from an external body count like the bureau's own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from kaohe_docs.engine.assess import Assessment, Result
+from kaohe_docs.model import Grade, Person, Quarter
+
+FLAG_WEAK = "原则上确定为基本称职或不称职"
+FLAG_ALL_POOR = "可直接确定为不称职"
+
+
+@dataclass
+class AnnualRow:
+    person: Person
+    unit_id: str  # the unit of the latest quarter in the year
+    quarters: dict[int, Result | None] = field(default_factory=dict)  # 1..4 → that quarter's result
+
+    def grade(self, q: int) -> Grade | None:
+        result = self.quarters.get(q)
+        return result.final if result is not None else None
+
+    @property
+    def grades(self) -> list[Grade]:
+        return [g for g in (self.grade(q) for q in (1, 2, 3, 4)) if g is not None]
+
+    def count(self, grade: Grade) -> int:
+        return sum(g is grade for g in self.grades)
+
+    @property
+    def weak(self) -> int:
+        return self.count(Grade.AVERAGE) + self.count(Grade.POOR)
+
+
+def eligible_for_excellent(row: AnnualRow, min_share: Decimal) -> bool:
+    graded = len(row.grades)
+    return graded > 0 and row.weak == 0 and row.count(Grade.GOOD) >= min_share * graded
+
+
+def flag(row: AnnualRow) -> str | None:
+    graded = len(row.grades)
+    if graded and row.count(Grade.POOR) == graded:
+        return FLAG_ALL_POOR
+    if row.weak * 2 > graded:
+        return FLAG_WEAK
+    return None
+
+
+def annual_rows(a: Assessment, year: int) -> list[AnnualRow]:
+    """One row per person with any record in the year, in unit order then file order."""
+    rows: dict[str, AnnualRow] = {}
+    for quarter in sorted(q for q in a.results if q.year == year):
+        for result in a.results[quarter]:
+            person = result.person
+            if person is None:
+                continue
+            row = rows.setdefault(person.id, AnnualRow(person, result.entry.unit_id))
+            row.quarters[quarter.q] = result
+            row.unit_id = result.entry.unit_id
+    order = {unit_id: unit.order for unit_id, unit in a.bureau.units.items()}
+    return sorted(rows.values(), key=lambda r: order.get(r.unit_id, len(order)))
+
+
+def quarters_of(a: Assessment, year: int) -> list[Quarter]:
+    return sorted(q for q in a.results if q.year == year)

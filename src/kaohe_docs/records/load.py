@@ -1,0 +1,179 @@
+"""The one loader entry point: ``load(root) -> Loaded(bureau, policy, diagnostics)``.
+
+Reading never raises on bad input. Each file's typed result is cached by the hash of its
+bytes (``.cache/kaohe/``), so a re-run after editing one unit file parses one file.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kaohe_docs import code_fingerprint
+from kaohe_docs.errors import Diagnostic, error
+from kaohe_docs.model import Bureau, Quarter, QuarterRecords
+from kaohe_docs.records.policy import POLICY_FILE, Policy, parse_policy
+from kaohe_docs.records.readers import (
+    read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
+)
+from kaohe_docs.records.source import TreeSource
+from kaohe_docs.records.yamlio import decode, parse
+
+log = logging.getLogger(__name__)
+
+BUREAU_FILE = "records/bureau.yaml"
+UNITS_FILE = "records/units.yaml"
+ROSTER_FILE = "records/roster.yaml"
+CACHE_DIR = ".cache/kaohe"
+QUARTER_FILES = ("decision.yaml", "appeals.yaml", "feedback.yaml")  # beside units/ in records/YYYY/Qn/
+
+
+@dataclass
+class Loaded:
+    bureau: Bureau | None
+    policy: Policy | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    digest: str = ""  # hash of every input file: the key of whole-run caches
+
+    @property
+    def ok(self) -> bool:
+        return self.bureau is not None and self.policy is not None
+
+
+class _FileCache:
+    """Typed results of single files, keyed by (reader, path, content hash)."""
+
+    def __init__(self, root: Path | None):
+        self.dir = root / CACHE_DIR if root else None
+
+    def _path(self, key: str) -> Path | None:
+        return self.dir / key[:2] / key if self.dir else None
+
+    def get(self, key: str):
+        path = self._path(key)
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # missing, unreadable or corrupt entry: parse again
+            return None
+
+    def put(self, key: str, value) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError as exc:  # a read-only checkout still works, only slower
+            log.debug("cache not written: %s", exc)
+
+
+class _Reader:
+    def __init__(self, source, cache: _FileCache):
+        self.source = source
+        self.cache = cache
+        self.diagnostics: list[Diagnostic] = []
+        self.hash = hashlib.sha256(code_fingerprint().encode())
+
+    def typed(self, path: str, reader, *args):
+        """Read, decode, parse and type one file; its problems join ``diagnostics``."""
+        if self.source.is_dir(path):
+            self.diagnostics.append(error(path, 0, "这里应是一个文件，却是一个文件夹"))
+            return None
+        try:
+            data = self.source.read(path)
+        except FileNotFoundError:
+            self.diagnostics.append(error(path, 0, "文件不存在"))
+            return None
+        except OSError as exc:
+            self.diagnostics.append(error(path, 0, f"无法读取文件（{exc.strerror or exc}），请检查文件权限"))
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        self.hash.update(f"{path}\0{digest}\0".encode())
+        key = hashlib.sha256(f"{code_fingerprint()}\0{reader.__name__}\0{path}\0{args}\0{digest}".encode()).hexdigest()
+        cached = self.cache.get(key)
+        if cached is None:
+            cached = self._parse(data, path, reader, args)
+            self.cache.put(key, cached)
+        value, diags = cached
+        self.diagnostics.extend(diags)
+        return value
+
+    @staticmethod
+    def _parse(data: bytes, path: str, reader, args):
+        text, diags = decode(data, path)
+        if text is None:
+            return None, diags
+        tree, diags = parse(text, path)
+        if tree is None:
+            return None, diags
+        value, more = reader(tree, path, *args)
+        return value, diags + more
+
+
+def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
+    source = source or TreeSource(root)
+    r = _Reader(source, _FileCache(root if use_cache else None))
+    policy = r.typed(POLICY_FILE, parse_policy)
+    info = r.typed(BUREAU_FILE, read_bureau)
+    units = r.typed(UNITS_FILE, read_units)
+    people = r.typed(ROSTER_FILE, read_roster)
+    quarters = {q: _load_quarter(r, q) for q in _quarters(r)}
+    bureau = None
+    if info is not None and units is not None and people is not None:
+        bureau = Bureau(info, units, people, quarters)
+    return Loaded(bureau, policy, r.diagnostics, r.hash.hexdigest())
+
+
+def _quarters(r: _Reader) -> list[Quarter]:
+    """Quarters present under ``records/YYYY/Qn``; anything else there is reported."""
+    found = []
+    for year_dir in r.source.list("records"):
+        name = year_dir.rsplit("/", 1)[1]
+        if not r.source.is_dir(year_dir) or year_dir in (BUREAU_FILE, UNITS_FILE, ROSTER_FILE):
+            continue
+        if not (name.isdigit() and len(name) == 4):
+            r.diagnostics.append(error(year_dir, 0, "records/ 下的文件夹应以年份命名，如 records/2026"))
+            continue
+        for q_dir in r.source.list(year_dir):
+            quarter = Quarter.parse(f"{name}{q_dir.rsplit('/', 1)[1]}")
+            if quarter is None or not r.source.is_dir(q_dir):
+                r.diagnostics.append(error(q_dir, 0, f"{year_dir}/ 下只能有 Q1–Q4 四个季度文件夹"))
+                continue
+            found.append(quarter)
+    return sorted(found)
+
+
+def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
+    base = f"records/{quarter.path}"
+    records = QuarterRecords(quarter, {}, None)
+    for path in r.source.list(f"{base}/units"):
+        name = path.rsplit("/", 1)[1]
+        if not name.endswith(".yaml"):
+            r.diagnostics.append(error(path, 0, "季度记录文件应以 .yaml 结尾，文件名为单位代码，如 xingzhen.yaml"))
+            continue
+        unit_quarter = r.typed(path, read_unit_quarter, name[: -len(".yaml")], quarter)
+        if unit_quarter is None:
+            records.incomplete = True
+        else:
+            records.units[unit_quarter.unit_id] = unit_quarter
+    allowed = {f"{base}/units"} | {f"{base}/{name}" for name in QUARTER_FILES}
+    for path in r.source.list(base):
+        if path not in allowed:
+            r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/ 文件夹和 {'、'.join(QUARTER_FILES)}"))
+    if r.source.exists(f"{base}/decision.yaml"):
+        records.decision = r.typed(f"{base}/decision.yaml", read_decision, quarter)
+        records.incomplete |= records.decision is None
+    for name, reader, attr in (("appeals.yaml", read_appeals, "appeals"), ("feedback.yaml", read_feedback, "feedback")):
+        if r.source.exists(f"{base}/{name}"):
+            value = r.typed(f"{base}/{name}", reader, quarter)
+            setattr(records, attr, value or {})
+            records.incomplete |= value is None
+    return records

@@ -1,0 +1,240 @@
+"""Typed reading of each kind of record file (one function per file kind).
+
+Each reader takes the YAML value of one file and returns a model object plus the problems
+found in that file alone; rules that need several files live in ``checks``.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kaohe_docs.errors import Diagnostic
+from kaohe_docs.model import (
+    Appeal, BonusClaim, BureauInfo, Decision, Entry, External, Feedback, Grade, GradeChange, GRADE_NAMES, Person,
+    Quarter, Src, Status, Talk, Unit, UnitQuarter,
+)
+from kaohe_docs.records.schema import Fields
+from kaohe_docs.records.yamlio import YSeq
+
+ATTENDANCE_KINDS = ("事假", "病假", "旷工")
+CLAIM_STATUSES = ("已申报", "待审核", "通过", "不通过")  # declared → checked by the unit → 考核办's answer
+APPEAL_OUTCOMES = ("维持", "改变")
+FEEDBACK_METHODS = ("会议点评", "个别谈话", "书面送达")
+GENDERS = ("男", "女")
+
+
+def read_bureau(data, path: str):
+    diags: list[Diagnostic] = []
+    f = Fields(data, path, diags, "单位信息", line=1)
+    info = BureauInfo(f.name("name"), f.text("issuer"), f.text("office"), Src(path, f.line))
+    f.done()
+    return (info if None not in (info.name, info.issuer, info.office) else None), diags
+
+
+def _unique(items, make, key: str, what: str) -> dict:
+    """Records of a list keyed by ``key``; each item's unknown keys and duplicates are reported."""
+    found: dict = {}
+    for n, item in enumerate(items):
+        record = make(item, n)
+        item.done()
+        if record is None:
+            continue
+        value = getattr(record, key)
+        if value in found:
+            item.report(item.line, f"{what}“{value}”重复（第 {found[value].src.line} 行已有），请合并为一条")
+            continue
+        found[value] = record
+    return found
+
+
+def read_units(data, path: str):
+    diags: list[Diagnostic] = []
+    f = Fields(data, path, diags, "所室队名单", line=1)
+
+    def unit(u: Fields, order: int):
+        record = Unit(u.ident("id", what="单位代码"), u.name("name"), order, Src(path, u.line))
+        return record if None not in (record.id, record.name) else None
+    units = _unique(f.items("units", "所室队"), unit, "id", "单位代码")
+    f.done()
+    return units, diags
+
+
+def read_roster(data, path: str):
+    diags: list[Diagnostic] = []
+    f = Fields(data, path, diags, "花名册", line=1)
+
+    def person(p: Fields, _):
+        record = Person(
+            id=p.ident("id", what="警号"), name=p.name("name"), gender=p.choice("gender", GENDERS),
+            birth=p.month("birth"), position=p.text("position"), rank=p.text("rank", required=False, default=""),
+            joined=p.month("joined", required=False), left=p.month("left", required=False), src=Src(path, p.line))
+        return record if None not in (record.id, record.name) else None
+    people = _unique(f.items("people", "人员"), person, "id", "警号")
+    f.done()
+    return people, diags
+
+
+def read_unit_quarter(data, path: str, unit_id: str, quarter: Quarter):
+    """``records/2026/Q1/units/<unit>.yaml``: one unit's quarter, one item per person."""
+    diags: list[Diagnostic] = []
+    f = Fields(data, path, diags, "所室队季度记录", line=1)
+    declared_unit = f.ident("unit", what="单位代码")
+    declared_quarter = f.text("quarter")
+    if declared_unit is not None and declared_unit != unit_id:
+        f.report(f.line_of("unit"), f"文件名对应单位“{unit_id}”，但文件中写的是“{declared_unit}”")
+    if declared_quarter is not None and Quarter.parse(declared_quarter) != quarter:
+        f.report(f.line_of("quarter"), f"文件位于 {quarter} 的目录中，但文件中写的季度是“{declared_quarter}”")
+    record = UnitQuarter(unit_id, quarter, f.date("submitted", required=False), f.text("leader", required=False),
+                         [], Src(path, f.line))
+    people = f.map.get("people")
+    for p in f.items("people", "人员记录"):
+        entry = _read_entry(p, unit_id, quarter)
+        if entry is not None:
+            record.entries.append(entry)
+    f.done()
+    if not isinstance(people, YSeq):  # no usable list of people: the file tells nothing about who is here
+        return None, diags
+    return record, diags
+
+
+def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
+    person_id, name = p.ident("id", what="警号"), p.name("name")
+    ungraded = p.text("ungraded", required=False)
+    external_fields = p.sub("external", "外单位考核信息", required=False)
+    status = Status.EXTERNAL if external_fields else (Status.UNGRADED if ungraded else Status.ASSESSED)
+    assessed = status is Status.ASSESSED
+    invalid: set[str] = set()
+    common = _numbers(p, "common", required=assessed, invalid=invalid)
+    monthly = _months(p, quarter, required=False, invalid=invalid)
+    entry = Entry(
+        person_id=person_id, name=name, unit_id=unit_id, quarter=quarter, status=status,
+        common=common, monthly=monthly, bonuses=list(_claims(p)),
+        suggested=_grade(p, "suggested", required=False),
+        lower_reason=p.text("lower_reason", required=False),
+        note=p.text("note", required=False),
+        attendance=_numbers(p, "attendance", required=False, keys=ATTENDANCE_KINDS),
+        summary=p.text("summary", required=False),
+        ungraded_reason=ungraded,
+        external=_external(external_fields, p) if external_fields else None,
+        src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map}, invalid=frozenset(invalid))
+    if ungraded and external_fields:
+        p.report(p.line, "同一人不能既是“不确定等次”（ungraded）又由外单位考核（external）")
+    if not assessed and (common or entry.suggested):
+        p.report(p.line, f"{status.value}人员不应填写共性得分或建议等次")
+    p.done()
+    return entry if person_id is not None else None
+
+
+def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None = None) -> dict[str, Decimal]:
+    """A mapping of numbers; names whose value is unusable go into ``invalid`` (already reported)."""
+    mapping = p.mapping(key, required)
+    result: dict[str, Decimal] = {}
+    for name, value in (mapping or {}).items():
+        line = mapping.line_of(name)
+        if keys is not None and name not in keys:
+            p.report(line, f"“{key}”中未知的项目“{name}”（可用：{'、'.join(keys)}）")
+            continue
+        number = p.coerce_number(value, line, f"{name}", low=Decimal(0))
+        if number is not None:
+            result[str(name)] = number
+        elif invalid is not None:
+            invalid.add(str(name))
+    return result
+
+
+def _months(p: Fields, quarter: Quarter, required: bool, invalid: set) -> dict[int, Decimal]:
+    mapping = p.mapping("monthly", required)
+    result: dict[int, Decimal] = {}
+    for month, value in (mapping or {}).items():
+        line = mapping.line_of(month)
+        if not isinstance(month, int) or month not in quarter.months:
+            p.report(line, f"月度绩效的月份“{month}”不属于 {quarter}（应为 {'、'.join(map(str, quarter.months))}）")
+            continue
+        number = p.coerce_number(value, line, f"{month}月绩效得分")
+        if number is not None:
+            result[month] = number
+        else:
+            invalid.add(f"{month}月")
+    return result
+
+
+def _claims(p: Fields):
+    for c in p.items("bonus", "正向激励申报", required=False):
+        claim = BonusClaim(
+            item=c.text("item"), deed=c.text("deed"), points=c.number("points", required=False, low=Decimal(0)),
+            status=c.choice("status", CLAIM_STATUSES), evidence=c.text("evidence", required=False),
+            reason=c.text("reason", required=False), src=Src(c.path, c.line))
+        c.done()
+        if None not in (claim.item, claim.deed, claim.status):
+            yield claim
+
+
+def _grade(f: Fields, key: str, required: bool) -> Grade | None:
+    text = f.choice(key, GRADE_NAMES, required)
+    return Grade.parse(text) if text else None
+
+
+def _external(e: Fields, owner: Fields) -> External:
+    external = External(e.text("body"), _grade(e, "grade", required=False), e.text("document"), Src(owner.path, e.line))
+    e.done()
+    return external
+
+
+def read_decision(data, path: str, quarter: Quarter):
+    """``records/2026/Q1/decision.yaml``: the committee's decision on the quarter."""
+    diags: list[Diagnostic] = []
+    f = Fields(data, path, diags, "党委审定记录", line=1)
+    declared = f.text("quarter")
+    if declared is not None and Quarter.parse(declared) != quarter:
+        f.report(f.line_of("quarter"), f"文件位于 {quarter} 的目录中，但文件中写的季度是“{declared}”")
+    decision = Decision(quarter, f.date("meeting_date"), f.text("minutes"), {}, {},
+                        f.date("publicity_start", required=False), Src(path, f.line))
+    for key, target, fixed in (("changes", decision.changes, None), ("additions", decision.additions, Grade.GOOD)):
+        for c in f.items(key, "审定事项", required=False):
+            change = GradeChange(c.ident("id", what="警号"), fixed or _grade(c, "grade", required=True),
+                                 c.text("reason"), Src(path, c.line))
+            c.done()
+            if change.person_id is None or change.grade is None:
+                continue
+            if change.person_id in decision.changes or change.person_id in decision.additions:
+                c.report(c.line, f"警号“{change.person_id}”在审定记录中出现了两次")
+                continue
+            target[change.person_id] = change
+    f.done()
+    ok = decision.meeting_date is not None and decision.minutes is not None
+    return (decision if ok else None), diags
+
+
+def _quarter_list(data, path: str, quarter: Quarter, key: str, what: str, item_what: str, read_item):
+    """A per-quarter list file (appeals.yaml, feedback.yaml): id → record, one per person."""
+    diags: list[Diagnostic] = []
+    f = Fields(data, path, diags, what, line=1)
+    declared = f.text("quarter")
+    if declared is not None and Quarter.parse(declared) != quarter:
+        f.report(f.line_of("quarter"), f"文件位于 {quarter} 的目录中，但文件中写的季度是“{declared}”")
+    found = _unique(f.items(key, item_what, required=False), lambda item, _: read_item(item), "person_id", "警号")
+    f.done()
+    return found, diags
+
+
+def read_appeals(data, path: str, quarter: Quarter):
+    """``records/2026/Q1/appeals.yaml``: objections (复核) and their outcomes."""
+    def item(a: Fields):
+        appeal = Appeal(a.ident("id", what="警号"), a.date("received"), a.text("grounds"),
+                        a.choice("outcome", APPEAL_OUTCOMES, required=False), _grade(a, "grade", required=False),
+                        a.text("reason", required=False), a.date("replied", required=False), Src(a.path, a.line))
+        return appeal if None not in (appeal.person_id, appeal.received, appeal.grounds) else None
+    return _quarter_list(data, path, quarter, "appeals", "复核记录", "复核事项", item)
+
+
+def read_feedback(data, path: str, quarter: Quarter):
+    """``records/2026/Q1/feedback.yaml``: how each person was told the result (结果反馈)."""
+    def item(b: Fields):
+        talk_fields = b.sub("talk", "谈话记录", required=False)
+        talk = None
+        if talk_fields is not None:
+            talk = Talk(talk_fields.date("date"), talk_fields.text("by"), talk_fields.text("note", required=False))
+            talk_fields.done()
+        record = Feedback(b.ident("id", what="警号"), b.choice("method", FEEDBACK_METHODS), b.date("date"),
+                          b.date("receipt", required=False), talk, b.boolean("admonish"), Src(b.path, b.line))
+        return record if None not in (record.person_id, record.method, record.date) else None
+    return _quarter_list(data, path, quarter, "feedback", "结果反馈记录", "反馈记录", item)

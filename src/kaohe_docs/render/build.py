@@ -1,0 +1,279 @@
+"""The linear build: plan documents → HTML → glyph check → PDFs (parallel, incremental) → swap in.
+
+- Everything is written into a temporary folder beside the target; only when every document
+  succeeded does it replace ``build/<period>/``. A failed or interrupted build leaves the
+  previous output untouched.
+- Incremental: a document's key is the hash of its HTML (which carries all of its data,
+  provenance and styles) and of the rendering environment (WeasyPrint, fonts). A PDF whose
+  key is unchanged since the previous build is reused (after checking its hash), so editing
+  one person re-renders only the documents that show that person's data.
+- The print bundle joins the documents' PDFs with their bookmarks.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kaohe_docs import code_fingerprint
+from kaohe_docs.render.bundle import join, metadata
+from kaohe_docs.documents import Document, quarter_documents, year_documents
+from kaohe_docs.errors import Diagnostic, KaoheError, warning
+from kaohe_docs.render.fonts import resolve
+from kaohe_docs.render.index import write_index
+from kaohe_docs.model import Quarter
+from kaohe_docs.render.pool import render_all
+from kaohe_docs.pipeline import Project
+from kaohe_docs.render.provenance import Provenance, provenance
+from kaohe_docs.render.renderer import check_glyphs, generator, make_environment, render_html
+
+BUNDLE = "00-打印合订本"
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class BuildResult:
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    rendered: int = 0  # PDFs rendered this time
+    reused: int = 0  # PDFs reused from the previous build
+
+
+def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
+    a = project.assessment
+    if isinstance(period, Quarter):
+        notes = [] if a.decided(period) else [warning(
+            f"records/{period.path}", 0, "局党委尚未审定本季度（缺少 decision.yaml），暂不生成公示、简明情况登记表和反馈通知")]
+        return quarter_documents(a, period), notes
+    return year_documents(a, period), []
+
+
+class Builder:
+    """Templates, fonts and provenance, set up once per build."""
+
+    def __init__(self, project: Project, prov: Provenance):
+        self.project, self.prov = project, prov
+        self.fonts = resolve(project.loaded.policy.fonts)
+        self.env = make_environment(project.root)
+        self.base = {"bureau": project.loaded.bureau.info, "provenance": prov, "fonts": self.fonts.families,
+                     "generator": generator()}
+        self.environment_key = _environment_key(self.fonts.families)
+
+    def html(self, doc: Document) -> str:
+        """Raises KaoheError for a template mistake or a character the fonts lack."""
+        markup = render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context})
+        check_glyphs(self.fonts, markup, doc.title)
+        return markup
+
+    def identifier(self, doc: Document) -> str:
+        return f"{self.prov.commit}\0{doc.id}"
+
+    def key(self, doc: Document, markup: str) -> str:
+        return _sha(f"{self.environment_key}\0{self.identifier(doc)}\0{markup}".encode())
+
+    def render(self, jobs: list[tuple[str, str]], progress=None) -> list[bytes]:
+        """PDFs for (markup, identifier) jobs; a forbidden fetch or a WeasyPrint warning is reported."""
+        results, problems = [], []
+        for data, warnings, refused in render_all(self.project.root, jobs, progress=progress):
+            if refused:
+                problems.append(f"模板试图读取允许目录以外的文件或网络地址：{'、'.join(refused)}")
+            results.append((data, warnings))
+        if problems:
+            raise KaoheError("；".join(dict.fromkeys(problems)))
+        return results
+
+    def bundle_title(self, period) -> str:
+        zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
+        return f"{self.project.loaded.bureau.info.name}{zh}平时考核文书合订本"
+
+
+def bundle_id(period) -> str:
+    return f"{period}/{BUNDLE}"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _environment_key(families: dict) -> str:
+    """What else decides the bytes of a PDF: tool and library versions, the font files."""
+    from importlib.metadata import version
+    from kaohe_docs.render.fonts import font_files
+    parts = [code_fingerprint(), version("weasyprint"), version("pydyf")]
+    for path in font_files(tuple(families.values())):
+        st = os.stat(path)
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return _sha("\0".join(parts).encode())
+
+
+def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None,
+                 prov: Provenance | None = None, final: bool = False, bundle: bool = False) -> BuildResult:
+    """Build every document of a quarter or a year into ``out/<period>/``, atomically.
+
+    ``prov`` overrides the provenance (a build from a Git revision); ``final`` refuses drafts and
+    always makes the print bundle; ``bundle`` makes it for a draft too (joining every PDF costs
+    time and disk in proportion to the whole period, so review builds leave it out).
+    """
+    docs, diagnostics = plan(project, period)
+    prov = prov or provenance(project.root)
+    if final and prov.draft:
+        raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
+                         "请先提交，或去掉 --final 生成草稿")
+    builder = Builder(project, prov)
+    try:
+        with build_lock(out, progress):
+            result = BuildResult(out / str(period), diagnostics=diagnostics)
+            return _build(project, period, docs, builder, out, pdf and (bundle or final), pdf, progress, result)
+    except OSError as exc:
+        raise KaoheError(f"无法写入输出目录 {out}：{exc.strerror or exc}（磁盘已满、只读或没有权限？）原有文件未改动") from exc
+
+
+@contextlib.contextmanager
+def build_lock(out: Path, progress):
+    """One build at a time per output folder; leftovers of an interrupted build are removed."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress("另一个生成任务正在进行，等待其完成……")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        for stale in out.glob(".*-*"):
+            if stale.is_dir():  # staging or old folders of a build that was killed
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def _build(project, period, docs, builder, out, bundle, pdf, progress, result: BuildResult) -> BuildResult:
+    prov, target = builder.prov, result.folder
+    staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
+    try:
+        progress(f"生成 {len(docs)} 份文书的 HTML……")
+        markups = _html_all(builder, docs, staging, result)
+        manifest = {"period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
+                    "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "documents": []}
+        if pdf:
+            _pdfs(builder, docs, markups, target, staging, result, manifest, progress)
+            if bundle:
+                progress(f"合订本：拼接 {len(docs)} 份文书")
+                _bundle(builder, period, docs, target, staging, result, manifest)
+        else:
+            manifest["documents"] = [{"id": d.id, "title": d.title, "path": d.path} for d in docs]
+        data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+        result.files.append(_write(staging / MANIFEST, data))
+        _swap(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.files = sorted(target / p.relative_to(staging) for p in result.files)
+    write_index(out)
+    return result
+
+
+def _html_all(builder: Builder, docs: list[Document], staging: Path, result: BuildResult) -> list[str]:
+    markups, problems = [], []
+    for doc in docs:
+        try:
+            markup = builder.html(doc)
+        except KaoheError as exc:
+            problems.append(f"《{doc.title}》：{exc.message}")
+            continue
+        markups.append(markup)
+        result.files.append(_write(staging / f"{doc.path}.html", markup.encode("utf-8")))
+    if problems:
+        raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
+    return markups
+
+
+def _previous(target: Path) -> dict:
+    """The previous build's documents by key, when its manifest can be read."""
+    try:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        return {d["key"]: d for d in manifest.get("documents", []) if "key" in d}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _reuse(target: Path, old: dict | None, dest: Path) -> bool:
+    """Link (or copy) the previous PDF into the staging folder if it is intact."""
+    if old is None:
+        return False
+    source = target / f"{old['path']}.pdf"
+    try:
+        if _sha(source.read_bytes()) != old.get("sha256"):
+            return False  # corrupted or edited since: render again
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copyfile(source, dest)
+    except OSError:
+        return False
+    return True
+
+
+def _pdfs(builder, docs, markups, target, staging, result, manifest, progress) -> None:
+    previous = _previous(target)
+    keys = [builder.key(doc, markup) for doc, markup in zip(docs, markups)]
+    todo = [i for i, (doc, key) in enumerate(zip(docs, keys))
+            if not _reuse(target, previous.get(key), staging / f"{doc.path}.pdf")]
+    result.reused = len(docs) - len(todo)
+    progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
+    report = (lambda n, total: progress(f"[{n}/{total}] PDF")) if todo else None
+    rendered = builder.render([(markups[i], builder.identifier(docs[i])) for i in todo], report)
+    result.rendered = len(todo)
+    for i, (data, warnings) in zip(todo, rendered):
+        _write(staging / f"{docs[i].path}.pdf", data)
+        result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
+    for doc, key in zip(docs, keys):
+        path = staging / f"{doc.path}.pdf"
+        result.files.append(path)
+        manifest["documents"].append({"id": doc.id, "title": doc.title, "path": doc.path, "key": key,
+                                      "sha256": _sha(path.read_bytes())})
+
+
+def _bundle(builder, period, docs, target, staging, result, manifest) -> None:
+    if not docs:
+        return
+    key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode())
+    dest = staging / f"{BUNDLE}.pdf"
+    if not _reuse(target, _previous_bundle(target, key), dest):
+        paths = [staging / f"{doc.path}.pdf" for doc in docs]
+        dest.write_bytes(join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0])))
+    manifest["bundle"] = {"path": BUNDLE, "key": key, "sha256": _sha(dest.read_bytes())}
+    result.files.insert(0, dest)
+
+
+def _previous_bundle(target: Path, key: str) -> dict | None:
+    try:
+        bundle = json.loads((target / MANIFEST).read_text(encoding="utf-8")).get("bundle")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return bundle if bundle and bundle.get("key") == key else None
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Replace ``target`` with ``staging`` by renames; the old folder is removed last."""
+    final = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    os.rmdir(final)
+    os.rename(staging, final)
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}-old-{os.getpid()}")
+        os.rename(target, old)
+    os.rename(final, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    staging.mkdir()  # so the caller's cleanup has something to remove

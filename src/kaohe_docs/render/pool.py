@@ -1,0 +1,52 @@
+"""Rendering PDFs over all cores: a process pool, one WeasyPrint setup per worker.
+
+Each job is (markup, identifier) → (pdf bytes, warnings, refused URLs). The font
+configuration and URL fetcher are created once per worker process and reused.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+_renderer = None
+
+
+def _init(root: str) -> None:
+    global _renderer
+    from kaohe_docs.render.renderer import PdfRenderer
+    _renderer = PdfRenderer(Path(root))
+
+
+def _render(job: tuple[str, str]):
+    from kaohe_docs.render.renderer import RenderLog
+    markup, identifier = job
+    log = RenderLog()
+    layout = _renderer.layout(markup, log)
+    data = _renderer.write(layout, identifier, log) if layout is not None else b""
+    return data, log.warnings, log.refused
+
+
+def render_all(root: Path, jobs: list[tuple[str, str]], workers: int | None = None, progress=None):
+    """Render every job; results in the jobs' order. One process when there is little to do."""
+    workers = workers or os.cpu_count() or 1
+    if not jobs:
+        return []
+    if workers == 1 or len(jobs) == 1:
+        _init(str(root))
+        results = []
+        for n, job in enumerate(jobs, 1):
+            results.append(_render(job))
+            if progress:
+                progress(n, len(jobs))
+        return results
+    import weasyprint  # noqa: F401  imported once here, inherited by the forked workers
+    # largest documents first balances the workers; results are put back in order
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
+    results: list = [None] * len(jobs)
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init, initargs=(str(root),)) as pool:
+        for done, (i, result) in enumerate(zip(order, pool.map(_render, [jobs[i] for i in order])), 1):
+            results[i] = result
+            if progress:
+                progress(done, len(jobs))
+    return results

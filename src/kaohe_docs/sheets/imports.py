@@ -1,0 +1,343 @@
+"""Spreadsheets into records: monthly performance scores, the roster, unit score sheets.
+
+Each import first plans (reads the workbook, matches people, collects every problem); only a
+plan without errors is applied, file by file, with round-trip writes. Importing the same file
+twice changes nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from kaohe_docs.sheets import roundtrip as rtyaml
+from kaohe_docs.errors import Diagnostic, error, warning
+from kaohe_docs.model import Bureau, Quarter
+from kaohe_docs.records.policy import Policy
+from kaohe_docs.records.readers import GENDERS
+from kaohe_docs.sheets.workbook import Row, Table, filled, number, read_tables, text
+
+_MONTH = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:绩效|得分|考评)*\Z")
+ROSTER_FIELDS = {"姓名": "name", "性别": "gender", "出生年月": "birth", "职务": "position", "职级": "rank"}
+ROSTER_REQUIRED = ("name", "gender", "birth", "position")  # what records.read_roster requires of a person
+
+
+@dataclass
+class Change:
+    path: str  # the record file, relative to the records root
+    person_id: str
+    who: str  # 姓名（单位）
+    field: str  # what is shown to the user: "3月绩效", "共性“德”", "职务"
+    old: object
+    new: object
+    key: tuple  # where it goes in the file: ("monthly", 3), ("common", "德"), ("position",)
+
+    def format(self) -> str:
+        old = "（空）" if self.old is None else self.old
+        return f"{self.who}：{self.field} {old} → {self.new}"
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    additions: list[dict] = field(default_factory=list)  # roster: new people
+    notes: list[str] = field(default_factory=list)  # e.g. departures, for the user
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.level == "error" for d in self.diagnostics)
+
+
+def _header(table: Table, names: tuple[str, ...]) -> str | None:
+    return next((h for h in names if h in table.headers), None)
+
+
+class _People:
+    """Who a row means: by 警号 first, else by 姓名 + 单位 (among the people of the quarter)."""
+
+    def __init__(self, bureau: Bureau, quarter: Quarter | None):
+        self.bureau = bureau
+        self.entries = {e.person_id: e for e in bureau.entries(quarter)} if quarter else {}
+        self.known = self.entries if quarter else bureau.people
+
+    def unit_name(self, person_id: str) -> str:
+        entry = self.entries.get(person_id)
+        return self.bureau.units[entry.unit_id].name if entry and entry.unit_id in self.bureau.units else ""
+
+    def find(self, table: Table, row: Row, id_h, name_h, unit_h) -> tuple[str | None, list[Diagnostic]]:
+        raw_id = text(row.cells.get(id_h)) if id_h else ""
+        name = text(row.cells.get(name_h)) if name_h else ""
+        unit = text(row.cells.get(unit_h)) if unit_h else ""
+        id_col = row.cells[id_h].column if id_h else None
+        if raw_id:
+            found = self._by_id(raw_id)
+            if found is None:
+                return None, [error(table.where(row.number, id_col), 0, f"警号“{raw_id}”（{name}）不在{self._scope()}中")]
+            person = self.bureau.people.get(found)
+            notes = []
+            if found != raw_id:
+                notes.append(warning(table.where(row.number, id_col), 0,
+                                     f"警号 {raw_id} 在表格中是数字，已按“{found}”匹配（请把该列设为文本格式）"))
+            if person and name and person.name != name:
+                return None, [error(table.where(row.number, row.cells[name_h].column), 0,
+                                    f"警号“{found}”是{person.name}，表格中写的是“{name}”")]
+            return found, notes
+        if not name:
+            return None, [error(table.where(row.number), 0, "没有警号也没有姓名，无法确定是谁")]
+        matches = [pid for pid in self.known if self.bureau.people.get(pid) and self.bureau.people[pid].name == name
+                   and (not unit or unit in (self.unit_name(pid), getattr(self.entries.get(pid), "unit_id", None)))]
+        where = table.where(row.number, row.cells[name_h].column)
+        if not matches:
+            return None, [error(where, 0, f"“{name}”（{unit or '未写单位'}）不在{self._scope()}中")]
+        if len(matches) > 1:
+            return None, [error(where, 0, f"“{name}”有 {len(matches)} 人（警号 {'、'.join(matches)}），请填写警号")]
+        return matches[0], []
+
+    def _by_id(self, raw: str) -> str | None:
+        if raw in self.known:
+            return raw
+        if raw.isdigit():  # Excel dropped the leading zeros of a numeric cell
+            padded = [pid for pid in self.known if pid.isdigit() and pid.lstrip("0") == raw.lstrip("0")]
+            if len(padded) == 1:
+                return padded[0]
+        return None
+
+    def _scope(self) -> str:
+        return "本季度的所室队记录" if self.entries else "花名册"
+
+
+def _month_of(label: str) -> tuple[int | None, int] | None:
+    """“3月” → (None, 3), “2026年3月” → (2026, 3); None when the label is not a month."""
+    match = _MONTH.match(label.replace(" ", ""))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return (int(match.group(1)) if match.group(1) else None), int(match.group(2))
+
+
+def plan_monthly(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter) -> Plan:
+    """月度绩效考评: one sheet with month columns, or one sheet per month with a score column."""
+    plan = Plan()
+    h = policy.sheet_headers
+    tables, plan.diagnostics = read_tables(path, h["id"] + h["name"])
+    people = _People(bureau, quarter)
+    seen: dict[tuple[str, int], str] = {}
+    wanted: dict[tuple[str, int], Decimal] = {}
+    in_quarter = False
+    for table in tables:
+        months = list(_month_columns(table, plan, quarter, h["score"]))
+        if months:
+            in_quarter = True
+            _read_months(table, months, people, policy, plan, seen, wanted)
+    if not tables and plan.ok:
+        plan.diagnostics.append(error(path.name, 0, f"工作簿中没有可导入的工作表（需要“{h['id'][0]}”或“{h['name'][0]}”列）"))
+    elif not in_quarter and plan.ok:
+        plan.diagnostics.append(error(path.name, 0, f"工作簿中没有 {quarter} 的月份列"))
+    entries = people.entries
+    for (pid, month), value in wanted.items():
+        old = entries[pid].monthly.get(month)
+        if old != value:
+            plan.changes.append(Change(entries[pid].src.file, pid, f"{bureau.people[pid].name}（{people.unit_name(pid)}）",
+                                       f"{month}月绩效", old, value, ("monthly", month)))
+    return plan
+
+
+def _month_columns(table: Table, plan: Plan, quarter: Quarter, score_headers):
+    sheet_month = _month_of(table.sheet) if table.sheet else None
+    score = _header(table, score_headers)
+    if sheet_month and score:
+        columns = [(sheet_month, score)]
+    else:
+        columns = [(m, h) for h in table.headers if (m := _month_of(h))]
+    if not columns:
+        plan.diagnostics.append(error(table.where(), 0, "找不到月份列（如“1月”）或得分列（如“得分”，工作表名为月份）"))
+    for (year, month), header in columns:
+        if month not in quarter.months or year not in (None, quarter.year):
+            label = f"{year}年{month}月" if year else f"{month}月"
+            plan.diagnostics.append(warning(table.where(None, table.headers[header]), 0, f"{label}不属于 {quarter}，已跳过"))
+            continue
+        yield month, header
+
+
+def _read_months(table, months, people: _People, policy, plan, seen, wanted) -> None:
+    h = policy.sheet_headers
+    id_h, name_h, unit_h = _header(table, h["id"]), _header(table, h["name"]), _header(table, h["unit"])
+    for row in table.rows:
+        cells = [(month, row.cells.get(header)) for month, header in months]
+        cells = [(m, c) for m, c in cells if filled(c)]
+        if not cells:
+            continue
+        pid, found = people.find(table, row, id_h, name_h, unit_h)
+        plan.diagnostics += found
+        for month, cell in cells:
+            value, notes = number(cell, table, row, policy.places, policy.rounding)
+            plan.diagnostics += notes
+            if pid is None or value is None:
+                continue
+            where = table.where(row.number, cell.column)
+            if not 0 <= value <= policy.monthly_max:
+                plan.diagnostics.append(error(where, 0, f"{month}月得分 {value} 超出 0–{policy.monthly_max}"))
+            elif (pid, month) in seen:
+                plan.diagnostics.append(error(where, 0, f"{people.bureau.people[pid].name}的{month}月得分重复（{seen[(pid, month)]} 已有）"))
+            else:
+                seen[(pid, month)] = where
+                wanted[(pid, month)] = value
+
+
+def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
+    plan = Plan()
+    ids = policy.sheet_headers["id"]
+    tables, plan.diagnostics = read_tables(path, ids)
+    if not tables and plan.ok:
+        plan.diagnostics.append(error(path.name, 0, f"工作簿中没有可导入的工作表（需要“{ids[0]}”列）"))
+        return plan
+    listed: set[str] = set()
+    for table in tables:
+        id_h = _header(table, ids)
+        for row in table.rows:
+            pid = text(row.cells.get(id_h))
+            if pid and pid in listed:
+                plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, f"警号“{pid}”重复"))
+                continue
+            listed.add(pid)
+            person = _roster_row(table, row, id_h, plan)
+            if person is not None:
+                _roster_change(bureau, person, plan, table.where(row.number))
+    for pid, person in bureau.people.items():
+        if pid not in listed and person.left is None:
+            plan.notes.append(f"{person.name}（警号 {pid}）在花名册中、不在表格中：如已调离，请在花名册中写明离开年月（left）")
+    return plan
+
+
+def _roster_row(table: Table, row: Row, id_h: str, plan: Plan) -> dict | None:
+    pid = text(row.cells.get(id_h))
+    if not pid:
+        plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, "缺少警号"))
+        return None
+    if isinstance(row.cells[id_h].value, (int, float)):
+        plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0,
+                                      f"警号 {pid} 是数字格式，可能丢失了开头的 0；请把该列设为文本格式后重新填写"))
+        return None
+    person = {"id": pid}
+    for header, key in ROSTER_FIELDS.items():
+        cell = row.cells.get(header)
+        value = text(cell)
+        if not value:  # an empty cell says nothing: the recorded value stays
+            continue
+        if key == "birth":
+            value = _birth(cell, value)
+        problem = ("出生年月应写作 1985-07 或 1985.07" if value is None
+                   else f"性别“{value}”应为 男 或 女" if key == "gender" and value not in GENDERS else None)
+        if problem:
+            plan.diagnostics.append(error(table.where(row.number, cell.column), 0, problem))
+            return None
+        person[key] = value
+    return person
+
+
+def _birth(cell, value: str) -> str | None:
+    import datetime as dt
+    if cell is not None and isinstance(cell.value, dt.datetime):
+        return f"{cell.value.year}-{cell.value.month:02d}"
+    match = re.match(r"(\d{4})\D{0,2}(\d{1,2})", value)
+    return f"{match.group(1)}-{int(match.group(2)):02d}" if match and 1 <= int(match.group(2)) <= 12 else None
+
+
+def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: str) -> None:
+    existing = bureau.people.get(person["id"])
+    if existing is None:
+        missing = [header for header, key in ROSTER_FIELDS.items() if key in ROSTER_REQUIRED and not person.get(key)]
+        if missing:
+            who = f"{person.get('name', '')}（警号 {person['id']}）"
+            plan.diagnostics.append(error(where, 0, f"新增人员{who}缺少{'、'.join(missing)}，请补全后再导入"))
+        else:
+            plan.additions.append(person)
+        return
+    labels = {v: k for k, v in ROSTER_FIELDS.items()}
+    for key in ("name", "gender", "birth", "position", "rank"):
+        if key in person and person[key] != getattr(existing, key):
+            plan.changes.append(Change("records/roster.yaml", existing.id, existing.name, labels[key],
+                                       getattr(existing, key) or None, person[key], (key,)))
+
+
+def plan_unit_sheet(path: Path, bureau: Bureau, policy: Policy) -> tuple[Plan, Quarter | None, str | None]:
+    """A 共性 score sheet made by ``kaohe export sheet``, filled in by the unit."""
+    from kaohe_docs.sheets.exports import sheet_identity
+    plan = Plan()
+    quarter, unit_id, problem = sheet_identity(path)
+    if problem:
+        plan.diagnostics.append(error(path.name, 0, problem))
+        return plan, None, None
+    h = policy.sheet_headers
+    tables, plan.diagnostics = read_tables(path, h["id"])
+    people = _People(bureau, quarter)
+    for table in tables:
+        id_h = _header(table, h["id"])
+        for row in table.rows:
+            pid, found = people.find(table, row, id_h, _header(table, h["name"]), None)
+            plan.diagnostics += found
+            if pid is None:
+                continue
+            entry = people.entries[pid]
+            if entry.unit_id != unit_id:
+                plan.diagnostics.append(error(table.where(row.number), 0, f"{entry.name}不属于本表的单位"))
+                continue
+            for element, maximum in policy.elements.items():
+                cell = row.cells.get(element)
+                if not filled(cell):
+                    continue
+                value, notes = number(cell, table, row, policy.places, policy.rounding)
+                plan.diagnostics += notes
+                if value is None:
+                    continue
+                if not 0 <= value <= maximum:
+                    plan.diagnostics.append(error(table.where(row.number, cell.column), 0,
+                                                  f"“{element}”得分 {value} 超出 0–{maximum}"))
+                elif entry.common.get(element) != value:
+                    plan.changes.append(Change(entry.src.file, pid, entry.name, f"共性“{element}”",
+                                               entry.common.get(element), value, ("common", element)))
+    return plan, quarter, unit_id
+
+
+def apply(root: Path, plan: Plan) -> list[str]:
+    """Write the planned changes; returns the files written. Only call with ``plan.ok``."""
+    by_file: dict[str, list[Change]] = {}
+    for change in plan.changes:
+        by_file.setdefault(change.path, []).append(change)
+    if plan.additions:
+        by_file.setdefault("records/roster.yaml", [])
+    texts = {}
+    for rel, changes in sorted(by_file.items()):  # every file is edited in memory before any is written
+        doc, style = rtyaml.load(root / rel)
+        for change in changes:
+            _apply_one(doc, change)
+        if rel == "records/roster.yaml":
+            _add_people(doc, plan.additions)
+        texts[rel] = rtyaml.dump(doc, style)
+    for rel, content in texts.items():
+        rtyaml.write_atomic(root / rel, content)
+    return list(texts)
+
+
+def _apply_one(doc, change: Change) -> None:
+    item = rtyaml.person_item(doc, change.person_id)
+    if change.key[0] in ("monthly", "common"):
+        after = "common" if change.key[0] == "monthly" else "name"
+        rtyaml.set_in(item, change.key[0], change.key[1], rtyaml.scalar(change.new), after=after)
+    else:
+        item[change.key[0]] = change.new
+
+
+def _add_people(doc, additions: list[dict]) -> None:
+    from ruamel.yaml.comments import CommentedMap
+    if doc.get("people") is None:
+        from ruamel.yaml.comments import CommentedSeq
+        doc["people"] = CommentedSeq()
+    for person in additions:
+        item = CommentedMap()
+        item["id"] = rtyaml.quoted(person["id"])
+        for key in ("name", "gender", "birth", "position", "rank"):
+            if person.get(key):
+                item[key] = person[key]
+        doc["people"].append(item)

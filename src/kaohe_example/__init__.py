@@ -1,0 +1,1 @@
+"""The example bureau generator (not part of the runtime package)."""
