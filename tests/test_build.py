@@ -13,6 +13,8 @@ from kaohe_docs.pipeline import open_project
 
 from conftest import git, write
 
+pytestmark = pytest.mark.slow  # PDF builds: excluded from the fast subset (-m 'not slow')
+
 Q1 = Quarter(2026, 1)
 
 

@@ -6,6 +6,7 @@ import shutil
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -138,6 +139,7 @@ def _read(path: str, text: str) -> None:
 
 @settings(max_examples=1500, deadline=None)
 @given(st.sampled_from(sorted(READERS)), st.data())
+@pytest.mark.slow
 def test_fuzz_the_loader_with_mutated_records(path, data):
     """Deletions, insertions and replacements of characters in valid files of every kind."""
     text = list(TEXTS[path])

@@ -302,8 +302,3 @@ def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> N
 
 
 # Command groups that live in their own modules (each adds its commands to ``main``).
-from kaohe_docs.cli import audit as cli_audit
-from kaohe_docs.cli import sheets as cli_sheets  # noqa: E402,F401
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
