@@ -192,3 +192,17 @@ def test_a_corrupted_previous_pdf_is_rendered_again(mini):
     victim.write_bytes(good[:100])
     result = build(mini)
     assert result.rendered == 1 and victim.read_bytes() == good
+
+
+def test_index_links_only_what_was_built(mini_git):
+    """The bundle is linked only when it was joined; an --html-only build links no PDF."""
+    run = lambda *args: CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1", *args], catch_exceptions=False)
+    index = mini_git / "build/index.html"
+    assert run("--html-only").exit_code == 0
+    text = index.read_text(encoding="utf-8")
+    assert "打印合订本" not in text and ".pdf'" not in text and "（未生成）" in text
+    assert run().exit_code == 0
+    text = index.read_text(encoding="utf-8")
+    assert "打印合订本" not in text and "2026Q1/01-公示.pdf" in text
+    assert run("--bundle").exit_code == 0
+    assert "2026Q1/00-打印合订本.pdf'>打印合订本" in index.read_text(encoding="utf-8")

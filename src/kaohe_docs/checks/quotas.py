@@ -1,7 +1,7 @@
 """The 好 quota: a unit's recommendations and the bureau's 好 within their allowance."""
 from __future__ import annotations
 
-from kaohe_docs.model import Grade, Src
+from kaohe_docs.model import AppealOutcome, Grade, Src
 from kaohe_docs.checks import err, rule, warn
 
 
@@ -29,6 +29,6 @@ def bureau_within_bound(a):
             yield warn(Src(f"records/{quarter.path}", 0), f"各所室队共推荐“好”等次 {row.used} 名，超过全局可用名额"
                                                            f"（{_figures(row)}），局党委审定时须压减")
         else:
-            raised = [p for p in records.appeals.values() if p.outcome == "改变" and p.grade is Grade.GOOD]
+            raised = [p for p in records.appeals.values() if p.outcome == AppealOutcome.CHANGED and p.grade is Grade.GOOD]
             src, cause = (raised[-1].src, "（含复核改为“好”的人员）") if raised else (records.decision.src, "")
             yield err(src, f"全局 {quarter} “好”等次 {row.used} 名{cause}，超过全局可用名额（{_figures(row)}）")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kaohe_docs.model import Status
-from kaohe_docs.engine.scoring import APPROVED, claim_points
+from kaohe_docs.model import ClaimStatus, Status
+from kaohe_docs.engine.scoring import claim_points
 from kaohe_docs.checks import err, rule, warn, who
 
 
@@ -83,12 +83,12 @@ def shared_deed_allocated(a):
         for r in results:
             if r.entry.status is Status.ASSESSED:
                 for claim in r.entry.bonuses:
-                    if claim.status == APPROVED:
+                    if claim.status == ClaimStatus.APPROVED:
                         claimants[(r.entry.unit_id, claim.deed)].add(r.entry.person_id)
         for r in results:
             for claim in r.entry.bonuses:
                 value = a.policy.catalogue.get(claim.item)
-                if value is None or claim.status != APPROVED:
+                if value is None or claim.status != ClaimStatus.APPROVED:
                     continue
                 if claim.points is not None and claim.points > value:
                     yield err(claim.src, f"{who(r)}“{claim.item}”分配 {claim.points} 分，超过该项分值 {value} 分")

@@ -8,7 +8,7 @@ import sys
 import unicodedata
 
 from kaohe_docs.engine.assess import Assessment
-from kaohe_docs.model import Grade, Quarter
+from kaohe_docs.model import Grade, Quarter, quarter_name
 from kaohe_docs.documents.formatting import grade_text, number, percent, remark
 
 
@@ -90,7 +90,7 @@ def annual_report_rows(a: Assessment, year: int, candidates: bool = False, flagg
         rows.append({
             "单位": a.bureau.units[r.unit_id].name if r.unit_id in a.bureau.units else r.unit_id,
             "警号": r.person.id, "姓名": r.person.name,
-            **{f"第{'一二三四'[q - 1]}季度": grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)},
+            **{f"{quarter_name(q)}": grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)},
             "好": r.count(Grade.GOOD), "一般+较差": r.weak, "已定等次季度": len(r.grades),
             "年度优秀资格": "是" if eligible else "", "提示": note or "",
         })

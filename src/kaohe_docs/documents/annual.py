@@ -7,11 +7,11 @@ from kaohe_docs.engine.annual import annual_rows, eligible_for_excellent, flag, 
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.documents.charts import stacked_bars
 from kaohe_docs.documents.formatting import grade_text, percent
-from kaohe_docs.model import Grade
+from kaohe_docs.model import Grade, quarter_name
 from kaohe_docs.documents import Document, col, order_note, person_order, table
 
 GRADES = tuple(Grade)
-QUARTER_COLS = [col(f"第{'一二三四'[q - 1]}季度") for q in (1, 2, 3, 4)]
+QUARTER_COLS = [col(quarter_name(q)) for q in (1, 2, 3, 4)]
 
 
 def _ordered(a: Assessment, rows):

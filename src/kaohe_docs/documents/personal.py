@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent
-from kaohe_docs.model import Grade, Quarter
+from kaohe_docs.model import Grade, Quarter, talk_kind
 from kaohe_docs.records.readers import FEEDBACK_METHODS
 from kaohe_docs.documents import Document
 
-TALKS = {
-    Grade.AVERAGE: {"title": "谈话提醒记录", "content": "谈话提醒内容", "admonish": False},
-    Grade.POOR: {"title": "批评教育记录", "content": "批评教育内容", "admonish": True},
-}
+def _talk(grade: Grade | None) -> dict | None:
+    """The talk record printed with the feedback notice (谈话提醒 / 批评教育; 诫勉 only for 较差)."""
+    kind = talk_kind(grade)
+    return {"title": f"{kind}记录", "content": f"{kind}内容", "admonish": grade is Grade.POOR} if kind else None
 
 
 def _weights(a: Assessment) -> dict:
@@ -82,7 +82,7 @@ def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
 def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
     record = a.bureau.quarters[quarter].feedback.get(r.entry.person_id)
     return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
-            "final": r.final.value, "talk": TALKS.get(r.final),
+            "final": r.final.value, "talk": _talk(r.final),
             "methods": [("▣" if record and record.method == m else "□") + m for m in FEEDBACK_METHODS],
             "date": date_zh(record.date) if record else date_zh(None),
             "talked": {"by": record.talk.by, "date": date_zh(record.talk.date), "note": record.talk.note or "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from kaohe_docs.engine.annual import annual_rows
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent, remark
-from kaohe_docs.model import Quarter
+from kaohe_docs.model import Quarter, quarter_name
 from kaohe_docs.documents import Document, col, table
 
 COLUMNS = [col("序号", "6%"), col("姓名", "11%"), col("职务（职级）", "21%", "left"), col("共性", "", "num"),
@@ -49,7 +49,7 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
     for row in annual_rows(a, year):
         rows_by_unit.setdefault(row.unit_id, []).append(row)
     columns = [col("序号", "7%"), col("姓名", "12%"), col("职务（职级）", "25%", "left"),
-               *(col(f"第{'一二三四'[q - 1]}季度") for q in (1, 2, 3, 4)), col("备注", "16%", "left")]
+               *(col(quarter_name(q)) for q in (1, 2, 3, 4)), col("备注", "16%", "left")]
     docs = []
     for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
         rows = rows_by_unit.get(unit.id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kaohe_docs.model import Appeal, Bureau, Entry, Grade, Person, Quarter, Status
+from kaohe_docs.model import Appeal, AppealOutcome, Bureau, Entry, Grade, Person, Quarter, Status
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.engine.quota import LedgerRow, ledger
 from kaohe_docs.engine.scoring import Score, score_entry
@@ -88,7 +88,7 @@ def _result(entry: Entry, bureau: Bureau, policy: Policy) -> Result:
     appeal = records.appeals.get(entry.person_id)
     if appeal is not None:
         result.appeal = appeal
-        if appeal.outcome == "改变" and appeal.grade is not None:
+        if appeal.outcome == AppealOutcome.CHANGED and appeal.grade is not None:
             result.final = appeal.grade
     return result
 

@@ -158,7 +158,7 @@ def _build(project, period, docs, builder, out, bundle, pdf, progress, result: B
         progress(f"生成 {len(docs)} 份文书的 HTML……")
         markups = _html_all(builder, docs, staging, result)
         manifest = {"period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
-                    "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "documents": []}
+                    "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "pdf": pdf, "documents": []}
         if pdf:
             _pdfs(builder, docs, markups, target, staging, result, manifest, progress)
             if bundle:
