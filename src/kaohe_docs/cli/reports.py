@@ -84,7 +84,7 @@ def annual_report_rows(a: Assessment, year: int, candidates: bool = False, flagg
     share = a.policy.excellent_min_good_share
     rows = []
     for r in annual_rows(a, year):
-        eligible, note = eligible_for_excellent(r, share), flag(r)
+        eligible, note = eligible_for_excellent(r, share), flag(r, a.policy.annual_weak_share)
         if (candidates and not eligible) or (flagged and not note):
             continue
         rows.append({

@@ -71,7 +71,7 @@ def annual_summary(a: Assessment, year: int) -> Document:
 
 def annual_flags(a: Assessment, year: int) -> Document:
     """Those whose 一般 + 较差 exceed half of the graded quarters (与年度考核挂钩)."""
-    flagged = _ordered(a, [r for r in annual_rows(a, year) if flag(r)])
+    flagged = _ordered(a, [r for r in annual_rows(a, year) if flag(r, a.policy.annual_weak_share)])
     columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%"), *QUARTER_COLS,
                col("一般+较差", "9%"), col("年度考核意见", "22%", "left")]
     return table(
@@ -80,7 +80,7 @@ def annual_flags(a: Assessment, year: int) -> Document:
         heading=f"{year}年度考核等次提示名单", subtitle="平时考核“一般”“较差”等次累计次数超过一半的人员",
         columns=columns,
         rows=[[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)),
-               f"{r.weak}/{len(r.grades)}", flag(r)] for n, r in enumerate(flagged, 1)],
+               f"{r.weak}/{len(r.grades)}", flag(r, a.policy.annual_weak_share)] for n, r in enumerate(flagged, 1)],
         notes=["当年平时考核结果“一般”“较差”等次累计次数超过一半的，年度考核原则上确定为“基本称职”或者“不称职”等次；"
                "都为“较差”等次的，年度考核可直接确定为“不称职”等次。"],
         signatures=("局党委（考核委）审定意见",))

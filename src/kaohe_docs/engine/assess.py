@@ -102,7 +102,7 @@ def _ledgers(out: Assessment, quarters: list[Quarter]) -> None:
             recommended = [r for r in results if r.recommended]
             steps.append((quarter, sum(counts_in_base(r, policy) for r in results), len(recommended)))
             lists.append((recommended, [r for r in results if r.addition]))
-        for row, (recommended, additions) in zip(ledger(unit_id, policy.quota_ratio, steps), lists):
+        for row, (recommended, additions) in zip(ledger(unit_id, policy.quota_ratio, policy.quota_minimum, steps), lists):
             row.recommended = [r.entry.person_id for r in recommended]
             row.approved = [r.entry.person_id for r in recommended if r.final is Grade.GOOD]
             row.rejected = [r.entry.person_id for r in recommended if r.rejected]
@@ -116,5 +116,5 @@ def _ledgers(out: Assessment, quarters: list[Quarter]) -> None:
         else:
             used = sum(r.recommended for r in results)
         steps.append((quarter, sum(counts_in_base(r, policy) for r in results), used))
-    for row in ledger("", policy.quota_ratio, steps):
+    for row in ledger("", policy.quota_ratio, policy.quota_minimum, steps):
         out.bureau_ledgers[row.quarter] = row

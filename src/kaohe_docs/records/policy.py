@@ -33,6 +33,7 @@ class Policy:
     rounding: str  # a decimal rounding mode
     rounding_name: str
     quota_ratio: Decimal
+    quota_minimum: int  # places while 0 < available < 1 (the scheme: 1)
     ungraded_in_base: bool
     bonus_cap: Decimal
     catalogue: dict[str, Decimal]  # bonus item → points
@@ -40,6 +41,7 @@ class Policy:
     extend_to_workday: bool
     publicity_working_days: int
     excellent_min_good_share: Decimal
+    annual_weak_share: Decimal  # 一般+较差 in more than this share of graded quarters → flagged
     publicity_scope: str
     list_order: str
     contact: str
@@ -77,12 +79,14 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         rounding_name=rounding.choice("mode", tuple(ROUNDING_MODES)),
         quota_ratio=quota.percent("ratio"),
         ungraded_in_base=quota.boolean("ungraded_in_base"),
+        quota_minimum=_default(quota.integer("minimum_place", required=False, low=0, high=1), 1),
         bonus_cap=bonus.number("cap", low=Decimal(0)),
         catalogue=_number_map(bonus, bonus.mapping("catalogue"), "正向激励项目分值", low=Decimal(0)),
         submission_day=deadlines.integer("submission_day", low=1, high=28),
         extend_to_workday=deadlines.boolean("extend_to_workday", default=True),
         publicity_working_days=deadlines.integer("publicity_working_days", low=1, high=30),
         excellent_min_good_share=annual.percent("excellent_min_good_share"),
+        annual_weak_share=_default(annual.percent("weak_share", required=False), Decimal("0.5")),
         publicity_scope=publicity.choice("scope", PUBLICITY_SCOPES),
         list_order=publicity.choice("order", LIST_ORDERS),
         contact=publicity.text("contact"),
@@ -96,6 +100,11 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
     if any(v is None for v in values.values()) or any(d.level == "error" for d in diags):
         return None, diags
     return Policy(**values), diags
+
+
+def _default(value, scheme_default):
+    """An optional policy value; policies written before it existed get the scheme's default."""
+    return scheme_default if value is None else value
 
 
 def _number_map(owner: Fields, mapping, what: str, low=None):
