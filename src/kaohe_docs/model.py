@@ -304,9 +304,22 @@ class Bureau:
     people: dict[str, Person]
     quarters: dict[Quarter, QuarterRecords]
 
+    def unit_order(self, unit_id: str) -> int:
+        """A unit's place in the bureau's order (units.yaml); unknown units come last."""
+        unit = self.units.get(unit_id)
+        return unit.order if unit is not None else len(self.units)
+
+    def unit_name(self, unit_id: str) -> str:
+        """The unit's name as printed; its id when the unit is unknown."""
+        unit = self.units.get(unit_id)
+        return unit.name if unit is not None else unit_id
+
+    def units_in_order(self) -> list[Unit]:
+        return sorted(self.units.values(), key=lambda u: u.order)
+
     def entries(self, quarter: Quarter):
         """Entries of a quarter, units in the bureau's order (unknown units last)."""
         records = self.quarters.get(quarter)
-        order = lambda uq: (self.units[uq.unit_id].order if uq.unit_id in self.units else len(self.units), uq.unit_id)  # noqa: E731
-        for unit_quarter in sorted(records.units.values() if records else (), key=order):
+        for unit_quarter in sorted(records.units.values() if records else (),
+                                   key=lambda uq: (self.unit_order(uq.unit_id), uq.unit_id)):
             yield from unit_quarter.entries

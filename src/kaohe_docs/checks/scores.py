@@ -8,12 +8,6 @@ from kaohe_docs.engine.scoring import claim_points
 from kaohe_docs.checks import err, rule, warn, who
 
 
-def missing_months(r) -> tuple[int, ...]:
-    """Months without a score while the person was in the bureau (a new hire's earlier months are not missing)."""
-    present = r.person.months_in(r.entry.quarter) if r.person else r.entry.quarter.months
-    return tuple(m for m in r.score.months_missing if m in present)
-
-
 def _assessed(a):
     for results in a.results.values():
         for r in results:
@@ -46,8 +40,8 @@ def monthly_scores_present_and_in_range(a):
                 yield err(line, f"{who(r)}{month}月绩效得分 {value} 超出 0–{high}")
         if not r.entry.monthly:
             yield err(r.entry.src, f"{who(r)}本季度没有任何月度绩效得分（monthly）；如长期请假，请注明不确定等次（ungraded）")
-        elif missing_months(r):
-            months = "、".join(f"{m}月" for m in missing_months(r))
+        elif r.missing_months:
+            months = "、".join(f"{m}月" for m in r.missing_months)
             yield warn(line, f"{who(r)}缺少 {months} 的绩效得分，个性得分按已有月份平均计算")
 
 

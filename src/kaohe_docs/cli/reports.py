@@ -17,7 +17,7 @@ def score_rows(a: Assessment, quarter: Quarter, unit_id: str | None = None) -> l
     for r in a.quarter_results(quarter, unit_id):
         s = r.score
         rows.append({
-            "季度": str(quarter), "单位": a.bureau.units[r.entry.unit_id].name if r.entry.unit_id in a.bureau.units else r.entry.unit_id,
+            "季度": str(quarter), "单位": a.bureau.unit_name(r.entry.unit_id),
             "警号": r.entry.person_id, "姓名": r.entry.name,
             "共性": number(s.common, a.policy) if s else "", "个性": number(s.individual, a.policy) if s else "",
             "加分": number(s.bonus, a.policy) if s else "", "总分": number(s.total, a.policy) if s else "",
@@ -88,7 +88,7 @@ def annual_report_rows(a: Assessment, year: int, candidates: bool = False, flagg
         if (candidates and not eligible) or (flagged and not note):
             continue
         rows.append({
-            "单位": a.bureau.units[r.unit_id].name if r.unit_id in a.bureau.units else r.unit_id,
+            "单位": a.bureau.unit_name(r.unit_id),
             "警号": r.person.id, "姓名": r.person.name,
             **{f"{quarter_name(q)}": grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)},
             "好": r.count(Grade.GOOD), "一般+较差": r.weak, "已定等次季度": len(r.grades),

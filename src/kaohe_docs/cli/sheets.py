@@ -164,7 +164,7 @@ def export_results(ctx: Ctx, period, fmt, output):
     else:
         raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
     sheets = {"汇总": rows}
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         unit_rows = [r for r in rows if r["单位"] == unit.name]
         if unit_rows:
             sheets[unit.name] = unit_rows

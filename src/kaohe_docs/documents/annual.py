@@ -21,7 +21,7 @@ def _ordered(a: Assessment, rows):
 
 
 def _unit_name(a: Assessment, unit_id: str) -> str:
-    return a.bureau.units[unit_id].name if unit_id in a.bureau.units else unit_id
+    return a.bureau.unit_name(unit_id)
 
 
 def annual_publicity(a: Assessment, year: int) -> Document:
@@ -51,7 +51,7 @@ def annual_summary(a: Assessment, year: int) -> Document:
     """年度平时考核结果汇总 (bureau): per unit and quarter, the number of each grade."""
     quarters = quarters_of(a, year)
     rows, totals = [], Counter()
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         cells, any_people = [], False
         for quarter in quarters:
             counts = Counter(r.final for r in a.quarter_results(quarter, unit.id) if r.final is not None)
@@ -97,7 +97,7 @@ def statistics(a: Assessment, year: int) -> Document:
         rows.append([q.zh, len(a.results[q]), graded, *(counts[g] for g in GRADES),
                      f"{counts[Grade.GOOD] * 100 / graded:.1f}%" if graded else "—"])
     unit_good = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         counts = Counter(r.final for q in quarters for r in a.quarter_results(q, unit.id) if r.final is not None)
         if counts:
             unit_good.append((unit.name, counts))

@@ -20,7 +20,7 @@ def subjects(a: Assessment, quarter: Quarter) -> Document:
     """平时考核对象情况表: per unit — who takes part, who is not graded and why, grade counts."""
     decided = a.decided(quarter)
     rows, totals = [], Counter()
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         results = a.quarter_results(quarter, unit.id)
         if not results:
             continue
@@ -54,7 +54,7 @@ def subjects(a: Assessment, quarter: Quarter) -> Document:
 def quota_usage(a: Assessment, quarter: Quarter) -> Document:
     """优秀等次比例使用申报表: the cumulative ledger per unit and for the bureau."""
     rows = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         row = a.unit_ledgers[(unit.id, quarter)]
         if row.participants == 0 and not row.recommended and row.carry_in == 0:
             continue
@@ -91,7 +91,7 @@ def brief(a: Assessment, quarter: Quarter) -> list[Document]:
                col("共性", "", "num"), col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"),
                col("建议等次"), col("审定等次"), col("复核"), col("简要表现", "30%", "left")]
     docs = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         results = a.quarter_results(quarter, unit.id)
         if not results:
             continue

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent
-from kaohe_docs.model import Grade, Quarter, talk_kind
-from kaohe_docs.records.readers import FEEDBACK_METHODS
+from kaohe_docs.model import FeedbackMethod, Grade, Quarter, talk_kind
 from kaohe_docs.documents import Document
 
 def _talk(grade: Grade | None) -> dict | None:
@@ -25,7 +24,7 @@ PEOPLE_PER_DOCUMENT = 10
 
 def _units(a: Assessment, quarter: Quarter, only=lambda r: True):
     """(unit, part suffix for ids/paths, part label for titles, results) per document."""
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         results = [r for r in a.quarter_results(quarter, unit.id)
                    if r.score is not None and r.person is not None and only(r)]
         chunks = [results[i:i + PEOPLE_PER_DOCUMENT] for i in range(0, len(results), PEOPLE_PER_DOCUMENT)]
@@ -83,7 +82,7 @@ def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
     record = a.bureau.quarters[quarter].feedback.get(r.entry.person_id)
     return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
             "final": r.final.value, "talk": _talk(r.final),
-            "methods": [("▣" if record and record.method == m else "□") + m for m in FEEDBACK_METHODS],
+            "methods": [("▣" if record and record.method == m else "□") + m.value for m in FeedbackMethod],
             "date": date_zh(record.date) if record else date_zh(None),
             "talked": {"by": record.talk.by, "date": date_zh(record.talk.date), "note": record.talk.note or "",
                        "admonish": "▣是　□否" if record.admonish else "□是　▣否"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from kaohe_docs.engine.annual import annual_rows
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent, remark
-from kaohe_docs.model import Quarter, quarter_name
+from kaohe_docs.model import Quarter, Status, quarter_name
 from kaohe_docs.documents import Document, col, table
 
 COLUMNS = [col("序号", "6%"), col("姓名", "11%"), col("职务（职级）", "21%", "left"), col("共性", "", "num"),
@@ -16,7 +16,7 @@ LEADERS = ("所室队主要领导审核意见", "分管局领导意见")
 def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
     records, policy = a.bureau.quarters[quarter], a.policy
     docs = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         uq = records.units.get(unit.id)
         if uq is None:
             continue
@@ -51,7 +51,7 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
     columns = [col("序号", "7%"), col("姓名", "12%"), col("职务（职级）", "25%", "left"),
                *(col(quarter_name(q)) for q in (1, 2, 3, 4)), col("备注", "16%", "left")]
     docs = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         rows = rows_by_unit.get(unit.id)
         if not rows:
             continue
@@ -72,7 +72,7 @@ def _quarter_cell(row, q: int) -> str:
     if result is None:
         return "—"
     if result.entry.ungraded_reason:
-        return "不确定等次"
+        return Status.UNGRADED.value
     return grade_text(result.final) or "—"
 
 
@@ -84,4 +84,4 @@ def _moves(a: Assessment, row) -> str:
             units.append(result.entry.unit_id)
     if len(units) < 2:
         return ""
-    return "调动：" + "→".join(a.bureau.units[u].name if u in a.bureau.units else u for u in units)
+    return "调动：" + "→".join(a.bureau.unit_name(u) for u in units)

@@ -68,8 +68,7 @@ def annual_rows(a: Assessment, year: int) -> list[AnnualRow]:
             row = rows.setdefault(person.id, AnnualRow(person, result.entry.unit_id))
             row.quarters[quarter.q] = result
             row.unit_id = result.entry.unit_id
-    order = {unit_id: unit.order for unit_id, unit in a.bureau.units.items()}
-    return sorted(rows.values(), key=lambda r: order.get(r.unit_id, len(order)))
+    return sorted(rows.values(), key=lambda r: a.bureau.unit_order(r.unit_id))
 
 
 def quarters_of(a: Assessment, year: int) -> list[Quarter]:

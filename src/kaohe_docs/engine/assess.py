@@ -34,6 +34,14 @@ class Result:
     def rejected(self) -> bool:
         return self.recommended and self.final is not None and self.final is not Grade.GOOD
 
+    @property
+    def missing_months(self) -> tuple[int, ...]:
+        """Months without a score while the person was in the bureau (a new hire's earlier months are not missing)."""
+        if self.score is None:
+            return ()
+        present = self.person.months_in(self.entry.quarter) if self.person else self.entry.quarter.months
+        return tuple(m for m in self.score.months_missing if m in present)
+
 
 @dataclass
 class Assessment:

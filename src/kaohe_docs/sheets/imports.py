@@ -64,7 +64,7 @@ class _People:
 
     def unit_name(self, person_id: str) -> str:
         entry = self.entries.get(person_id)
-        return self.bureau.units[entry.unit_id].name if entry and entry.unit_id in self.bureau.units else ""
+        return self.bureau.unit_name(entry.unit_id) if entry else ""
 
     def find(self, table: Table, row: Row, id_h, name_h, unit_h) -> tuple[str | None, list[Diagnostic]]:
         raw_id = text(row.cells.get(id_h)) if id_h else ""
