@@ -202,3 +202,19 @@ def test_every_error_of_a_run_is_reported_together(mini):
     assert any(line.startswith(f"{SOLO}:4:") for line in lines)
     assert any(line.startswith(f"{UNIT}:8:") for line in lines)
     assert any(line.startswith(f"{UNIT}:14:") for line in lines)
+
+
+def test_every_rule_is_listed_once_and_states_its_invariant():
+    """checks.RULES is the whole list: no rule function in a rule module is left out, none twice."""
+    import importlib
+    import inspect
+    import pkgutil
+    from kaohe_docs import checks
+    modules = [importlib.import_module(f"kaohe_docs.checks.{m.name}") for m in pkgutil.iter_modules(checks.__path__)
+               if m.name not in ("base", "status")]  # status is the `kaohe status` report, not a rule module
+    defined = {fn for module in modules
+               for name, fn in inspect.getmembers(module, inspect.isfunction)
+               if fn.__module__ == module.__name__ and not name.startswith("_")}
+    assert len(checks.RULES) == len(set(checks.RULES))
+    assert set(checks.RULES) == defined
+    assert all(fn.__doc__ and len(fn.__doc__.strip()) > 20 for fn in checks.RULES)

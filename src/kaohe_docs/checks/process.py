@@ -4,10 +4,10 @@ from __future__ import annotations
 from kaohe_docs.engine.grading import within_band
 from kaohe_docs.model import AppealOutcome, ClaimStatus, FeedbackMethod, Grade, Status, talk_kind
 from kaohe_docs.engine.calendar import working_days_end
-from kaohe_docs.checks import err, rule, warn, who
+from kaohe_docs.checks.base import err, warn, who
 
-@rule
 def claim_answers_are_documented(a):
+    """A rejected claim states its reason; an approved one its evidence (warning)."""
     for results in a.results.values():
         for r in results:
             for claim in r.entry.bonuses:
@@ -21,8 +21,8 @@ def _by_id(a, quarter):
     return {r.entry.person_id: r for r in a.results.get(quarter, ())}
 
 
-@rule
 def appeals_are_consistent(a):
+    """复核: only for decided, assessed people; outcome, grade, reason and dates agree with each other and the band."""
     for quarter, records in a.bureau.quarters.items():
         if not records.appeals:
             continue
@@ -59,8 +59,8 @@ def _appeal(a, r, appeal, publicity_end):
         yield err(appeal.src, f"{who(r)}的复核答复日期 {appeal.replied} 早于收到日期 {appeal.received}")
 
 
-@rule
 def feedback_is_complete_and_consistent(a):
+    """反馈: only for decided people, after the meeting; 一般/较差 have their talk record; 诫勉 only for 较差."""
     for quarter, records in a.bureau.quarters.items():
         people = _by_id(a, quarter)
         for fb in records.feedback.values():

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kaohe_docs.model import AppealOutcome, Grade, Src
-from kaohe_docs.checks import err, rule, warn
+from kaohe_docs.checks.base import err, warn
 
 
 def _figures(row) -> str:
@@ -10,8 +10,8 @@ def _figures(row) -> str:
             f"累计 {row.available:f}，可报 {row.allowed} 名")
 
 
-@rule
 def recommendations_within_allowed(a):
+    """A unit recommends no more 好 than its cumulative allowance (quota ledger)."""
     for (unit_id, quarter), row in a.unit_ledgers.items():
         if row.over:
             first_extra = [r for r in a.quarter_results(quarter, unit_id) if r.recommended][row.allowed]
@@ -19,8 +19,8 @@ def recommendations_within_allowed(a):
                               f"（{_figures(row)}）")
 
 
-@rule
 def bureau_within_bound(a):
+    """The bureau's 好 (including committee additions and appeals) stay within the bureau's allowance."""
     for quarter, row in a.bureau_ledgers.items():
         records = a.bureau.quarters[quarter]
         if not row.over or records.incomplete:

@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from kaohe_docs.model import ClaimStatus, Status
 from kaohe_docs.engine.scoring import claim_points
-from kaohe_docs.checks import err, rule, warn, who
+from kaohe_docs.checks.base import err, warn, who
 
 
 def _assessed(a):
@@ -15,8 +15,8 @@ def _assessed(a):
                 yield r
 
 
-@rule
 def elements_within_maximum(a):
+    """共性: every element is one of the policy's and within its maximum; none is missing."""
     maxima = a.policy.elements
     for r in _assessed(a):
         line = r.entry.at("common")
@@ -30,8 +30,8 @@ def elements_within_maximum(a):
             yield err(line, f"{who(r)}缺少共性要素“{'、'.join(missing)}”的得分")
 
 
-@rule
 def monthly_scores_present_and_in_range(a):
+    """个性: monthly scores lie in 0..monthly_max; at least one month is present (missing months warn)."""
     high = a.policy.monthly_max
     for r in _assessed(a):
         line = r.entry.at("monthly")
@@ -45,23 +45,23 @@ def monthly_scores_present_and_in_range(a):
             yield warn(line, f"{who(r)}缺少 {months} 的绩效得分，个性得分按已有月份平均计算")
 
 
-@rule
 def bonus_items_in_catalogue(a):
+    """正向激励: every claimed item is in the policy's bonus catalogue."""
     for r in _assessed(a):
         for claim in r.entry.bonuses:
             if claim.item not in a.policy.catalogue:
                 yield err(claim.src, f"正向激励项目“{claim.item}”不在政策的加分目录中（可用：{'、'.join(a.policy.catalogue)}）")
 
 
-@rule
 def bonus_within_cap(a):
+    """正向激励: a total over the cap is counted at the cap (warning)."""
     for r in _assessed(a):
         if r.score.capped:
             yield warn(r.entry.at("bonus"), f"{who(r)}正向激励合计 {r.score.bonus_raw} 分，超过上限 {a.policy.bonus_cap} 分，按上限计")
 
 
-@rule
 def same_deed_counted_once(a):
+    """正向激励: one deed claimed under several items counts once, at the highest value (warning)."""
     for r in _assessed(a):
         for kept, dropped in r.score.duplicate_deeds:
             same = claim_points(kept, a.policy) == claim_points(dropped, a.policy)
@@ -70,8 +70,8 @@ def same_deed_counted_once(a):
                                     f"同一事项只记一次，{rule_text}")
 
 
-@rule
 def shared_deed_allocated(a):
+    """正向激励: a deed shared by several people of a unit has each person's points set, each ≤ the item's value."""
     for results in a.results.values():
         claimants = defaultdict(set)  # (unit, deed) → people: the unit allocates a shared deed's points
         for r in results:
