@@ -5,8 +5,12 @@ pass (every problem reported with its line) and handed around as a frozen ``Poli
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from importlib import resources
+
+import yaml
 
 from kaohe_docs.errors import Diagnostic
 from kaohe_docs.model import Grade
@@ -17,9 +21,7 @@ ROUNDING_MODES = {"四舍五入": ROUND_HALF_UP, "四舍六入五成双": ROUND_
 PUBLICITY_SCOPES = ("好", "全部")
 LIST_ORDERS = ("姓氏笔画", "单位")
 FONT_ROLES = ("title", "body", "heading", "kai", "table")
-# column headers recognised when importing spreadsheets (policy may list the bureau's own)
-SHEET_HEADERS = {"id": ("警号", "工号", "编号"), "name": ("姓名",), "unit": ("单位", "所室队", "部门"),
-                 "score": ("得分", "绩效得分", "考评得分", "月度得分", "分数")}
+SHEET_ROLES = ("id", "name", "unit", "score")  # the columns an import looks for (policy `sheets:` names them)
 
 
 @dataclass(frozen=True)
@@ -151,14 +153,23 @@ def _fonts(fields: Fields):
     return result
 
 
+@functools.cache
+def default_sheet_headers() -> dict[str, tuple[str, ...]]:
+    """The column names of the packaged default policy (scaffold/policy.yaml, what `kaohe init` writes):
+    a bureau's policy written before it had a `sheets:` section, or leaving a role out, uses these."""
+    text = (resources.files("kaohe_docs") / "scaffold" / "policy.yaml").read_text(encoding="utf-8")
+    sheets = yaml.safe_load(text)["sheets"]  # the package's own file, not a repository's
+    return {role: tuple(sheets[role]) for role in SHEET_ROLES}
+
+
 def _sheet_headers(fields: Fields | None):
-    headers = dict(SHEET_HEADERS)
+    headers = dict(default_sheet_headers())
     if fields is None:
         return headers
-    for role in SHEET_HEADERS:
+    for role in SHEET_ROLES:
         names = fields.sequence(role, required=False)
         if names is not None:
-            headers[role] = tuple(str(n).strip() for n in names if n is not None and str(n).strip()) or SHEET_HEADERS[role]
+            headers[role] = tuple(str(n).strip() for n in names if n is not None and str(n).strip()) or headers[role]
     fields.done()
     return headers
 
