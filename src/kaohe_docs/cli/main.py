@@ -114,7 +114,8 @@ def check(ctx, period, strict, as_json, staged):
     if staged:
         diagnostics = _staged_diagnostics(root)
     else:
-        diagnostics = sort_diagnostics(check_diagnostics(root) + lock_diagnostics(root))
+        from kaohe_docs.audit.hygiene import hygiene_diagnostics
+        diagnostics = sort_diagnostics(check_diagnostics(root) + lock_diagnostics(root) + hygiene_diagnostics(root))
     if period is not None:
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
     if as_json:

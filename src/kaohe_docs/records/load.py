@@ -20,7 +20,7 @@ from kaohe_docs.records.policy import POLICY_FILE, Policy, parse_policy
 from kaohe_docs.records.readers import (
     read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
 )
-from kaohe_docs.records.source import TreeSource
+from kaohe_docs.records.source import SYMLINK_REFUSED, SymlinkRefused, TreeSource
 from kaohe_docs.records.yamlio import decode, parse
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,8 @@ class _Reader:
             return None
         try:
             data = self.source.read(path)
+        except SymlinkRefused:
+            return None  # reported once for every symlink, in load()
         except FileNotFoundError:
             self.diagnostics.append(error(path, 0, "文件不存在"))
             return None
@@ -125,6 +127,9 @@ class _Reader:
 def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
     source = source or TreeSource(root)
     r = _Reader(source, _FileCache(root if use_cache else None))
+    symlinks = getattr(source, "symlinks", None)
+    for path in symlinks() if symlinks else ():
+        r.diagnostics.append(error(path, 0, SYMLINK_REFUSED))
     policy = r.typed(POLICY_FILE, parse_policy)
     info = r.typed(BUREAU_FILE, read_bureau)
     units = r.typed(UNITS_FILE, read_units)
