@@ -258,8 +258,11 @@ class PdfRenderer:
     def write(self, document, identifier: str, log: RenderLog) -> bytes:
         """PDF bytes; deterministic: fixed dates (from the commit) and a fixed identifier."""
         with self._collecting(log):
-            return document.write_pdf(custom_metadata=True,
-                                      pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode())
+            try:
+                return document.write_pdf(custom_metadata=True,
+                                          pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode())
+            except self.weasyprint.urls.FatalURLFetchingError:  # an attachment outside the allowed folders
+                return b""
 
 
 def generator() -> str:
