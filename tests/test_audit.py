@@ -146,8 +146,10 @@ def test_init_repository_checks_clean_and_its_hook_blocks_a_bad_commit(tmp_path)
     result = run("init", str(target))
     assert result.exit_code == 0, result.output
     for rel in ("policy/policy.yaml", "records/roster.yaml", ".gitignore", ".gitlab-ci.yml",
-                ".github/workflows/kaohe.yml", ".githooks/pre-commit"):
+                ".github/workflows/kaohe.yml", ".git/hooks/pre-commit"):
         assert (target / rel).is_file(), rel
+    assert not (target / ".githooks").exists()
+    assert subprocess.run(["git", "-C", str(target), "config", "--get", "core.hooksPath"]).returncode == 1
     assert run("-C", str(target), "check").exit_code == 0
     git(target, "config", "user.name", "考核办")
     git(target, "config", "user.email", "kaohe@example.invalid")

@@ -179,19 +179,23 @@ def test_incremental_rebuild_renders_only_what_changed_and_equals_a_full_build(m
     changed = build(mini)
     # 刘洋's unit table, registration form, feedback letter and his unit's 简明情况登记表: nothing else
     assert changed.rendered == 4 and changed.reused == 7
-    clean = build(mini, tmp_path / "clean")
+    clean = build(mini, tmp_path / "clean", cache=None)
     built = {p.relative_to(mini / "build/2026Q1"): p.read_bytes() for p in (mini / "build/2026Q1").rglob("*.pdf")}
     full = {p.relative_to(tmp_path / "clean/2026Q1"): p.read_bytes() for p in (tmp_path / "clean/2026Q1").rglob("*.pdf")}
     assert built == full and clean.reused == 0
 
 
-def test_a_corrupted_previous_pdf_is_rendered_again(mini):
+def test_a_corrupted_cached_pdf_is_rendered_again(mini):
+    from kaohe_docs.records.cache import cache_dir
     build(mini)
-    victim = mini / "build/2026Q1/02-对象情况表.pdf"
-    good = victim.read_bytes()
-    victim.write_bytes(good[:100])
+    output = mini / "build/2026Q1/02-对象情况表.pdf"
+    good = output.read_bytes()
+    cached = [p for p in (cache_dir(mini) / "pdf").glob("*.pdf") if p.read_bytes() == good]
+    assert len(cached) == 1  # kept outside the work tree, by key
+    cached[0].write_bytes(good[:100])
+    output.write_bytes(b"edited by hand")  # the previous output is never a source
     result = build(mini)
-    assert result.rendered == 1 and victim.read_bytes() == good
+    assert result.rendered == 1 and output.read_bytes() == good
 
 
 def test_index_links_only_what_was_built(mini_git):

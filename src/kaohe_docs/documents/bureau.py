@@ -7,6 +7,7 @@ from kaohe_docs.engine.assess import Assessment, counts_in_base
 from kaohe_docs.documents.formatting import appeal_text, grade_text, number, percent, remark
 from kaohe_docs.model import Grade, Quarter, Status
 from kaohe_docs.documents import Document, col, table
+from kaohe_docs.filenames import safe_name
 
 GRADES = tuple(Grade)
 COMMITTEE = ("考核办意见", "局党委（考核委）审定意见")
@@ -103,7 +104,7 @@ def brief(a: Assessment, quarter: Quarter) -> list[Document]:
                          grade_text(r.entry.suggested), grade_text(r.decided), appeal_text(r), _in_brief(r)])
         docs.append(table(
             id=f"{quarter}/简明情况登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核简明情况登记表（{unit.name}）",
-            template="brief.html", path=f"06-简明情况登记表/{unit.order + 1:02d}-{unit.name}", period=quarter.zh,
+            template="brief.html", path=f"06-简明情况登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}", period=quarter.zh,
             landscape=True, heading=f"{a.bureau.info.name}平时考核简明情况登记表",
             meta=[f"单位：{unit.name}", f"考核周期：{quarter.zh}"], columns=columns, rows=rows,
             notes=["本表随平时考核登记表、加分材料一并归档。"], signatures=("考核办（盖章）",)))

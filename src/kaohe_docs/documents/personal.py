@@ -5,6 +5,7 @@ from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent
 from kaohe_docs.model import FeedbackMethod, Grade, Quarter, talk_kind
 from kaohe_docs.documents import Document
+from kaohe_docs.filenames import safe_name
 
 def _talk(grade: Grade | None) -> dict | None:
     """The talk record printed with the feedback notice (谈话提醒 / 批评教育; 诫勉 only for 较差)."""
@@ -39,7 +40,7 @@ def _units(a: Assessment, quarter: Quarter, only=lambda r: True):
 def registration(a: Assessment, quarter: Quarter) -> list[Document]:
     return [Document(
         id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
-        kind="form persons", template="registration.html", path=f"05-登记表/{unit.order + 1:02d}-{unit.name}{part}",
+        kind="form persons", template="registration.html", path=f"05-登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
         period=quarter.zh,
         context={"period_zh": quarter.zh, "weights": _weights(a),
                  "people": [_registration(a, unit.name, r) for r in results]})
@@ -71,7 +72,7 @@ def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
     for unit, part, label, decided in _units(a, quarter, only=lambda r: r.final is not None):
         docs.append(Document(
             id=f"{quarter}/反馈通知/{unit.id}{part}", title=f"{quarter.zh}平时考核结果反馈通知（{label}）",
-            kind="letter persons", template="feedback.html", path=f"07-反馈通知/{unit.order + 1:02d}-{unit.name}{part}",
+            kind="letter persons", template="feedback.html", path=f"07-反馈通知/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
             period=quarter.zh,
             context={"period_zh": quarter.zh, "unit": unit.name, "contact": a.policy.contact,
                      "people": [_feedback(a, quarter, r) for r in decided]}))

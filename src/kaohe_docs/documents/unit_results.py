@@ -6,6 +6,7 @@ from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent, remark
 from kaohe_docs.model import Quarter, Status, quarter_name
 from kaohe_docs.documents import Document, col, table
+from kaohe_docs.filenames import safe_name
 
 COLUMNS = [col("序号", "6%"), col("姓名", "11%"), col("职务（职级）", "21%", "left"), col("共性", "", "num"),
            col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"), col("建议等次", "9%"),
@@ -24,7 +25,7 @@ def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
         ledger = a.unit_ledgers[(unit.id, quarter)]
         docs.append(table(
             id=f"{quarter}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核结果登记表（{unit.name}）",
-            template="unit_results.html", path=f"04-结果登记表/{unit.order + 1:02d}-{unit.name}", period=quarter.zh,
+            template="unit_results.html", path=f"04-结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}", period=quarter.zh,
             heading=f"{a.bureau.info.name}平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核周期：{quarter.zh}", f"报送日期：{date_zh(uq.submitted)}"],
             columns=COLUMNS, rows=[_row(a, n, r) for n, r in enumerate(results, 1)],
@@ -57,7 +58,7 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
             continue
         docs.append(table(
             id=f"{year}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{year}年度平时考核结果登记表（{unit.name}）",
-            template="unit_results_annual.html", path=f"05-年度结果登记表/{unit.order + 1:02d}-{unit.name}",
+            template="unit_results_annual.html", path=f"05-年度结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}",
             period=f"{year}年度", heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核年度：{year}年"], columns=columns,
             rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)), _moves(a, r)]
