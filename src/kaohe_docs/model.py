@@ -177,6 +177,9 @@ class Entry:
     src: Src
     lines: dict[str, int] = field(default_factory=dict)  # field → line, for diagnostics
     invalid: frozenset = frozenset()  # element or month names whose value could not be read (reported)
+    # fields present but left empty: not filled in yet (待填写), not an error. Keys: "summary", "suggested",
+    # "common" (the whole mapping), "common:德", "monthly" (the whole mapping), "monthly:3"
+    pending: frozenset = frozenset()
 
     def at(self, key: str) -> Src:
         return Src(self.src.file, self.lines.get(key, self.src.line))

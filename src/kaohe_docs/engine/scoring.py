@@ -84,5 +84,6 @@ def score_entry(entry: Entry, policy: Policy) -> Score:
 def _complete(entry: Entry, months: list, policy: Policy) -> bool:
     """Every input present, readable and in range: only then do grade rules judge the total."""
     return (bool(months) and not entry.invalid
+            and not any(k.partition(":")[0] in ("common", "monthly") for k in entry.pending)
             and all(e in entry.common and entry.common[e] <= policy.elements[e] for e in policy.elements)
             and all(0 <= v <= policy.monthly_max for v in entry.monthly.values()))

@@ -169,8 +169,9 @@ def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
         if path not in allowed:
             r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/ 文件夹和 {'、'.join(QUARTER_FILES)}"))
     if r.source.exists(f"{base}/decision.yaml"):
+        before = len(r.diagnostics)
         records.decision = r.typed(f"{base}/decision.yaml", read_decision, quarter)
-        records.incomplete |= records.decision is None
+        records.incomplete |= records.decision is None and len(r.diagnostics) > before  # empty = not decided yet
     for name, reader, attr in (("appeals.yaml", read_appeals, "appeals"), ("feedback.yaml", read_feedback, "feedback")):
         if r.source.exists(f"{base}/{name}"):
             value = r.typed(f"{base}/{name}", reader, quarter)

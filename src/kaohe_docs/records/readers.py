@@ -103,8 +103,12 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
     status = Status.EXTERNAL if external_fields else (Status.UNGRADED if ungraded else Status.ASSESSED)
     assessed = status is Status.ASSESSED
     invalid: set[str] = set()
-    common = _numbers(p, "common", required=assessed, invalid=invalid)
-    monthly = _months(p, quarter, required=False, invalid=invalid)
+    pending: set[str] = set()  # present but empty: still to be filled in (missing), not wrong
+    for key in ("summary", "suggested", "common", "monthly"):
+        if key in p.map and p.map.get(key) is None and assessed:
+            pending.add(key)
+    common = _numbers(p, "common", required=assessed and "common" not in pending, invalid=invalid, pending=pending)
+    monthly = _months(p, quarter, required=False, invalid=invalid, pending=pending)
     entry = Entry(
         person_id=person_id, name=name, unit_id=unit_id, quarter=quarter, status=status,
         common=common, monthly=monthly, bonuses=list(_claims(p)),
@@ -115,7 +119,8 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
         summary=p.text("summary", required=False),
         ungraded_reason=ungraded,
         external=_external(external_fields, p) if external_fields else None,
-        src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map}, invalid=frozenset(invalid))
+        src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map}, invalid=frozenset(invalid),
+        pending=frozenset(pending))
     if ungraded and external_fields:
         p.report(p.line, "同一人不能既是“不确定等次”（ungraded）又由外单位考核（external）")
     if not assessed and (common or entry.suggested):
@@ -124,14 +129,19 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
     return entry if person_id is not None else None
 
 
-def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None = None) -> dict[str, Decimal]:
-    """A mapping of numbers; names whose value is unusable go into ``invalid`` (already reported)."""
+def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None = None,
+             pending: set | None = None) -> dict[str, Decimal]:
+    """A mapping of numbers; names whose value is unusable go into ``invalid`` (already reported),
+    names present without a value into ``pending`` (not filled in yet) when that set is given."""
     mapping = p.mapping(key, required)
     result: dict[str, Decimal] = {}
     for name, value in (mapping or {}).items():
         line = mapping.line_of(name)
         if keys is not None and name not in keys:
             p.report(line, f"“{key}”中未知的项目“{name}”（可用：{'、'.join(keys)}）")
+            continue
+        if value is None and pending is not None:
+            pending.add(f"{key}:{name}")
             continue
         number = p.coerce_number(value, line, f"{name}", low=Decimal(0))
         if number is not None:
@@ -141,13 +151,16 @@ def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None
     return result
 
 
-def _months(p: Fields, quarter: Quarter, required: bool, invalid: set) -> dict[int, Decimal]:
+def _months(p: Fields, quarter: Quarter, required: bool, invalid: set, pending: set) -> dict[int, Decimal]:
     mapping = p.mapping("monthly", required)
     result: dict[int, Decimal] = {}
     for month, value in (mapping or {}).items():
         line = mapping.line_of(month)
         if not isinstance(month, int) or month not in quarter.months:
             p.report(line, f"月度绩效的月份“{month}”不属于 {quarter}（应为 {'、'.join(map(str, quarter.months))}）")
+            continue
+        if value is None:
+            pending.add(f"monthly:{month}")
             continue
         number = p.coerce_number(value, line, f"{month}月绩效得分")
         if number is not None:
@@ -182,6 +195,8 @@ def _external(e: Fields, owner: Fields) -> External:
 def read_decision(data, path: str, quarter: Quarter):
     """``records/2026/Q1/decision.yaml``: the committee's decision on the quarter."""
     diags: list[Diagnostic] = []
+    if data is None:  # empty (as ``kaohe open`` leaves it): the committee has not decided yet
+        return None, diags
     f = Fields(data, path, diags, "党委审定记录", line=1)
     declared = f.text("quarter")
     if declared is not None and Quarter.parse(declared) != quarter:
