@@ -214,6 +214,7 @@ class Decision:
     additions: dict[str, GradeChange]  # 好 chosen outside the units' recommendations
     publicity_start: dt.date | None
     src: Src
+    lines: dict[str, int] = field(default_factory=dict)  # field → line, for diagnostics
 
 
 @dataclass

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from kaohe_docs.engine.grading import within_band
 from kaohe_docs.model import Grade, Status
-from kaohe_docs.engine.calendar import working_days_end
+from kaohe_docs.engine.calendar import gap_message, unknown_year
 from kaohe_docs.checks import err, rule, warn, who
 
 TALK_NAME = {Grade.AVERAGE: "谈话提醒", Grade.POOR: "批评教育"}
@@ -31,8 +31,8 @@ def appeals_are_consistent(a):
             continue
         decision, people = records.decision, _by_id(a, quarter)
         end = None
-        if decision is not None and decision.publicity_start is not None:
-            end = working_days_end(decision.publicity_start, a.policy.publicity_working_days)
+        if decision is not None and decision.publicity_start is not None:  # None when the calendar has a gap
+            end = a.policy.calendar.working_days_end(decision.publicity_start, a.policy.publicity_working_days)
         for appeal in records.appeals.values():
             r = people.get(appeal.person_id)
             if r is None or r.entry.status is not Status.ASSESSED:
@@ -80,3 +80,30 @@ def feedback_is_complete_and_consistent(a):
                 yield warn(fb.src, f"{who(r)}以书面送达方式反馈，请记录回执签收日期（receipt）")
             if records.decision and fb.date < records.decision.meeting_date:
                 yield err(fb.src, f"{who(r)}的反馈日期 {fb.date} 早于局党委审定日期 {records.decision.meeting_date}")
+
+
+@rule
+def calendar_knows_publicity_period(a):
+    """The publicity period is counted in working days: the year must be in the calendar or the policy."""
+    calendar = a.policy.calendar
+    for quarter, records in sorted(a.bureau.quarters.items()):
+        d = records.decision
+        if d is None or d.publicity_start is None:
+            continue
+        if calendar.working_days_end(d.publicity_start, a.policy.publicity_working_days) is None:
+            yield err(_at(d, "publicity_start"), f"{quarter} 公示期从 {d.publicity_start} 开始，"
+                                                 + gap_message(unknown_year(d.publicity_start, calendar)))
+
+
+def _at(decision, key):
+    from kaohe_docs.model import Src
+    return Src(decision.src.file, decision.lines.get(key, decision.src.line))
+
+
+@rule
+def policy_holidays_agree_with_calendar(a):
+    from kaohe_docs.model import Src
+    from kaohe_docs.records.policy import POLICY_FILE
+    for year, days in a.policy.calendar.differences().items():
+        yield warn(Src(POLICY_FILE, a.policy.holidays[year].line),
+                   f"policy 的 holidays 中 {year} 年与 chinese-calendar 的数据不同，以日历为准：{'；'.join(days)}")

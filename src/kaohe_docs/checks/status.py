@@ -5,10 +5,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from kaohe_docs.engine.assess import Assessment
-from kaohe_docs.errors import KaoheError
 from kaohe_docs.checks.scores import missing_months
 from kaohe_docs.model import Grade, Quarter, Status
-from kaohe_docs.engine.calendar import submission_deadline, working_days_end
+from kaohe_docs.engine.calendar import gap_message
 
 TALK = {Grade.AVERAGE: "谈话提醒", Grade.POOR: "批评教育"}
 
@@ -24,10 +23,9 @@ def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Sect
     """Outstanding items; an empty list means the quarter is complete."""
     records = a.bureau.quarters[quarter]
     sections, unknown = [], None
-    try:
-        deadline = submission_deadline(quarter, a.policy.submission_day, a.policy.extend_to_workday)
-    except KaoheError as exc:  # the calendar does not know next year yet: say so, check the rest
-        deadline, unknown = None, exc.message
+    deadline = a.policy.calendar.submission_deadline(quarter, a.policy.submission_day, a.policy.extend_to_workday)
+    if deadline is None:  # the calendar does not know next year yet: say so, check the rest
+        unknown = gap_message(quarter.year + (quarter.q == 4))
     for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
         uq = records.units.get(unit.id)
         if uq is None:
@@ -96,7 +94,9 @@ def _bureau_items(a: Assessment, quarter: Quarter, today: dt.date) -> list[str]:
         items.append("公示尚未开始（decision.yaml 中没有 publicity_start）")
     elif today < d.publicity_start:
         items.append(f"公示尚未开始（定于 {d.publicity_start}）")
-    elif today <= (end := working_days_end(d.publicity_start, a.policy.publicity_working_days)):
+    elif (end := a.policy.calendar.working_days_end(d.publicity_start, a.policy.publicity_working_days)) is None:
+        items.append(f"公示结束日期无法确定：{gap_message(d.publicity_start.year)}")
+    elif today <= end:
         items.append(f"公示期中（至 {end}）")
     for appeal in records.appeals.values():
         if appeal.outcome is None:

@@ -46,4 +46,7 @@ def publicity_period(a: Assessment, start) -> str:
     days = a.policy.publicity_working_days
     if start is None:
         return f"自发布之日起{days}个工作日"
-    return f"{date_zh(start)}至{date_zh(working_days_end(start, days))}（{days}个工作日）"
+    end = working_days_end(start, days, a.policy.calendar)
+    if end is None:  # a calendar gap is a check error: no document is built with it; said plainly all the same
+        return f"自{date_zh(start)}起{days}个工作日"
+    return f"{date_zh(start)}至{date_zh(end)}（{days}个工作日）"

@@ -5,7 +5,8 @@ pass (every problem reported with its line) and handed around as a frozen ``Poli
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from kaohe_docs.errors import Diagnostic
@@ -45,6 +46,12 @@ class Policy:
     contact: str
     fonts: dict[str, tuple[str, ...]]
     sheet_headers: dict[str, tuple[str, ...]]
+    holidays: dict = field(default_factory=dict)  # year → calendar.YearDays, for years chinese-calendar lacks
+
+    @property
+    def calendar(self):
+        from kaohe_docs.engine.calendar import Calendar
+        return Calendar(self.holidays)
 
     def round(self, value: Decimal) -> Decimal:
         """The one rounding rule for totals."""
@@ -88,6 +95,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         contact=publicity.text("contact"),
         fonts=_fonts(fonts),
         sheet_headers=_sheet_headers(top.sub("sheets", "电子表格列名（sheets）", required=False)),
+        holidays=_holidays(top, top.mapping("holidays", required=False)),
     )
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
         section.done()
@@ -152,6 +160,56 @@ def _sheet_headers(fields: Fields | None):
             headers[role] = tuple(str(n).strip() for n in names if n is not None and str(n).strip()) or SHEET_HEADERS[role]
     fields.done()
     return headers
+
+
+def _holidays(top: Fields, mapping) -> dict:
+    """``holidays: {2027: {off: [2027-01-01, 2027-02-06~2027-02-13], work: [2027-02-14]}}``."""
+    from kaohe_docs.engine.calendar import YearDays
+    result = {}
+    for year, value in (mapping or {}).items():
+        line = mapping.line_of(year)
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            top.report(line, f"holidays 中的“{year}”应为年份，如 2027")
+            continue
+        f = Fields(value, top.path, top.diagnostics, f"{year} 年节假日", line)
+        days = {key: _days(f, key, year) for key in ("off", "work")}
+        f.done()
+        if None in days.values():
+            continue
+        both = days["off"] & days["work"]
+        if both:
+            f.report(line, f"{year} 年的 {'、'.join(map(str, sorted(both)))} 既是放假日（off）又是调休上班日（work）")
+            continue
+        result[year] = YearDays(frozenset(days["off"]), frozenset(days["work"]), line)
+    return result
+
+
+def _days(f: Fields, key: str, year: int) -> set | None:
+    """Dates, or ranges written ``2027-10-01~2027-10-07``, all inside ``year``."""
+    seq = f.sequence(key, required=key == "off")
+    if seq is None:
+        return None if key == "off" else set()
+    days: set = set()
+    for item, line in zip(seq, seq.lines):
+        text = str(item).strip() if item is not None else ""
+        try:
+            if isinstance(item, dt.date):
+                first = last = item
+            elif "~" in text:
+                a, b = (dt.date.fromisoformat(part.strip()) for part in text.split("~", 1))
+                first, last = a, b
+            else:
+                first = last = dt.date.fromisoformat(text)
+        except ValueError:
+            f.report(line, f"“{text}”应为日期（2027-10-01）或日期范围（2027-10-01~2027-10-07）")
+            return None
+        if first > last or first.year != year or last.year != year:
+            f.report(line, f"“{text}”不在 {year} 年内或起止颠倒")
+            return None
+        while first <= last:
+            days.add(first)
+            first += dt.timedelta(days=1)
+    return days
 
 
 def _check_consistency(top: Fields, v: dict) -> None:

@@ -202,7 +202,7 @@ def read_decision(data, path: str, quarter: Quarter):
     if declared is not None and Quarter.parse(declared) != quarter:
         f.report(f.line_of("quarter"), f"文件位于 {quarter} 的目录中，但文件中写的季度是“{declared}”")
     decision = Decision(quarter, f.date("meeting_date"), f.text("minutes"), {}, {},
-                        f.date("publicity_start", required=False), Src(path, f.line))
+                        f.date("publicity_start", required=False), Src(path, f.line), {k: f.line_of(k) for k in f.map})
     for key, target, fixed in (("changes", decision.changes, None), ("additions", decision.additions, Grade.GOOD)):
         for c in f.items(key, "审定事项", required=False):
             change = GradeChange(c.ident("id", what="警号"), fixed or _grade(c, "grade", required=True),
