@@ -100,6 +100,7 @@ class Unit:
     name: str
     order: int  # position in units.yaml: the bureau's conventional order of units
     src: Src
+    aliases: tuple[str, ...] = ()  # usual short names (刑侦大队, 城关所), matched in spreadsheets
 
 
 @dataclass
@@ -115,6 +116,7 @@ class Person:
     joined: str | None  # 'YYYY-MM', when he or she entered the bureau
     left: str | None  # 'YYYY-MM', last month in the bureau
     src: Src
+    unit: str | None = None  # the unit he or she works in now (kaohe open puts the person there)
 
     def on_roster(self, quarter: Quarter) -> bool:
         first = f"{quarter.year}-{quarter.months[0]:02d}"
@@ -179,7 +181,7 @@ class Entry:
     invalid: frozenset = frozenset()  # element or month names whose value could not be read (reported)
     # fields present but left empty: not filled in yet (待填写), not an error. Keys: "summary", "suggested",
     # "common" (the whole mapping), "common:德", "monthly" (the whole mapping), "monthly:3"
-    pending: frozenset = frozenset()
+    pending: tuple = ()
 
     def at(self, key: str) -> Src:
         return Src(self.src.file, self.lines.get(key, self.src.line))

@@ -21,14 +21,13 @@ def pending_label(key: str) -> str:
     return f"共性“{part}”" if field == "common" else f"{part}月绩效得分"
 
 
-def _order(key: str) -> tuple:
-    field, _, part = key.partition(":")
-    return (("summary", "common", "monthly", "suggested").index(field), part)
+def _order(key: str) -> int:
+    return ("summary", "common", "monthly", "suggested").index(key.partition(":")[0])
 
 
 def pending_keys(entry) -> list[str]:
     """The entry's missing values in the order of the form (小结, 共性, 月度, 建议等次)."""
-    return sorted(entry.pending, key=_order)
+    return sorted(entry.pending, key=_order)  # stable: elements and months keep the file's order
 
 
 @rule

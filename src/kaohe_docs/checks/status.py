@@ -32,14 +32,14 @@ def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Sect
             continue
         items, notes = _unit_items(a, quarter, unit.id, uq, deadline, today)
         if items or notes:
-            sections.append(Section(f"{unit.name}（{_filled(a, quarter, unit.id)}）", items, notes))
+            sections.append(Section(f"{unit.name} {_filled(a, quarter, unit.id)}", items, notes))
     bureau = Section("考核办 / 局党委", ([f"报送截止日期无法确定：{unknown}"] if unknown else []) + _bureau_items(a, quarter, today))
     if bureau.items:
         sections.append(bureau)
     return sections
 
 
-def _person_items(r, elements=None) -> list[str]:
+def _person_items(r) -> list[str]:
     e, name = r.entry, r.entry.name
     if e.status is not Status.ASSESSED:
         return []
@@ -50,8 +50,7 @@ def _person_items(r, elements=None) -> list[str]:
         items.append(f"{name}：共性得分未填写")
     elif any(k.startswith("common:") for k in e.pending):
         parts = [k.partition(":")[2] for k in e.pending if k.startswith("common:")]
-        order = list(r.entry.common) + parts if elements is None else list(elements)
-        items.append(f"{name}：共性得分未填写（{'、'.join(sorted(parts, key=lambda x: order.index(x) if x in order else 99))}）")
+        items.append(f"{name}：共性得分未填写（{'、'.join(parts)}）")
     if missing_months(r):
         items.append(f"{name}：缺 {'、'.join(f'{m}月' for m in missing_months(r))} 绩效得分")
     for claim in e.bonuses:
@@ -67,7 +66,7 @@ def _person_items(r, elements=None) -> list[str]:
 def _filled(a: Assessment, quarter: Quarter, unit_id: str) -> str:
     """“已填齐 3/4 人”: people of the unit with nothing left to fill in."""
     results = [r for r in a.quarter_results(quarter, unit_id) if r.entry.status is Status.ASSESSED]
-    done = sum(not _person_items(r, a.policy.elements) for r in results)
+    done = sum(not _person_items(r) for r in results)
     return f"已填齐 {done}/{len(results)} 人"
 
 
@@ -80,7 +79,7 @@ def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.
     elif uq.submitted is not None and uq.submitted > deadline:
         notes.append(f"逾期报送：{uq.submitted} 报送，截止 {deadline}")
     for r in a.quarter_results(quarter, unit_id):
-        items += _person_items(r, a.policy.elements)
+        items += _person_items(r)
     return items, notes
 
 
@@ -88,7 +87,7 @@ def _bureau_items(a: Assessment, quarter: Quarter, today: dt.date) -> list[str]:
     records = a.bureau.quarters[quarter]
     d = records.decision
     if d is None:
-        return ["局党委尚未审定（缺 decision.yaml）"]
+        return ["局党委尚未审定（decision.yaml 尚未填写）"]
     items = []
     if d.publicity_start is None:
         items.append("公示尚未开始（decision.yaml 中没有 publicity_start）")
@@ -132,5 +131,5 @@ def as_text(sections: list[Section], quarter: Quarter) -> str:
     notes = [(s.title, note) for s in sections for note in s.notes]
     if notes:
         lines.append("\n记录在案（不影响完成）：")
-        lines += [f"  - {title.split('（')[0]}：{note}" for title, note in notes]
+        lines += [f"  - {title.split(' ')[0]}：{note}" for title, note in notes]
     return "\n".join(lines) + "\n"

@@ -26,7 +26,9 @@ def approve(ctx: Ctx, quarter, force):
       git push origin approved/2026Q1
     """
     from kaohe_docs.audit.approval import approve as make_tag
+    from kaohe_docs.cli.main import require_complete
     project = _open(ctx, strict=False)
+    require_complete(project.diagnostics, quarter, "不能审定")
     records = project.loaded.bureau.quarters.get(quarter)
     if records is None or records.decision is None:
         raise KaoheError(f"{quarter} 还没有局党委审定记录（records/{quarter.path}/decision.yaml），不能审定")

@@ -55,15 +55,15 @@ def _quarter(value: str) -> Quarter:
     return quarter
 
 
-def _print_diagnostics(diagnostics, strict: bool = False, complete: bool = False) -> None:
-    """Errors and warnings one per line; values not filled in yet as a count per file and person,
-    or (``complete``: the quarter must be complete) one per line, as failures."""
+def _print_diagnostics(diagnostics, strict: bool = False, complete: bool = False, detail: bool = False) -> None:
+    """Errors and warnings one per line; values not filled in yet counted (per file and person with
+    ``detail``), or (``complete``: the quarter must be complete) one per line, as failures."""
     from kaohe_docs.errors import PENDING, fails
     for d in diagnostics:
         if d.level != PENDING or complete:
             click.echo(d.format(), err=True)
     if not complete:
-        for line in pending_summary(diagnostics):
+        for line in pending_summary(diagnostics)[: None if detail else 1]:
             click.echo(line, err=True)
     if has_errors(diagnostics, strict, complete):
         raise DiagnosticsFailed(sum(fails(d, strict, complete) for d in diagnostics))
@@ -153,11 +153,20 @@ def check(ctx, period, strict, as_json, staged, complete):
         if has_errors(diagnostics, strict, complete):
             sys.exit(1)
         return
-    _print_diagnostics(diagnostics, strict, complete)
+    _print_diagnostics(diagnostics, strict, complete, detail=True)
     errors = sum(d.level == "error" for d in diagnostics)
     waiting = sum(d.level == "pending" for d in diagnostics)
     ctx.progress(f"检查完成：{errors} 个错误，{len(diagnostics) - errors - waiting} 个警告"
                  + (f"，{waiting} 人有待填写项目。" if waiting else "。"))
+
+
+def require_complete(diagnostics, period, consequence: str) -> None:
+    """Stop when values of ``period`` are not filled in yet, naming each of them."""
+    waiting = [d for d in diagnostics if d.level == "pending" and _in_period(d.file, period)]
+    if waiting:
+        for d in waiting:
+            click.echo(d.format(), err=True)
+        raise KaoheError(f"{period} 尚未填齐：{len(waiting)} 人有待填写的项目，{consequence}")
 
 
 def _staged_diagnostics(root: Path):
@@ -264,6 +273,8 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     from kaohe_docs.pipeline import open_project
     project = open_project(root, use_cache=prov is None)
     _print_diagnostics(project.diagnostics, strict)
+    if final:
+        require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")
     if isinstance(period, Quarter):
         _require_quarter(project, period)
     elif not any(q.year == period for q in project.loaded.bureau.quarters):
@@ -339,6 +350,7 @@ def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> N
 
 # Command groups that live in their own modules (each adds its commands to ``main``).
 from kaohe_docs.cli import audit as cli_audit
+from kaohe_docs.cli import quarter as cli_quarter  # noqa: E402,F401
 from kaohe_docs.cli import sheets as cli_sheets  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover

@@ -32,6 +32,7 @@ class Score:
     band: Grade = Grade.POOR  # the best grade the total allows
 
     complete: bool = True  # every element and at least one month present: the total means something
+    common_complete: bool = True  # every 共性 element present: the common score means something
 
     @property
     def capped(self) -> bool:
@@ -78,7 +79,7 @@ def score_entry(entry: Entry, policy: Policy) -> Score:
         months_missing=tuple(m for m in entry.quarter.months if m not in entry.monthly),
         individual=individual, bonuses=bonuses, duplicate_deeds=duplicates,
         bonus_raw=bonus_raw, bonus=bonus, total=total, band=band(total, policy),
-        complete=_complete(entry, months, policy))
+        complete=_complete(entry, months, policy), common_complete=all(e in entry.common for e in policy.elements))
 
 
 def _complete(entry: Entry, months: list, policy: Policy) -> bool:

@@ -113,6 +113,8 @@ class _Reader:
             return None, diags
         tree, diags = parse(text, path)
         if tree is None:
+            if getattr(reader, "allows_empty", False) and [d.message for d in diags] == ["文件为空"]:
+                return reader(None, path, *args)  # e.g. the decision.yaml of a quarter not decided yet
             return None, diags
         value, more = reader(tree, path, *args)
         return value, diags + more

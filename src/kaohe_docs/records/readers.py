@@ -52,6 +52,8 @@ def read_units(data, path: str):
 
     def unit(u: Fields, order: int):
         record = Unit(u.ident("id", what="单位代码"), u.name("name"), order, Src(path, u.line))
+        aliases = u.sequence("aliases", required=False)
+        record.aliases = tuple(str(a).strip() for a in aliases or () if a is not None and str(a).strip())
         return record if None not in (record.id, record.name) else None
     units = _unique(f.items("units", "所室队"), unit, "id", "单位代码")
     f.done()
@@ -66,7 +68,8 @@ def read_roster(data, path: str):
         record = Person(
             id=p.ident("id", what="警号"), name=p.name("name"), gender=p.choice("gender", GENDERS),
             birth=p.month("birth"), position=p.text("position"), rank=p.text("rank", required=False, default=""),
-            joined=p.month("joined", required=False), left=p.month("left", required=False), src=Src(path, p.line))
+            joined=p.month("joined", required=False), left=p.month("left", required=False), src=Src(path, p.line),
+            unit=p.ident("unit", required=False, what="单位代码"))
         return record if None not in (record.id, record.name) else None
     people = _unique(f.items("people", "人员"), person, "id", "警号")
     f.done()
@@ -103,10 +106,10 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
     status = Status.EXTERNAL if external_fields else (Status.UNGRADED if ungraded else Status.ASSESSED)
     assessed = status is Status.ASSESSED
     invalid: set[str] = set()
-    pending: set[str] = set()  # present but empty: still to be filled in (missing), not wrong
+    pending: dict[str, None] = {}  # present but empty: still to be filled in (missing), not wrong (file order)
     for key in ("summary", "suggested", "common", "monthly"):
         if key in p.map and p.map.get(key) is None and assessed:
-            pending.add(key)
+            pending[key] = None
     common = _numbers(p, "common", required=assessed and "common" not in pending, invalid=invalid, pending=pending)
     monthly = _months(p, quarter, required=False, invalid=invalid, pending=pending)
     entry = Entry(
@@ -120,7 +123,7 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
         ungraded_reason=ungraded,
         external=_external(external_fields, p) if external_fields else None,
         src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map}, invalid=frozenset(invalid),
-        pending=frozenset(pending))
+        pending=tuple(pending))
     if ungraded and external_fields:
         p.report(p.line, "同一人不能既是“不确定等次”（ungraded）又由外单位考核（external）")
     if not assessed and (common or entry.suggested):
@@ -130,7 +133,7 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
 
 
 def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None = None,
-             pending: set | None = None) -> dict[str, Decimal]:
+             pending: dict | None = None) -> dict[str, Decimal]:
     """A mapping of numbers; names whose value is unusable go into ``invalid`` (already reported),
     names present without a value into ``pending`` (not filled in yet) when that set is given."""
     mapping = p.mapping(key, required)
@@ -141,7 +144,7 @@ def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None
             p.report(line, f"“{key}”中未知的项目“{name}”（可用：{'、'.join(keys)}）")
             continue
         if value is None and pending is not None:
-            pending.add(f"{key}:{name}")
+            pending[f"{key}:{name}"] = None
             continue
         number = p.coerce_number(value, line, f"{name}", low=Decimal(0))
         if number is not None:
@@ -151,7 +154,7 @@ def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None
     return result
 
 
-def _months(p: Fields, quarter: Quarter, required: bool, invalid: set, pending: set) -> dict[int, Decimal]:
+def _months(p: Fields, quarter: Quarter, required: bool, invalid: set, pending: dict) -> dict[int, Decimal]:
     mapping = p.mapping("monthly", required)
     result: dict[int, Decimal] = {}
     for month, value in (mapping or {}).items():
@@ -160,7 +163,7 @@ def _months(p: Fields, quarter: Quarter, required: bool, invalid: set, pending: 
             p.report(line, f"月度绩效的月份“{month}”不属于 {quarter}（应为 {'、'.join(map(str, quarter.months))}）")
             continue
         if value is None:
-            pending.add(f"monthly:{month}")
+            pending[f"monthly:{month}"] = None
             continue
         number = p.coerce_number(value, line, f"{month}月绩效得分")
         if number is not None:
@@ -217,6 +220,9 @@ def read_decision(data, path: str, quarter: Quarter):
     f.done()
     ok = decision.meeting_date is not None and decision.minutes is not None
     return (decision if ok else None), diags
+
+
+read_decision.allows_empty = True  # an empty decision.yaml (kaohe open) is a quarter not decided yet
 
 
 def _quarter_list(data, path: str, quarter: Quarter, key: str, what: str, item_what: str, read_item):
