@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kaohe_docs.audit.gitrepo import CommitInfo, info
 from kaohe_docs.model import Quarter
-from kaohe_docs.records.readers import read_decision, read_roster, read_unit_quarter
+from kaohe_docs.records.readers import read_appeals, read_decision, read_roster, read_unit_quarter
 from kaohe_docs.records.yamlio import decode, parse
 
 
@@ -74,13 +74,26 @@ def _quarter_snapshot(snap: dict, qdir, quarter: Quarter, person_id: str, blobs:
         for entry in (uq.entries if uq else ()):
             if entry.person_id == person_id:
                 _entry_fields(snap, str(quarter), path, entry)
+    recorded = f"{quarter} 记录文件" in snap
     decision = _blob(qdir, "decision.yaml")
     if decision is not None:
         d = blobs.read(decision, f"records/{quarter.path}/decision.yaml", read_decision, quarter)
         change = d and (d.changes.get(person_id) or d.additions.get(person_id))
         if change:
             kind = "党委增加" if person_id in d.additions else "审定改为"
-            snap[f"{quarter} 审定"] = f"{kind}“{change.grade.value}”（{change.reason}）"
+            snap[f"{quarter} 审定"] = f"{kind}“{change.grade.value}”（{change.reason}；{d.meeting_date} 会议）"
+        elif d and recorded and f"{quarter} 建议等次" in snap:
+            snap[f"{quarter} 审定"] = f"同建议等次“{snap[f'{quarter} 建议等次']}”（{d.meeting_date} 会议）"
+    appeals = _blob(qdir, "appeals.yaml")
+    if appeals is not None:
+        found = blobs.read(appeals, f"records/{quarter.path}/appeals.yaml", read_appeals, quarter) or {}
+        appeal = found.get(person_id)
+        if appeal is not None:
+            snap[f"{quarter} 复核申请"] = f"{appeal.received} 收到：{appeal.grounds}"
+            if appeal.outcome:
+                grade = f"为“{appeal.grade.value}”" if appeal.outcome == "改变" and appeal.grade else ""
+                snap[f"{quarter} 复核结论"] = (f"{appeal.outcome}{grade}" + (f"（{appeal.reason}）" if appeal.reason else "")
+                                            + (f"，{appeal.replied} 答复" if appeal.replied else ""))
 
 
 def _entry_fields(snap: dict, q: str, path: str, e) -> None:

@@ -94,7 +94,8 @@ def diff(ctx: Ctx, base, head, markdown):
 @click.argument("person")
 @pass_ctx
 def log(ctx: Ctx, person):
-    """一个人的记录变化史：每次提交改了什么、谁改的、何时、提交说明（跟随文件改名和调动）。
+    """一个人的记录变化史：每次提交改了什么、谁改的、何时、提交说明（跟随文件改名和调动），
+    包括局党委的审定（同建议等次、改变或增加）和复核申请、复核结论。
 
     PERSON 可以是警号或姓名（重名时请用警号）。
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _quarter, main, pass_ctx
+from kaohe_docs.cli.main import CONTEXT, Ctx, _print_diagnostics, _quarter, main, pass_ctx
 from kaohe_docs.errors import KaoheError, cannot_write
 
 
@@ -24,7 +24,12 @@ def open_quarter(ctx: Ctx, quarter, dry_run):
       kaohe open 2026Q2 --dry-run
     """
     from kaohe_docs.audit.opening import plan_open, write
-    project = _open(ctx)
+    from kaohe_docs.pipeline import open_project
+    project = open_project(ctx.root)
+    # a person on the roster missing from the quarter is what open fixes: only unreadable files stop it
+    records = project.loaded.bureau.quarters.get(quarter) if project.loaded.bureau else None
+    if not project.loaded.ok or (records is not None and records.incomplete):
+        _print_diagnostics([d for d in project.diagnostics if d.level == "error"])
     bureau, policy = project.loaded.bureau, project.loaded.policy
     opened, texts = plan_open(project.root, bureau, policy, quarter)
     if opened.unplaced:
