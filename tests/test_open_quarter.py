@@ -326,3 +326,58 @@ def test_status_and_check_on_partial_quarters(tmp_path, monkeypatch, state, code
     wrong = run(root, "check")
     assert wrong.exit_code == 1
     assert f"{Q1}/units/zhengong.yaml:13: 错误: “德”应为数字，现在是“二十”（不要写单位或文字）" in wrong.stderr.splitlines()
+
+
+HOLIDAYS_2027 = """
+holidays:                   # 国务院办公厅关于2027年部分节假日安排的通知（chinese-calendar 尚无该年数据）
+  2027:
+    days_off: [2027-01-01, 2027-02-06~2027-02-12, 2027-04-05, 2027-05-01~2027-05-05, 2027-06-09, 2027-09-15,
+               2027-10-01~2027-10-07]
+    workdays: [2027-02-13, 2027-09-26, 2027-10-09]
+"""
+
+
+@pytest.fixture
+def example_q4(tmp_path) -> Path:
+    """The example bureau with Q4's publicity starting in January 2027 and one wrong monthly score."""
+    import shutil
+    root = tmp_path / "example"
+    for folder in ("records", "policy"):
+        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    decision = root / "records/2026/Q4/decision.yaml"
+    decision.write_text(decision.read_text(encoding="utf-8") + "publicity_start: 2027-01-15\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.slow
+def test_a_year_the_library_does_not_know_comes_from_policy(example_q4):
+    unit = example_q4 / "records/2026/Q4/units/xingzhen.yaml"
+    good = unit.read_text(encoding="utf-8")
+    unit.write_text(good.replace("monthly: {10: 85, 11: 88, 12: 85}", "monthly: {10: 185, 11: 88, 12: 85}", 1), encoding="utf-8")
+    result = run(example_q4, "check", "2026Q4")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    # the calendar gap is one diagnostic among the others, not the end of the run
+    assert lines == [
+        "records/2026/Q4/decision.yaml:5: 错误: 2026Q4 公示期从 2027-01-15 开始，节假日日历没有 2027 年的数据，无法按工作日计算；"
+        "请在 policy/policy.yaml 的 holidays 中写明 2027 年的放假日期（days_off）和调休上班日期（workdays），以国务院办公厅通知为准，"
+        "或升级 chinese-calendar",
+        "records/2026/Q4/units/xingzhen.yaml:10: 错误: 田成琳（警号 197292）10月绩效得分 185 超出 0–100",
+        "错误: 共有 2 处错误，请修改后重试。",
+        "检查完成：2 个错误，0 个警告。"][: len(lines)]
+    assert len(lines) == 3
+    unit.write_text(good, encoding="utf-8")
+    policy = example_q4 / "policy/policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + HOLIDAYS_2027, encoding="utf-8")
+    clean = run(example_q4, "check", "2026Q4")
+    assert clean.exit_code == 0, clean.stderr
+    build = run(example_q4, "-q", "build", "2026Q4", "--html-only")
+    assert build.exit_code == 0, build.output
+    notice = (example_q4 / "build/2026Q4/01-公示.html").read_text(encoding="utf-8")
+    assert "2027年1月15日至2027年1月21日（5个工作日）" in notice
+    # where the library knows the year it wins, and a difference is reported
+    policy.write_text(policy.read_text(encoding="utf-8") + "  2026:\n    days_off: [2026-10-09]\n", encoding="utf-8")
+    result = run(example_q4, "check", "2026Q4")
+    assert result.exit_code == 0
+    assert ("policy/policy.yaml:78: 警告: policy 的 holidays 中 2026 年与 chinese-calendar 的数据不同，以日历为准："
+            "2026-10-09（政策为休息日，日历为工作日）") in result.stderr.splitlines()

@@ -85,7 +85,7 @@ class Calendar:
 
 def gap_message(year: int) -> str:
     return (f"节假日日历没有 {year} 年的数据，无法按工作日计算；请在 policy/policy.yaml 的 holidays 中写明 {year} 年的"
-            f"放假日期（off）和调休上班日期（work），以国务院办公厅通知为准，或升级 chinese-calendar")
+            f"放假日期（days_off）和调休上班日期（workdays），以国务院办公厅通知为准，或升级 chinese-calendar")
 
 
 def unknown_year(start: dt.date, calendar: "Calendar") -> int:

@@ -163,7 +163,8 @@ def _sheet_headers(fields: Fields | None):
 
 
 def _holidays(top: Fields, mapping) -> dict:
-    """``holidays: {2027: {off: [2027-01-01, 2027-02-06~2027-02-13], work: [2027-02-14]}}``."""
+    """``holidays: {2027: {days_off: [2027-01-01, 2027-02-06~2027-02-13], workdays: [2027-02-14]}}``
+    (not ``off``: YAML reads off as false)."""
     from kaohe_docs.engine.calendar import YearDays
     result = {}
     for year, value in (mapping or {}).items():
@@ -172,23 +173,23 @@ def _holidays(top: Fields, mapping) -> dict:
             top.report(line, f"holidays 中的“{year}”应为年份，如 2027")
             continue
         f = Fields(value, top.path, top.diagnostics, f"{year} 年节假日", line)
-        days = {key: _days(f, key, year) for key in ("off", "work")}
+        days = {key: _days(f, key, year) for key in ("days_off", "workdays")}
         f.done()
         if None in days.values():
             continue
-        both = days["off"] & days["work"]
+        both = days["days_off"] & days["workdays"]
         if both:
-            f.report(line, f"{year} 年的 {'、'.join(map(str, sorted(both)))} 既是放假日（off）又是调休上班日（work）")
+            f.report(line, f"{year} 年的 {'、'.join(map(str, sorted(both)))} 既是放假日（days_off）又是调休上班日（workdays）")
             continue
-        result[year] = YearDays(frozenset(days["off"]), frozenset(days["work"]), line)
+        result[year] = YearDays(frozenset(days["days_off"]), frozenset(days["workdays"]), line)
     return result
 
 
 def _days(f: Fields, key: str, year: int) -> set | None:
     """Dates, or ranges written ``2027-10-01~2027-10-07``, all inside ``year``."""
-    seq = f.sequence(key, required=key == "off")
+    seq = f.sequence(key, required=key == "days_off")
     if seq is None:
-        return None if key == "off" else set()
+        return None if key == "days_off" else set()
     days: set = set()
     for item, line in zip(seq, seq.lines):
         text = str(item).strip() if item is not None else ""
