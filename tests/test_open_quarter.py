@@ -381,3 +381,63 @@ def test_a_year_the_library_does_not_know_comes_from_policy(example_q4):
     assert result.exit_code == 0
     assert ("policy/policy.yaml:78: 警告: policy 的 holidays 中 2026 年与 chinese-calendar 的数据不同，以日历为准："
             "2026-10-09（政策为休息日，日历为工作日）") in result.stderr.splitlines()
+
+
+def test_open_places_movers_in_their_new_unit_and_leavers_for_their_months(bureau):
+    assert run(bureau, "open", "2026Q1").exit_code == 0
+    text = roster().replace('    name: 李娜\n    gender: 女\n    birth: 1982-03\n    position: 科员\n    rank: 四级警长\n'
+                            "    unit: zhengong\n", '    name: 李娜\n    gender: 女\n    birth: 1982-03\n    position: 科员\n'
+                            "    rank: 四级警长\n    unit: xingzhen\n")
+    text = text.replace("    unit: zhengong\n", "    unit: zhengong\n    left: 2026-04\n", 1)  # 王志强 leaves after April
+    (bureau / "records/roster.yaml").write_text(text, encoding="utf-8")
+    result = run(bureau, "open", "2026Q2")
+    assert result.exit_code == 0, result.output
+    zhengong = (bureau / "records/2026/Q2/units/zhengong.yaml").read_text(encoding="utf-8")
+    assert '  - id: "010001"\n    name: 王志强\n' in zhengong and "      4:\n    suggested:" in zhengong
+    assert "      5:" not in zhengong.split('id: "010003"')[0]
+    assert "李娜" not in zhengong
+    xingzhen = (bureau / "records/2026/Q2/units/xingzhen.yaml").read_text(encoding="utf-8")
+    block = xingzhen.split('  - id: "010002"\n')[1].split("  - id:")[0]
+    assert block.startswith("    name: 李娜\n") and block.endswith("所室队主要领导\n    note: 由政工室调入\n")
+
+
+def test_short_unit_names_hidden_columns_and_close_names_in_a_monthly_workbook(bureau, tmp_path):
+    assert run(bureau, "open", "2026Q1").exit_code == 0
+    path = tmp_path / "绩效.xlsx"
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "一季度"
+    ws.append(["姓名", "单位", "1月", "2月", "3月", "备注"])
+    ws.append(["陈静", "刑侦队", 85, 85, 85, "x"])
+    ws.append(["周杰", "城关所", 85, 85, 85, None])
+    ws.column_dimensions["F"].hidden = True
+    book.save(path)
+    result = run(bureau, "import", "monthly", str(path), "--quarter", "2026Q1")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "绩效.xlsx [一季度] F列: 错误: 该列被隐藏，请取消隐藏核对后再导入，或删除该列",
+        "绩效.xlsx [一季度] 第2行 B列: 错误: 单位“刑侦队”不是本局的所室队（相近的有：刑事侦查大队（刑侦大队）；"
+        "常用简称可写入 records/units.yaml 该单位的 aliases）",
+        "错误: 共有 2 处错误，请修改后重试。"]
+    assert "1: 85" not in (bureau / f"{Q1}/units/chengguan-pcs.yaml").read_text(encoding="utf-8")
+
+
+def test_roster_import_sets_joined_and_left(bureau, tmp_path):
+    path = tmp_path / "花名册.csv"
+    path.write_text("警号,姓名,入职年月,离开年月\n010012,何平,2026.02,\n010011,冯涛,,2026-08\n", encoding="utf-8")
+    result = run(bureau, "import", "roster", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "冯涛：离开年月 （空） → 2026-08\n"
+    assert "    left: 2026-08\n" in (bureau / "records/roster.yaml").read_text(encoding="utf-8")
+
+
+def test_log_tells_the_committee_decision_and_the_appeal(mini_git):
+    (mini_git / f"{Q1}/appeals.yaml").write_text(
+        'quarter: 2026Q1\nappeals:\n  - id: "020001"\n    received: 2026-04-16\n    grounds: 等次偏低\n'
+        "    outcome: 维持\n    reason: 名额所限\n    replied: 2026-04-20\n", encoding="utf-8")
+    commit_all(mini_git, "刘洋复核")
+    text = run(mini_git, "log", "020001").stdout
+    assert "，审定 审定改为“较好”（全局“好”等次名额所限，经局党委研究未通过；2026-04-14 会议））\n" in text
+    assert ("“刘洋复核”\n    2026Q1 复核申请：2026-04-16 收到：等次偏低（新增）\n"
+            "    2026Q1 复核结论：维持（名额所限），2026-04-20 答复（新增）\n") in text
+    assert "，审定 同建议等次“较好”（2026-04-14 会议））" in run(mini_git, "log", "010002").stdout

@@ -130,7 +130,7 @@ def _describe(old: dict, new: dict) -> list[str]:
             out.append(f"{group}：记录删除（原在 {old.get(f'{group} 记录文件', '花名册')}）")
         elif after and not before:
             whole.add(group)
-            detail = "，".join(f"{k.split(' ', 1)[1]} {new[k]}" for k in (f"{group} 考核方式", f"{group} 建议等次") if k in new)
+            detail = "，".join(f"{k.split(' ', 1)[1]} {new[k]}" for k in (f"{group} 考核方式", f"{group} 建议等次", f"{group} 审定") if k in new)
             out.append(f"{group}：新增记录（{new.get(f'{group} 记录文件', new.get(group, ''))}{'，' + detail if detail else ''}）")
     for key in dict.fromkeys([*old, *new]):
         if _group(key) in whole:

@@ -20,7 +20,8 @@ class Section:
 
 
 def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Section]:
-    """Outstanding items; an empty list means the quarter is complete."""
+    """Outstanding items per unit and for the bureau, with dated history (late submissions) as notes;
+    the quarter is complete when ``pending_count`` is 0."""
     records = a.bureau.quarters[quarter]
     sections, unknown = [], None
     deadline = a.policy.calendar.submission_deadline(quarter, a.policy.submission_day, a.policy.extend_to_workday)

@@ -55,15 +55,15 @@ def _quarter(value: str) -> Quarter:
     return quarter
 
 
-def _print_diagnostics(diagnostics, strict: bool = False, complete: bool = False, detail: bool = False) -> None:
-    """Errors and warnings one per line; values not filled in yet counted (per file and person with
-    ``detail``), or (``complete``: the quarter must be complete) one per line, as failures."""
+def _print_diagnostics(diagnostics, strict: bool = False, complete: bool = False, pending: str = "") -> None:
+    """Errors and warnings one per line; values not filled in yet counted (``pending``: "line" one line,
+    "detail" per file and person, "" not at all), or (``complete``: required) one per line, as failures."""
     from kaohe_docs.errors import PENDING, fails
     for d in diagnostics:
         if d.level != PENDING or complete:
             click.echo(d.format(), err=True)
-    if not complete:
-        for line in pending_summary(diagnostics)[: None if detail else 1]:
+    if pending and not complete:
+        for line in pending_summary(diagnostics)[: None if pending == "detail" else 1]:
             click.echo(line, err=True)
     if has_errors(diagnostics, strict, complete):
         raise DiagnosticsFailed(sum(fails(d, strict, complete) for d in diagnostics))
@@ -153,7 +153,7 @@ def check(ctx, period, strict, as_json, staged, complete):
         if has_errors(diagnostics, strict, complete):
             sys.exit(1)
         return
-    _print_diagnostics(diagnostics, strict, complete, detail=True)
+    _print_diagnostics(diagnostics, strict, complete, pending="detail")
     errors = sum(d.level == "error" for d in diagnostics)
     waiting = sum(d.level == "pending" for d in diagnostics)
     ctx.progress(f"检查完成：{errors} 个错误，{len(diagnostics) - errors - waiting} 个警告"
@@ -272,7 +272,7 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     from kaohe_docs.render.build import build_period
     from kaohe_docs.pipeline import open_project
     project = open_project(root, use_cache=prov is None)
-    _print_diagnostics(project.diagnostics, strict)
+    _print_diagnostics(project.diagnostics, strict, pending="line")
     if final:
         require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")
     if isinstance(period, Quarter):

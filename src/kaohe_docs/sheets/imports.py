@@ -133,11 +133,9 @@ def unknown_unit(bureau: Bureau, text: str) -> str:
     close = difflib.get_close_matches(text, list(names), n=3, cutoff=0.3)
     close += [n for n in names if (text in n or n in text) and n not in close]
     shown = []
-    for name in close:
-        unit = bureau.units[names[name]]
-        label = unit.name if name in (unit.name, unit.id) else f"{unit.name}（{name}）"
-        if label not in shown:
-            shown.append(label)
+    for unit_id in dict.fromkeys(names[name] for name in close):  # each unit once, closest first
+        unit = bureau.units[unit_id]
+        shown.append(f"{unit.name}（{'、'.join(unit.aliases)}）" if unit.aliases else unit.name)
     hint = f"相近的有：{'、'.join(shown[:3])}；" if shown else ""
     return (f"单位“{text}”不是本局的所室队（{hint}常用简称可写入 records/units.yaml 该单位的 aliases）")
 
