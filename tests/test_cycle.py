@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe_docs.cli import main
-from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Grade, Quarter
 from kaohe_docs.pipeline import open_project
 from kaohe_docs.engine.calendar import submission_deadline, working_days_end
