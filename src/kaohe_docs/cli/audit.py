@@ -26,7 +26,9 @@ def approve(ctx: Ctx, quarter, force):
       git push origin approved/2026Q1
     """
     from kaohe_docs.audit.approval import approve as make_tag
+    from kaohe_docs.cli.main import require_complete
     project = _open(ctx, strict=False)
+    require_complete(project.diagnostics, quarter, "不能审定")
     records = project.loaded.bureau.quarters.get(quarter)
     if records is None or records.decision is None:
         raise KaoheError(f"{quarter} 还没有局党委审定记录（records/{quarter.path}/decision.yaml），不能审定")
@@ -92,7 +94,8 @@ def diff(ctx: Ctx, base, head, markdown):
 @click.argument("person")
 @pass_ctx
 def log(ctx: Ctx, person):
-    """一个人的记录变化史：每次提交改了什么、谁改的、何时、提交说明（跟随文件改名和调动）。
+    """一个人的记录变化史：每次提交改了什么、谁改的、何时、提交说明（跟随文件改名和调动），
+    包括局党委的审定（同建议等次、改变或增加）和复核申请、复核结论。
 
     PERSON 可以是警号或姓名（重名时请用警号）。
 
