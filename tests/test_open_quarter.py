@@ -377,9 +377,10 @@ def test_a_year_the_library_does_not_know_comes_from_policy(example_q4):
     assert "2027年1月15日至2027年1月21日（5个工作日）" in notice
     # where the library knows the year it wins, and a difference is reported
     policy.write_text(policy.read_text(encoding="utf-8") + "  2026:\n    days_off: [2026-10-09]\n", encoding="utf-8")
+    line = policy.read_text(encoding="utf-8").splitlines().index("  2026:") + 1
     result = run(example_q4, "check", "2026Q4")
     assert result.exit_code == 0
-    assert ("policy/policy.yaml:78: 警告: policy 的 holidays 中 2026 年与 chinese-calendar 的数据不同，以日历为准："
+    assert (f"policy/policy.yaml:{line}: 警告: policy 的 holidays 中 2026 年与 chinese-calendar 的数据不同，以日历为准："
             "2026-10-09（政策为休息日，日历为工作日）") in result.stderr.splitlines()
 
 
