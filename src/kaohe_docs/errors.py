@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -16,6 +17,14 @@ import click
 ERROR = "error"
 WARNING = "warning"
 _LEVEL_ZH = {ERROR: "错误", WARNING: "警告"}
+# what must never reach a terminal or a log raw: controls (ESC sequences), non-characters, bidi overrides
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+                          "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every control or invisible character shown as ``<U+001B>``."""
+    return _UNPRINTABLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -27,10 +36,10 @@ class Diagnostic:
 
     def format(self) -> str:
         where = f"{self.file}:{self.line}: " if self.line else (f"{self.file}: " if self.file else "")
-        return f"{where}{_LEVEL_ZH[self.level]}: {self.message}"
+        return printable(f"{where}{_LEVEL_ZH[self.level]}: {self.message}")
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "level": self.level, "message": self.message}
+        return {"file": printable(self.file), "line": self.line, "level": self.level, "message": printable(self.message)}
 
 
 def error(file: str, line: int, message: str) -> Diagnostic:
@@ -60,7 +69,7 @@ class KaoheError(click.ClickException):
     exit_code = 1
 
     def format_message(self) -> str:
-        return self.message
+        return printable(self.message)
 
     def show(self, file=None) -> None:  # Chinese prefix instead of Click's "Error:"
         click.echo(f"错误: {self.format_message()}", err=True)

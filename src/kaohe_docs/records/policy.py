@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from kaohe_docs.errors import Diagnostic
+from kaohe_docs.limits import DEFAULT, POLICY_LIMITS, Limits, with_overrides
 from kaohe_docs.model import Grade
 from kaohe_docs.records.schema import Fields
 
@@ -45,6 +46,7 @@ class Policy:
     contact: str
     fonts: dict[str, tuple[str, ...]]
     sheet_headers: dict[str, tuple[str, ...]]
+    limits: Limits = DEFAULT  # sizes and lengths (kaohe_docs.limits); policy ``limits:`` overrides the defaults
 
     def round(self, value: Decimal) -> Decimal:
         """The one rounding rule for totals."""
@@ -88,6 +90,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         contact=publicity.text("contact"),
         fonts=_fonts(fonts),
         sheet_headers=_sheet_headers(top.sub("sheets", "电子表格列名（sheets）", required=False)),
+        limits=_limits(top.sub("limits", "限制（limits）", required=False)),
     )
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
         section.done()
@@ -152,6 +155,31 @@ def _sheet_headers(fields: Fields | None):
             headers[role] = tuple(str(n).strip() for n in names if n is not None and str(n).strip()) or SHEET_HEADERS[role]
     fields.done()
     return headers
+
+
+def _limits(fields: Fields | None):
+    """``limits:``: any of the integer limits, and ``text:`` (field → maximum characters)."""
+    if fields is None:
+        return DEFAULT
+    values = {}
+    for name in POLICY_LIMITS:
+        if name in fields.map:
+            number = fields.integer(name, low=1, high=10 ** 10)
+            if number is None:
+                return None
+            values[name] = number
+    text = fields.sub("text", "文字字段长度上限（limits.text）", required=False)
+    if text is not None:
+        lengths = dict(DEFAULT.text)
+        for key in text.map:
+            number = text.integer(key, low=1, high=10 ** 6)
+            if number is None:
+                return None
+            lengths[str(key)] = number
+        text.done()
+        values["text"] = lengths
+    fields.done()
+    return with_overrides(values)
 
 
 def _check_consistency(top: Fields, v: dict) -> None:
