@@ -120,7 +120,7 @@ def plan_monthly(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter) -
     """月度绩效考评: one sheet with month columns, or one sheet per month with a score column."""
     plan = Plan()
     h = policy.sheet_headers
-    tables, plan.diagnostics = read_tables(path, h["id"] + h["name"])
+    tables, plan.diagnostics = read_tables(path, h["id"] + h["name"], policy.limits)
     people = _People(bureau, quarter)
     seen: dict[tuple[str, int], str] = {}
     wanted: dict[tuple[str, int], Decimal] = {}
@@ -188,7 +188,7 @@ def _read_months(table, months, people: _People, policy, plan, seen, wanted) -> 
 def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
     plan = Plan()
     ids = policy.sheet_headers["id"]
-    tables, plan.diagnostics = read_tables(path, ids)
+    tables, plan.diagnostics = read_tables(path, ids, policy.limits)
     if not tables and plan.ok:
         plan.diagnostics.append(error(path.name, 0, f"工作簿中没有可导入的工作表（需要“{ids[0]}”列）"))
         return plan
@@ -264,13 +264,17 @@ def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: str) -> None
 def plan_unit_sheet(path: Path, bureau: Bureau, policy: Policy) -> tuple[Plan, Quarter | None, str | None]:
     """A 共性 score sheet made by ``kaohe export sheet``, filled in by the unit."""
     from kaohe_docs.sheets.exports import sheet_identity
+    from kaohe_docs.sheets.workbook import check_workbook
     plan = Plan()
+    plan.diagnostics = check_workbook(path, policy.limits) if path.suffix.lower() in (".xlsx", ".xlsm") else []
+    if plan.diagnostics:
+        return plan, None, None
     quarter, unit_id, problem = sheet_identity(path)
     if problem:
         plan.diagnostics.append(error(path.name, 0, problem))
         return plan, None, None
     h = policy.sheet_headers
-    tables, plan.diagnostics = read_tables(path, h["id"])
+    tables, plan.diagnostics = read_tables(path, h["id"], policy.limits)
     people = _People(bureau, quarter)
     for table in tables:
         id_h = _header(table, h["id"])
