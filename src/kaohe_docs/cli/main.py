@@ -107,14 +107,13 @@ def check(ctx, period, strict, as_json, staged):
       kaohe check --json > problems.json
       kaohe check --staged        （提交前钩子）
     """
-    from kaohe_docs.audit.approval import lock_diagnostics
     from kaohe_docs.errors import sort_diagnostics
     from kaohe_docs.pipeline import check_diagnostics
     root = ctx.root
     if staged:
         diagnostics = _staged_diagnostics(root)
     else:
-        diagnostics = sort_diagnostics(check_diagnostics(root) + lock_diagnostics(root))
+        diagnostics = sort_diagnostics(check_diagnostics(root) + _approval_diagnostics(root))
     if period is not None:
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
     if as_json:
@@ -125,6 +124,20 @@ def check(ctx, period, strict, as_json, staged):
     _print_diagnostics(diagnostics, strict)
     errors = sum(d.level == "error" for d in diagnostics)
     ctx.progress(f"检查完成：{errors} 个错误，{len(diagnostics) - errors} 个警告。")
+
+
+def _approval_diagnostics(root: Path):
+    """Changes to approved quarters; when local Git history cannot tell (a shallow clone), what to fetch."""
+    from kaohe_docs.audit.approval import approved_quarters, lock_diagnostics
+    from kaohe_docs.audit.gitrepo import history_diagnostics
+    from kaohe_docs.errors import error
+    history = history_diagnostics(root, approved_quarters(root))
+    if has_errors(history):
+        return history
+    try:
+        return history + lock_diagnostics(root)
+    except KaoheError as exc:
+        return history + [error("", 0, exc.message)]
 
 
 def _staged_diagnostics(root: Path):
