@@ -35,20 +35,21 @@ _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\x
 # characters no record text may hold: C0 controls but tab and line feed, DEL, C1 controls, lone surrogates,
 # Unicode non-characters and the bidirectional controls that reorder what a reviewer sees
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
-                        "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+                        "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                        + "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(1, 17))
+                        + "]")
 
 
 def forbidden_characters(text: str) -> str:
     """The characters of ``text`` that no record may hold, as U+XXXX codes ('' when none)."""
-    found = []
+    found: list[str] = []
     for match in _FORBIDDEN.finditer(text):
         code = f"U+{ord(match.group()):04X}"
         if code not in found:
             found.append(code)
-    for c in text:  # plane non-characters U+1FFFE, U+1FFFF … U+10FFFF
-        if ord(c) > 0xFFFF and ord(c) & 0xFFFE == 0xFFFE and f"U+{ord(c):04X}" not in found:
-            found.append(f"U+{ord(c):04X}")
-    return "、".join(found[:5])
+            if len(found) == 5:
+                break
+    return "、".join(found)
 
 
 def wide_encoding(data: bytes) -> str | None:

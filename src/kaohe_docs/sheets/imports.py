@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from kaohe_docs.limits import DEFAULT, Limits
+from kaohe_docs.records.yamlio import forbidden_characters
 from kaohe_docs.sheets import roundtrip as rtyaml
 from kaohe_docs.errors import Diagnostic, error, warning
 from kaohe_docs.model import Bureau, Quarter
@@ -201,7 +203,7 @@ def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
                 plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, f"警号“{pid}”重复"))
                 continue
             listed.add(pid)
-            person = _roster_row(table, row, id_h, plan)
+            person = _roster_row(table, row, id_h, plan, policy.limits)
             if person is not None:
                 _roster_change(bureau, person, plan, table.where(row.number))
     for pid, person in bureau.people.items():
@@ -210,7 +212,7 @@ def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
     return plan
 
 
-def _roster_row(table: Table, row: Row, id_h: str, plan: Plan) -> dict | None:
+def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, limits: Limits = DEFAULT) -> dict | None:
     pid = text(row.cells.get(id_h))
     if not pid:
         plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, "缺少警号"))
@@ -225,6 +227,15 @@ def _roster_row(table: Table, row: Row, id_h: str, plan: Plan) -> dict | None:
         value = text(cell)
         if not value:  # an empty cell says nothing: the recorded value stays
             continue
+        bad = forbidden_characters(value)
+        if bad:  # the same rule as check: such text never enters the records
+            plan.diagnostics.append(error(table.where(row.number, cell.column), 0,
+                                          f"含有不允许的控制字符或不可见的方向控制字符（{bad}），请删除后重新输入"))
+            return None
+        if len(value) > limits.text_length(key):
+            plan.diagnostics.append(error(table.where(row.number, cell.column), 0, f"“{header}”有 {len(value)} 个字，"
+                                          f"超过上限 {limits.text_length(key)} 个字（政策 limits.text.{key}）"))
+            return None
         if key == "birth":
             value = _birth(cell, value)
         problem = ("出生年月应写作 1985-07 或 1985.07" if value is None
