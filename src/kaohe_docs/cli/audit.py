@@ -153,3 +153,21 @@ def init(directory):
         click.echo(path)
     hint = "已生成首次提交。" if committed else "请配置 git user.name / user.email 后自行提交。"
     click.echo(f"已新建考核记录库 {directory}：先编辑 records/bureau.yaml、units.yaml、roster.yaml。{hint}", err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@pass_ctx
+def hook(ctx):
+    """把提交前检查钩子装到本仓库的 .git/hooks/pre-commit（克隆记录库后运行一次）。
+
+    钩子不放在版本库跟踪的目录中（任何合并进来的分支都能改动那里的文件），
+    它运行本机安装的 kaohe-docs，而不是记录库中的任何代码。
+
+    \b
+    示例：
+      kaohe hook
+    """
+    from kaohe_docs.audit.init import install_hook
+    path = install_hook(ctx.root)
+    click.echo(path)
+    ctx.progress("已安装提交前检查钩子：每次 git commit 前运行 kaohe check --staged。")

@@ -113,7 +113,8 @@ def check(ctx, period, strict, as_json, staged):
     if staged:
         diagnostics = _staged_diagnostics(root)
     else:
-        diagnostics = sort_diagnostics(check_diagnostics(root) + _approval_diagnostics(root))
+        from kaohe_docs.audit.hygiene import hygiene_diagnostics
+        diagnostics = sort_diagnostics(check_diagnostics(root) + _approval_diagnostics(root) + hygiene_diagnostics(root))
     if period is not None:
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
     if as_json:
@@ -229,18 +230,21 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
       kaohe build 2026Q1 --rev approved/2026Q1 --final
     """
     root = ctx.root
-    out = Path(out_dir) if out_dir else root / "build"
+    from kaohe_docs.filenames import output_folder
+    out = Path(out_dir) if out_dir else output_folder(root, "build")
     if rev is None:
         _build(ctx, root, period, out, strict, html_only, None, final, bundle)
         return
     from kaohe_docs.audit import gitrepo
     from kaohe_docs.render.provenance import of_commit
+    from kaohe_docs.records.cache import cache_dir
     with gitrepo.checkout(root, rev) as (folder, commit):
-        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle)
+        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle, cache_dir(root))
 
 
-def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool) -> None:
-    from kaohe_docs.render.build import build_period
+def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool,
+           cache=None) -> None:
+    from kaohe_docs.render.build import DEFAULT_CACHE, build_period
     from kaohe_docs.pipeline import open_project
     project = open_project(root, use_cache=prov is None)
     _print_diagnostics(project.diagnostics, strict)
@@ -249,7 +253,7 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     elif not any(q.year == period for q in project.loaded.bureau.quarters):
         raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
     result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
-                          bundle=bundle)
+                          bundle=bundle, cache=cache or DEFAULT_CACHE)
     _print_diagnostics(result.diagnostics, strict)
     for path in result.files:
         click.echo(path)
@@ -315,8 +319,3 @@ def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> N
 
 
 # Command groups that live in their own modules (each adds its commands to ``main``).
-from kaohe_docs.cli import audit as cli_audit
-from kaohe_docs.cli import sheets as cli_sheets  # noqa: E402,F401
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
