@@ -85,6 +85,8 @@ def test_the_unit_score_sheet_keeps_names_inert(mini, tmp_path):
     ws = openpyxl.load_workbook(out).active
     names = {ws.cell(row=r, column=2).value: ws.cell(row=r, column=2).data_type for r in range(2, ws.max_row + 1)}
     assert names["'" + HOSTILE] == "s"
+    same = run(mini, "import", "sheet", str(out))  # the quote is the export's, not part of the name
+    assert (same.exit_code, same.stdout, same.stderr) == (0, "", "没有需要更新的内容（记录与表格一致）。\n")
 
 
 # -- 2. control characters, non-characters, bidi overrides ----------------------------------

@@ -31,3 +31,10 @@ def append_row(ws, values) -> None:
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
+
+
+def restored(text: str) -> str:
+    """A cell's text as written before ``inert``: the quote our own export put in front is dropped."""
+    if text.startswith("'") and text[1:].startswith(_TRIGGERS) and not _PLAIN_NUMBER.match(text[1:]):
+        return text[1:]
+    return text

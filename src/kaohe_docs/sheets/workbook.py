@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kaohe_docs.errors import Diagnostic, Place, error, warning
 from kaohe_docs.limits import DEFAULT, Limits
+from kaohe_docs.sheets.cells import restored
 
 _NUMBER = re.compile(r"-?\d{1,9}(\.\d{1,9})?\Z")  # a score: no 30-digit numbers
 LIMIT = 10 ** 9
@@ -277,7 +278,7 @@ def text(cell: Cell | None) -> str:
     value = cell.value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return restored(unicodedata.normalize("NFKC", str(value)).strip())
 
 
 def _fit(value: Decimal, shown: str, places: int, rounding: str, where: str, notes: list) -> tuple[Decimal, list]:
