@@ -243,6 +243,16 @@ def test_a_workbook_that_unpacks_beyond_the_limit_is_refused(mini, tmp_path):
                     "可能是损坏或恶意构造的文件，已拒绝", result.stderr)
 
 
+def test_the_cells_of_a_workbook_are_bounded_together(mini, tmp_path):
+    policy = (mini / "policy/policy.yaml").read_text(encoding="utf-8")
+    write(mini, {"policy/policy.yaml": policy + "\nlimits:\n  workbook_cells: 100\n"})
+    path = book(tmp_path / "绩效.xlsx", {"一季度": [HEAD] + [["010002", "李娜", "政工室", 90, 90, 90]] * 20})
+    result = run(mini, "import", "monthly", str(path), "--quarter", "2026Q1")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == ("绩效.xlsx [一季度]: 错误: 单元格总数超过上限：整个工作簿最多 100 个单元格"
+                                             "（政策 limits.workbook_cells），请删除多余的内容或拆分后再导入")
+
+
 def test_a_cell_beyond_excel_s_last_row_is_a_message(mini, tmp_path):
     path = _worksheet_zip(tmp_path / "绩效.xlsx", '<row r="1"><c r="A1" t="inlineStr"><is><t>警号</t></is></c></row>'
                                                 '<row r="1048577"><c r="A1048577"><v>1</v></c></row>')

@@ -45,6 +45,7 @@ class Limits:
     workbook_unpacked_bytes: int = 100 * 1024 * 1024  # the xlsx zip's uncompressed members together
     sheet_rows: int = 20000
     sheet_columns: int = 100
+    workbook_cells: int = 300000               # filled cells of all sheets together: bounds openpyxl's memory
 
     def text_length(self, key) -> int:
         return self.text.get(str(key), self.text["default"])

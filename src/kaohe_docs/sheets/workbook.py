@@ -106,13 +106,17 @@ def check_workbook(path: Path, limits: Limits = DEFAULT) -> list[Diagnostic]:
                 return [error(name, 0, f"工作簿解压后有 {unpacked} 字节，超过上限 {limits.workbook_unpacked_bytes} 字节"
                                        "（政策 limits.workbook_unpacked_bytes），可能是损坏或恶意构造的文件，已拒绝")]
             sheets = _sheet_members(z)
+            cells = 0
             for title, member in sheets:
                 place = Place(name, title)
-                rows = cells = 0
+                rows = 0
                 with z.open(member) as stream:
                     for _, element in iterparse(stream):
                         if element.tag == f"{_MAIN_NS}c":
                             cells += 1
+                            if cells > limits.workbook_cells:
+                                return [error(place, 0, f"单元格总数超过上限：整个工作簿最多 {limits.workbook_cells} 个单元格"
+                                                        "（政策 limits.workbook_cells），请删除多余的内容或拆分后再导入")]
                             match = _CELL_REF.match(element.get("r") or "")
                             if match:
                                 column, row = _column_number(match.group(1)), int(match.group(2))
