@@ -113,6 +113,8 @@ def test_uncommitted_change_makes_a_visible_draft(mini_git):
 def test_hostile_text_is_printed_as_text_and_fetches_nothing(mini_git):
     roster = mini_git / "records/roster.yaml"
     hostile = "<img src='file:///etc/passwd'><style>*{background:url(file:///etc/shadow)}</style>主任"
+    policy = mini_git / "policy/policy.yaml"  # longer than the default 职务 limit (40): allow it here
+    policy.write_text(policy.read_text(encoding="utf-8") + "\nlimits:\n  text:\n    position: 100\n", encoding="utf-8")
     roster.write_text(roster.read_text(encoding="utf-8").replace("position: 主任\n    rank: 一级警长",
                       f'position: "{hostile}"\n    rank: 一级警长', 1), encoding="utf-8")
     build(mini_git)  # a fetch outside the allowed folders would have failed the build

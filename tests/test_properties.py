@@ -160,3 +160,107 @@ def test_fuzz_the_loader_with_mutated_records(path, data):
 @given(st.sampled_from(sorted(READERS)), st.text(max_size=300))
 def test_fuzz_the_loader_with_arbitrary_text(path, text):
     _read(path, text)
+
+
+# -- the whole pipeline: load → assess → checks → document HTML ---------------------------------
+
+import datetime as _dt  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from kaohe_docs.errors import KaoheError  # noqa: E402
+
+PIPELINE_FILES = [UNIT, "records/2026/Q1/units/solo.yaml", "records/2026/Q1/decision.yaml", "records/roster.yaml",
+                  "records/units.yaml", "records/bureau.yaml", "policy/policy.yaml"]
+_TREES = {path: yaml.safe_load((MINI / path).read_text(encoding="utf-8")) for path in PIPELINE_FILES}
+hostile_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10 ** 6, 10 ** 6), st.integers(-10 ** 40, 10 ** 40),
+    st.floats(allow_nan=False, allow_infinity=False, width=32), st.text(max_size=12),
+    st.text(st.sampled_from(NASTY[:-1] + ["=", "+", "@", "\x1b", "\ufffe", "\u202e", "\x7f", "警"]), max_size=12),
+    st.sampled_from(["好", "较好", "一般", "较差", "通过", "不通过", "待审核", "2026Q1", "2026Q2", "010001", "020001",
+                     "zhengong", "solo", "1e999999999", "-0", "100%", "40%", "../..", "警" * 600]),
+    st.dates(_dt.date(1900, 1, 1), _dt.date(2200, 12, 31)),
+)
+
+
+def _paths(tree, prefix=()):
+    """Every (path, value) in a plain YAML tree, containers included."""
+    yield prefix, tree
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _paths(value, prefix + (key,))
+    elif isinstance(tree, list):
+        for n, value in enumerate(tree):
+            yield from _paths(value, prefix + (n,))
+
+
+def _mutate(tree, data):
+    import copy
+    tree = copy.deepcopy(tree)
+    for _ in range(data.draw(st.integers(1, 4), label="mutations")):
+        paths = [p for p, _ in _paths(tree) if p]
+        if not paths:
+            break
+        path = data.draw(st.sampled_from(paths), label="path")
+        parent = tree
+        for step in path[:-1]:
+            parent = parent[step]
+        action = data.draw(st.sampled_from(["replace", "delete", "duplicate", "add"]), label="action")
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "duplicate" and isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[path[-1]]))
+        elif action == "add" and isinstance(parent, dict):
+            parent[data.draw(st.sampled_from(["name", "note", "grade", "monthly", "common", "left", "joined",
+                                              "publicity_start", "changes", "additions", "x"]))] = data.draw(hostile_scalars)
+        else:
+            parent[path[-1]] = data.draw(hostile_scalars, label="value")
+    return tree
+
+
+def _whole_pipeline(root: Path) -> None:
+    """load → assess → checks, then every document's HTML when there are no errors; never an exception."""
+    from kaohe_docs.render.build import Builder, plan
+    from kaohe_docs.render.provenance import EPOCH, Provenance
+    project = open_project(root, use_cache=False)
+    if project.errors or project.assessment is None:
+        return
+    try:
+        builder = Builder(project, Provenance("", EPOCH, True))
+    except KaoheError as exc:  # a clear refusal of the build, e.g. no installed font in a policy's font list
+        assert exc.message.startswith("字体“")
+        return
+    for period in (Quarter(2026, 1), 2026):
+        docs, _ = plan(project, period)
+        for doc in docs:
+            try:
+                builder.html(doc)
+            except KaoheError as exc:  # a clear, expected refusal (e.g. a glyph the fonts lack)
+                assert "Traceback" not in exc.message
+
+
+def _pipeline_case(data) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "bureau"
+        shutil.copytree(MINI, root, ignore=shutil.ignore_patterns("build", ".cache"))
+        for _ in range(data.draw(st.integers(1, 2), label="files")):
+            path = data.draw(st.sampled_from(PIPELINE_FILES), label="file")
+            text = yaml.safe_dump(_mutate(_TREES[path], data), allow_unicode=True, sort_keys=False)
+            (root / path).write_text(text, encoding="utf-8")
+        _whole_pipeline(root)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_fuzz_the_whole_pipeline_ends_in_diagnostics(data):
+    _pipeline_case(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_fuzz_the_whole_pipeline_ends_in_diagnostics_thoroughly(data):
+    _pipeline_case(data)

@@ -64,7 +64,7 @@ def test_a_csv_problem_names_the_file_row_and_column(mini, tmp_path):
 
 def test_files_that_are_not_workbooks_are_refused_without_a_traceback(mini, tmp_path):
     cases = {
-        "乱码.csv": (b"\xff\xfe\x00a", "乱码.csv: 错误: CSV 文件既不是 UTF-8 也不是 GBK 编码，请在 Excel 中另存为“CSV UTF-8”"),
+        "乱码.csv": (b"\xff\xff\xff\xfe", "乱码.csv: 错误: CSV 文件既不是 UTF-8 也不是 GBK 编码，请在 Excel 中另存为“CSV UTF-8”"),
         "损坏.xlsx": (b"not a zip", "损坏.xlsx: 错误: 无法读取工作簿（BadZipFile）：文件损坏，或不是 Excel 2007 以后的 .xlsx 格式"),
         "旧格式.xls": (b"\xd0\xcf\x11\xe0", "旧格式.xls: 错误: 只能导入 .xlsx 或 .csv 文件（.xls 请先在 Excel 中另存为 .xlsx）"),
     }

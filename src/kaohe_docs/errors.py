@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -17,6 +18,14 @@ ERROR = "error"
 WARNING = "warning"
 PENDING = "pending"  # a value not filled in yet (待填写): the normal state of a quarter being collected
 _LEVEL_ZH = {ERROR: "错误", WARNING: "警告", PENDING: "待填写"}
+# what must never reach a terminal or a log raw: controls (ESC sequences), non-characters, bidi overrides
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+                          "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every control or invisible character shown as ``<U+001B>``."""
+    return _UNPRINTABLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -55,12 +64,12 @@ class Diagnostic:
 
     def format(self) -> str:
         where = f"{self.file}:{self.line}: " if self.line else (f"{self.place}: " if self.file else "")
-        return f"{where}{_LEVEL_ZH[self.level]}: {self.message}"
+        return printable(f"{where}{_LEVEL_ZH[self.level]}: {self.message}")
 
     def as_dict(self) -> dict:
-        data = {"file": self.file, "line": self.line, "level": self.level, "message": self.message}
+        data = {"file": printable(self.file), "line": self.line, "level": self.level, "message": printable(self.message)}
         if self.sheet or self.row or self.column:
-            data.update(sheet=self.sheet, row=self.row, column=self.column)
+            data.update(sheet=printable(self.sheet), row=self.row, column=self.column)
         return data
 
 
@@ -107,7 +116,7 @@ class KaoheError(click.ClickException):
     exit_code = 1
 
     def format_message(self) -> str:
-        return self.message
+        return printable(self.message)
 
     def show(self, file=None) -> None:  # Chinese prefix instead of Click's "Error:"
         click.echo(f"错误: {self.format_message()}", err=True)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaohe_docs.errors import KaoheError
+from kaohe_docs.errors import Diagnostic, KaoheError, error, warning
 from kaohe_docs.filenames import inside
 
 INPUTS = ("policy", "records", "templates", "fonts")  # what a build reads
@@ -145,3 +145,43 @@ def changes_since(repo, pre: str, since, paths: list[str]) -> list[tuple[CommitI
 def uncommitted(repo, pre: str, paths: list[str]) -> list[str]:
     status = repo.git.status("--porcelain", "--", *(f"{pre}{p}" for p in paths))
     return sorted(line[3:].strip().strip('"')[len(pre):] for line in status.splitlines() if line.strip())
+
+
+FETCH_HINT = "请先运行 git fetch --unshallow --tags（CI 中把克隆深度设为 0，如 GitLab 的 GIT_DEPTH: 0、GitHub 的 fetch-depth: 0）"
+
+
+def _git(root: Path, *args: str):
+    import subprocess
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+
+
+def history_diagnostics(root: Path, tags: dict) -> list[Diagnostic]:
+    """Whether the approval tags ``tags`` (quarter → tag) can be checked against local history.
+
+    A shallow clone (CI's default) may lack the tagged commit, or the commits between it and
+    HEAD; a tag may point to an object that is not there. Each case is a diagnostic naming what
+    to fetch; an error here means the approval lock cannot be checked and is not run.
+    """
+    shallow = _git(root, "rev-parse", "--is-shallow-repository")
+    if shallow is None or shallow.returncode != 0:
+        return []
+    is_shallow = shallow.stdout.strip() == "true"
+    out: list[Diagnostic] = []
+    for quarter, name in sorted(tags.items()):
+        found = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}^{{commit}}")
+        if found is None or found.returncode != 0 or not found.stdout.strip():
+            where = "当前是浅克隆（shallow clone），" if is_shallow else ""
+            out.append(error("", 0, f"{where}审定标签 {name} 指向的提交不在本地，无法核对 {quarter} 审定后是否被修改；{FETCH_HINT}"))
+            continue
+        if is_shallow:
+            ancestor = _git(root, "merge-base", "--is-ancestor", found.stdout.strip(), "HEAD")
+            if ancestor is None or ancestor.returncode != 0:
+                out.append(error("", 0, f"当前是浅克隆（shallow clone），缺少审定标签 {name} 之后的提交历史，"
+                                        f"无法核对 {quarter} 审定后是否被修改；{FETCH_HINT}"))
+    if is_shallow and not tags and any((root / "records").glob("*/Q*/decision.yaml")):
+        out.append(warning("", 0, f"当前是浅克隆（shallow clone），本地没有任何审定标签（approved/…），"
+                                  f"无法核对已审定的季度是否被修改；{FETCH_HINT}"))
+    return out

@@ -138,7 +138,6 @@ def check(ctx, period, strict, as_json, staged, complete):
       kaohe check --json > problems.json
       kaohe check --staged        （提交前钩子）
     """
-    from kaohe_docs.audit.approval import lock_diagnostics
     from kaohe_docs.errors import sort_diagnostics
     from kaohe_docs.pipeline import check_diagnostics
     root = ctx.root
@@ -146,7 +145,7 @@ def check(ctx, period, strict, as_json, staged, complete):
         diagnostics = _staged_diagnostics(root)
     else:
         from kaohe_docs.audit.hygiene import hygiene_diagnostics
-        diagnostics = sort_diagnostics(check_diagnostics(root) + lock_diagnostics(root) + hygiene_diagnostics(root))
+        diagnostics = sort_diagnostics(check_diagnostics(root) + _approval_diagnostics(root) + hygiene_diagnostics(root))
     if period is not None:
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
     if as_json:
@@ -168,6 +167,20 @@ def require_complete(diagnostics, period, consequence: str) -> None:
         for d in waiting:
             click.echo(d.format(), err=True)
         raise KaoheError(f"{period} 尚未填齐：{len(waiting)} 人有待填写的项目，{consequence}")
+
+
+def _approval_diagnostics(root: Path):
+    """Changes to approved quarters; when local Git history cannot tell (a shallow clone), what to fetch."""
+    from kaohe_docs.audit.approval import approved_quarters, lock_diagnostics
+    from kaohe_docs.audit.gitrepo import history_diagnostics
+    from kaohe_docs.errors import error
+    history = history_diagnostics(root, approved_quarters(root))
+    if has_errors(history):
+        return history
+    try:
+        return history + lock_diagnostics(root)
+    except KaoheError as exc:
+        return history + [error("", 0, exc.message)]
 
 
 def _staged_diagnostics(root: Path):

@@ -8,6 +8,8 @@ import sys
 import unicodedata
 
 from kaohe_docs.engine.assess import Assessment
+from kaohe_docs.errors import printable
+from kaohe_docs.sheets.cells import inert
 from kaohe_docs.model import Grade, Quarter, quarter_name
 from kaohe_docs.documents.formatting import grade_text, number, percent, remark, score_cells
 
@@ -55,8 +57,8 @@ def write_rows(rows: list[dict], fmt: str | None, out=None) -> None:
     elif fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer.writerow({h: inert(h) for h in writer.fieldnames})
+        writer.writerows({k: inert(v) for k, v in row.items()} for row in rows)
         out.write("\ufeff" + buffer.getvalue())
     else:
         out.write(text_table(rows))
@@ -70,7 +72,7 @@ def text_table(rows: list[dict]) -> str:
     if not rows:
         return "（无数据）\n"
     headers = list(rows[0])
-    cells = [[str(row[h]) for h in headers] for row in rows]
+    cells = [[printable(str(row[h])) for h in headers] for row in rows]
     widths = [max(_width(h), *(_width(c[i]) for c in cells)) for i, h in enumerate(headers)]
     pad = lambda text, w: text + " " * (w - _width(text))  # noqa: E731
     lines = ["  ".join(pad(h, w) for h, w in zip(headers, widths)).rstrip()]

@@ -1,12 +1,13 @@
 """Spreadsheet commands: ``kaohe import …`` and ``kaohe export …`` (openpyxl imported inside)."""
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
 
 from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _period, _print_diagnostics, _quarter, _require_quarter, main, pass_ctx
-from kaohe_docs.errors import KaoheError, cannot_write
+from kaohe_docs.errors import KaoheError, cannot_write, printable
 from kaohe_docs.filenames import inside, output_folder, safe_name
 from kaohe_docs.model import Quarter
 
@@ -27,13 +28,29 @@ def import_():
     """
 
 
+def _writing(ctx: Ctx, dry_run: bool):
+    """The records write lock around read → plan → write (nothing for --dry-run, which writes nothing)."""
+    if dry_run:
+        return nullcontext()
+    return _locked(ctx)
+
+
+@contextmanager
+def _locked(ctx: Ctx):
+    from kaohe_docs.records.lock import writing
+    with writing(ctx.root) as removed:
+        for rel in removed:
+            ctx.progress(printable(f"已删除上次中断的写入留下的临时文件：{rel}"))
+        yield
+
+
 def _run(ctx: Ctx, project, plan, dry_run: bool) -> None:
     from kaohe_docs.sheets.imports import apply
     _print_diagnostics(plan.diagnostics)
     for note in plan.notes:
-        click.echo(f"提示: {note}", err=True)
-    lines = [change.format() for change in plan.changes]
-    lines += [f"新增：{p.get('name', '')}（警号 {p['id']}）" for p in plan.additions]
+        click.echo(printable(f"提示: {note}"), err=True)
+    lines = [printable(change.format()) for change in plan.changes]
+    lines += [printable(f"新增：{p.get('name', '')}（警号 {p['id']}）") for p in plan.additions]
     for line in lines:
         click.echo(line)
     if not lines:
@@ -65,9 +82,10 @@ def import_monthly(ctx: Ctx, workbook, quarter, dry_run):
       kaohe import monthly 2026年一季度绩效.xlsx --quarter 2026Q1 --dry-run
     """
     from kaohe_docs.sheets.imports import plan_monthly
-    project = _open(ctx)
-    _require_quarter(project, quarter)
-    _run(ctx, project, plan_monthly(workbook, project.loaded.bureau, project.loaded.policy, quarter), dry_run)
+    with _writing(ctx, dry_run):
+        project = _open(ctx)
+        _require_quarter(project, quarter)
+        _run(ctx, project, plan_monthly(workbook, project.loaded.bureau, project.loaded.policy, quarter), dry_run)
 
 
 @import_.command("roster", context_settings=CONTEXT)
@@ -83,8 +101,9 @@ def import_roster(ctx: Ctx, workbook, dry_run):
       kaohe import roster 花名册.csv
     """
     from kaohe_docs.sheets.imports import plan_roster
-    project = _open(ctx)
-    _run(ctx, project, plan_roster(workbook, project.loaded.bureau, project.loaded.policy), dry_run)
+    with _writing(ctx, dry_run):
+        project = _open(ctx)
+        _run(ctx, project, plan_roster(workbook, project.loaded.bureau, project.loaded.policy), dry_run)
 
 
 @import_.command("sheet", context_settings=CONTEXT)
@@ -99,9 +118,10 @@ def import_sheet(ctx: Ctx, workbook, dry_run):
       kaohe import sheet 刑事侦查大队-2026Q1-共性评分表.xlsx
     """
     from kaohe_docs.sheets.imports import plan_unit_sheet
-    project = _open(ctx)
-    plan, _, _ = plan_unit_sheet(workbook, project.loaded.bureau, project.loaded.policy)
-    _run(ctx, project, plan, dry_run)
+    with _writing(ctx, dry_run):
+        project = _open(ctx)
+        plan, _, _ = plan_unit_sheet(workbook, project.loaded.bureau, project.loaded.policy)
+        _run(ctx, project, plan, dry_run)
 
 
 @main.group("export", context_settings=CONTEXT)

@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe_docs import code_fingerprint
-from kaohe_docs.errors import Diagnostic, error
+from kaohe_docs.errors import Diagnostic, error, warning
+from kaohe_docs.limits import DEFAULT
 from kaohe_docs.model import Bureau, Quarter, QuarterRecords
 from kaohe_docs.records.cache import Unencodable, cache_dir, read_json, write_json
 from kaohe_docs.records.cache import decode as decode_plain, encode as encode_plain
+from kaohe_docs.records.lock import stray_temp_files
 from kaohe_docs.records.policy import POLICY_FILE, Policy, parse_policy
 from kaohe_docs.records.readers import (
     read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
 )
 from kaohe_docs.records.source import SYMLINK_REFUSED, SymlinkRefused, TreeSource
-from kaohe_docs.records.yamlio import decode, parse
+from kaohe_docs.records.yamlio import decode, length_diagnostics, parse
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ class _Reader:
         self.cache = cache
         self.diagnostics: list[Diagnostic] = []
         self.hash = hashlib.sha256(code_fingerprint().encode())
+        self.limits = DEFAULT  # policy/policy.yaml is read under the defaults; the rest under its ``limits:``
 
     def typed(self, path: str, reader, *args):
         """Read, decode, parse and type one file; its problems join ``diagnostics``."""
@@ -103,25 +106,27 @@ class _Reader:
             return None
         digest = hashlib.sha256(data).hexdigest()
         self.hash.update(f"{path}\0{digest}\0".encode())
-        key = hashlib.sha256(f"{code_fingerprint()}\0{reader.__name__}\0{path}\0{args}\0{digest}".encode()).hexdigest()
+        key = hashlib.sha256(f"{code_fingerprint()}\0{reader.__name__}\0{path}\0{args}\0{digest}\0"
+                             f"{self.limits.cache_key()}".encode()).hexdigest()
         cached = self.cache.get(key)
         if cached is None:
-            cached = self._parse(data, path, reader, args)
+            cached = self._parse(data, path, reader, args, self.limits)
             self.cache.put(key, cached)
         value, diags = cached
         self.diagnostics.extend(diags)
         return value
 
     @staticmethod
-    def _parse(data: bytes, path: str, reader, args):
-        text, diags = decode(data, path)
+    def _parse(data: bytes, path: str, reader, args, limits=DEFAULT):
+        text, diags = decode(data, path, limits)
         if text is None:
             return None, diags
-        tree, diags = parse(text, path)
+        tree, diags = parse(text, path, limits)
         if tree is None:
             if getattr(reader, "allows_empty", False) and [d.message for d in diags] == ["文件为空"]:
                 return reader(None, path, *args)  # e.g. the decision.yaml of a quarter not decided yet
             return None, diags
+        diags += length_diagnostics(tree, path, limits)
         value, more = reader(tree, path, *args)
         return value, diags + more
 
@@ -133,10 +138,16 @@ def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
     for path in symlinks() if symlinks else ():
         r.diagnostics.append(error(path, 0, SYMLINK_REFUSED))
     policy = r.typed(POLICY_FILE, parse_policy)
+    if policy is not None:
+        r.limits = policy.limits
     info = r.typed(BUREAU_FILE, read_bureau)
     units = r.typed(UNITS_FILE, read_units)
     people = r.typed(ROSTER_FILE, read_roster)
     quarters = {q: _load_quarter(r, q) for q in _quarters(r)}
+    if isinstance(source, TreeSource):
+        for rel in stray_temp_files(root):
+            r.diagnostics.append(warning(rel, 0, "中断的写入（如导入时断电或强行结束）留下的临时文件，其中可能有个人信息："
+                                                 "请删除；下次 kaohe import 会自动清理（.gitignore 已忽略这类文件）"))
     bureau = None
     if info is not None and units is not None and people is not None:
         bureau = Bureau(info, units, people, quarters)

@@ -14,6 +14,7 @@ from importlib import resources
 import yaml
 
 from kaohe_docs.errors import Diagnostic
+from kaohe_docs.limits import DEFAULT, POLICY_LIMITS, Limits, with_overrides
 from kaohe_docs.model import Grade, YearDays
 from kaohe_docs.records.schema import Fields
 
@@ -52,6 +53,7 @@ class Policy:
     sheet_headers: dict[str, tuple[str, ...]]
     holidays: dict = field(default_factory=dict)  # year → model.YearDays, for years chinese-calendar lacks
 
+    limits: Limits = DEFAULT  # sizes and lengths (kaohe_docs.limits); policy ``limits:`` overrides the defaults
 
     def round(self, value: Decimal) -> Decimal:
         """The one rounding rule for totals."""
@@ -98,6 +100,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         fonts=_fonts(fonts),
         sheet_headers=_sheet_headers(top.sub("sheets", "电子表格列名（sheets）", required=False)),
         holidays=_holidays(top, top.mapping("holidays", required=False)),
+        limits=_limits(top.sub("limits", "限制（limits）", required=False)),
     )
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
         section.done()
@@ -226,6 +229,31 @@ def _days(f: Fields, key: str, year: int) -> set | None:
             days.add(first)
             first += dt.timedelta(days=1)
     return days
+
+
+def _limits(fields: Fields | None):
+    """``limits:``: any of the integer limits, and ``text:`` (field → maximum characters)."""
+    if fields is None:
+        return DEFAULT
+    values = {}
+    for name in POLICY_LIMITS:
+        if name in fields.map:
+            number = fields.integer(name, low=1, high=10 ** 10)
+            if number is None:
+                return None
+            values[name] = number
+    text = fields.sub("text", "文字字段长度上限（limits.text）", required=False)
+    if text is not None:
+        lengths = dict(DEFAULT.text)
+        for key in text.map:
+            number = text.integer(key, low=1, high=10 ** 6)
+            if number is None:
+                return None
+            lengths[str(key)] = number
+        text.done()
+        values["text"] = lengths
+    fields.done()
+    return with_overrides(values)
 
 
 def _check_consistency(top: Fields, v: dict) -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from kaohe_docs.records.lock import temp_prefix
+
 
 @dataclass(frozen=True)
 class Style:
@@ -79,7 +81,7 @@ def dump(data, style: Style = Style()) -> str:
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` by a complete new file (same permissions), never a half-written one."""
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name))  # see records.lock.TEMP_FILE
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)

@@ -12,6 +12,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from kaohe_docs.errors import Diagnostic, error
+from kaohe_docs.limits import number_problem
 from kaohe_docs.records.yamlio import BadDate, RawNumber, YMap, YSeq
 
 _MISSING = object()
@@ -130,6 +131,9 @@ class Fields:
             self.report(line, f"“{label}”应为数字，现在是{_describe(value)}")
             return None
         if isinstance(value, str):
+            if len(value) > 100:  # never handed to Decimal: a 5,000-digit text is not a score
+                self.report(line, f"“{label}”的值过长（{len(value)} 个字符），不是有效的数字")
+                return None
             if _FULLWIDTH.search(value):
                 fixed = unicodedata.normalize("NFKC", value).strip()
                 self.report(line, f"“{label}”的值“{value}”含全角字符，请改为半角“{fixed}”")
@@ -144,6 +148,11 @@ class Fields:
                 return None
         else:
             number = Decimal(value)
+        problem = number_problem(number)
+        if problem:
+            shown = value if len(str(value)) <= 30 else f"{str(value)[:20]}…"
+            self.report(line, f"“{label}”的值“{shown}”{problem}，不是有效的分数或数值")
+            return None
         if low is not None and number < low:
             self.report(line, f"“{label}”为 {number}，不能小于 {low}" if high is None else f"“{label}”为 {number}，超出范围 {low}–{high}")
             return None

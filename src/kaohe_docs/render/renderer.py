@@ -174,6 +174,32 @@ def lock_html(markup: str) -> str:
 
 
 _INVISIBLE = re.compile(r"<(head|style|script)\b.*?</\1\s*>", re.S | re.I)
+# text between tags in the body, and the blocks whose text is not laid out as HTML text
+_SKIP_OR_TEXT = re.compile(r"<(style|script|svg|title|textarea)\b.*?</\1\s*>|<[^>]*>|([^<]+)", re.S | re.I)
+_TOKEN = re.compile(r"&[#\w]{1,32};|.", re.S)
+CHUNK = 64  # characters per piece of a long text (each piece's width is measured alone)
+
+
+def breakable(markup: str) -> str:
+    """Long texts cut into ``<span>`` pieces of ``CHUNK`` characters, so layout stays linear in their length.
+
+    WeasyPrint measures a table cell's minimum width by breaking its text after every
+    character and laying out the rest again each time: quadratic in one text's length
+    (a 4,000-character 职务 took 29 s). Pieces are measured one by one; they are plain
+    inline boxes, so what is printed does not change. Shorter texts are left as they are.
+    """
+    body = markup.find("<body")
+    if body < 0:
+        return markup
+    out = [markup[:body]]
+    for match in _SKIP_OR_TEXT.finditer(markup, body):
+        text = match.group(2)
+        if text is None or len(text) <= 2 * CHUNK:
+            out.append(match.group())
+            continue
+        tokens = _TOKEN.findall(text)
+        out.extend(f"<span>{''.join(tokens[i:i + CHUNK])}</span>" for i in range(0, len(tokens), CHUNK))
+    return "".join(out)
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -270,7 +296,7 @@ class PdfRenderer:
         """HTML → laid-out WeasyPrint document (None when a forbidden fetch stopped it)."""
         with self._collecting(log):
             try:
-                html = self.weasyprint.HTML(string=markup, base_url=self.base_url, url_fetcher=self._fetcher(log))
+                html = self.weasyprint.HTML(string=breakable(markup), base_url=self.base_url, url_fetcher=self._fetcher(log))
                 return html.render(font_config=self.font_config)
             except self.weasyprint.urls.FatalURLFetchingError:
                 return None

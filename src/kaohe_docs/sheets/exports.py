@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.model import Quarter, Status
+from kaohe_docs.sheets.cells import append_row, inert
 
 SHEET_SUBJECT = "kaohe-docs 共性指标评分表"
 HEADER_FILL = "DDE4EE"
@@ -61,11 +62,11 @@ def _cell(header: str, value):
 def _sheet(book, title: str, rows: list[dict]) -> None:
     ws = book.create_sheet(title=sheet_title(title))
     headers = list(rows[0]) if rows else []
-    ws.append(headers)
-    for n, row in enumerate(rows, 2):
-        for i, h in enumerate(headers, 1):
-            value, fmt = _cell(h, row[h])
-            cell = ws.cell(row=n, column=i, value=value)
+    append_row(ws, headers)
+    for row in rows:
+        cells = [_cell(h, row[h]) for h in headers]
+        append_row(ws, [value for value, _ in cells])  # text made inert, scores stay numbers
+        for cell, (_, fmt) in zip(ws[ws.max_row], cells):
             if fmt:
                 cell.number_format = fmt
     widths = [min(40, max([_width(h)] + [_width(r[h]) for r in rows]) + 2) for h in headers]
@@ -82,11 +83,11 @@ def unit_sheet(a: Assessment, quarter: Quarter, unit_id: str, out: Path) -> Path
     unit = a.bureau.units[unit_id]
     ws = book.create_sheet(title=sheet_title(unit.name))
     elements = list(a.policy.elements)
-    ws.append(["警号", "姓名", "职务（职级）", *elements])
+    append_row(ws, ["警号", "姓名", "职务（职级）", *elements])
     for r in a.quarter_results(quarter, unit_id):
         if r.entry.status is not Status.ASSESSED:
             continue
-        ws.append([r.entry.person_id, r.entry.name, r.person.post if r.person else "",
+        append_row(ws, [r.entry.person_id, r.entry.name, r.person.post if r.person else "",
                    *(float(r.entry.common[e]) if e in r.entry.common else None for e in elements)])
     last = ws.max_row
     for i, (element, maximum) in enumerate(a.policy.elements.items(), 4):
@@ -126,8 +127,8 @@ def results(rows_by_sheet: dict[str, list[dict]], out: Path, fmt: str) -> Path:
         rows = next(iter(rows_by_sheet.values()), [])
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer.writerow({h: inert(h) for h in writer.fieldnames})
+        writer.writerows({k: inert(v) for k, v in row.items()} for row in rows)
         out.write_bytes(("\ufeff" + buffer.getvalue()).encode("utf-8"))
         return out
     book = _workbook()

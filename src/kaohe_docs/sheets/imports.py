@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from kaohe_docs.limits import DEFAULT, Limits
+from kaohe_docs.records.yamlio import forbidden_characters
 from kaohe_docs.records import roundtrip as rtyaml
 from kaohe_docs.errors import Diagnostic, Place, error, warning
 from kaohe_docs.model import Bureau, Quarter
@@ -166,7 +168,7 @@ def plan_monthly(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter) -
     """月度绩效考评: one sheet with month columns, or one sheet per month with a score column."""
     plan = Plan()
     h = policy.sheet_headers
-    tables, plan.diagnostics = read_tables(path, h["id"] + h["name"])
+    tables, plan.diagnostics = read_tables(path, h["id"] + h["name"], policy.limits)
     people = _People(bureau, quarter)
     seen: dict[tuple[str, int], str] = {}
     wanted: dict[tuple[str, int], Decimal] = {}
@@ -244,7 +246,7 @@ def _read_months(table, months, people: _People, policy, plan, seen, wanted) -> 
 def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
     plan = Plan()
     ids = policy.sheet_headers["id"]
-    tables, plan.diagnostics = read_tables(path, ids)
+    tables, plan.diagnostics = read_tables(path, ids, policy.limits)
     if not tables and plan.ok:
         plan.diagnostics.append(error(path.name, 0, f"工作簿中没有可导入的工作表（需要“{ids[0]}”列）"))
         return plan
@@ -257,7 +259,7 @@ def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
                 plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, f"警号“{pid}”重复"))
                 continue
             listed.add(pid)
-            person = _roster_row(table, row, id_h, plan, bureau)
+            person = _roster_row(table, row, id_h, plan, bureau, policy.limits)
             if person is not None:
                 _roster_change(bureau, person, plan, table.where(row.number))
     for pid, person in bureau.people.items():
@@ -266,7 +268,7 @@ def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
     return plan
 
 
-def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, bureau: Bureau) -> dict | None:
+def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, bureau: Bureau, limits: Limits = DEFAULT) -> dict | None:
     pid = text(row.cells.get(id_h))
     if not pid:
         plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, "缺少警号"))
@@ -281,6 +283,15 @@ def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, bureau: Bureau) -
         value = text(cell)
         if not value:  # an empty cell says nothing: the recorded value stays
             continue
+        bad = forbidden_characters(value)
+        if bad:  # the same rule as check: such text never enters the records
+            plan.diagnostics.append(error(table.where(row.number, cell.column), 0,
+                                          f"含有不允许的控制字符或不可见的方向控制字符（{bad}），请删除后重新输入"))
+            return None
+        if len(value) > limits.text_length(key):
+            plan.diagnostics.append(error(table.where(row.number, cell.column), 0, f"“{header}”有 {len(value)} 个字，"
+                                          f"超过上限 {limits.text_length(key)} 个字（政策 limits.text.{key}）"))
+            return None
         if key in ROSTER_MONTHS:
             value = _birth(cell, value)
         problem = (f"{header}应写作 1985-07 或 1985.07" if value is None
@@ -320,13 +331,17 @@ def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: "Place") -> 
 def plan_unit_sheet(path: Path, bureau: Bureau, policy: Policy) -> tuple[Plan, Quarter | None, str | None]:
     """A 共性 score sheet made by ``kaohe export sheet``, filled in by the unit."""
     from kaohe_docs.sheets.exports import sheet_identity
+    from kaohe_docs.sheets.workbook import check_workbook
     plan = Plan()
+    plan.diagnostics = check_workbook(path, policy.limits) if path.suffix.lower() in (".xlsx", ".xlsm") else []
+    if plan.diagnostics:
+        return plan, None, None
     quarter, unit_id, problem = sheet_identity(path)
     if problem:
         plan.diagnostics.append(error(path.name, 0, problem))
         return plan, None, None
     h = policy.sheet_headers
-    tables, plan.diagnostics = read_tables(path, h["id"])
+    tables, plan.diagnostics = read_tables(path, h["id"], policy.limits)
     people = _People(bureau, quarter)
     for table in tables:
         id_h = _header(table, h["id"])

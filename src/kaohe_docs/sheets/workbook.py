@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from kaohe_docs.errors import Diagnostic, Place, error, warning
+from kaohe_docs.limits import DEFAULT, Limits
+from kaohe_docs.sheets.cells import restored
 
 _NUMBER = re.compile(r"-?\d{1,9}(\.\d{1,9})?\Z")  # a score: no 30-digit numbers
 LIMIT = 10 ** 9
@@ -55,16 +57,120 @@ def column_letter(index: int) -> str:  # 1 → A
     return letters
 
 
-def read_tables(path: Path, header_hint: tuple[str, ...]) -> tuple[list[Table], list[Diagnostic]]:
+EXCEL_MAX_ROW = 1048576
+EXCEL_MAX_COLUMN = 16384
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"([A-Z]{1,4})(\d{1,9})\Z")
+
+
+def read_tables(path: Path, header_hint: tuple[str, ...], limits: Limits = DEFAULT) -> tuple[list[Table], list[Diagnostic]]:
     """Every visible sheet with a header row containing one of ``header_hint``."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [], [error(path.name, 0, f"无法读取文件（{exc.strerror or exc}）")]
+    if size > limits.workbook_bytes:
+        return [], [error(path.name, 0, f"文件过大（{size} 字节，上限 {limits.workbook_bytes} 字节，见政策 limits.workbook_bytes）")]
     if path.suffix.lower() == ".csv":
-        return _read_csv(path, header_hint)
+        return _read_csv(path, header_hint, limits)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        problems = check_workbook(path, limits)
+        if problems:
+            return [], problems
         return _read_xlsx(path, header_hint)
     return [], [error(path.name, 0, "只能导入 .xlsx 或 .csv 文件（.xls 请先在 Excel 中另存为 .xlsx）")]
 
 
+def _column_number(letters: str) -> int:
+    number = 0
+    for c in letters:
+        number = number * 26 + ord(c) - 64
+    return number
+
+
+def check_workbook(path: Path, limits: Limits = DEFAULT) -> list[Diagnostic]:
+    """Size, rows and columns of an xlsx, streamed before openpyxl reads it (zip bombs, absurd cells).
+
+    The zip directory gives every member's uncompressed size; each worksheet's XML is then
+    streamed (bounded memory) and stops at the first row or column beyond the limits.
+    """
+    import zipfile
+    from xml.etree.ElementTree import ParseError, iterparse
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+            if unpacked > limits.workbook_unpacked_bytes:
+                return [error(name, 0, f"工作簿解压后有 {unpacked} 字节，超过上限 {limits.workbook_unpacked_bytes} 字节"
+                                       "（政策 limits.workbook_unpacked_bytes），可能是损坏或恶意构造的文件，已拒绝")]
+            sheets = _sheet_members(z)
+            cells = 0
+            for title, member in sheets:
+                place = Place(name, title)
+                rows = 0
+                with z.open(member) as stream:
+                    for _, element in iterparse(stream):
+                        if element.tag == f"{_MAIN_NS}c":
+                            cells += 1
+                            if cells > limits.workbook_cells:
+                                return [error(place, 0, f"单元格总数超过上限：整个工作簿最多 {limits.workbook_cells} 个单元格"
+                                                        "（政策 limits.workbook_cells），请删除多余的内容或拆分后再导入")]
+                            match = _CELL_REF.match(element.get("r") or "")
+                            if match:
+                                column, row = _column_number(match.group(1)), int(match.group(2))
+                                if row > EXCEL_MAX_ROW or column > EXCEL_MAX_COLUMN:
+                                    return [error(place, 0, f"单元格 {match.group()} 超出 Excel 的范围（最多 {EXCEL_MAX_ROW} 行、"
+                                                            f"{EXCEL_MAX_COLUMN} 列），文件已损坏或是恶意构造的，请在 Excel 中重新另存")]
+                                if column > limits.sheet_columns:
+                                    return [error(place, 0, f"第 {match.group(1)} 列超出上限：每张表最多 {limits.sheet_columns} 列"
+                                                            "（政策 limits.sheet_columns），请删除多余的列后再导入")]
+                        elif element.tag == f"{_MAIN_NS}row":
+                            rows += 1
+                            number = element.get("r")
+                            if number is not None and (not number.isdigit() or int(number) > EXCEL_MAX_ROW):
+                                return [error(place, 0, f"行号 {number[:20]} 超出 Excel 的最大行数 {EXCEL_MAX_ROW}，"
+                                                        "文件已损坏或是恶意构造的，请在 Excel 中重新另存")]
+                            if rows > limits.sheet_rows:
+                                return [error(place, 0, f"行数超过上限：每张表最多 {limits.sheet_rows} 行（政策 limits.sheet_rows），"
+                                                        "请拆分或删除多余的行后再导入")]
+                            element.clear()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ParseError, KeyError, OSError, EOFError, RuntimeError,
+            NotImplementedError, ValueError) as exc:
+        return [error(name, 0, f"无法读取工作簿（{type(exc).__name__}）：文件损坏，或不是 Excel 2007 以后的 .xlsx 格式")]
+    return []
+
+
+def _sheet_members(z) -> list[tuple[str, str]]:
+    """(sheet title, zip member) of each worksheet, from xl/workbook.xml and its relationships."""
+    from xml.etree.ElementTree import fromstring
+    names = set(z.namelist())
+    for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):  # small parts, but bounded all the same
+        if part in names and z.getinfo(part).file_size > 10 * 1024 * 1024:
+            raise ValueError(part)
+    targets = {}
+    if "xl/_rels/workbook.xml.rels" in names:
+        for rel in fromstring(z.read("xl/_rels/workbook.xml.rels")).iter(f"{_PKG_REL_NS}Relationship"):
+            target = (rel.get("Target") or "").lstrip("/")
+            targets[rel.get("Id")] = target if target.startswith("xl/") else f"xl/{target}"
+    sheets = []
+    if "xl/workbook.xml" in names:
+        for sheet in fromstring(z.read("xl/workbook.xml")).iter(f"{_MAIN_NS}sheet"):
+            member = targets.get(sheet.get(f"{_REL_NS}id"))
+            if member in names:
+                sheets.append((sheet.get("name") or "", member))
+    listed = {m for _, m in sheets}
+    sheets += [(m.rsplit("/", 1)[-1], m) for m in sorted(names) if m.startswith("xl/worksheets/") and m.endswith(".xml")
+               and m not in listed]  # a sheet the workbook does not list is still checked
+    return sheets
+
+
 def _decode_csv(data: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
+    from kaohe_docs.records.yamlio import wide_encoding
+    wide = wide_encoding(data)
+    if wide:
+        return None, [error(name, 0, f"CSV 文件是 {wide} 编码（记事本的“Unicode”），请在 Excel 中另存为“CSV UTF-8”")]
     for encoding in ("utf-8-sig", "gbk"):
         try:
             return data.decode(encoding), []
@@ -73,12 +179,20 @@ def _decode_csv(data: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
     return None, [error(name, 0, "CSV 文件既不是 UTF-8 也不是 GBK 编码，请在 Excel 中另存为“CSV UTF-8”")]
 
 
-def _read_csv(path: Path, hint) -> tuple[list[Table], list[Diagnostic]]:
+def _read_csv(path: Path, hint, limits: Limits = DEFAULT) -> tuple[list[Table], list[Diagnostic]]:
     text, diags = _decode_csv(path.read_bytes(), path.name)
     if text is None:
         return [], diags
+    grid = []
     try:
-        grid = [[c if c != "" else None for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        for row in csv.reader(io.StringIO(text, newline="")):
+            if len(grid) >= limits.sheet_rows:
+                return [], diags + [error(path.name, 0, f"行数超过上限：最多 {limits.sheet_rows} 行（政策 limits.sheet_rows），"
+                                                        "请拆分或删除多余的行后再导入")]
+            if len(row) > limits.sheet_columns:
+                return [], diags + [error(path.name, 0, f"第 {len(grid) + 1} 行有 {len(row)} 列，超过上限 {limits.sheet_columns} 列"
+                                                        "（政策 limits.sheet_columns）")]
+            grid.append([c if c != "" else None for c in row])
     except csv.Error as exc:
         return [], diags + [error(path.name, 0, f"CSV 格式有误（{exc}），请在 Excel 中重新另存为 CSV")]
     table, more = _table(path.name, "", [(n, row, [False] * len(row)) for n, row in enumerate(grid, 1)], hint)
@@ -184,7 +298,7 @@ def text(cell: Cell | None) -> str:
     value = cell.value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return restored(unicodedata.normalize("NFKC", str(value)).strip())
 
 
 def _fit(value: Decimal, shown: str, places: int, rounding: str, where: str, notes: list) -> tuple[Decimal, list]:
