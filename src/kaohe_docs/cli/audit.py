@@ -6,34 +6,69 @@ from pathlib import Path
 
 import click
 
-from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _quarter, main, pass_ctx
+from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _print_diagnostics, _quarter, main, pass_ctx
 from kaohe_docs.errors import KaoheError
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("quarter", type=_quarter)
-@click.option("--force", is_flag=True, help="重新审定（移动已有的审定标签）。")
+@click.option("--supersede", "reason", metavar="原因",
+              help="局党委重新审定：新增审定 approved/<季度>/2（3 …），写明取代哪一次及原因；原审定标签保留。")
+@click.option("--approver", metavar="机关", help="审定机关（默认：bureau.yaml 中的发文机关）。")
+@click.option("--force", is_flag=True, hidden=True)
 @pass_ctx
-def approve(ctx: Ctx, quarter, force):
+def approve(ctx: Ctx, quarter, reason, approver, force):
     """记录局党委对一个季度的审定：在当前提交上打附注标签 approved/<季度>。
 
-    会议日期和纪要取自该季度的 decision.yaml；配置了签名密钥（git config user.signingkey）时标签带签名。
-    此后对该季度记录的任何修改都会在 kaohe check 中报错，复核记录（appeals.yaml）除外。
+    标签中写明会议日期、会议纪要（取自该季度的 decision.yaml）和审定机关；配置了签名密钥
+    （git config user.signingkey）时标签带签名。此后该季度的记录（复核 appeals.yaml、反馈 feedback.yaml 除外）
+    与审定时的内容不同，check、提交前钩子、import、build --final 和服务器钩子都会拒绝。
+    审定记录只增不改：局党委重新审定时用 --supersede 新增 approved/<季度>/2，原标签保留。
 
     \b
     示例：
       kaohe approve 2026Q1
       git push origin approved/2026Q1
+      kaohe approve 2026Q1 --supersede "局党委2026年5月6日会议改定刘洋等次"
     """
     from kaohe_docs.audit.approval import approve as make_tag
+    if force:
+        raise KaoheError("审定标签不再移动或覆盖（--force 已取消）；局党委重新审定时请用 "
+                         f"kaohe approve {quarter} --supersede \"原因\"，会新增一个审定记录")
     project = _open(ctx, strict=False)
     records = project.loaded.bureau.quarters.get(quarter)
     if records is None or records.decision is None:
         raise KaoheError(f"{quarter} 还没有局党委审定记录（records/{quarter.path}/decision.yaml），不能审定")
     d = records.decision
-    name = make_tag(project.root, quarter, d.meeting_date, d.minutes, d.src.file, force)
+    name = make_tag(project.root, quarter, d.meeting_date, d.minutes, d.src.file,
+                    approver or project.loaded.bureau.info.issuer, reason)
     ctx.progress(f"已记录 {quarter} 的审定：标签 {name}（请 git push origin {name}）")
     click.echo(name)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("quarter", type=_quarter, required=False)
+@pass_ctx
+def approvals(ctx: Ctx, quarter):
+    """列出审定记录：每个季度的审定标签链（会议日期、纪要、审定机关、取代关系和原因）及其问题。
+
+    \b
+    示例：
+      kaohe approvals
+      kaohe approvals 2026Q1
+    """
+    from kaohe_docs.audit.approval import chain_text, read_approvals, tag_diagnostics
+    from kaohe_docs.audit.lock import repo_of
+    where = repo_of(ctx.root)
+    if where is None:
+        raise KaoheError(f"{ctx.root} 不在 Git 仓库中；请先 git init 并提交记录")
+    cwd, pre = where
+    found = read_approvals(cwd)
+    click.echo(chain_text(found, quarter), nl=False)
+    from kaohe_docs.audit.approval import git_text
+    head = git_text(cwd, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
+    problems = [d for q, chain in found.items() if quarter in (None, q) for d in tag_diagnostics(cwd, pre, chain, head)]
+    _print_diagnostics(problems)
 
 
 @contextmanager

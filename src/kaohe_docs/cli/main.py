@@ -98,7 +98,7 @@ def main(click_ctx, directory, verbose, quiet):
 def check(ctx, period, strict, as_json, staged):
     """校验记录和政策，一次报告全部错误和警告（文件:行号: 问题）。
 
-    已审定（kaohe approve）的季度在审定后又被修改时，也在这里报告。
+    已审定（kaohe approve）的季度：内容与审定时不同（复核、反馈记录除外），或审定标签有问题，也在这里报告。
 
     \b
     示例：
@@ -107,12 +107,12 @@ def check(ctx, period, strict, as_json, staged):
       kaohe check --json > problems.json
       kaohe check --staged        （提交前钩子）
     """
-    from kaohe_docs.audit.approval import lock_diagnostics
+    from kaohe_docs.audit.lock import INDEX, lock_diagnostics
     from kaohe_docs.errors import sort_diagnostics
     from kaohe_docs.pipeline import check_diagnostics
     root = ctx.root
     if staged:
-        diagnostics = _staged_diagnostics(root)
+        diagnostics = sort_diagnostics(_staged_diagnostics(root) + lock_diagnostics(root, INDEX))
     else:
         diagnostics = sort_diagnostics(check_diagnostics(root) + lock_diagnostics(root))
     if period is not None:
@@ -217,6 +217,8 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
     """
     root = ctx.root
     out = Path(out_dir) if out_dir else root / "build"
+    if final and isinstance(period, Quarter) and _final_of_approved(ctx, root, period, out, strict, html_only, rev, bundle):
+        return
     if rev is None:
         _build(ctx, root, period, out, strict, html_only, None, final, bundle)
         return
@@ -224,6 +226,25 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
     from kaohe_docs.render.provenance import of_commit
     with gitrepo.checkout(root, rev) as (folder, commit):
         _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle)
+
+
+def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: bool, html_only: bool, rev, bundle) -> bool:
+    """``build --final`` of an approved quarter: refuse a changed quarter, build the approved content."""
+    from kaohe_docs.audit.final import approval_in_force, approved_source, lock_problems
+    from kaohe_docs.render.provenance import of_commit, provenance
+    approval, _ = approval_in_force(root, quarter)
+    if approval is None:
+        return False
+    if rev is None and provenance(root).draft:
+        raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
+                         "请先提交，或去掉 --final 生成草稿")
+    _print_diagnostics(lock_problems(root, quarter, rev or "HEAD"))
+    with approved_source(root, quarter, rev or "HEAD") as source:
+        _print_diagnostics(source.diagnostics)
+        ctx.progress(f"{quarter} 已经局党委审定（标签 {approval.name}）：正式文书按审定时的记录、政策和模板生成"
+                     + ("，含审定后的复核、反馈记录" if source.commit.hexsha != approval.commit else ""))
+        _build(ctx, source.folder, quarter, out, strict, html_only, of_commit(source.commit), True, bundle)
+    return True
 
 
 def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool) -> None:
