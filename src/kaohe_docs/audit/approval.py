@@ -3,7 +3,8 @@
 ``kaohe approve 2026Q1`` tags the current commit ``approved/2026Q1`` (signed when the user has a
 signing key); the tag message carries the meeting date, the minutes reference and who approved.
 Approvals are append-only: a re-approval after a new committee decision adds
-``approved/2026Q1/2`` naming the approval it supersedes and why. No tag is ever moved or deleted.
+``approved/2026Q1-2`` naming the approval it supersedes and why. No tag is ever moved or deleted.
+(Not ``approved/2026Q1/2``: Git cannot hold a tag ``approved/2026Q1`` and ``approved/2026Q1/…`` at once.)
 
 The approved state of a quarter is the tree of the latest approval's commit; the lock itself
 (comparing content with that tree) lives in ``kaohe_docs.audit.lock``. This module reads the
@@ -30,14 +31,14 @@ _FIELD = re.compile(r"^(会议日期|会议纪要|审定机关|审定记录|取�
 
 
 def tag_name(quarter: Quarter, number: int = 1) -> str:
-    return f"{TAG_PREFIX}{quarter}" + (f"/{number}" if number > 1 else "")
+    return f"{TAG_PREFIX}{quarter}" + (f"-{number}" if number > 1 else "")
 
 
 def parse_tag_name(name: str) -> tuple[Quarter, int] | None:
-    """'approved/2026Q1' → (2026Q1, 1); 'approved/2026Q1/2' → (2026Q1, 2); anything else → None."""
+    """'approved/2026Q1' → (2026Q1, 1); 'approved/2026Q1-2' → (2026Q1, 2); anything else → None."""
     if not name.startswith(TAG_PREFIX):
         return None
-    parts = name[len(TAG_PREFIX):].split("/")
+    parts = name[len(TAG_PREFIX):].split("-")
     quarter = Quarter.parse(parts[0])
     if quarter is None or len(parts) > 2:
         return None
@@ -211,7 +212,7 @@ def tag_diagnostics(cwd: Path, pre: str, chain: list[Approval], tip: str, tip_la
         if not tip:
             continue
         on = is_ancestor(cwd, a.commit, tip)
-        if on is None:
+        if on is None or (not on and is_shallow(cwd)):
             out.append(warning(where, 0, f"无法确认标签 {a.name} 的提交是否在{tip_label}的历史上（浅克隆缺少历史）；"
                                          f"请 git fetch --unshallow 后再检查"))
         elif not on:

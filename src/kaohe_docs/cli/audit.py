@@ -13,9 +13,9 @@ from kaohe_docs.errors import KaoheError
 @main.command(context_settings=CONTEXT)
 @click.argument("quarter", type=_quarter)
 @click.option("--supersede", "reason", metavar="原因",
-              help="局党委重新审定：新增审定 approved/<季度>/2（3 …），写明取代哪一次及原因；原审定标签保留。")
+              help="局党委重新审定：新增审定 approved/<季度>-2（-3 …），写明取代哪一次及原因；原审定标签保留。")
 @click.option("--approver", metavar="机关", help="审定机关（默认：bureau.yaml 中的发文机关）。")
-@click.option("--force", is_flag=True, hidden=True)
+@click.option("--force", is_flag=True, hidden=True, help="已取消：审定标签不再移动，请用 --supersede。")
 @pass_ctx
 def approve(ctx: Ctx, quarter, reason, approver, force):
     """记录局党委对一个季度的审定：在当前提交上打附注标签 approved/<季度>。
@@ -23,7 +23,7 @@ def approve(ctx: Ctx, quarter, reason, approver, force):
     标签中写明会议日期、会议纪要（取自该季度的 decision.yaml）和审定机关；配置了签名密钥
     （git config user.signingkey）时标签带签名。此后该季度的记录（复核 appeals.yaml、反馈 feedback.yaml 除外）
     与审定时的内容不同，check、提交前钩子、import、build --final 和服务器钩子都会拒绝。
-    审定记录只增不改：局党委重新审定时用 --supersede 新增 approved/<季度>/2，原标签保留。
+    审定记录只增不改：局党委重新审定时用 --supersede 新增 approved/<季度>-2，原标签保留。
 
     \b
     示例：
@@ -188,3 +188,31 @@ def init(directory):
         click.echo(path)
     hint = "已生成首次提交。" if committed else "请配置 git user.name / user.email 后自行提交。"
     click.echo(f"已新建考核记录库 {directory}：先编辑 records/bureau.yaml、units.yaml、roster.yaml。{hint}", err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("update", nargs=-1, metavar="[REF OLD NEW]")
+def guard(update):
+    """服务器钩子：拒绝改动已审定季度、移动或删除审定标签、改写已审定历史的推送。
+
+    由服务器上的 pre-receive 钩子（从标准输入读取“旧 新 引用”）或 update 钩子（三个参数）调用，
+    在裸仓库中运行；kaohe init 生成的 server-hooks/pre-receive 就是这样调用的。
+    复核（appeals.yaml）和反馈（feedback.yaml）记录不受限制。
+
+    \b
+    示例：
+      echo "$OLD $NEW refs/heads/main" | kaohe guard
+      kaohe guard refs/heads/main $OLD $NEW
+    """
+    import sys
+    from kaohe_docs.audit.guard import Update, check_push, parse_updates
+    if update and len(update) != 3:
+        raise click.UsageError("update 钩子的用法：kaohe guard 引用 旧提交 新提交")
+    updates = [Update(update[1], update[2], update[0])] if update else parse_updates(sys.stdin.read())
+    refusals = check_push(Path.cwd(), updates)
+    for line in refusals:
+        click.echo(line, err=True)
+    if refusals:
+        click.echo(f"kaohe-docs：推送被拒绝（{len(refusals)} 个问题）。已审定的季度只能通过复核记录变更；"
+                   "误改请撤销（git revert）后再推送。", err=True)
+        raise SystemExit(1)
