@@ -139,3 +139,26 @@ def changes_since(repo, pre: str, since, paths: list[str]) -> list[tuple[CommitI
 def uncommitted(repo, pre: str, paths: list[str]) -> list[str]:
     status = repo.git.status("--porcelain", "--", *(f"{pre}{p}" for p in paths))
     return sorted(line[3:].strip().strip('"')[len(pre):] for line in status.splitlines() if line.strip())
+
+
+_STATUS = {"A": "新增", "M": "修改", "D": "删除", "R": "改名", "C": "复制", "T": "类型改变"}
+
+
+def changed_paths(repo, pre: str, base: str, head: str | None) -> list[tuple[str, str, bool]]:
+    """Every changed file between two revisions (``head`` None: the work tree, untracked files included):
+    (status in Chinese, path relative to the records root — or from the repository top when outside it —,
+    binary?)."""
+    rev = [base] if head is None else [base, head]
+    names = repo.git.diff("--name-status", "-z", "--no-renames", *rev).split("\0")
+    numstat = repo.git.diff("--numstat", "-z", "--no-renames", *rev).split("\0")
+    binary = {line.split("\t", 2)[2] for line in numstat if line.startswith("-\t-\t")}
+    out = []
+    for status, path in zip(names[0::2], names[1::2]):
+        if path:
+            out.append((_STATUS.get(status[:1], status), path, path in binary))
+    if head is None:
+        for path in repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0"):
+            if path:
+                with open(os.path.join(repo.working_tree_dir, path), "rb") as fh:
+                    out.append(("新增", path, b"\0" in fh.read(8000)))
+    return sorted((s, p[len(pre):] if pre and p.startswith(pre) else p, b) for s, p, b in out)

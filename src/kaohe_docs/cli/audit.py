@@ -104,6 +104,8 @@ def _default_range(root: Path, base: str | None, head: str | None):
 def diff(ctx: Ctx, base, head, markdown):
     """语义差异：两个版本之间每人得分、分数段、等次和各单位名额的变化。
 
+    局党委审定记录的变化按单位列出推荐、通过、未通过（仍占名额）、党委增加（不占名额）和名额台账，
+    只列出审定等次与建议不同的人；记录以外改动的每个文件（模板、政策、钩子、CI、缓存、二进制文件）都列出并警告。
     默认比较 main 分支与当前分支的分叉点 → 当前提交（有未提交的修改时 → 工作区）。
 
     \b
@@ -112,7 +114,8 @@ def diff(ctx: Ctx, base, head, markdown):
       kaohe diff approved/2026Q1 HEAD
       kaohe diff --markdown origin/main HEAD > diff.md
     """
-    from kaohe_docs.audit.semdiff import as_markdown, as_text, compare
+    from kaohe_docs.audit import gitrepo
+    from kaohe_docs.audit.semdiff import as_markdown, as_text, classify_all, compare
     root = ctx.root
     base, head = _default_range(root, base, head)
     with _assessment_at(root, base) as (old, old_label), _assessment_at(root, head) as (new, new_label):
@@ -120,6 +123,8 @@ def diff(ctx: Ctx, base, head, markdown):
             if project.assessment is None:
                 raise KaoheError(f"{label} 的记录有错误，无法比较；请先在该版本上运行 kaohe check")
         result = compare(old.assessment, new.assessment, old_label, new_label)
+    repo = gitrepo.open_repo(root)
+    result.files = classify_all(gitrepo.changed_paths(repo, gitrepo.prefix(repo, root), base, head))
     click.echo(as_markdown(result) if markdown else as_text(result), nl=False)
 
 
