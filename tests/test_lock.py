@@ -355,3 +355,56 @@ def test_the_server_hook_refuses_rewritten_history_and_moved_or_deleted_tags(min
     git(mini_git, "tag", "approved/2026Q2", "HEAD")
     light = sh(mini_git, "push", "origin", "approved/2026Q2")
     assert light.returncode != 0 and "是轻量标签" in remote_lines(light)[0]
+
+
+# --- the archive -----------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_archive_of_an_approved_quarter_stands_alone_and_verify_names_the_altered_file(mini_git, tmp_path):
+    import pypdf
+    from test_build import embedded_fonts
+    refused = run(mini_git, "archive", "2026Q1")
+    assert refused.exit_code == 1
+    assert refused.stderr == "错误: 2026Q1 还没有审定，只能归档已审定的季度（先运行 kaohe approve 2026Q1）\n"
+    assert approve(mini_git).exit_code == 0
+    first, second = tmp_path / "a", tmp_path / "b"
+    result = run(mini_git, "-q", "archive", "2026Q1", "--out", str(first))
+    assert result.exit_code == 0, result.output
+    names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
+    assert names[:3] == ["01-公示.pdf", "02-对象情况表.pdf", "03-比例使用申报表.pdf"]
+    assert names[-3:] == ["MANIFEST.sha256", "审定标签.txt", "来源.txt"]
+    manifest = (first / "MANIFEST.sha256").read_text(encoding="utf-8").splitlines()
+    assert len(manifest) == len(names) - 1 and manifest[0].endswith("  01-公示.pdf")
+    # the tag exactly as Git stores it: hashing it gives the tag's id back
+    tag_id = git(mini_git, "rev-parse", "approved/2026Q1").strip()
+    assert git(mini_git, "hash-object", "-t", "tag", str(first / "审定标签.txt")).strip() == tag_id
+    source = (first / "来源.txt").read_text(encoding="utf-8").splitlines()
+    assert f"标签对象：{tag_id}" in source
+    assert f"审定的提交：{git(mini_git, 'rev-parse', 'HEAD').strip()}" in source
+    # PDF/A-2b, fonts embedded, real CJK text
+    pdf = first / "01-公示.pdf"
+    xmp = pypdf.PdfReader(pdf).xmp_metadata.stream.get_data()
+    assert b'pdfaid:part="2"' in xmp and b'pdfaid:conformance="B"' in xmp
+    assert "/OutputIntents" in pypdf.PdfReader(pdf).trailer["/Root"]
+    assert embedded_fonts(pdf)
+    assert "2026年第一季度平时考核" in pypdf.PdfReader(pdf).pages[0].extract_text().replace("\n", "")
+    # deterministic to the byte
+    assert run(mini_git, "-q", "archive", "2026Q1", "--out", str(second)).exit_code == 0
+    assert all((first / n).read_bytes() == (second / n).read_bytes() for n in names)
+    # verify: the folder alone, then one altered byte
+    ok = run(tmp_path, "verify", str(first))
+    assert ok.exit_code == 0 and ok.stdout == f"{first}: 归档的 {len(names) - 1} 个文件与清单全部一致。\n"
+    data = bytearray((first / "02-对象情况表.pdf").read_bytes())
+    data[len(data) // 2] ^= 1
+    (first / "02-对象情况表.pdf").write_bytes(bytes(data))
+    (first / "说明.txt").write_text("后加的\n", encoding="utf-8")
+    bad = run(tmp_path, "verify", str(first))
+    assert bad.exit_code == 1
+    assert bad.stdout.splitlines() == [f"{first}: 02-对象情况表.pdf：与清单不符，文件已被改动",
+                                       f"{first}: 说明.txt：清单中没有这个文件（归档后加入）"]
+    # a changed approved quarter is not archived
+    edit(mini_git, UNIT, "3: 94", "3: 91")
+    commit_all(mini_git, "审定后改分")
+    changed = run(mini_git, "archive", "2026Q1", "--out", str(tmp_path / "c"))
+    assert changed.exit_code == 1 and "3月绩效 94 → 91" in changed.stderr
+    assert not (tmp_path / "c").exists()

@@ -159,15 +159,63 @@ def log(ctx: Ctx, person):
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("quarter", type=_quarter)
+@click.option("--out", "out_dir", metavar="DIR", help="归档文件夹（默认：build/archive/<季度>）。")
+@pass_ctx
+def archive(ctx: Ctx, quarter, out_dir):
+    """归档一个已审定的季度：PDF/A-2b 正式文书、审定标签（含签名）、来源提交和 SHA-256 清单。
+
+    文书按审定时的记录、政策和模板生成（与 build --final 相同）；归档文件夹可脱离记录库单独保存，
+    用 kaohe verify 文件夹 核对哪个文件被改动过。
+
+    \b
+    示例：
+      kaohe archive 2026Q1
+      kaohe archive 2026Q1 --out /mnt/档案/2026Q1
+      kaohe verify build/archive/2026Q1
+    """
+    from kaohe_docs.audit.archive import write_archive
+    from kaohe_docs.audit.final import approval_in_force, lock_problems
+    from kaohe_docs.render.provenance import provenance
+    root = ctx.root
+    approval, _ = approval_in_force(root, quarter)
+    if approval is None:
+        raise KaoheError(f"{quarter} 还没有审定，只能归档已审定的季度（先运行 kaohe approve {quarter}）")
+    if provenance(root).draft:
+        raise KaoheError("记录库有未提交的修改，归档只能从已提交的记录生成；请先提交")
+    _print_diagnostics(lock_problems(root, quarter, "HEAD"))
+    out = Path(out_dir) if out_dir else root / "build" / "archive" / str(quarter)
+    try:
+        files = write_archive(root, quarter, out, ctx.progress)
+    except OSError as exc:
+        from kaohe_docs.errors import cannot_write
+        raise cannot_write(out, exc) from exc
+    for path in files:
+        click.echo(path)
+    ctx.progress(f"已归档 {quarter}（{approval.name}）：{len(files)} 个文件，清单 {out / 'MANIFEST.sha256'}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("pdf", type=click.Path(exists=True, path_type=Path), metavar="PDF|归档文件夹")
 @pass_ctx
 def verify(ctx: Ctx, pdf):
-    """核对 PDF 文书：按其中记载的提交重新生成，比较是否逐字节一致。
+    """核对 PDF 文书：按其中记载的提交重新生成，比较是否逐字节一致；
+    或核对 kaohe archive 生成的归档文件夹：逐个文件比对 SHA-256 清单，指出哪个文件不再一致。
 
     \b
     示例：
       kaohe verify build/2026Q1/01-公示.pdf
+      kaohe verify build/archive/2026Q1
     """
+    if pdf.is_dir():
+        from kaohe_docs.audit.archive import verify_archive
+        verdict = verify_archive(pdf)
+        for problem in verdict.problems:
+            click.echo(f"{pdf}: {problem}")
+        if not verdict.ok:
+            raise SystemExit(1)
+        click.echo(f"{pdf}: 归档的 {verdict.checked} 个文件与清单全部一致。")
+        return
     from kaohe_docs.audit.verify import verify as check_pdf
     ctx.progress(f"按来源提交重新生成 {pdf.name} ……")
     verdict = check_pdf(ctx.root, pdf)
