@@ -66,6 +66,7 @@ def changed_message(root: Path, by: str, line: int = 6) -> str:
             f"3月绩效 94 → 91（{by}）；{RULE}")
 
 
+@pytest.mark.slow
 def test_every_command_refuses_a_changed_approved_quarter_and_a_revert_clears_it(mini_git, tmp_path):
     assert approve(mini_git).stdout == "approved/2026Q1\n"
     (mini_git / ".githooks").mkdir()
@@ -311,6 +312,7 @@ def remote_lines(result) -> list[str]:
     return [line[len("remote: "):].rstrip() for line in result.stderr.splitlines() if line.startswith("remote: ")]
 
 
+@pytest.mark.slow
 def test_the_server_hook_refuses_what_the_client_skipped(mini_git, remote):
     edit(mini_git, UNIT, "3: 94", "3: 91")
     assert sh(mini_git, "commit", "-q", "-a", "--no-verify", "-m", "审定后改分").returncode == 0
@@ -330,6 +332,7 @@ def test_the_server_hook_refuses_what_the_client_skipped(mini_git, remote):
     assert accepted.returncode == 0, accepted.stderr
 
 
+@pytest.mark.slow
 def test_the_server_hook_refuses_rewritten_history_and_moved_or_deleted_tags(mini_git, remote):
     write(mini_git, {"records/2026/Q1/feedback.yaml": "quarter: 2026Q1\nfeedback: []\n"})
     commit_all(mini_git, "反馈记录")

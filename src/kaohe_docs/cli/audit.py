@@ -228,7 +228,8 @@ def verify(ctx: Ctx, pdf):
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory):
     """新建一个考核记录库：默认政策、空的花名册和单位名单、.gitignore、
-    GitLab CI 和 GitHub Actions 模板、提交前检查钩子。
+    GitLab CI 和 GitHub Actions 模板、提交前检查钩子，以及供 Git 服务器安装的 server-hooks/pre-receive
+    （拒绝改动已审定季度的推送；安装方法见该文件开头）。
 
     \b
     示例：
