@@ -411,3 +411,16 @@ def test_archive_of_an_approved_quarter_stands_alone_and_verify_names_the_altere
     changed = run(mini_git, "archive", "2026Q1", "--out", str(tmp_path / "c"))
     assert changed.exit_code == 1 and "3月绩效 94 → 91" in changed.stderr
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.slow
+def test_verify_a_final_document_built_from_the_approved_policy_after_a_review(mini_git):
+    assert approve(mini_git).exit_code == 0
+    edit(mini_git, "policy/policy.yaml", "电话 0531-87654321", "电话 0531-11112222")
+    write(mini_git, {"records/2026/Q1/feedback.yaml": "quarter: 2026Q1\nfeedback: []\n"})
+    commit_all(mini_git, "反馈；改联系电话")
+    assert run(mini_git, "-q", "build", "2026Q1", "--final").exit_code == 0
+    pdf = mini_git / "build/2026Q1/01-公示.pdf"
+    result = run(mini_git, "verify", str(pdf))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{pdf}: 与提交 {short(mini_git)} 重新生成的文书逐字节一致。\n"
