@@ -424,3 +424,10 @@ def test_verify_a_final_document_built_from_the_approved_policy_after_a_review(m
     result = run(mini_git, "verify", str(pdf))
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{pdf}: 与提交 {short(mini_git)} 重新生成的文书逐字节一致。\n"
+
+
+def test_check_without_git_installed_still_checks(mini_git, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    result = run(mini_git, "check")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "检查完成：0 个错误，0 个警告。\n"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kaohe_docs.audit.approval import (AFTER_DECISION, Approval, current, exists, git_out, git_text, read_approvals,
                                        tag_diagnostics)
-from kaohe_docs.errors import Diagnostic, error
+from kaohe_docs.errors import Diagnostic, KaoheError, error
 from kaohe_docs.model import Quarter
 
 
@@ -94,8 +94,9 @@ def files_at(cwd: Path, pre: str, quarter: Quarter, state: LockState) -> dict[st
         listed = git_out(cwd, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", base, check=False)
         out = {}
         for path in filter(None, listed.decode("utf-8", "replace").split("\0")):
-            try:
-                out[path[len(pre):]] = (cwd / path).read_bytes()
+            try:  # a symbolic link compares as its target, as Git stores it (never followed out of the repo)
+                full = cwd / path
+                out[path[len(pre):]] = os.readlink(full).encode() if full.is_symlink() else full.read_bytes()
             except OSError:
                 continue  # deleted in the work tree
         return {p: d for p, d in out.items() if is_locked(p, quarter)}
@@ -261,7 +262,10 @@ def compare_quarter(cwd: Path, pre: str, quarter: Quarter, approval: Approval, s
 
 def repo_of(root: Path) -> tuple[Path, str] | None:
     """(work-tree top, the records root's prefix inside it), or None outside Git."""
-    top = git_text(root, "rev-parse", "--show-toplevel", check=False).strip()
+    try:
+        top = git_text(root, "rev-parse", "--show-toplevel", check=False).strip()
+    except KaoheError:  # Git is not installed: nothing can have been approved
+        return None
     if not top:
         return None
     pre = git_text(root, "rev-parse", "--show-prefix", check=False).strip()

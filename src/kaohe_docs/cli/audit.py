@@ -28,7 +28,7 @@ def approve(ctx: Ctx, quarter, reason, approver, force):
     \b
     示例：
       kaohe approve 2026Q1
-      git push origin approved/2026Q1
+      git push origin main approved/2026Q1
       kaohe approve 2026Q1 --supersede "局党委2026年5月6日会议改定刘洋等次"
     """
     from kaohe_docs.audit.approval import approve as make_tag
@@ -42,7 +42,7 @@ def approve(ctx: Ctx, quarter, reason, approver, force):
     d = records.decision
     name = make_tag(project.root, quarter, d.meeting_date, d.minutes, d.src.file,
                     approver or project.loaded.bureau.info.issuer, reason)
-    ctx.progress(f"已记录 {quarter} 的审定：标签 {name}（请 git push origin {name}）")
+    ctx.progress(f"已记录 {quarter} 的审定：标签 {name}（请连同所在分支一起推送：git push origin main {name}）")
     click.echo(name)
 
 
