@@ -431,3 +431,32 @@ def test_check_without_git_installed_still_checks(mini_git, monkeypatch):
     result = run(mini_git, "check")
     assert result.exit_code == 0, result.output
     assert result.stderr == "检查完成：0 个错误，0 个警告。\n"
+
+
+def test_the_guard_as_an_update_hook_with_three_arguments(mini_git, remote, monkeypatch):
+    edit(mini_git, UNIT, "3: 94", "3: 91")
+    commit_all(mini_git, "审定后改分")
+    pushed = sh(mini_git, "push", "-q", "--no-verify", "origin", "HEAD:refs/heads/incoming")  # an unguarded branch
+    assert pushed.returncode == 0, pushed.stderr
+    old = git(remote, "rev-parse", "main").strip()
+    new = git(remote, "rev-parse", "incoming").strip()
+    monkeypatch.chdir(remote)
+    refused = CliRunner().invoke(main, ["guard", "refs/heads/main", old, new], catch_exceptions=False)
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0].startswith(
+        f"refs/heads/main: {UNIT}:6: 错误: 2026Q1 已经局党委审定（标签 approved/2026Q1，2026-04-16），审定后 王志强（警号 010001）"
+        f"3月绩效 94 → 91（提交 {new[:10]}，考核办，")
+    deleted = CliRunner().invoke(main, ["guard", "refs/heads/main", old, "0" * 40], catch_exceptions=False)
+    assert deleted.exit_code == 1
+    assert deleted.stderr.splitlines()[0] == "refs/heads/main: 不能删除主分支（考核记录的审计历史）"
+    fine = CliRunner().invoke(main, ["guard", "refs/heads/incoming", old, new], catch_exceptions=False)
+    assert fine.exit_code == 0 and fine.stderr == ""
+
+
+def test_init_ships_the_server_hook(tmp_path):
+    target = tmp_path / "新局"
+    assert CliRunner().invoke(main, ["init", str(target)], catch_exceptions=False).exit_code == 0
+    hook = target / "server-hooks/pre-receive"
+    assert hook.stat().st_mode & 0o777 == 0o755
+    assert hook.read_bytes() == (HOOK / "pre-receive").read_bytes()
+    assert 'exec "$KAOHE" guard' in hook.read_text(encoding="utf-8")
