@@ -217,6 +217,13 @@ def _side_branch(root):
     git(root, "checkout", "-q", "main")
 
 
+def _only_on_a_branch(root):
+    git(root, "checkout", "-q", "-b", "work")
+    edit(root, UNIT, "3: 94", "3: 91")
+    commit_all(root, "分支上改分")
+    approve(root)
+
+
 def _rewritten(root):
     approve(root)
     sh(root, "commit", "-q", "--amend", "--no-edit", "--reset-author",
@@ -247,6 +254,8 @@ TAG_CASES = {
                                             "会议日期 2026-04-14；请删除它（git tag -d approved/2026Q1），会后再运行 kaohe approve 2026Q1"),
     "not on the main history": (_side_branch, "records/2026/Q1: 错误: 标签 approved/2026Q1 指向的提交 {side} 不在当前分支的历史上；"
                                               "审定的必须是主分支上的提交：请先合并主分支（git merge main），或确认该标签是否打错了提交"),
+    "approved on a branch, not on main": (_only_on_a_branch, "records/2026/Q1: 错误: 标签 approved/2026Q1 指向的提交 {HEAD} 只在当前分支上，"
+                                                             "不在主分支 main 的历史上；审定必须在主分支上进行：请先把本分支合并到 main"),
     "rewritten history": (_rewritten, "records/2026/Q1: 错误: 历史被改写：审定的提交 {tag} （标签 approved/2026Q1）"),
     "commit missing": (_missing, "records/2026/Q1: 错误: 标签 approved/2026Q1 指向的提交 1234567890在本仓库中不存在"
                                  "（历史已被改写，或是浅克隆）；请从原仓库找回该提交（git fetch --unshallow 或恢复被覆盖的分支），不要删除审定标签"),
@@ -260,7 +269,7 @@ TAG_CASES = {
 def test_forged_and_stale_tags_are_errors_with_what_to_do(mini_git, case):
     setup, expected = TAG_CASES[case]
     setup(mini_git)
-    revs = {"HEAD~1": "HEAD~1", "side": "side", "tag": "approved/2026Q1^{commit}"}
+    revs = {"HEAD": "HEAD", "HEAD~1": "HEAD~1", "side": "side", "tag": "approved/2026Q1^{commit}"}
     expected = expected.format(**{k: short(mini_git, rev) for k, rev in revs.items() if "{" + k + "}" in expected})
     result = run(mini_git, "check")
     assert result.exit_code == 1

@@ -183,8 +183,19 @@ def _where(quarter: Quarter) -> str:
     return f"records/{quarter.path}"
 
 
-def tag_diagnostics(cwd: Path, pre: str, chain: list[Approval], tip: str, tip_label: str = "当前分支") -> list[Diagnostic]:
-    """Everything wrong with one quarter's approval tags: forged, stale, rewritten, broken chain."""
+def main_branch(cwd: Path) -> tuple[str, str]:
+    """(name, commit) of the main branch — local main/master, else origin's — or ("", "")."""
+    for ref in ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/main", "refs/remotes/origin/master"):
+        sha = git_text(cwd, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False).strip()
+        if sha:
+            return ref.rsplit("/", 1)[-1] if ref.startswith("refs/heads/") else ref[len("refs/remotes/"):], sha
+    return "", ""
+
+
+def tag_diagnostics(cwd: Path, pre: str, chain: list[Approval], tip: str, tip_label: str = "当前分支",
+                    main: tuple[str, str] = ("", "")) -> list[Diagnostic]:
+    """Everything wrong with one quarter's approval tags: forged, stale, rewritten, broken chain.
+    ``main``: the main branch (name, commit), when it is not ``tip`` itself."""
     out: list[Diagnostic] = []
     names = {a.name for a in chain}
     for a in chain:
@@ -224,6 +235,9 @@ def tag_diagnostics(cwd: Path, pre: str, chain: list[Approval], tip: str, tip_la
             else:
                 out.append(error(where, 0, f"标签 {a.name} 指向的提交 {a.commit[:10]} 不在{tip_label}的历史上；审定的必须是主分支上的提交："
                                            f"请先合并主分支（git merge main），或确认该标签是否打错了提交"))
+        elif main[1] and main[1] != tip and is_ancestor(cwd, a.commit, main[1]) is False and not is_shallow(cwd):
+            out.append(error(where, 0, f"标签 {a.name} 指向的提交 {a.commit[:10]} 只在当前分支上，不在主分支 {main[0]} 的历史上；"
+                                       f"审定必须在主分支上进行：请先把本分支合并到 {main[0]}"))
     return out
 
 
@@ -256,7 +270,7 @@ def approve(root: Path, quarter: Quarter, meeting_date, minutes: str, decision_f
         raise KaoheError(f"有未提交的修改（{'、'.join(dirty[:5])}），只能审定已提交的记录")
     cwd = Path(repo.working_tree_dir)
     chain = read_approvals(cwd).get(quarter, [])
-    problems = [d for d in tag_diagnostics(cwd, pre, chain, head.hexsha) if d.level == "error"]
+    problems = [d for d in tag_diagnostics(cwd, pre, chain, head.hexsha, main=main_branch(cwd)) if d.level == "error"]
     if problems:
         raise KaoheError(f"{quarter} 的审定标签有问题，先处理后再审定：\n" + "\n".join(d.format() for d in problems))
     in_force = current(chain)

@@ -47,7 +47,10 @@ def lock_problems(root: Path, quarter: Quarter, rev: str) -> list[Diagnostic]:
     cwd, pre = where
     _, chains = approval_in_force(root, quarter)
     sha = git_text(cwd, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
-    return guard_diagnostics(cwd, pre, LockState.commit(sha), chains, tip=sha) if chains and sha else []
+    if not chains or not sha:
+        return []
+    from kaohe_docs.audit.approval import main_branch
+    return guard_diagnostics(cwd, pre, LockState.commit(sha), chains, tip=sha, main=main_branch(cwd))
 
 
 @contextmanager

@@ -15,8 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaohe_docs.audit.approval import (AFTER_DECISION, Approval, current, exists, git_out, git_text, read_approvals,
-                                       tag_diagnostics)
+from kaohe_docs.audit.approval import (AFTER_DECISION, Approval, current, exists, git_out, git_text, main_branch,
+                                       read_approvals, tag_diagnostics)
 from kaohe_docs.errors import Diagnostic, KaoheError, error
 from kaohe_docs.model import Quarter
 
@@ -285,11 +285,11 @@ def lock_diagnostics(root: Path, state: LockState = WORKTREE, quarters: set[Quar
     if where is None:
         return []
     cwd, pre = where
-    return guard_diagnostics(cwd, pre, state, read_approvals(cwd), quarters, tip)
+    return guard_diagnostics(cwd, pre, state, read_approvals(cwd), quarters, tip, main=main_branch(cwd))
 
 
 def guard_diagnostics(cwd: Path, pre: str, state: LockState, approvals: dict, quarters=None, tip: str | None = None,
-                      tip_label: str = "当前分支") -> list[Diagnostic]:
+                      tip_label: str = "当前分支", main: tuple[str, str] = ("", "")) -> list[Diagnostic]:
     if tip is None:
         tip = state.rev if state.kind == "commit" else git_text(cwd, "rev-parse", "-q", "--verify", "HEAD",
                                                                  check=False).strip()
@@ -297,7 +297,7 @@ def guard_diagnostics(cwd: Path, pre: str, state: LockState, approvals: dict, qu
     for quarter, chain in approvals.items():
         if quarters is not None and quarter not in quarters:
             continue
-        out += tag_diagnostics(cwd, pre, chain, tip, tip_label)
+        out += tag_diagnostics(cwd, pre, chain, tip, tip_label, main)
         a = current(chain)
         if a is None or not exists(cwd, a.commit):
             continue

@@ -67,7 +67,9 @@ def approvals(ctx: Ctx, quarter):
     click.echo(chain_text(found, quarter), nl=False)
     from kaohe_docs.audit.approval import git_text
     head = git_text(cwd, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
-    problems = [d for q, chain in found.items() if quarter in (None, q) for d in tag_diagnostics(cwd, pre, chain, head)]
+    from kaohe_docs.audit.approval import main_branch
+    problems = [d for q, chain in found.items() if quarter in (None, q)
+                for d in tag_diagnostics(cwd, pre, chain, head, main=main_branch(cwd))]
     _print_diagnostics(problems)
 
 
