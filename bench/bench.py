@@ -98,7 +98,8 @@ def bench_size(people: int, work: Path, full_build: bool) -> dict:
     row["parse_floor"] = timed(lambda: [yaml.load(f.read_bytes(), Loader=yaml.CSafeLoader) for f in files], 3)
 
     def cold():
-        shutil.rmtree(root / ".cache", ignore_errors=True)
+        from kaohe_docs.records.cache import cache_dir
+        shutil.rmtree(cache_dir(root), ignore_errors=True)
         check_diagnostics(root)
     say("   check（无缓存 / 无改动）")
     row["check_cold"] = timed(cold, 3)

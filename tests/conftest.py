@@ -13,6 +13,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_ROOT = Path(__file__).parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_in_tmp(tmp_path_factory):
+    """Caches of repositories outside Git go to the user cache directory: a throwaway one here."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 def write(root: Path, files: dict) -> None:
     """Write (dedented) files into a project; None deletes a file."""
     for rel, content in files.items():

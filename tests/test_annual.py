@@ -38,10 +38,17 @@ HALF = Decimal("0.5")
 def test_annual_link_patterns(grades, excellent, flagged):
     r = row(*grades)
     assert eligible_for_excellent(r, HALF) is excellent
-    assert flag(r) == flagged
+    assert flag(r, HALF) == flagged
 
 
 def test_policy_share_changes_what_more_good_means():
     r = row("好", "较好", "较好", None)
     assert not eligible_for_excellent(r, HALF)
     assert eligible_for_excellent(r, Decimal("0.3"))
+
+
+def test_policy_weak_share_changes_what_more_than_half_means():
+    r = row("较好", "一般", "较好", "较好")  # 1 of 4 weak
+    assert flag(r, HALF) is None
+    assert flag(r, Decimal("0.2")) == FLAG_WEAK  # 25% > 20%
+    assert flag(row("一般", "较好"), HALF) is None  # exactly half is not "more than half"

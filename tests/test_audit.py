@@ -31,6 +31,7 @@ def pdfs(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.pdf"))}
 
 
+@pytest.mark.slow
 def test_build_from_a_revision_equals_a_clean_checkout(mini_git, tmp_path):
     assert run("-q", "-C", str(mini_git), "build", "2026Q1").exit_code == 0
     first = pdfs(mini_git / "build/2026Q1")
@@ -113,6 +114,7 @@ def test_log_follows_a_person_across_a_rename(mini_git):
             "records/2026/Q1/units/zg.yaml\n") in text
 
 
+@pytest.mark.slow
 def test_verify_detects_a_one_byte_change(mini_git, tmp_path):
     assert run("-q", "-C", str(mini_git), "build", "2026Q1").exit_code == 0
     pdf = mini_git / "build/2026Q1/03-比例使用申报表.pdf"
@@ -126,12 +128,14 @@ def test_verify_detects_a_one_byte_change(mini_git, tmp_path):
     assert result.exit_code == 1 and "不一致" in result.stdout
 
 
+@pytest.mark.slow
 def test_verify_the_print_bundle(mini_git):
     assert run("-q", "-C", str(mini_git), "build", "2026Q1", "--final").exit_code == 0
     result = run("-C", str(mini_git), "verify", str(mini_git / "build/2026Q1/00-打印合订本.pdf"))
     assert result.exit_code == 0 and "逐字节一致" in result.stdout
 
 
+@pytest.mark.slow
 def test_verify_refuses_a_draft(mini_git):
     edit(mini_git, UNIT, "2: 96", "2: 97")
     run("-q", "-C", str(mini_git), "build", "2026Q1")
@@ -144,8 +148,10 @@ def test_init_repository_checks_clean_and_its_hook_blocks_a_bad_commit(tmp_path)
     result = run("init", str(target))
     assert result.exit_code == 0, result.output
     for rel in ("policy/policy.yaml", "records/roster.yaml", ".gitignore", ".gitlab-ci.yml",
-                ".github/workflows/kaohe.yml", ".githooks/pre-commit"):
+                ".github/workflows/kaohe.yml", ".git/hooks/pre-commit"):
         assert (target / rel).is_file(), rel
+    assert not (target / ".githooks").exists()
+    assert subprocess.run(["git", "-C", str(target), "config", "--get", "core.hooksPath"]).returncode == 1
     assert run("-C", str(target), "check").exit_code == 0
     git(target, "config", "user.name", "考核办")
     git(target, "config", "user.email", "kaohe@example.invalid")

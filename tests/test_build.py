@@ -13,6 +13,8 @@ from kaohe_docs.pipeline import open_project
 
 from conftest import git, write
 
+pytestmark = pytest.mark.slow  # PDF builds: excluded from the fast subset (-m 'not slow')
+
 Q1 = Quarter(2026, 1)
 
 
@@ -177,16 +179,34 @@ def test_incremental_rebuild_renders_only_what_changed_and_equals_a_full_build(m
     changed = build(mini)
     # 刘洋's unit table, registration form, feedback letter and his unit's 简明情况登记表: nothing else
     assert changed.rendered == 4 and changed.reused == 7
-    clean = build(mini, tmp_path / "clean")
+    clean = build(mini, tmp_path / "clean", cache=None)
     built = {p.relative_to(mini / "build/2026Q1"): p.read_bytes() for p in (mini / "build/2026Q1").rglob("*.pdf")}
     full = {p.relative_to(tmp_path / "clean/2026Q1"): p.read_bytes() for p in (tmp_path / "clean/2026Q1").rglob("*.pdf")}
     assert built == full and clean.reused == 0
 
 
-def test_a_corrupted_previous_pdf_is_rendered_again(mini):
+def test_a_corrupted_cached_pdf_is_rendered_again(mini):
+    from kaohe_docs.records.cache import cache_dir
     build(mini)
-    victim = mini / "build/2026Q1/02-对象情况表.pdf"
-    good = victim.read_bytes()
-    victim.write_bytes(good[:100])
+    output = mini / "build/2026Q1/02-对象情况表.pdf"
+    good = output.read_bytes()
+    cached = [p for p in (cache_dir(mini) / "pdf").glob("*.pdf") if p.read_bytes() == good]
+    assert len(cached) == 1  # kept outside the work tree, by key
+    cached[0].write_bytes(good[:100])
+    output.write_bytes(b"edited by hand")  # the previous output is never a source
     result = build(mini)
-    assert result.rendered == 1 and victim.read_bytes() == good
+    assert result.rendered == 1 and output.read_bytes() == good
+
+
+def test_index_links_only_what_was_built(mini_git):
+    """The bundle is linked only when it was joined; an --html-only build links no PDF."""
+    run = lambda *args: CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1", *args], catch_exceptions=False)
+    index = mini_git / "build/index.html"
+    assert run("--html-only").exit_code == 0
+    text = index.read_text(encoding="utf-8")
+    assert "打印合订本" not in text and ".pdf'" not in text and "（未生成）" in text
+    assert run().exit_code == 0
+    text = index.read_text(encoding="utf-8")
+    assert "打印合订本" not in text and "2026Q1/01-公示.pdf" in text
+    assert run("--bundle").exit_code == 0
+    assert "2026Q1/00-打印合订本.pdf'>打印合订本" in index.read_text(encoding="utf-8")

@@ -45,6 +45,7 @@ def text_of(path: Path) -> tuple[int, str]:
     ("06-简明情况登记表/02-法制室.pdf", 1, ["刘洋", "95.60", "较好"]),
     ("07-反馈通知/01-政工室.pdf", 2, ["王志强同志：", "总分为95.60分，等次为“好”", "回执", "李娜同志："]),
 ])
+@pytest.mark.slow
 def test_quarter_document_facts(quarter_set, path, pages, expected):
     count, text = text_of(quarter_set / path)
     assert count == pages
@@ -52,6 +53,7 @@ def test_quarter_document_facts(quarter_set, path, pages, expected):
         assert fragment in text, fragment
 
 
+@pytest.mark.slow
 def test_bundle_has_every_page_and_a_bookmark_per_document_and_person(quarter_set):
     reader = pypdf.PdfReader(quarter_set / "00-打印合订本.pdf")
     singles = [p for p in quarter_set.rglob("*.pdf") if p.name != "00-打印合订本.pdf"]
@@ -73,11 +75,13 @@ def test_bundle_has_every_page_and_a_bookmark_per_document_and_person(quarter_se
     assert reader.metadata.title == "清河县公安局2026年第一季度平时考核文书合订本"
 
 
+@pytest.mark.slow
 def test_index_lists_documents_with_provenance(quarter_set):
     index = (quarter_set.parent / "index.html").read_text(encoding="utf-8")
     assert "2026Q1/01-公示.pdf" in index and "打印合订本" in index and "记录库提交" in index
 
 
+@pytest.mark.slow
 def test_personal_data_only_where_needed(quarter_set):
     _, publicity = text_of(quarter_set / "01-公示.pdf")
     _, ledger = text_of(quarter_set / "03-比例使用申报表.pdf")
@@ -112,6 +116,7 @@ def test_golden_html_snapshots(mini):
         assert produced[rel] == expected[rel], rel
 
 
+@pytest.mark.slow
 def test_annual_documents(built_mini):
     """The year's papers for the mini bureau (only Q1 recorded): facts read back from the PDFs."""
     root, _ = built_mini

@@ -17,6 +17,8 @@ from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
 
+pytestmark = pytest.mark.slow  # PDF builds: excluded from the fast subset (-m 'not slow')
+
 KAOHE = [sys.executable, "-m", "kaohe_docs.cli"]
 Q1 = Quarter(2026, 1)
 

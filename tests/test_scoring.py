@@ -1,6 +1,5 @@
 """Score arithmetic: Decimal throughout, one rounding rule, bands with may/must."""
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -9,12 +8,13 @@ from kaohe_docs.records.load import load
 from kaohe_docs.model import BonusClaim, Entry, Grade, Quarter, Src, Status
 from kaohe_docs.engine.scoring import score_entry
 
-ROOT = Path(__file__).parent.parent
+from conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def policy():
-    return load(ROOT, use_cache=False).policy
+    """The mini bureau's policy (the scheme's defaults), not the live example's: tests own their inputs."""
+    return load(FIXTURES / "mini", use_cache=False).policy
 
 
 def entry(common, monthly, bonuses=()):

@@ -185,3 +185,13 @@ def test_the_library_plans_and_applies_without_the_command_line(mini, tmp_path):
     assert plan.ok and [c.format() for c in plan.changes] == ["李娜（政工室）：1月绩效 88 → 91"]
     assert apply(mini, plan) == [UNIT]
     assert "    monthly: {1: 91, 2: 90, 3: 89}\n" in (mini / UNIT).read_text(encoding="utf-8")
+
+
+def test_spreadsheet_problems_carry_sheet_row_and_column_as_fields(mini, tmp_path):
+    """A --json consumer reads the workbook, sheet, row and column without parsing the message."""
+    loaded = load(mini, use_cache=False)
+    path = book(tmp_path / "绩效.xlsx", {"一季度": [HEAD, ["010002", "李娜", "政工室", 105, 90, 89]]})
+    [problem] = plan_monthly(path, loaded.bureau, loaded.policy, Quarter(2026, 1)).diagnostics
+    assert problem.as_dict() == {"file": "绩效.xlsx", "line": 0, "level": "error", "message": "1月得分 105 超出 0–100",
+                                 "sheet": "一季度", "row": 2, "column": "D"}
+    assert problem.format() == "绩效.xlsx [一季度] 第2行 D列: 错误: 1月得分 105 超出 0–100"

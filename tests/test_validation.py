@@ -1,4 +1,7 @@
-"""The validation catalogue: each bad record set with its exact diagnostics.
+"""The validation catalogue: each rule's bad record sets with their exact diagnostics.
+
+This is the one home of the rules' cases (checks/); problems found while *reading* files
+(YAML, encodings, types, layout) have theirs in tests/bad/.
 
 Every case starts from the clean mini bureau and replaces one or more files; the
 expected lines are exactly what ``kaohe check`` prints (file:line: level: message).
@@ -56,23 +59,6 @@ def test_the_mini_bureau_is_clean(mini):
 
 
 CASES = {
-    "yaml syntax error": (
-        {UNIT: HEAD + '  - id: "010001"\n    name: [王志强\n'},
-        [f"{UNIT}:8: 错误: YAML 语法错误（while parsing a flow sequence，did not find expected ',' or ']'），请检查缩进、冒号和引号"],
-    ),
-    "tab indentation": (
-        {UNIT: HEAD + '  - id: "010001"\n\tname: 王志强\n'},
-        [f"{UNIT}:7: 错误: 不能用制表符（Tab）缩进，请改用空格"],
-    ),
-    "duplicate key": (
-        {UNIT: unit_file(WANG.replace("    suggested: 好\n", "    suggested: 好\n    monthly: {1: 90}\n"), LI, ZHANG)},
-        [f"{UNIT}:11: 错误: 重复的键“monthly”（第 9 行已有），后写的会覆盖前面的，请合并"],
-    ),
-    "unknown key (typo)": (
-        {UNIT: unit_file(WANG.replace("monthly:", "monthy:"), LI, ZHANG)},
-        [f"{UNIT}:6: 错误: 王志强（警号 010001）本季度没有任何月度绩效得分（monthly）；如长期请假，请注明不确定等次（ungraded）",
-         f"{UNIT}:9: 错误: 人员记录中有未知的键“monthy”，是否拼写错误？（可用的键：attendance、bonus、common、external、id、lower_reason、monthly、name、note、suggested、summary、ungraded）"],
-    ),
     "element score above its maximum": (
         {UNIT: unit_file(WANG.replace("德: 19", "德: 21"), LI, ZHANG)},
         [f"{UNIT}:8: 错误: 王志强（警号 010001）共性要素“德”得分 21 超过满分 20"],
@@ -80,21 +66,6 @@ CASES = {
     "monthly score outside 0-100": (
         {UNIT: unit_file(WANG.replace("2: 96", "2: 106"), LI, ZHANG)},
         [f"{UNIT}:9: 错误: 王志强（警号 010001）2月绩效得分 106 超出 0–100"],
-    ),
-    "wrong type and full-width digits": (
-        {UNIT: unit_file(WANG.replace("1: 95", "1: 九十五").replace("2: 96", "2: ９６"), LI, ZHANG)},
-        [f"{UNIT}:9: 错误: “1月绩效得分”应为数字，现在是“九十五”（不要写单位或文字）",
-         f"{UNIT}:9: 错误: “2月绩效得分”的值“９６”含全角字符，请改为半角“96”",
-         f"{UNIT}:9: 警告: 王志强（警号 010001）缺少 1月、2月 的绩效得分，个性得分按已有月份平均计算"],
-    ),
-    "month outside the quarter": (
-        {UNIT: unit_file(WANG.replace("3: 94", "4: 94"), LI, ZHANG)},
-        [f"{UNIT}:9: 错误: 月度绩效的月份“4”不属于 2026Q1（应为 1、2、3）",
-         f"{UNIT}:9: 警告: 王志强（警号 010001）缺少 3月 的绩效得分，个性得分按已有月份平均计算"],
-    ),
-    "ID written unquoted loses its leading zero": (
-        {UNIT: unit_file(WANG.replace('id: "010001"', "id: 010001"), LI, ZHANG)},
-        [f'{UNIT}:6: 错误: 警号 010001 必须加引号，写作 id: "010001"；否则 YAML 会把它当作数字（如 010 变成 8 或 10）'],
     ),
     "person not on the roster": (
         {UNIT: unit_file(WANG, LI, ZHANG, '  - id: "099999"\n    name: 赵六\n    ungraded: 新录用\n')},
@@ -202,3 +173,19 @@ def test_every_error_of_a_run_is_reported_together(mini):
     assert any(line.startswith(f"{SOLO}:4:") for line in lines)
     assert any(line.startswith(f"{UNIT}:8:") for line in lines)
     assert any(line.startswith(f"{UNIT}:14:") for line in lines)
+
+
+def test_every_rule_is_listed_once_and_states_its_invariant():
+    """checks.RULES is the whole list: no rule function in a rule module is left out, none twice."""
+    import importlib
+    import inspect
+    import pkgutil
+    from kaohe_docs import checks
+    modules = [importlib.import_module(f"kaohe_docs.checks.{m.name}") for m in pkgutil.iter_modules(checks.__path__)
+               if m.name not in ("base", "status")]  # status is the `kaohe status` report, not a rule module
+    defined = {fn for module in modules
+               for name, fn in inspect.getmembers(module, inspect.isfunction)
+               if fn.__module__ == module.__name__ and not name.startswith("_")}
+    assert len(checks.RULES) == len(set(checks.RULES))
+    assert set(checks.RULES) == defined
+    assert all(fn.__doc__ and len(fn.__doc__.strip()) > 20 for fn in checks.RULES)

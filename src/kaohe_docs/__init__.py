@@ -7,7 +7,7 @@ _FINGERPRINT: list[str] = []
 
 
 def code_fingerprint() -> str:
-    """The version plus every module's size and mtime: caches never outlive the code that filled them."""
+    """The version plus every module's content: caches never outlive the code that filled them."""
     if not _FINGERPRINT:
         _FINGERPRINT.append(_fingerprint())
     return _FINGERPRINT[0]
@@ -22,6 +22,7 @@ def _fingerprint() -> str:
         dirnames.sort()
         for name in sorted(filenames):
             if name.endswith(".py"):
-                st = os.stat(os.path.join(dirpath, name))
-                h.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+                with open(os.path.join(dirpath, name), "rb") as fh:
+                    h.update(f"{os.path.relpath(dirpath, here)}/{name}:".encode())
+                    h.update(hashlib.sha256(fh.read()).digest())
     return h.hexdigest()

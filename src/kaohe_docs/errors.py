@@ -19,26 +19,63 @@ _LEVEL_ZH = {ERROR: "错误", WARNING: "警告"}
 
 
 @dataclass(frozen=True, order=True)
+class Place:
+    """A place in a spreadsheet: workbook, sheet (none for CSV), row and column as Excel shows them."""
+
+    book: str
+    sheet: str = ""
+    row: int = 0  # 1-based; 0 = the whole sheet
+    column: str = ""  # a column letter ("D"), or a cell range ("A1:C1"); "" = the whole row
+
+    def __str__(self) -> str:  # 绩效.xlsx [3月] 第12行 D列
+        text = f"{self.book} [{self.sheet}]" if self.sheet else self.book
+        if self.row:
+            text += f" 第{self.row}行"
+        if self.column:
+            text += f" {self.column}" if ":" in self.column else f" {self.column}列"
+        return text
+
+
+@dataclass(frozen=True, order=True)
 class Diagnostic:
-    file: str  # path relative to the records root, with forward slashes ("" when not a file)
+    file: str  # path relative to the records root, with forward slashes ("" when not a file); or the workbook
     line: int  # 1-based; 0 when the whole file (or no file) is meant
     level: str
     message: str  # Simplified Chinese, for the office staff
+    sheet: str = ""  # spreadsheet problems: the sheet, row and column (see Place)
+    row: int = 0
+    column: str = ""
+
+    @property
+    def place(self) -> str:
+        if self.sheet or self.row or self.column:
+            return str(Place(self.file, self.sheet, self.row, self.column))
+        return self.file
 
     def format(self) -> str:
-        where = f"{self.file}:{self.line}: " if self.line else (f"{self.file}: " if self.file else "")
+        where = f"{self.file}:{self.line}: " if self.line else (f"{self.place}: " if self.file else "")
         return f"{where}{_LEVEL_ZH[self.level]}: {self.message}"
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "level": self.level, "message": self.message}
+        data = {"file": self.file, "line": self.line, "level": self.level, "message": self.message}
+        if self.sheet or self.row or self.column:
+            data.update(sheet=self.sheet, row=self.row, column=self.column)
+        return data
 
 
-def error(file: str, line: int, message: str) -> Diagnostic:
-    return Diagnostic(file, line, ERROR, message)
+def _diagnostic(where: "str | Place", line: int, level: str, message: str) -> Diagnostic:
+    if isinstance(where, Place):
+        return Diagnostic(where.book, 0, level, message, where.sheet, where.row, where.column)
+    return Diagnostic(where, line, level, message)
 
 
-def warning(file: str, line: int, message: str) -> Diagnostic:
-    return Diagnostic(file, line, WARNING, message)
+def error(file: "str | Place", line: int, message: str) -> Diagnostic:
+    """An error at a record file's line, or at a spreadsheet Place (line 0)."""
+    return _diagnostic(file, line, ERROR, message)
+
+
+def warning(file: "str | Place", line: int, message: str) -> Diagnostic:
+    return _diagnostic(file, line, WARNING, message)
 
 
 def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
@@ -47,7 +84,7 @@ def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Stable, file-then-line order, duplicates removed (a rule may be reached twice)."""
-    return sorted(set(diagnostics), key=lambda d: (d.file, d.line, d.level, d.message))
+    return sorted(set(diagnostics), key=lambda d: (d.file, d.sheet, d.row, d.column, d.line, d.level, d.message))
 
 
 def to_json(diagnostics: Iterable[Diagnostic]) -> str:

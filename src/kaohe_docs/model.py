@@ -41,6 +41,44 @@ class Status(str, Enum):
     EXTERNAL = "外单位考核"  # 援派/挂职, service-centre windows, borrowed staff
 
 
+class ClaimStatus(str, Enum):
+    """Where a 正向激励 claim stands: declared → checked by the unit → 考核办's answer."""
+
+    DECLARED = "已申报"
+    CHECKED = "待审核"  # 所室队已把关, waiting for 考核办
+    APPROVED = "通过"  # only approved claims count
+    REJECTED = "不通过"  # needs a reason
+
+
+class AppealOutcome(str, Enum):
+    """考核办's answer to a 复核 application."""
+
+    UPHELD = "维持"
+    CHANGED = "改变"  # the appeal names the new grade
+
+
+class FeedbackMethod(str, Enum):
+    """How a person was told the result (结果反馈)."""
+
+    MEETING = "会议点评"
+    TALK = "个别谈话"
+    WRITTEN = "书面送达"  # needs a signed receipt
+
+
+TALK_KINDS = {"一般": "谈话提醒", "较差": "批评教育"}  # grade → the talk record its feedback needs
+QUARTER_NUMERALS = "一二三四"
+
+
+def quarter_name(q: int) -> str:
+    """第一季度 … 第四季度."""
+    return f"第{QUARTER_NUMERALS[q - 1]}季度"
+
+
+def talk_kind(grade: "Grade | None") -> str | None:
+    """谈话提醒 for 一般, 批评教育 for 较差, None otherwise."""
+    return TALK_KINDS.get(grade.value) if grade is not None else None
+
+
 _QUARTER = re.compile(r"(\d{4})Q([1-4])\Z")
 
 
@@ -59,7 +97,7 @@ class Quarter:
 
     @property
     def zh(self) -> str:
-        return f"{self.year}年第{'一二三四'[self.q - 1]}季度"
+        return f"{self.year}年{quarter_name(self.q)}"
 
     @property
     def months(self) -> tuple[int, int, int]:
@@ -266,9 +304,22 @@ class Bureau:
     people: dict[str, Person]
     quarters: dict[Quarter, QuarterRecords]
 
+    def unit_order(self, unit_id: str) -> int:
+        """A unit's place in the bureau's order (units.yaml); unknown units come last."""
+        unit = self.units.get(unit_id)
+        return unit.order if unit is not None else len(self.units)
+
+    def unit_name(self, unit_id: str) -> str:
+        """The unit's name as printed; its id when the unit is unknown."""
+        unit = self.units.get(unit_id)
+        return unit.name if unit is not None else unit_id
+
+    def units_in_order(self) -> list[Unit]:
+        return sorted(self.units.values(), key=lambda u: u.order)
+
     def entries(self, quarter: Quarter):
         """Entries of a quarter, units in the bureau's order (unknown units last)."""
         records = self.quarters.get(quarter)
-        order = lambda uq: (self.units[uq.unit_id].order if uq.unit_id in self.units else len(self.units), uq.unit_id)  # noqa: E731
-        for unit_quarter in sorted(records.units.values() if records else (), key=order):
+        for unit_quarter in sorted(records.units.values() if records else (),
+                                   key=lambda uq: (self.unit_order(uq.unit_id), uq.unit_id)):
             yield from unit_quarter.entries

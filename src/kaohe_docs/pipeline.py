@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +15,8 @@ from kaohe_docs import code_fingerprint
 from kaohe_docs.engine.assess import Assessment, assess
 from kaohe_docs.checks import run_checks
 from kaohe_docs.errors import Diagnostic, sort_diagnostics
-from kaohe_docs.records.load import CACHE_DIR, Loaded, load
+from kaohe_docs.records.cache import cache_dir, read_json, write_json
+from kaohe_docs.records.load import Loaded, load
 
 log = logging.getLogger(__name__)
 INPUT_DIRS = ("policy", "records")
@@ -44,41 +44,43 @@ def open_project(root: Path, use_cache: bool = True) -> Project:
 
 
 def input_digest(root: Path) -> str:
-    """A hash of every input file's path, size and mtime (cheap; for the whole-run cache)."""
+    """A hash of every input file's path and content (symlinks by their target, never followed).
+
+    Content, not size and modification time: an edit that keeps both must still be seen.
+    """
     h = hashlib.sha256(code_fingerprint().encode())
     for folder in INPUT_DIRS:
         for dirpath, dirnames, filenames in os.walk(root / folder):
             dirnames.sort()
-            for name in sorted(filenames):
+            names = sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))])
+            for name in names:
                 path = os.path.join(dirpath, name)
+                rel = os.path.relpath(path, root)
                 try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                h.update(f"{os.path.relpath(path, root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+                    if os.path.islink(path):
+                        h.update(f"{rel}\0link\0{os.readlink(path)}\0".encode())
+                        continue
+                    with open(path, "rb") as fh:
+                        digest = hashlib.sha256(fh.read()).hexdigest()
+                except OSError as exc:
+                    digest = f"unreadable:{exc.errno}"
+                h.update(f"{rel}\0{digest}\0".encode())
     return h.hexdigest()
 
 
 def check_diagnostics(root: Path, use_cache: bool = True) -> list[Diagnostic]:
-    """Diagnostics only; a re-run with no input changed answers from one cache file."""
-    cache = root / CACHE_DIR / "check-result"
+    """Diagnostics only; a re-run with no input changed answers from one cache file (plain JSON)."""
+    cache = cache_dir(root) / "check-result.json"
     digest = input_digest(root) if use_cache else ""
     if use_cache:
+        cached = read_json(cache)
         try:
-            with open(cache, "rb") as fh:
-                cached_digest, diagnostics = pickle.load(fh)
-            if cached_digest == digest:
-                return diagnostics
-        except Exception:  # no cache yet, or a corrupt one: compute
+            if cached["digest"] == digest:
+                return [Diagnostic(str(d["file"]), int(d["line"]), str(d["level"]), str(d["message"]))
+                        for d in cached["diagnostics"]]
+        except (TypeError, KeyError, ValueError):  # no cache yet, or a corrupt one: compute
             pass
     diagnostics = open_project(root, use_cache).diagnostics
     if use_cache:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(".tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump((digest, diagnostics), fh)
-            os.replace(tmp, cache)
-        except OSError as exc:
-            log.debug("check cache not written: %s", exc)
+        write_json(cache, {"digest": digest, "diagnostics": [d.as_dict() for d in diagnostics]})
     return diagnostics

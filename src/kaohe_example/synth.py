@@ -285,7 +285,7 @@ def generate(out: Path, people: int = 200, year: int = 2026, seed: int = 2026, p
             recommended += [(r["total"], r["p"].id) for r in rows if r.get("suggested") == "好"]
         participants = sum(1 for rows in records.values() for r in rows if "total" in r)
         bureau_available = bureau_carry + participants * policy.quota_ratio
-        decision, used = _decide(g, quarter, records, recommended, allowed_from(bureau_available), policy)
+        decision, used = _decide(g, quarter, records, recommended, allowed_from(bureau_available, policy.quota_minimum), policy)
         bureau_carry = bureau_available - used
         for unit_id, rows in records.items():
             if rows:
@@ -310,7 +310,7 @@ def _unit_quarter(g: _Gen, policy, quarter: Quarter, unit_id: str, kind: str, me
         r["total"] = score_entry(_entry(r["p"], unit_id, quarter, r), policy).total
         r["band"] = band(r["total"], policy)
     available = carry + len(assessed) * policy.quota_ratio
-    allowed = allowed_from(available)
+    allowed = allowed_from(available, policy.quota_minimum)
     good = sorted((r for r in assessed if r["band"] is Grade.GOOD), key=lambda r: -r["total"])
     for n, r in enumerate(good):
         if n < allowed:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kaohe_docs.errors import KaoheError
+from kaohe_docs.filenames import inside
 
 INPUTS = ("policy", "records", "templates", "fonts")  # what a build reads
 MAIN_BRANCHES = ("main", "master")
+SYMLINK_MODE = 0o120000  # a tree entry that is a symbolic link
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,13 @@ def export(commit, pre: str, dest: Path) -> Path:
         for blob in tree.traverse():
             if blob.type != "blob":
                 continue
-            path = dest / blob.path[len(pre):]
+            path = inside(dest, blob.path[len(pre):])  # a crafted tree may name "../.."
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(blob.data_stream.read())
+            if blob.mode == SYMLINK_MODE:
+                # kept as a link (never followed): the loader and renderer refuse it with a message
+                os.symlink(blob.data_stream.read().decode("utf-8", "replace"), path)
+            else:
+                path.write_bytes(blob.data_stream.read())
     return dest
 
 

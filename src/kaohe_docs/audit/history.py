@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kaohe_docs.audit.gitrepo import CommitInfo, info
+from kaohe_docs.audit.gitrepo import SYMLINK_MODE, CommitInfo, info
 from kaohe_docs.model import Quarter
 from kaohe_docs.records.readers import read_decision, read_roster, read_unit_quarter
 from kaohe_docs.records.yamlio import decode, parse
@@ -58,16 +58,18 @@ def _snapshot(commit, pre: str, person_id: str, blobs: _Blobs) -> dict:
 
 
 def _blob(tree, name: str):
+    """The entry ``name`` of ``tree``; a symlink counts as absent (its target is never read)."""
     try:
-        return tree / name
+        entry = tree / name
     except KeyError:
         return None
+    return None if entry.mode == SYMLINK_MODE else entry
 
 
 def _quarter_snapshot(snap: dict, qdir, quarter: Quarter, person_id: str, blobs: _Blobs) -> None:
     units = _blob(qdir, "units")
     for blob in (units.blobs if units is not None else ()):
-        if not blob.name.endswith(".yaml"):
+        if not blob.name.endswith(".yaml") or blob.mode == SYMLINK_MODE:
             continue
         path = f"records/{quarter.path}/units/{blob.name}"
         uq = blobs.read(blob, path, read_unit_quarter, blob.name[:-5], quarter)

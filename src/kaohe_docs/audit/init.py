@@ -1,21 +1,29 @@
-"""``kaohe init DIR``: a new records repository for a bureau, ready for review and CI."""
+"""``kaohe init DIR``: a new records repository for a bureau, ready for review and CI.
+
+The pre-commit hook goes into ``.git/hooks`` (never a tracked folder: a hook that any merged
+branch can change would run that branch's code on the clerk's next commit) and runs the
+installed kaohe-docs by the absolute path of this interpreter. The CI templates install a
+pinned version of kaohe-docs, never the repository's own files.
+"""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
+from kaohe_docs import __version__
 from kaohe_docs.errors import KaoheError
 
-# scaffold file → where it goes in the new repository (mode)
+# scaffold file → where it goes in the new repository (mode); @KAOHE_VERSION@ becomes the version
 FILES = {
     "policy.yaml": ("policy/policy.yaml", 0o644),
     "bureau.yaml": ("records/bureau.yaml", 0o644),
     "units.yaml": ("records/units.yaml", 0o644),
     "roster.yaml": ("records/roster.yaml", 0o644),
     "gitignore": (".gitignore", 0o644),
-    "pre-commit": (".githooks/pre-commit", 0o755),
     "gitlab-ci.yml": (".gitlab-ci.yml", 0o644),
     "github-workflow.yml": (".github/workflows/kaohe.yml", 0o644),
     "pre-receive": ("server-hooks/pre-receive", 0o755),  # for the Git server: see the file's header
@@ -30,14 +38,37 @@ def init(target: Path) -> list[Path]:
     for name, (rel, mode) in FILES.items():
         path = target / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(scaffold.joinpath(name).read_bytes())
+        path.write_bytes(scaffold.joinpath(name).read_bytes().replace(b"@KAOHE_VERSION@", __version__.encode()))
         os.chmod(path, mode)
         written.append(path)
     (target / "templates").mkdir()
     (target / "templates/.gitkeep").write_text("", encoding="utf-8")
     _git(target, "init", "-q", "-b", "main")
-    _git(target, "config", "core.hooksPath", ".githooks")
+    written.append(install_hook(target))
     return written
+
+
+def hook_script() -> bytes:
+    """The pre-commit hook, naming this interpreter (which has kaohe-docs installed) by absolute path."""
+    template = (resources.files("kaohe_docs") / "scaffold" / "pre-commit").read_text(encoding="utf-8")
+    return template.replace("@PYTHON@", shlex.quote(os.path.abspath(sys.executable))).encode("utf-8")
+
+
+def install_hook(repo: Path) -> Path:
+    """Write the pre-commit hook into the repository's own hooks folder (inside .git)."""
+    hooks_path = _git(repo, "config", "--get", "core.hooksPath", check=False).strip()
+    if hooks_path:
+        raise KaoheError(f"该仓库设置了 core.hooksPath={hooks_path}，Git 不会运行 .git/hooks 中的钩子；"
+                         "请先运行 git config --unset core.hooksPath（钩子不应放在版本库跟踪的目录中）")
+    git_dir = Path(_git(repo, "rev-parse", "--git-common-dir").strip())
+    hooks = (git_dir if git_dir.is_absolute() else repo / git_dir) / "hooks"
+    hooks.mkdir(parents=True, exist_ok=True)
+    path = hooks / "pre-commit"
+    if path.is_symlink():
+        path.unlink()
+    path.write_bytes(hook_script())
+    os.chmod(path, 0o755)
+    return path
 
 
 def initial_commit(target: Path) -> bool:
@@ -50,11 +81,11 @@ def initial_commit(target: Path) -> bool:
     return True
 
 
-def _git(cwd: Path, *args: str) -> str:
+def _git(cwd: Path, *args: str, check: bool = True) -> str:
     try:
         done = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, check=False)
     except OSError as exc:
         raise KaoheError("找不到 git 命令，请先安装 Git") from exc
-    if done.returncode != 0:
+    if done.returncode != 0 and check:
         raise KaoheError(f"git {args[0]} 失败：{done.stderr.strip()}")
     return done.stdout

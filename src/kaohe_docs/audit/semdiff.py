@@ -92,7 +92,7 @@ def _arrow(old, new) -> str:
 
 
 def _unit(a: Assessment, unit_id: str) -> str:
-    return a.bureau.units[unit_id].name if unit_id in a.bureau.units else unit_id
+    return a.bureau.unit_name(unit_id)
 
 
 def _bonus_set(r: Result) -> dict[str, str]:

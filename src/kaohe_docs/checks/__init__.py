@@ -1,42 +1,51 @@
 """Validation rules: each a small named function ``Assessment -> diagnostics``.
 
-Adding a rule is adding one decorated function to one of the modules below.
+``RULES`` below is the whole list, in the order a clerk meets the problems: who is assessed
+where, the score inputs, the grades, the quota, the committee's decision, then what follows
+it (复核, 反馈). Each rule's docstring states the invariant it checks. Adding a rule is
+writing one function in the module of its group and adding it here.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
-
+from kaohe_docs.checks import decisions, grades, membership, process, quotas, scores
+from kaohe_docs.checks.base import Rule
 from kaohe_docs.engine.assess import Assessment
-from kaohe_docs.errors import Diagnostic, error, warning
-from kaohe_docs.model import Src
+from kaohe_docs.errors import Diagnostic
 
-Rule = Callable[[Assessment], Iterable[Diagnostic]]
-RULES: list[Rule] = []
-
-
-def rule(fn: Rule) -> Rule:
-    RULES.append(fn)
-    return fn
-
-
-def err(src: Src, message: str) -> Diagnostic:
-    return error(src.file, src.line, message)
-
-
-def warn(src: Src, message: str) -> Diagnostic:
-    return warning(src.file, src.line, message)
+RULES: tuple[Rule, ...] = (
+    # 考核对象: who is assessed, where
+    membership.quarters_start_at_q1,
+    membership.unit_is_known,
+    membership.person_on_roster,
+    membership.one_unit_per_quarter,
+    membership.everyone_on_roster_is_recorded,
+    # 百分制: score inputs
+    scores.elements_within_maximum,
+    scores.monthly_scores_present_and_in_range,
+    scores.bonus_items_in_catalogue,
+    scores.bonus_within_cap,
+    scores.same_deed_counted_once,
+    scores.shared_deed_allocated,
+    process.claim_answers_are_documented,
+    # 等次: grades against the bands
+    grades.suggestion_present,
+    grades.suggestion_within_band,
+    grades.lower_grade_has_reason,
+    grades.final_within_band,
+    # 名额: the cumulative 好 quota
+    quotas.recommendations_within_allowed,
+    quotas.bureau_within_bound,
+    # 局党委审定
+    decisions.decision_names_assessed_people,
+    decisions.final_good_is_recommended_or_added,
+    # 复核、反馈
+    process.appeals_are_consistent,
+    process.feedback_is_complete_and_consistent,
+)
 
 
 def run_checks(assessment: Assessment) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for fn in RULES:
-        out.extend(fn(assessment))
+    for rule in RULES:
+        out.extend(rule(assessment))
     return out
-
-
-def who(result) -> str:
-    """“张伟（警号 100123）” for messages."""
-    return f"{result.entry.name or ''}（警号 {result.entry.person_id}）"
-
-
-from kaohe_docs.checks import decisions, grades, membership, process, quotas, scores  # noqa: E402,F401  (register the rules)

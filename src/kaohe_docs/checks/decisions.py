@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from kaohe_docs.model import Grade, Status
-from kaohe_docs.checks import err, rule, warn
+from kaohe_docs.checks.base import err, warn
 
 
-@rule
 def decision_names_assessed_people(a):
+    """The decision names only people assessed by a unit of the bureau that quarter."""
     for quarter, records in a.bureau.quarters.items():
         if records.decision is None or records.incomplete:
             continue
@@ -20,8 +20,8 @@ def decision_names_assessed_people(a):
                 yield err(change.src, f"{r.entry.name}（警号 {change.person_id}）本季度为“{r.entry.status.value}”，不能由局党委审定等次")
 
 
-@rule
 def final_good_is_recommended_or_added(a):
+    """A final 好 was recommended by the unit or added by the committee (additions), not both."""
     for quarter, records in a.bureau.quarters.items():
         d = records.decision
         if d is None or records.incomplete:

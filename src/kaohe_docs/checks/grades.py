@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from kaohe_docs.engine.grading import below_band, within_band
 from kaohe_docs.model import Grade
-from kaohe_docs.checks import err, rule, warn, who
+from kaohe_docs.checks.base import err, warn, who
 
 
 def _graded(a):
@@ -22,24 +22,24 @@ def _band_message(a, r, grade: Grade, what: str) -> str:
     return f"{who(r)}总分 {score.total} 最高只能评为“{score.band.value}”，{what}却是“{grade.value}”"
 
 
-@rule
 def suggestion_present(a):
+    """Every graded person has the unit's suggested grade (an error once the quarter is decided)."""
     for quarter, r in _graded(a):
         if r.entry.suggested is None and "suggested" not in r.entry.lines:  # an unreadable one is reported already
             make = err if a.decided(quarter) else warn
             yield make(r.entry.src, f"{who(r)}缺少所室队建议等次（suggested）")
 
 
-@rule
 def suggestion_within_band(a):
+    """A suggested grade is never higher than the score's band; below 60 it is 较差."""
     for _, r in _graded(a):
         grade = r.entry.suggested
         if grade is not None and not within_band(grade, r.score.band):
             yield err(r.entry.at("suggested"), _band_message(a, r, grade, "建议等次"))
 
 
-@rule
 def lower_grade_has_reason(a):
+    """A suggested grade below the band states a reason (lower_reason) (warning)."""
     for _, r in _graded(a):
         grade = r.entry.suggested
         if grade is not None and below_band(grade, r.score.band) and not r.entry.lower_reason:
@@ -47,8 +47,8 @@ def lower_grade_has_reason(a):
                                                 f"“{grade.value}”，低于分数段的须写明理由（lower_reason）")
 
 
-@rule
 def final_within_band(a):
+    """A grade set by the committee is never higher than the score's band."""
     for quarter, r in _graded(a):
         if (r.changed or r.addition) and r.final is not None and not within_band(r.final, r.score.band):
             decision = a.bureau.quarters[quarter].decision

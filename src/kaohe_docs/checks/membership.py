@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from kaohe_docs.model import Src
-from kaohe_docs.checks import err, rule, warn, who
+from kaohe_docs.checks.base import err, warn, who
 
 
-@rule
 def quarters_start_at_q1(a):
+    """A year's quarters are recorded from Q1 on without a gap (the quota is cumulative)."""
     for quarter in a.bureau.quarters:
         for q in range(1, quarter.q):
             if not any(k.year == quarter.year and k.q == q for k in a.bureau.quarters):
@@ -14,16 +14,16 @@ def quarters_start_at_q1(a):
                           f"有 {quarter} 的记录，却缺少 {quarter.year}Q{q}：“好”等次名额按季度累计，不能跳过季度")
 
 
-@rule
 def unit_is_known(a):
+    """Every unit file of a quarter belongs to a unit listed in records/units.yaml."""
     for records in a.bureau.quarters.values():
         for unit_id, uq in records.units.items():
             if unit_id not in a.bureau.units:
                 yield err(uq.src, f"单位代码“{unit_id}”不在 records/units.yaml 中")
 
 
-@rule
 def person_on_roster(a):
+    """Every person in a unit file is on the roster, under the roster's name, and in the bureau that quarter (warning)."""
     for results in a.results.values():
         for r in results:
             if r.person is None:
@@ -34,8 +34,8 @@ def person_on_roster(a):
                 yield warn(r.entry.src, f"{who(r)}按花名册在 {r.entry.quarter} 不在本局（入职 {r.person.joined or '—'}，离开 {r.person.left or '—'}）")
 
 
-@rule
 def one_unit_per_quarter(a):
+    """Each person is assessed by exactly one unit per quarter."""
     for results in a.results.values():
         first = {}
         for r in results:
@@ -47,8 +47,8 @@ def one_unit_per_quarter(a):
                 first[pid] = r
 
 
-@rule
 def everyone_on_roster_is_recorded(a):
+    """Everyone on the roster in a quarter appears in some unit's file of that quarter."""
     for quarter, results in a.results.items():
         if a.bureau.quarters[quarter].incomplete:
             continue

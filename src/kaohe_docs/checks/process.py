@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 from kaohe_docs.engine.grading import within_band
-from kaohe_docs.model import Grade, Status
+from kaohe_docs.model import AppealOutcome, ClaimStatus, FeedbackMethod, Grade, Status, talk_kind
 from kaohe_docs.engine.calendar import working_days_end
-from kaohe_docs.checks import err, rule, warn, who
+from kaohe_docs.checks.base import err, warn, who
 
-TALK_NAME = {Grade.AVERAGE: "谈话提醒", Grade.POOR: "批评教育"}
-
-
-@rule
 def claim_answers_are_documented(a):
+    """A rejected claim states its reason; an approved one its evidence (warning)."""
     for results in a.results.values():
         for r in results:
             for claim in r.entry.bonuses:
-                if claim.status == "不通过" and not claim.reason:
+                if claim.status == ClaimStatus.REJECTED and not claim.reason:
                     yield err(claim.src, f"{who(r)}的加分申报“{claim.item}（{claim.deed}）”未通过，须写明理由（reason）")
-                elif claim.status == "通过" and not claim.evidence:
+                elif claim.status == ClaimStatus.APPROVED and not claim.evidence:
                     yield warn(claim.src, f"{who(r)}的加分申报“{claim.item}（{claim.deed}）”已通过，但没有依据（evidence：文号或材料）")
 
 
@@ -24,8 +21,8 @@ def _by_id(a, quarter):
     return {r.entry.person_id: r for r in a.results.get(quarter, ())}
 
 
-@rule
 def appeals_are_consistent(a):
+    """复核: only for decided, assessed people; outcome, grade, reason and dates agree with each other and the band."""
     for quarter, records in a.bureau.quarters.items():
         if not records.appeals:
             continue
@@ -47,14 +44,14 @@ def appeals_are_consistent(a):
 def _appeal(a, r, appeal, publicity_end):
     if publicity_end is not None and appeal.received > publicity_end:
         yield warn(appeal.src, f"{who(r)}的复核申请于 {appeal.received} 收到，已超过公示期（{publicity_end} 结束）")
-    if appeal.outcome == "改变":
+    if appeal.outcome == AppealOutcome.CHANGED:
         if appeal.grade is None:
             yield err(appeal.src, f"{who(r)}复核结论为“改变”，须写明改变后的等次（grade）")
         elif appeal.grade is r.decided:
             yield warn(appeal.src, f"{who(r)}复核结论为“改变”，但等次仍是“{appeal.grade.value}”")
         elif not within_band(appeal.grade, r.score.band):
             yield err(appeal.src, f"{who(r)}总分 {r.score.total} 最高只能评为“{r.score.band.value}”，复核改为“{appeal.grade.value}”超出分数段")
-    elif appeal.outcome == "维持" and appeal.grade is not None and appeal.grade is not r.decided:
+    elif appeal.outcome == AppealOutcome.UPHELD and appeal.grade is not None and appeal.grade is not r.decided:
         yield err(appeal.src, f"{who(r)}复核结论为“维持”，等次应仍为“{r.decided.value}”，却写了“{appeal.grade.value}”")
     if appeal.outcome and not (appeal.reason and appeal.replied):
         yield warn(appeal.src, f"{who(r)}的复核已有结论，请写明理由（reason）和答复日期（replied）")
@@ -62,8 +59,8 @@ def _appeal(a, r, appeal, publicity_end):
         yield err(appeal.src, f"{who(r)}的复核答复日期 {appeal.replied} 早于收到日期 {appeal.received}")
 
 
-@rule
 def feedback_is_complete_and_consistent(a):
+    """反馈: only for decided people, after the meeting; 一般/较差 have their talk record; 诫勉 only for 较差."""
     for quarter, records in a.bureau.quarters.items():
         people = _by_id(a, quarter)
         for fb in records.feedback.values():
@@ -71,12 +68,12 @@ def feedback_is_complete_and_consistent(a):
             if r is None or r.final is None or r.entry.status is not Status.ASSESSED:
                 yield err(fb.src, f"反馈记录中的警号“{fb.person_id}”在 {quarter} 没有已审定的考核等次")
                 continue
-            talk = TALK_NAME.get(r.final)
+            talk = talk_kind(r.final)
             if talk and fb.talk is None:
                 yield err(fb.src, f"{who(r)}等次为“{r.final.value}”，须有{talk}记录（talk: {{date, by}}）")
             if fb.admonish and r.final is not Grade.POOR:
                 yield warn(fb.src, f"{who(r)}等次为“{r.final.value}”，诫勉（admonish）只用于“较差”等次")
-            if fb.method == "书面送达" and fb.receipt is None:
+            if fb.method == FeedbackMethod.WRITTEN and fb.receipt is None:
                 yield warn(fb.src, f"{who(r)}以书面送达方式反馈，请记录回执签收日期（receipt）")
             if records.decision and fb.date < records.decision.meeting_date:
                 yield err(fb.src, f"{who(r)}的反馈日期 {fb.date} 早于局党委审定日期 {records.decision.meeting_date}")

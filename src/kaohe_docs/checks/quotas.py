@@ -1,8 +1,8 @@
 """The 好 quota: a unit's recommendations and the bureau's 好 within their allowance."""
 from __future__ import annotations
 
-from kaohe_docs.model import Grade, Src
-from kaohe_docs.checks import err, rule, warn
+from kaohe_docs.model import AppealOutcome, Grade, Src
+from kaohe_docs.checks.base import err, warn
 
 
 def _figures(row) -> str:
@@ -10,8 +10,8 @@ def _figures(row) -> str:
             f"累计 {row.available:f}，可报 {row.allowed} 名")
 
 
-@rule
 def recommendations_within_allowed(a):
+    """A unit recommends no more 好 than its cumulative allowance (quota ledger)."""
     for (unit_id, quarter), row in a.unit_ledgers.items():
         if row.over:
             first_extra = [r for r in a.quarter_results(quarter, unit_id) if r.recommended][row.allowed]
@@ -19,8 +19,8 @@ def recommendations_within_allowed(a):
                               f"（{_figures(row)}）")
 
 
-@rule
 def bureau_within_bound(a):
+    """The bureau's 好 (including committee additions and appeals) stay within the bureau's allowance."""
     for quarter, row in a.bureau_ledgers.items():
         records = a.bureau.quarters[quarter]
         if not row.over or records.incomplete:
@@ -29,6 +29,6 @@ def bureau_within_bound(a):
             yield warn(Src(f"records/{quarter.path}", 0), f"各所室队共推荐“好”等次 {row.used} 名，超过全局可用名额"
                                                            f"（{_figures(row)}），局党委审定时须压减")
         else:
-            raised = [p for p in records.appeals.values() if p.outcome == "改变" and p.grade is Grade.GOOD]
+            raised = [p for p in records.appeals.values() if p.outcome == AppealOutcome.CHANGED and p.grade is Grade.GOOD]
             src, cause = (raised[-1].src, "（含复核改为“好”的人员）") if raised else (records.decision.src, "")
             yield err(src, f"全局 {quarter} “好”等次 {row.used} 名{cause}，超过全局可用名额（{_figures(row)}）")

@@ -3,15 +3,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kaohe_docs.model import Status
-from kaohe_docs.engine.scoring import APPROVED, claim_points
-from kaohe_docs.checks import err, rule, warn, who
-
-
-def missing_months(r) -> tuple[int, ...]:
-    """Months without a score while the person was in the bureau (a new hire's earlier months are not missing)."""
-    present = r.person.months_in(r.entry.quarter) if r.person else r.entry.quarter.months
-    return tuple(m for m in r.score.months_missing if m in present)
+from kaohe_docs.model import ClaimStatus, Status
+from kaohe_docs.engine.scoring import claim_points
+from kaohe_docs.checks.base import err, warn, who
 
 
 def _assessed(a):
@@ -21,8 +15,8 @@ def _assessed(a):
                 yield r
 
 
-@rule
 def elements_within_maximum(a):
+    """共性: every element is one of the policy's and within its maximum; none is missing."""
     maxima = a.policy.elements
     for r in _assessed(a):
         line = r.entry.at("common")
@@ -36,8 +30,8 @@ def elements_within_maximum(a):
             yield err(line, f"{who(r)}缺少共性要素“{'、'.join(missing)}”的得分")
 
 
-@rule
 def monthly_scores_present_and_in_range(a):
+    """个性: monthly scores lie in 0..monthly_max; at least one month is present (missing months warn)."""
     high = a.policy.monthly_max
     for r in _assessed(a):
         line = r.entry.at("monthly")
@@ -46,28 +40,28 @@ def monthly_scores_present_and_in_range(a):
                 yield err(line, f"{who(r)}{month}月绩效得分 {value} 超出 0–{high}")
         if not r.entry.monthly:
             yield err(r.entry.src, f"{who(r)}本季度没有任何月度绩效得分（monthly）；如长期请假，请注明不确定等次（ungraded）")
-        elif missing_months(r):
-            months = "、".join(f"{m}月" for m in missing_months(r))
+        elif r.missing_months:
+            months = "、".join(f"{m}月" for m in r.missing_months)
             yield warn(line, f"{who(r)}缺少 {months} 的绩效得分，个性得分按已有月份平均计算")
 
 
-@rule
 def bonus_items_in_catalogue(a):
+    """正向激励: every claimed item is in the policy's bonus catalogue."""
     for r in _assessed(a):
         for claim in r.entry.bonuses:
             if claim.item not in a.policy.catalogue:
                 yield err(claim.src, f"正向激励项目“{claim.item}”不在政策的加分目录中（可用：{'、'.join(a.policy.catalogue)}）")
 
 
-@rule
 def bonus_within_cap(a):
+    """正向激励: a total over the cap is counted at the cap (warning)."""
     for r in _assessed(a):
         if r.score.capped:
             yield warn(r.entry.at("bonus"), f"{who(r)}正向激励合计 {r.score.bonus_raw} 分，超过上限 {a.policy.bonus_cap} 分，按上限计")
 
 
-@rule
 def same_deed_counted_once(a):
+    """正向激励: one deed claimed under several items counts once, at the highest value (warning)."""
     for r in _assessed(a):
         for kept, dropped in r.score.duplicate_deeds:
             same = claim_points(kept, a.policy) == claim_points(dropped, a.policy)
@@ -76,19 +70,19 @@ def same_deed_counted_once(a):
                                     f"同一事项只记一次，{rule_text}")
 
 
-@rule
 def shared_deed_allocated(a):
+    """正向激励: a deed shared by several people of a unit has each person's points set, each ≤ the item's value."""
     for results in a.results.values():
         claimants = defaultdict(set)  # (unit, deed) → people: the unit allocates a shared deed's points
         for r in results:
             if r.entry.status is Status.ASSESSED:
                 for claim in r.entry.bonuses:
-                    if claim.status == APPROVED:
+                    if claim.status == ClaimStatus.APPROVED:
                         claimants[(r.entry.unit_id, claim.deed)].add(r.entry.person_id)
         for r in results:
             for claim in r.entry.bonuses:
                 value = a.policy.catalogue.get(claim.item)
-                if value is None or claim.status != APPROVED:
+                if value is None or claim.status != ClaimStatus.APPROVED:
                     continue
                 if claim.points is not None and claim.points > value:
                     yield err(claim.src, f"{who(r)}“{claim.item}”分配 {claim.points} 分，超过该项分值 {value} 分")

@@ -6,12 +6,8 @@ from dataclasses import dataclass, field
 
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.errors import KaoheError
-from kaohe_docs.checks.scores import missing_months
-from kaohe_docs.model import Grade, Quarter, Status
+from kaohe_docs.model import ClaimStatus, Quarter, Status, talk_kind
 from kaohe_docs.engine.calendar import submission_deadline, working_days_end
-
-TALK = {Grade.AVERAGE: "谈话提醒", Grade.POOR: "批评教育"}
-
 
 @dataclass
 class Section:
@@ -27,7 +23,7 @@ def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Sect
         deadline = submission_deadline(quarter, a.policy.submission_day, a.policy.extend_to_workday)
     except KaoheError as exc:  # the calendar does not know next year yet: say so, check the rest
         deadline, unknown = None, exc.message
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         uq = records.units.get(unit.id)
         if uq is None:
             continue
@@ -54,12 +50,12 @@ def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.
             continue
         if not e.summary:
             items.append(f"{name}：个人小结未填写")
-        if missing_months(r):
-            items.append(f"{name}：缺 {'、'.join(f'{m}月' for m in missing_months(r))} 绩效得分")
+        if r.missing_months:
+            items.append(f"{name}：缺 {'、'.join(f'{m}月' for m in r.missing_months)} 绩效得分")
         for claim in e.bonuses:
-            if claim.status == "已申报":
+            if claim.status == ClaimStatus.DECLARED:
                 items.append(f"{name}：加分申报“{claim.item}（{claim.deed}）”待所室队把关")
-            elif claim.status == "待审核":
+            elif claim.status == ClaimStatus.CHECKED:
                 items.append(f"{name}：加分申报“{claim.item}（{claim.deed}）”待考核办审核")
         if e.suggested is None:
             items.append(f"{name}：缺所室队建议等次")
@@ -87,8 +83,8 @@ def _bureau_items(a: Assessment, quarter: Quarter, today: dt.date) -> list[str]:
         fb = records.feedback.get(r.entry.person_id)
         if fb is None:
             items.append(f"结果未反馈：{r.entry.name}（{a.bureau.units[r.entry.unit_id].name}）")
-        elif r.final in TALK and fb.talk is None:
-            items.append(f"缺{TALK[r.final]}记录：{r.entry.name}（{r.final.value}）")
+        elif talk_kind(r.final) and fb.talk is None:
+            items.append(f"缺{talk_kind(r.final)}记录：{r.entry.name}（{r.final.value}）")
     return items
 
 

@@ -31,7 +31,7 @@ def approve(ctx: Ctx, quarter, reason, approver, force):
       git push origin main approved/2026Q1
       kaohe approve 2026Q1 --supersede "局党委2026年5月6日会议改定刘洋等次"
     """
-    from kaohe_docs.audit.approval import approve as make_tag
+    from kaohe_docs.audit.approve import approve as make_tag
     if force:
         raise KaoheError("审定标签不再移动或覆盖（--force 已取消）；局党委重新审定时请用 "
                          f"kaohe approve {quarter} --supersede \"原因\"，会新增一个审定记录")
@@ -186,7 +186,8 @@ def archive(ctx: Ctx, quarter, out_dir):
     if provenance(root).draft:
         raise KaoheError("记录库有未提交的修改，归档只能从已提交的记录生成；请先提交")
     _print_diagnostics(lock_problems(root, quarter, "HEAD"))
-    out = Path(out_dir) if out_dir else root / "build" / "archive" / str(quarter)
+    from kaohe_docs.filenames import output_folder
+    out = Path(out_dir) if out_dir else output_folder(root, "build", "archive", str(quarter))
     try:
         files = write_archive(root, quarter, out, ctx.progress)
     except OSError as exc:
@@ -198,7 +199,7 @@ def archive(ctx: Ctx, quarter, out_dir):
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("pdf", type=click.Path(exists=True, path_type=Path), metavar="PDF|归档文件夹")
+@click.argument("pdf", type=click.Path(path_type=Path), metavar="PDF|归档文件夹")
 @pass_ctx
 def verify(ctx: Ctx, pdf):
     """核对 PDF 文书：按其中记载的提交重新生成，比较是否逐字节一致；
@@ -209,6 +210,8 @@ def verify(ctx: Ctx, pdf):
       kaohe verify build/2026Q1/01-公示.pdf
       kaohe verify build/archive/2026Q1
     """
+    if not pdf.exists():
+        raise KaoheError(f"找不到“{pdf}”：请给出 PDF 文件或 kaohe archive 生成的归档文件夹")
     if pdf.is_dir():
         from kaohe_docs.audit.archive import verify_archive
         verdict = verify_archive(pdf)
@@ -244,6 +247,24 @@ def init(directory):
         click.echo(path)
     hint = "已生成首次提交。" if committed else "请配置 git user.name / user.email 后自行提交。"
     click.echo(f"已新建考核记录库 {directory}：先编辑 records/bureau.yaml、units.yaml、roster.yaml。{hint}", err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@pass_ctx
+def hook(ctx):
+    """把提交前检查钩子装到本仓库的 .git/hooks/pre-commit（克隆记录库后运行一次）。
+
+    钩子不放在版本库跟踪的目录中（任何合并进来的分支都能改动那里的文件），
+    它运行本机安装的 kaohe-docs，而不是记录库中的任何代码。
+
+    \b
+    示例：
+      kaohe hook
+    """
+    from kaohe_docs.audit.init import install_hook
+    path = install_hook(ctx.root)
+    click.echo(path)
+    ctx.progress("已安装提交前检查钩子：每次 git commit 前运行 kaohe check --staged。")
 
 
 @main.command(context_settings=CONTEXT)

@@ -114,7 +114,8 @@ def check(ctx, period, strict, as_json, staged):
     if staged:
         diagnostics = sort_diagnostics(_staged_diagnostics(root) + lock_diagnostics(root, INDEX))
     else:
-        diagnostics = sort_diagnostics(check_diagnostics(root) + lock_diagnostics(root))
+        from kaohe_docs.audit.hygiene import hygiene_diagnostics
+        diagnostics = sort_diagnostics(check_diagnostics(root) + lock_diagnostics(root) + hygiene_diagnostics(root))
     if period is not None:
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
     if as_json:
@@ -216,7 +217,8 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
       kaohe build 2026Q1 --rev approved/2026Q1 --final
     """
     root = ctx.root
-    out = Path(out_dir) if out_dir else root / "build"
+    from kaohe_docs.filenames import output_folder
+    out = Path(out_dir) if out_dir else output_folder(root, "build")
     if final and isinstance(period, Quarter) and _final_of_approved(ctx, root, period, out, strict, html_only, rev, bundle):
         return
     if rev is None:
@@ -224,13 +226,15 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
         return
     from kaohe_docs.audit import gitrepo
     from kaohe_docs.render.provenance import of_commit
+    from kaohe_docs.records.cache import cache_dir
     with gitrepo.checkout(root, rev) as (folder, commit):
-        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle)
+        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle, cache_dir(root))
 
 
 def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: bool, html_only: bool, rev, bundle) -> bool:
     """``build --final`` of an approved quarter: refuse a changed quarter, build the approved content."""
     from kaohe_docs.audit.final import approval_in_force, approved_source, lock_problems
+    from kaohe_docs.records.cache import cache_dir
     from kaohe_docs.render.provenance import of_commit, provenance
     approval, _ = approval_in_force(root, quarter)
     if approval is None:
@@ -243,12 +247,14 @@ def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: boo
         _print_diagnostics(source.diagnostics)
         ctx.progress(f"{quarter} 已经局党委审定（标签 {approval.name}）：正式文书按审定时的记录、政策和模板生成"
                      + ("，含审定后的复核、反馈记录" if source.commit.hexsha != approval.commit else ""))
-        _build(ctx, source.folder, quarter, out, strict, html_only, of_commit(source.commit), True, bundle)
+        _build(ctx, source.folder, quarter, out, strict, html_only, of_commit(source.commit), True, bundle,
+               cache_dir(root))
     return True
 
 
-def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool) -> None:
-    from kaohe_docs.render.build import build_period
+def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool,
+           cache=None) -> None:
+    from kaohe_docs.render.build import DEFAULT_CACHE, build_period
     from kaohe_docs.pipeline import open_project
     project = open_project(root, use_cache=prov is None)
     _print_diagnostics(project.diagnostics, strict)
@@ -257,7 +263,7 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     elif not any(q.year == period for q in project.loaded.bureau.quarters):
         raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
     result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
-                          bundle=bundle)
+                          bundle=bundle, cache=cache or DEFAULT_CACHE)
     _print_diagnostics(result.diagnostics, strict)
     for path in result.files:
         click.echo(path)
@@ -323,8 +329,3 @@ def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> N
 
 
 # Command groups that live in their own modules (each adds its commands to ``main``).
-from kaohe_docs.cli import audit as cli_audit
-from kaohe_docs.cli import sheets as cli_sheets  # noqa: E402,F401
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

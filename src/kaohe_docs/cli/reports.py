@@ -8,7 +8,7 @@ import sys
 import unicodedata
 
 from kaohe_docs.engine.assess import Assessment
-from kaohe_docs.model import Grade, Quarter
+from kaohe_docs.model import Grade, Quarter, quarter_name
 from kaohe_docs.documents.formatting import grade_text, number, percent, remark
 
 
@@ -17,7 +17,7 @@ def score_rows(a: Assessment, quarter: Quarter, unit_id: str | None = None) -> l
     for r in a.quarter_results(quarter, unit_id):
         s = r.score
         rows.append({
-            "季度": str(quarter), "单位": a.bureau.units[r.entry.unit_id].name if r.entry.unit_id in a.bureau.units else r.entry.unit_id,
+            "季度": str(quarter), "单位": a.bureau.unit_name(r.entry.unit_id),
             "警号": r.entry.person_id, "姓名": r.entry.name,
             "共性": number(s.common, a.policy) if s else "", "个性": number(s.individual, a.policy) if s else "",
             "加分": number(s.bonus, a.policy) if s else "", "总分": number(s.total, a.policy) if s else "",
@@ -84,13 +84,13 @@ def annual_report_rows(a: Assessment, year: int, candidates: bool = False, flagg
     share = a.policy.excellent_min_good_share
     rows = []
     for r in annual_rows(a, year):
-        eligible, note = eligible_for_excellent(r, share), flag(r)
+        eligible, note = eligible_for_excellent(r, share), flag(r, a.policy.annual_weak_share)
         if (candidates and not eligible) or (flagged and not note):
             continue
         rows.append({
-            "单位": a.bureau.units[r.unit_id].name if r.unit_id in a.bureau.units else r.unit_id,
+            "单位": a.bureau.unit_name(r.unit_id),
             "警号": r.person.id, "姓名": r.person.name,
-            **{f"第{'一二三四'[q - 1]}季度": grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)},
+            **{f"{quarter_name(q)}": grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)},
             "好": r.count(Grade.GOOD), "一般+较差": r.weak, "已定等次季度": len(r.grades),
             "年度优秀资格": "是" if eligible else "", "提示": note or "",
         })

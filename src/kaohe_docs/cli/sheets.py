@@ -7,6 +7,7 @@ import click
 
 from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _period, _print_diagnostics, _quarter, _require_quarter, main, pass_ctx
 from kaohe_docs.errors import KaoheError, cannot_write
+from kaohe_docs.filenames import inside, output_folder, safe_name
 from kaohe_docs.model import Quarter
 
 XLSX = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -141,7 +142,7 @@ def export_sheet(ctx: Ctx, quarter, unit_id, output):
     project = _open(ctx)
     _require_quarter(project, quarter, unit_id)
     name = project.loaded.bureau.units[unit_id].name
-    out = output or project.root / "build" / "sheets" / f"{name}-{quarter}-共性评分表.xlsx"
+    out = output or inside(output_folder(project.root, "build", "sheets"), f"{safe_name(name)}-{quarter}-共性评分表.xlsx")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         click.echo(unit_sheet(project.assessment, quarter, unit_id, out))
@@ -175,11 +176,12 @@ def export_results(ctx: Ctx, period, fmt, output):
     else:
         raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
     sheets = {"汇总": rows}
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         unit_rows = [r for r in rows if r["单位"] == unit.name]
         if unit_rows:
             sheets[unit.name] = unit_rows
-    out = output or project.root / "build" / "sheets" / f"{a.bureau.info.name}{period}平时考核结果.{fmt}"
+    out = output or inside(output_folder(project.root, "build", "sheets"),
+                                f"{safe_name(a.bureau.info.name)}{period}平时考核结果.{fmt}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         click.echo(results(sheets, out, fmt))

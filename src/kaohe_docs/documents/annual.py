@@ -7,11 +7,11 @@ from kaohe_docs.engine.annual import annual_rows, eligible_for_excellent, flag, 
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.documents.charts import stacked_bars
 from kaohe_docs.documents.formatting import grade_text, percent
-from kaohe_docs.model import Grade
+from kaohe_docs.model import Grade, quarter_name
 from kaohe_docs.documents import Document, col, order_note, person_order, table
 
 GRADES = tuple(Grade)
-QUARTER_COLS = [col(f"第{'一二三四'[q - 1]}季度") for q in (1, 2, 3, 4)]
+QUARTER_COLS = [col(quarter_name(q)) for q in (1, 2, 3, 4)]
 
 
 def _ordered(a: Assessment, rows):
@@ -21,7 +21,7 @@ def _ordered(a: Assessment, rows):
 
 
 def _unit_name(a: Assessment, unit_id: str) -> str:
-    return a.bureau.units[unit_id].name if unit_id in a.bureau.units else unit_id
+    return a.bureau.unit_name(unit_id)
 
 
 def annual_publicity(a: Assessment, year: int) -> Document:
@@ -51,7 +51,7 @@ def annual_summary(a: Assessment, year: int) -> Document:
     """年度平时考核结果汇总 (bureau): per unit and quarter, the number of each grade."""
     quarters = quarters_of(a, year)
     rows, totals = [], Counter()
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         cells, any_people = [], False
         for quarter in quarters:
             counts = Counter(r.final for r in a.quarter_results(quarter, unit.id) if r.final is not None)
@@ -71,7 +71,7 @@ def annual_summary(a: Assessment, year: int) -> Document:
 
 def annual_flags(a: Assessment, year: int) -> Document:
     """Those whose 一般 + 较差 exceed half of the graded quarters (与年度考核挂钩)."""
-    flagged = _ordered(a, [r for r in annual_rows(a, year) if flag(r)])
+    flagged = _ordered(a, [r for r in annual_rows(a, year) if flag(r, a.policy.annual_weak_share)])
     columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%"), *QUARTER_COLS,
                col("一般+较差", "9%"), col("年度考核意见", "22%", "left")]
     return table(
@@ -80,7 +80,7 @@ def annual_flags(a: Assessment, year: int) -> Document:
         heading=f"{year}年度考核等次提示名单", subtitle="平时考核“一般”“较差”等次累计次数超过一半的人员",
         columns=columns,
         rows=[[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)),
-               f"{r.weak}/{len(r.grades)}", flag(r)] for n, r in enumerate(flagged, 1)],
+               f"{r.weak}/{len(r.grades)}", flag(r, a.policy.annual_weak_share)] for n, r in enumerate(flagged, 1)],
         notes=["当年平时考核结果“一般”“较差”等次累计次数超过一半的，年度考核原则上确定为“基本称职”或者“不称职”等次；"
                "都为“较差”等次的，年度考核可直接确定为“不称职”等次。"],
         signatures=("局党委（考核委）审定意见",))
@@ -97,7 +97,7 @@ def statistics(a: Assessment, year: int) -> Document:
         rows.append([q.zh, len(a.results[q]), graded, *(counts[g] for g in GRADES),
                      f"{counts[Grade.GOOD] * 100 / graded:.1f}%" if graded else "—"])
     unit_good = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         counts = Counter(r.final for q in quarters for r in a.quarter_results(q, unit.id) if r.final is not None)
         if counts:
             unit_good.append((unit.name, counts))

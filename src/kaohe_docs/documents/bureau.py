@@ -7,6 +7,7 @@ from kaohe_docs.engine.assess import Assessment, counts_in_base
 from kaohe_docs.documents.formatting import appeal_text, grade_text, number, percent, remark
 from kaohe_docs.model import Grade, Quarter, Status
 from kaohe_docs.documents import Document, col, table
+from kaohe_docs.filenames import safe_name
 
 GRADES = tuple(Grade)
 COMMITTEE = ("考核办意见", "局党委（考核委）审定意见")
@@ -20,7 +21,7 @@ def subjects(a: Assessment, quarter: Quarter) -> Document:
     """平时考核对象情况表: per unit — who takes part, who is not graded and why, grade counts."""
     decided = a.decided(quarter)
     rows, totals = [], Counter()
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         results = a.quarter_results(quarter, unit.id)
         if not results:
             continue
@@ -54,7 +55,7 @@ def subjects(a: Assessment, quarter: Quarter) -> Document:
 def quota_usage(a: Assessment, quarter: Quarter) -> Document:
     """优秀等次比例使用申报表: the cumulative ledger per unit and for the bureau."""
     rows = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         row = a.unit_ledgers[(unit.id, quarter)]
         if row.participants == 0 and not row.recommended and row.carry_in == 0:
             continue
@@ -91,7 +92,7 @@ def brief(a: Assessment, quarter: Quarter) -> list[Document]:
                col("共性", "", "num"), col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"),
                col("建议等次"), col("审定等次"), col("复核"), col("简要表现", "30%", "left")]
     docs = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         results = a.quarter_results(quarter, unit.id)
         if not results:
             continue
@@ -103,7 +104,7 @@ def brief(a: Assessment, quarter: Quarter) -> list[Document]:
                          grade_text(r.entry.suggested), grade_text(r.decided), appeal_text(r), _in_brief(r)])
         docs.append(table(
             id=f"{quarter}/简明情况登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核简明情况登记表（{unit.name}）",
-            template="brief.html", path=f"06-简明情况登记表/{unit.order + 1:02d}-{unit.name}", period=quarter.zh,
+            template="brief.html", path=f"06-简明情况登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}", period=quarter.zh,
             landscape=True, heading=f"{a.bureau.info.name}平时考核简明情况登记表",
             meta=[f"单位：{unit.name}", f"考核周期：{quarter.zh}"], columns=columns, rows=rows,
             notes=["本表随平时考核登记表、加分材料一并归档。"], signatures=("考核办（盖章）",)))

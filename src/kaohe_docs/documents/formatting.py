@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from kaohe_docs.model import Grade
+from kaohe_docs.model import AppealOutcome, Grade
 from kaohe_docs.records.policy import Policy
 
 
@@ -35,7 +35,7 @@ def appeal_text(result) -> str:
         return "—"
     if appeal.outcome is None:
         return "复核中"
-    return f"改为{appeal.grade.value}" if appeal.outcome == "改变" and appeal.grade else "维持"
+    return f"改为{appeal.grade.value}" if appeal.outcome == AppealOutcome.CHANGED and appeal.grade else AppealOutcome.UPHELD.value
 
 
 def remark(result) -> str:
@@ -51,7 +51,7 @@ def remark(result) -> str:
         parts.append("党委增加（不占单位名额）")
     if result.rejected:
         parts.append("推荐未通过（占用名额）")
-    if result.appeal is not None and result.appeal.outcome == "改变" and result.appeal.grade:
+    if result.appeal is not None and result.appeal.outcome == AppealOutcome.CHANGED and result.appeal.grade:
         parts.append(f"复核改为“{result.appeal.grade.value}”")
     if e.note:
         parts.append(e.note)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent
-from kaohe_docs.model import Grade, Quarter
-from kaohe_docs.records.readers import FEEDBACK_METHODS
+from kaohe_docs.model import FeedbackMethod, Grade, Quarter, talk_kind
 from kaohe_docs.documents import Document
+from kaohe_docs.filenames import safe_name
 
-TALKS = {
-    Grade.AVERAGE: {"title": "谈话提醒记录", "content": "谈话提醒内容", "admonish": False},
-    Grade.POOR: {"title": "批评教育记录", "content": "批评教育内容", "admonish": True},
-}
+def _talk(grade: Grade | None) -> dict | None:
+    """The talk record printed with the feedback notice (谈话提醒 / 批评教育; 诫勉 only for 较差)."""
+    kind = talk_kind(grade)
+    return {"title": f"{kind}记录", "content": f"{kind}内容", "admonish": grade is Grade.POOR} if kind else None
 
 
 def _weights(a: Assessment) -> dict:
@@ -25,7 +25,7 @@ PEOPLE_PER_DOCUMENT = 10
 
 def _units(a: Assessment, quarter: Quarter, only=lambda r: True):
     """(unit, part suffix for ids/paths, part label for titles, results) per document."""
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         results = [r for r in a.quarter_results(quarter, unit.id)
                    if r.score is not None and r.person is not None and only(r)]
         chunks = [results[i:i + PEOPLE_PER_DOCUMENT] for i in range(0, len(results), PEOPLE_PER_DOCUMENT)]
@@ -40,7 +40,7 @@ def _units(a: Assessment, quarter: Quarter, only=lambda r: True):
 def registration(a: Assessment, quarter: Quarter) -> list[Document]:
     return [Document(
         id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
-        kind="form persons", template="registration.html", path=f"05-登记表/{unit.order + 1:02d}-{unit.name}{part}",
+        kind="form persons", template="registration.html", path=f"05-登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
         period=quarter.zh,
         context={"period_zh": quarter.zh, "weights": _weights(a),
                  "people": [_registration(a, unit.name, r) for r in results]})
@@ -72,7 +72,7 @@ def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
     for unit, part, label, decided in _units(a, quarter, only=lambda r: r.final is not None):
         docs.append(Document(
             id=f"{quarter}/反馈通知/{unit.id}{part}", title=f"{quarter.zh}平时考核结果反馈通知（{label}）",
-            kind="letter persons", template="feedback.html", path=f"07-反馈通知/{unit.order + 1:02d}-{unit.name}{part}",
+            kind="letter persons", template="feedback.html", path=f"07-反馈通知/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
             period=quarter.zh,
             context={"period_zh": quarter.zh, "unit": unit.name, "contact": a.policy.contact,
                      "people": [_feedback(a, quarter, r) for r in decided]}))
@@ -82,8 +82,8 @@ def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
 def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
     record = a.bureau.quarters[quarter].feedback.get(r.entry.person_id)
     return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
-            "final": r.final.value, "talk": TALKS.get(r.final),
-            "methods": [("▣" if record and record.method == m else "□") + m for m in FEEDBACK_METHODS],
+            "final": r.final.value, "talk": _talk(r.final),
+            "methods": [("▣" if record and record.method == m else "□") + m.value for m in FeedbackMethod],
             "date": date_zh(record.date) if record else date_zh(None),
             "talked": {"by": record.talk.by, "date": date_zh(record.talk.date), "note": record.talk.note or "",
                        "admonish": "▣是　□否" if record.admonish else "□是　▣否"}

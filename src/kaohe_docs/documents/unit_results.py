@@ -4,8 +4,9 @@ from __future__ import annotations
 from kaohe_docs.engine.annual import annual_rows
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent, remark
-from kaohe_docs.model import Quarter
+from kaohe_docs.model import Quarter, Status, quarter_name
 from kaohe_docs.documents import Document, col, table
+from kaohe_docs.filenames import safe_name
 
 COLUMNS = [col("序号", "6%"), col("姓名", "11%"), col("职务（职级）", "21%", "left"), col("共性", "", "num"),
            col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"), col("建议等次", "9%"),
@@ -16,7 +17,7 @@ LEADERS = ("所室队主要领导审核意见", "分管局领导意见")
 def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
     records, policy = a.bureau.quarters[quarter], a.policy
     docs = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         uq = records.units.get(unit.id)
         if uq is None:
             continue
@@ -24,7 +25,7 @@ def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
         ledger = a.unit_ledgers[(unit.id, quarter)]
         docs.append(table(
             id=f"{quarter}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核结果登记表（{unit.name}）",
-            template="unit_results.html", path=f"04-结果登记表/{unit.order + 1:02d}-{unit.name}", period=quarter.zh,
+            template="unit_results.html", path=f"04-结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}", period=quarter.zh,
             heading=f"{a.bureau.info.name}平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核周期：{quarter.zh}", f"报送日期：{date_zh(uq.submitted)}"],
             columns=COLUMNS, rows=[_row(a, n, r) for n, r in enumerate(results, 1)],
@@ -49,15 +50,15 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
     for row in annual_rows(a, year):
         rows_by_unit.setdefault(row.unit_id, []).append(row)
     columns = [col("序号", "7%"), col("姓名", "12%"), col("职务（职级）", "25%", "left"),
-               *(col(f"第{'一二三四'[q - 1]}季度") for q in (1, 2, 3, 4)), col("备注", "16%", "left")]
+               *(col(quarter_name(q)) for q in (1, 2, 3, 4)), col("备注", "16%", "left")]
     docs = []
-    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+    for unit in a.bureau.units_in_order():
         rows = rows_by_unit.get(unit.id)
         if not rows:
             continue
         docs.append(table(
             id=f"{year}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{year}年度平时考核结果登记表（{unit.name}）",
-            template="unit_results_annual.html", path=f"05-年度结果登记表/{unit.order + 1:02d}-{unit.name}",
+            template="unit_results_annual.html", path=f"05-年度结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}",
             period=f"{year}年度", heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核年度：{year}年"], columns=columns,
             rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)), _moves(a, r)]
@@ -72,7 +73,7 @@ def _quarter_cell(row, q: int) -> str:
     if result is None:
         return "—"
     if result.entry.ungraded_reason:
-        return "不确定等次"
+        return Status.UNGRADED.value
     return grade_text(result.final) or "—"
 
 
@@ -84,4 +85,4 @@ def _moves(a: Assessment, row) -> str:
             units.append(result.entry.unit_id)
     if len(units) < 2:
         return ""
-    return "调动：" + "→".join(a.bureau.units[u].name if u in a.bureau.units else u for u in units)
+    return "调动：" + "→".join(a.bureau.unit_name(u) for u in units)

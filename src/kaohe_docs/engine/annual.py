@@ -2,7 +2,8 @@
 
 - 年度“优秀” candidates only from those with "more 好" (policy: a share of the graded
   quarters) and no 一般 or 较差;
-- 一般 + 较差 in more than half of the graded quarters → in principle 基本称职 or 不称职;
+- 一般 + 较差 in more than a share (policy: annual.weak_share, half in the scheme) of the graded
+  quarters → in principle 基本称职 or 不称职;
 - 较差 in every graded quarter → may be 不称职 directly.
 Quarters without a grade (不确定等次, not yet decided, not on the roster) are left out of
 the counts; grades received from an external body count like the bureau's own.
@@ -46,11 +47,12 @@ def eligible_for_excellent(row: AnnualRow, min_share: Decimal) -> bool:
     return graded > 0 and row.weak == 0 and row.count(Grade.GOOD) >= min_share * graded
 
 
-def flag(row: AnnualRow) -> str | None:
+def flag(row: AnnualRow, weak_share: Decimal) -> str | None:
+    """较差 in every graded quarter → FLAG_ALL_POOR; 一般+较差 in more than ``weak_share`` of them → FLAG_WEAK."""
     graded = len(row.grades)
     if graded and row.count(Grade.POOR) == graded:
         return FLAG_ALL_POOR
-    if row.weak * 2 > graded:
+    if row.weak > weak_share * graded:
         return FLAG_WEAK
     return None
 
@@ -66,8 +68,7 @@ def annual_rows(a: Assessment, year: int) -> list[AnnualRow]:
             row = rows.setdefault(person.id, AnnualRow(person, result.entry.unit_id))
             row.quarters[quarter.q] = result
             row.unit_id = result.entry.unit_id
-    order = {unit_id: unit.order for unit_id, unit in a.bureau.units.items()}
-    return sorted(rows.values(), key=lambda r: order.get(r.unit_id, len(order)))
+    return sorted(rows.values(), key=lambda r: a.bureau.unit_order(r.unit_id))
 
 
 def quarters_of(a: Assessment, year: int) -> list[Quarter]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kaohe_docs.model import Appeal, Bureau, Entry, Grade, Person, Quarter, Status
+from kaohe_docs.model import Appeal, AppealOutcome, Bureau, Entry, Grade, Person, Quarter, Status
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.engine.quota import LedgerRow, ledger
 from kaohe_docs.engine.scoring import Score, score_entry
@@ -33,6 +33,14 @@ class Result:
     @property
     def rejected(self) -> bool:
         return self.recommended and self.final is not None and self.final is not Grade.GOOD
+
+    @property
+    def missing_months(self) -> tuple[int, ...]:
+        """Months without a score while the person was in the bureau (a new hire's earlier months are not missing)."""
+        if self.score is None:
+            return ()
+        present = self.person.months_in(self.entry.quarter) if self.person else self.entry.quarter.months
+        return tuple(m for m in self.score.months_missing if m in present)
 
 
 @dataclass
@@ -88,7 +96,7 @@ def _result(entry: Entry, bureau: Bureau, policy: Policy) -> Result:
     appeal = records.appeals.get(entry.person_id)
     if appeal is not None:
         result.appeal = appeal
-        if appeal.outcome == "改变" and appeal.grade is not None:
+        if appeal.outcome == AppealOutcome.CHANGED and appeal.grade is not None:
             result.final = appeal.grade
     return result
 
@@ -102,7 +110,7 @@ def _ledgers(out: Assessment, quarters: list[Quarter]) -> None:
             recommended = [r for r in results if r.recommended]
             steps.append((quarter, sum(counts_in_base(r, policy) for r in results), len(recommended)))
             lists.append((recommended, [r for r in results if r.addition]))
-        for row, (recommended, additions) in zip(ledger(unit_id, policy.quota_ratio, steps), lists):
+        for row, (recommended, additions) in zip(ledger(unit_id, policy.quota_ratio, policy.quota_minimum, steps), lists):
             row.recommended = [r.entry.person_id for r in recommended]
             row.approved = [r.entry.person_id for r in recommended if r.final is Grade.GOOD]
             row.rejected = [r.entry.person_id for r in recommended if r.rejected]
@@ -116,5 +124,5 @@ def _ledgers(out: Assessment, quarters: list[Quarter]) -> None:
         else:
             used = sum(r.recommended for r in results)
         steps.append((quarter, sum(counts_in_base(r, policy) for r in results), used))
-    for row in ledger("", policy.quota_ratio, steps):
+    for row in ledger("", policy.quota_ratio, policy.quota_minimum, steps):
         out.bureau_ledgers[row.quarter] = row

@@ -2,7 +2,8 @@
 
     entitlement_q = N_q × ratio
     available_q   = carry_{q-1} + entitlement_q          (carry_0 = 0, reset each year)
-    allowed_q     = floor(available_q) if ≥ 1; 1 if 0 < available_q < 1; 0 if ≤ 0
+    allowed_q     = floor(available_q) if ≥ 1; m if 0 < available_q < 1; 0 if ≤ 0
+                    (m = policy quota.minimum_place, 1 in the scheme: a small unit may still have one)
     carry_q       = available_q − used_q                  (may become negative)
 
 A unit's places are used by its recommendations (a rejected one still uses its place);
@@ -17,10 +18,11 @@ from decimal import Decimal
 from kaohe_docs.model import Quarter
 
 
-def allowed_from(available: Decimal) -> int:
+def allowed_from(available: Decimal, minimum: int) -> int:
+    """Places a unit may recommend: the whole places available, or ``minimum`` while 0 < available < 1."""
     if available >= 1:
         return math.floor(available)
-    return 1 if available > 0 else 0
+    return minimum if available > 0 else 0
 
 
 @dataclass
@@ -45,8 +47,8 @@ class LedgerRow:
         return self.used > self.allowed
 
 
-def ledger(owner: str, ratio: Decimal, steps) -> list[LedgerRow]:
-    """``steps``: (quarter, participants, used) in quarter order within one year."""
+def ledger(owner: str, ratio: Decimal, minimum: int, steps) -> list[LedgerRow]:
+    """``steps``: (quarter, participants, used) in quarter order within one year; ``minimum`` as in allowed_from."""
     rows: list[LedgerRow] = []
     carry = Decimal(0)
     for quarter, participants, used in steps:
@@ -55,7 +57,7 @@ def ledger(owner: str, ratio: Decimal, steps) -> list[LedgerRow]:
         entitlement = participants * ratio
         available = carry + entitlement
         row = LedgerRow(owner, quarter, participants, ratio, entitlement, carry, available,
-                        allowed_from(available), used, available - used)
+                        allowed_from(available, minimum), used, available - used)
         rows.append(row)
         carry = row.carry_out
     return rows

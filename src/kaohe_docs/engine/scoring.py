@@ -5,10 +5,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kaohe_docs.engine.grading import band
-from kaohe_docs.model import BonusClaim, Entry, Grade
+from kaohe_docs.model import BonusClaim, ClaimStatus, Entry, Grade
 from kaohe_docs.records.policy import Policy
 
-APPROVED = "通过"
 
 
 @dataclass
@@ -49,7 +48,7 @@ def count_bonuses(claims: list[BonusClaim], policy: Policy):
     best: dict[str, CountedBonus] = {}
     duplicates = []
     for claim in claims:
-        if claim.status != APPROVED or claim.item not in policy.catalogue:
+        if claim.status != ClaimStatus.APPROVED or claim.item not in policy.catalogue:
             continue
         counted = CountedBonus(claim, claim_points(claim, policy))
         kept = best.get(claim.deed)

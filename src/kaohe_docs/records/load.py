@@ -1,26 +1,26 @@
 """The one loader entry point: ``load(root) -> Loaded(bureau, policy, diagnostics)``.
 
-Reading never raises on bad input. Each file's typed result is cached by the hash of its
-bytes (``.cache/kaohe/``), so a re-run after editing one unit file parses one file.
+Reading never raises on bad input. Each file's typed result is cached as plain JSON by the hash
+of its bytes, outside the work tree (see ``records/cache.py``), so a re-run after editing one unit
+file parses one file.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe_docs import code_fingerprint
 from kaohe_docs.errors import Diagnostic, error
 from kaohe_docs.model import Bureau, Quarter, QuarterRecords
+from kaohe_docs.records.cache import Unencodable, cache_dir, read_json, write_json
+from kaohe_docs.records.cache import decode as decode_plain, encode as encode_plain
 from kaohe_docs.records.policy import POLICY_FILE, Policy, parse_policy
 from kaohe_docs.records.readers import (
     read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
 )
-from kaohe_docs.records.source import TreeSource
+from kaohe_docs.records.source import SYMLINK_REFUSED, SymlinkRefused, TreeSource
 from kaohe_docs.records.yamlio import decode, parse
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 BUREAU_FILE = "records/bureau.yaml"
 UNITS_FILE = "records/units.yaml"
 ROSTER_FILE = "records/roster.yaml"
-CACHE_DIR = ".cache/kaohe"
 QUARTER_FILES = ("decision.yaml", "appeals.yaml", "feedback.yaml")  # beside units/ in records/YYYY/Qn/
 
 
@@ -45,20 +44,27 @@ class Loaded:
 
 
 class _FileCache:
-    """Typed results of single files, keyed by (reader, path, content hash)."""
+    """Typed results of single files, keyed by (reader, path, content hash); JSON, never pickle."""
 
     def __init__(self, root: Path | None):
-        self.dir = root / CACHE_DIR if root else None
+        self.dir = cache_dir(root) / "files" if root else None
 
     def _path(self, key: str) -> Path | None:
-        return self.dir / key[:2] / key if self.dir else None
+        return self.dir / key[:2] / f"{key}.json" if self.dir else None
 
     def get(self, key: str):
         path = self._path(key)
+        if path is None:
+            return None
+        data = read_json(path)
+        if data is None:
+            return None
         try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # missing, unreadable or corrupt entry: parse again
+            value, diags = decode_plain(data)
+            if not all(isinstance(d, Diagnostic) for d in diags):
+                return None
+            return value, diags
+        except (ValueError, KeyError, TypeError, AttributeError):  # corrupt entry: parse again
             return None
 
     def put(self, key: str, value) -> None:
@@ -66,13 +72,11 @@ class _FileCache:
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent)
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError as exc:  # a read-only checkout still works, only slower
-            log.debug("cache not written: %s", exc)
+            data = encode_plain(list(value))
+        except Unencodable as exc:
+            log.debug("not cached (%s): %s", exc, key)
+            return
+        write_json(path, data)
 
 
 class _Reader:
@@ -89,6 +93,8 @@ class _Reader:
             return None
         try:
             data = self.source.read(path)
+        except SymlinkRefused:
+            return None  # reported once for every symlink, in load()
         except FileNotFoundError:
             self.diagnostics.append(error(path, 0, "文件不存在"))
             return None
@@ -121,6 +127,9 @@ class _Reader:
 def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
     source = source or TreeSource(root)
     r = _Reader(source, _FileCache(root if use_cache else None))
+    symlinks = getattr(source, "symlinks", None)
+    for path in symlinks() if symlinks else ():
+        r.diagnostics.append(error(path, 0, SYMLINK_REFUSED))
     policy = r.typed(POLICY_FILE, parse_policy)
     info = r.typed(BUREAU_FILE, read_bureau)
     units = r.typed(UNITS_FILE, read_units)

@@ -5,8 +5,12 @@ pass (every problem reported with its line) and handed around as a frozen ``Poli
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from importlib import resources
+
+import yaml
 
 from kaohe_docs.errors import Diagnostic
 from kaohe_docs.model import Grade
@@ -17,9 +21,7 @@ ROUNDING_MODES = {"四舍五入": ROUND_HALF_UP, "四舍六入五成双": ROUND_
 PUBLICITY_SCOPES = ("好", "全部")
 LIST_ORDERS = ("姓氏笔画", "单位")
 FONT_ROLES = ("title", "body", "heading", "kai", "table")
-# column headers recognised when importing spreadsheets (policy may list the bureau's own)
-SHEET_HEADERS = {"id": ("警号", "工号", "编号"), "name": ("姓名",), "unit": ("单位", "所室队", "部门"),
-                 "score": ("得分", "绩效得分", "考评得分", "月度得分", "分数")}
+SHEET_ROLES = ("id", "name", "unit", "score")  # the columns an import looks for (policy `sheets:` names them)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Policy:
     rounding: str  # a decimal rounding mode
     rounding_name: str
     quota_ratio: Decimal
+    quota_minimum: int  # places while 0 < available < 1 (the scheme: 1)
     ungraded_in_base: bool
     bonus_cap: Decimal
     catalogue: dict[str, Decimal]  # bonus item → points
@@ -40,6 +43,7 @@ class Policy:
     extend_to_workday: bool
     publicity_working_days: int
     excellent_min_good_share: Decimal
+    annual_weak_share: Decimal  # 一般+较差 in more than this share of graded quarters → flagged
     publicity_scope: str
     list_order: str
     contact: str
@@ -77,12 +81,14 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         rounding_name=rounding.choice("mode", tuple(ROUNDING_MODES)),
         quota_ratio=quota.percent("ratio"),
         ungraded_in_base=quota.boolean("ungraded_in_base"),
+        quota_minimum=_default(quota.integer("minimum_place", required=False, low=0, high=1), 1),
         bonus_cap=bonus.number("cap", low=Decimal(0)),
         catalogue=_number_map(bonus, bonus.mapping("catalogue"), "正向激励项目分值", low=Decimal(0)),
         submission_day=deadlines.integer("submission_day", low=1, high=28),
         extend_to_workday=deadlines.boolean("extend_to_workday", default=True),
         publicity_working_days=deadlines.integer("publicity_working_days", low=1, high=30),
         excellent_min_good_share=annual.percent("excellent_min_good_share"),
+        annual_weak_share=_default(annual.percent("weak_share", required=False), Decimal("0.5")),
         publicity_scope=publicity.choice("scope", PUBLICITY_SCOPES),
         list_order=publicity.choice("order", LIST_ORDERS),
         contact=publicity.text("contact"),
@@ -96,6 +102,11 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
     if any(v is None for v in values.values()) or any(d.level == "error" for d in diags):
         return None, diags
     return Policy(**values), diags
+
+
+def _default(value, scheme_default):
+    """An optional policy value; policies written before it existed get the scheme's default."""
+    return scheme_default if value is None else value
 
 
 def _number_map(owner: Fields, mapping, what: str, low=None):
@@ -142,14 +153,23 @@ def _fonts(fields: Fields):
     return result
 
 
+@functools.cache
+def default_sheet_headers() -> dict[str, tuple[str, ...]]:
+    """The column names of the packaged default policy (scaffold/policy.yaml, what `kaohe init` writes):
+    a bureau's policy written before it had a `sheets:` section, or leaving a role out, uses these."""
+    text = (resources.files("kaohe_docs") / "scaffold" / "policy.yaml").read_text(encoding="utf-8")
+    sheets = yaml.safe_load(text)["sheets"]  # the package's own file, not a repository's
+    return {role: tuple(sheets[role]) for role in SHEET_ROLES}
+
+
 def _sheet_headers(fields: Fields | None):
-    headers = dict(SHEET_HEADERS)
+    headers = dict(default_sheet_headers())
     if fields is None:
         return headers
-    for role in SHEET_HEADERS:
+    for role in SHEET_ROLES:
         names = fields.sequence(role, required=False)
         if names is not None:
-            headers[role] = tuple(str(n).strip() for n in names if n is not None and str(n).strip()) or SHEET_HEADERS[role]
+            headers[role] = tuple(str(n).strip() for n in names if n is not None and str(n).strip()) or headers[role]
     fields.done()
     return headers
 

@@ -10,15 +10,15 @@ from decimal import Decimal
 from kaohe_docs.errors import Diagnostic
 from kaohe_docs.model import (
     Appeal, BonusClaim, BureauInfo, Decision, Entry, External, Feedback, Grade, GradeChange, GRADE_NAMES, Person,
-    Quarter, Src, Status, Talk, Unit, UnitQuarter,
+    Quarter, Src, Status, Talk, Unit, UnitQuarter, AppealOutcome, ClaimStatus, FeedbackMethod,
 )
 from kaohe_docs.records.schema import Fields
 from kaohe_docs.records.yamlio import YSeq
 
 ATTENDANCE_KINDS = ("事假", "病假", "旷工")
-CLAIM_STATUSES = ("已申报", "待审核", "通过", "不通过")  # declared → checked by the unit → 考核办's answer
-APPEAL_OUTCOMES = ("维持", "改变")
-FEEDBACK_METHODS = ("会议点评", "个别谈话", "书面送达")
+CLAIM_STATUSES = tuple(s.value for s in ClaimStatus)
+APPEAL_OUTCOMES = tuple(o.value for o in AppealOutcome)
+FEEDBACK_METHODS = tuple(m.value for m in FeedbackMethod)
 GENDERS = ("男", "女")
 
 

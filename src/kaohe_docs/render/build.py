@@ -4,9 +4,12 @@
   succeeded does it replace ``build/<period>/``. A failed or interrupted build leaves the
   previous output untouched.
 - Incremental: a document's key is the hash of its HTML (which carries all of its data,
-  provenance and styles) and of the rendering environment (WeasyPrint, fonts). A PDF whose
-  key is unchanged since the previous build is reused (after checking its hash), so editing
-  one person re-renders only the documents that show that person's data.
+  provenance and styles) and of the rendering environment (WeasyPrint, fonts). Rendered PDFs
+  are kept by key in the repository's cache folder (inside ``.git`` or the user cache directory,
+  never in the work tree or ``build/``, where a branch could plant one) and reused only after
+  their SHA-256 is checked, so editing one person re-renders only the documents that show that
+  person's data.
+- Every output path is checked to stay inside the output folder (``filenames.py``).
 - The print bundle joins the documents' PDFs with their bookmarks.
 """
 from __future__ import annotations
@@ -30,11 +33,14 @@ from kaohe_docs.render.index import write_index
 from kaohe_docs.model import Quarter
 from kaohe_docs.render.pool import render_all
 from kaohe_docs.pipeline import Project
+from kaohe_docs.records.cache import cache_dir, read_json, write_atomic, write_json
+from kaohe_docs.filenames import inside
 from kaohe_docs.render.provenance import Provenance, provenance
-from kaohe_docs.render.renderer import check_glyphs, generator, make_environment, render_html
+from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
 
 BUNDLE = "00-打印合订本"
 MANIFEST = "manifest.json"
+DEFAULT_CACHE = object()  # build_period(cache=…): the repository's cache folder
 
 
 @dataclass
@@ -68,7 +74,7 @@ class Builder:
 
     def html(self, doc: Document) -> str:
         """Raises KaoheError for a template mistake or a character the fonts lack."""
-        markup = render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context})
+        markup = lock_html(render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context}))
         check_glyphs(self.fonts, markup, doc.title)
         return markup
 
@@ -114,12 +120,14 @@ def _environment_key(families: dict) -> str:
 
 
 def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None,
-                 prov: Provenance | None = None, final: bool = False, bundle: bool = False) -> BuildResult:
+                 prov: Provenance | None = None, final: bool = False, bundle: bool = False,
+                 cache=DEFAULT_CACHE) -> BuildResult:
     """Build every document of a quarter or a year into ``out/<period>/``, atomically.
 
     ``prov`` overrides the provenance (a build from a Git revision); ``final`` refuses drafts and
     always makes the print bundle; ``bundle`` makes it for a draft too (joining every PDF costs
-    time and disk in proportion to the whole period, so review builds leave it out).
+    time and disk in proportion to the whole period, so review builds leave it out). ``cache`` is
+    the folder of reusable PDFs (default: the repository's cache folder; None: render everything).
     """
     docs, diagnostics = plan(project, period)
     prov = prov or provenance(project.root)
@@ -127,10 +135,13 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
         raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
                          "请先提交，或去掉 --final 生成草稿")
     builder = Builder(project, prov)
+    pdfs = PdfCache(cache_dir(project.root) if cache is DEFAULT_CACHE else cache, str(period))
     try:
         with build_lock(out, progress):
             result = BuildResult(out / str(period), diagnostics=diagnostics)
-            return _build(project, period, docs, builder, out, pdf and (bundle or final), pdf, progress, result)
+            result = _build(project, period, docs, builder, out, pdf and (bundle or final), pdf, progress, result, pdfs)
+            pdfs.finish()
+            return result
     except OSError as exc:
         raise KaoheError(f"无法写入输出目录 {out}：{exc.strerror or exc}（磁盘已满、只读或没有权限？）原有文件未改动") from exc
 
@@ -139,7 +150,11 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
 def build_lock(out: Path, progress):
     """One build at a time per output folder; leftovers of an interrupted build are removed."""
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".lock", "w") as handle:
+    try:  # never through a symlink a branch may have committed as build/.lock
+        fd = os.open(out / ".lock", os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        raise KaoheError(f"无法使用 {out / '.lock'}（{exc.strerror or exc}）；如果它是符号链接，请删除后重试") from exc
+    with os.fdopen(fd, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -151,19 +166,19 @@ def build_lock(out: Path, progress):
         yield
 
 
-def _build(project, period, docs, builder, out, bundle, pdf, progress, result: BuildResult) -> BuildResult:
+def _build(project, period, docs, builder, out, bundle, pdf, progress, result: BuildResult, pdfs) -> BuildResult:
     prov, target = builder.prov, result.folder
     staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
     try:
         progress(f"生成 {len(docs)} 份文书的 HTML……")
         markups = _html_all(builder, docs, staging, result)
         manifest = {"period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
-                    "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "documents": []}
+                    "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "pdf": pdf, "documents": []}
         if pdf:
-            _pdfs(builder, docs, markups, target, staging, result, manifest, progress)
+            _pdfs(builder, docs, markups, pdfs, staging, result, manifest, progress)
             if bundle:
                 progress(f"合订本：拼接 {len(docs)} 份文书")
-                _bundle(builder, period, docs, target, staging, result, manifest)
+                _bundle(builder, period, docs, pdfs, staging, result, manifest)
         else:
             manifest["documents"] = [{"id": d.id, "title": d.title, "path": d.path} for d in docs]
         data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
@@ -185,77 +200,104 @@ def _html_all(builder: Builder, docs: list[Document], staging: Path, result: Bui
             problems.append(f"《{doc.title}》：{exc.message}")
             continue
         markups.append(markup)
-        result.files.append(_write(staging / f"{doc.path}.html", markup.encode("utf-8")))
+        result.files.append(_write(_output(staging, f"{doc.path}.html"), markup.encode("utf-8")))
     if problems:
         raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
     return markups
 
 
-def _previous(target: Path) -> dict:
-    """The previous build's documents by key, when its manifest can be read."""
-    try:
-        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-        return {d["key"]: d for d in manifest.get("documents", []) if "key" in d}
-    except (OSError, ValueError, TypeError, AttributeError):
-        return {}
+class PdfCache:
+    """Rendered PDFs by key in the repository's cache folder, each reused only after its SHA-256 is checked.
 
+    Plain files: ``pdf/<key>.pdf`` and ``pdf/<key>.json`` (its hash). The keys used by the last
+    build of each period are listed in ``pdf/periods/``; everything else is removed after a build.
+    """
 
-def _reuse(target: Path, old: dict | None, dest: Path) -> bool:
-    """Link (or copy) the previous PDF into the staging folder if it is intact."""
-    if old is None:
-        return False
-    source = target / f"{old['path']}.pdf"
-    try:
-        if _sha(source.read_bytes()) != old.get("sha256"):
-            return False  # corrupted or edited since: render again
-        dest.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, folder: Path | None, period: str):
+        self.dir = folder / "pdf" if folder is not None else None
+        self.period = period
+        self.used: list[str] = []
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        return self.dir / f"{key}.pdf", self.dir / f"{key}.json"
+
+    def get(self, key: str, dest: Path) -> bool:
+        """Copy the cached PDF of ``key`` to ``dest`` if there is an intact one."""
+        self.used.append(key)
+        if self.dir is None:
+            return False
+        pdf, meta = self._paths(key)
+        info = read_json(meta)
         try:
-            os.link(source, dest)
+            data = pdf.read_bytes()
         except OSError:
-            shutil.copyfile(source, dest)
-    except OSError:
-        return False
-    return True
+            return False
+        if not isinstance(info, dict) or info.get("sha256") != _sha(data):
+            return False  # corrupted or edited since: render again
+        _write(dest, data)
+        return True
+
+    def put(self, key: str, data: bytes) -> None:
+        if self.dir is None:
+            return
+        pdf, meta = self._paths(key)
+        if write_atomic(pdf, data):
+            write_json(meta, {"sha256": _sha(data)})
+
+    def finish(self) -> None:
+        """Remember this period's keys; remove PDFs no period's last build used."""
+        if self.dir is None or not self.dir.is_dir():
+            return
+        periods = self.dir / "periods"
+        write_json(periods / f"{_sha(self.period.encode())[:16]}.json", sorted(set(self.used)))
+        keep: set[str] = set()
+        for index in periods.glob("*.json"):
+            keys = read_json(index)
+            if isinstance(keys, list):
+                keep.update(k for k in keys if isinstance(k, str))
+        for entry in self.dir.iterdir():
+            if entry.is_file() and entry.suffix in (".pdf", ".json") and entry.stem not in keep:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
 
 
-def _pdfs(builder, docs, markups, target, staging, result, manifest, progress) -> None:
-    previous = _previous(target)
+def _pdfs(builder, docs, markups, pdfs: PdfCache, staging, result, manifest, progress) -> None:
     keys = [builder.key(doc, markup) for doc, markup in zip(docs, markups)]
     todo = [i for i, (doc, key) in enumerate(zip(docs, keys))
-            if not _reuse(target, previous.get(key), staging / f"{doc.path}.pdf")]
+            if not pdfs.get(key, _output(staging, f"{doc.path}.pdf"))]
     result.reused = len(docs) - len(todo)
     progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
     report = (lambda n, total: progress(f"[{n}/{total}] PDF")) if todo else None
     rendered = builder.render([(markups[i], builder.identifier(docs[i])) for i in todo], report)
     result.rendered = len(todo)
     for i, (data, warnings) in zip(todo, rendered):
-        _write(staging / f"{docs[i].path}.pdf", data)
+        _write(_output(staging, f"{docs[i].path}.pdf"), data)
+        pdfs.put(keys[i], data)
         result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
     for doc, key in zip(docs, keys):
-        path = staging / f"{doc.path}.pdf"
+        path = _output(staging, f"{doc.path}.pdf")
         result.files.append(path)
         manifest["documents"].append({"id": doc.id, "title": doc.title, "path": doc.path, "key": key,
                                       "sha256": _sha(path.read_bytes())})
 
 
-def _bundle(builder, period, docs, target, staging, result, manifest) -> None:
+def _bundle(builder, period, docs, pdfs: PdfCache, staging, result, manifest) -> None:
     if not docs:
         return
     key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode())
     dest = staging / f"{BUNDLE}.pdf"
-    if not _reuse(target, _previous_bundle(target, key), dest):
-        paths = [staging / f"{doc.path}.pdf" for doc in docs]
-        dest.write_bytes(join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0])))
+    if not pdfs.get(key, dest):
+        paths = [_output(staging, f"{doc.path}.pdf") for doc in docs]
+        data = join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]))
+        dest.write_bytes(data)
+        pdfs.put(key, data)
     manifest["bundle"] = {"path": BUNDLE, "key": key, "sha256": _sha(dest.read_bytes())}
     result.files.insert(0, dest)
 
 
-def _previous_bundle(target: Path, key: str) -> dict | None:
-    try:
-        bundle = json.loads((target / MANIFEST).read_text(encoding="utf-8")).get("bundle")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return bundle if bundle and bundle.get("key") == key else None
+def _output(folder: Path, relative: str) -> Path:
+    """``folder/relative``, refused (KaoheError) unless it stays inside ``folder``."""
+    return inside(folder, relative)
 
 
 def _write(path: Path, data: bytes) -> Path:

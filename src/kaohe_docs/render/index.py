@@ -24,10 +24,13 @@ def write_index(out: Path) -> Path:
         period = escape(p["period"])
         state = "<span class='draft'>草稿</span>" if p["draft"] else "正式"
         parts.append(f"<h2>{escape(p['bureau'])} {period}</h2><p>{state} · {escape(p['provenance'])}</p>")
-        parts.append(f"<p><a href='{period}/00-打印合订本.pdf'>打印合订本（PDF）</a></p><table><tr><th>文书</th><th>PDF</th><th>HTML</th></tr>")
+        if p.get("bundle"):  # only builds with --bundle or --final join one
+            parts.append(f"<p><a href='{period}/{escape(p['bundle']['path'])}.pdf'>打印合订本（PDF）</a></p>")
+        parts.append("<table><tr><th>文书</th><th>PDF</th><th>HTML</th></tr>")
         for d in p["documents"]:
             href = f"{period}/{escape(d['path'])}"
-            parts.append(f"<tr><td>{escape(d['title'])}</td><td><a href='{href}.pdf'>PDF</a></td>"
+            pdf = f"<a href='{href}.pdf'>PDF</a>" if p.get("pdf", True) else "（未生成）"
+            parts.append(f"<tr><td>{escape(d['title'])}</td><td>{pdf}</td>"
                          f"<td><a href='{href}.html'>HTML</a></td></tr>")
         parts.append("</table>")
     parts.append("</body></html>\n")

@@ -2,9 +2,15 @@
 
 - Jinja: the bureau's ``templates/`` overrides the packaged templates; autoescape and
   StrictUndefined; a template mistake is reported with template name and line.
-- WeasyPrint: fetches only files inside the template and font directories; everything
-  else (network, ``file:///etc/...``) is refused and reported. Its warnings are collected
-  and returned, never lost. PDFs are deterministic: fixed dates and identifier.
+- Templates come from a repository that takes merge requests, so they are untrusted code:
+  they run in Jinja's ``ImmutableSandboxedEnvironment`` (no ``__class__``/``__globals__``
+  escapes, no mutating calls, no access into modules, paths or files), and the bureau's
+  overrides are read only from regular files directly inside ``templates/`` (no symlinks, no
+  sub-folders, no absolute or ``..`` names in include/extends/import).
+- WeasyPrint: fetches only regular files inside the template and font directories (neither
+  may be a symlink); everything else (network, ``file:///etc/...``) is refused and reported.
+  Its warnings are collected and returned, never lost. PDFs are deterministic: fixed dates
+  and identifier.
 """
 from __future__ import annotations
 
@@ -18,7 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import io
+import stat
+import types
+
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from kaohe_docs import __version__
 from kaohe_docs.errors import KaoheError
@@ -36,12 +47,72 @@ def _css_string(value) -> str:
     return re.sub(r'["\\<>\n\r]', "", str(value))
 
 
+class UnsafeTemplate(jinja2.TemplateNotFound):
+    """A template name or file the loader refuses to read (the message says why, in Chinese)."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(name, message)
+        self.message = message
+
+
+_TEMPLATE_NAME = re.compile(r"[^/\\\x00-\x1f]+\Z")
+
+
+class OverrideLoader(jinja2.BaseLoader):
+    """The bureau's ``templates/`` first, then the packaged templates; names are single file names.
+
+    Refused, with a message naming the template: absolute names, ``..``, sub-folders, hidden
+    files, and anything in ``templates/`` that is not a regular file (a symlink above all).
+    """
+
+    def __init__(self, root: Path):
+        self.folder = root / "templates"
+        self.package = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))
+
+    def get_source(self, environment, template: str):
+        if not _TEMPLATE_NAME.match(template) or template.startswith("."):
+            raise UnsafeTemplate(template, f"模板名“{template}”不允许：只能引用 templates/ 中的文件名，"
+                                           "不能含路径（/、\\、..）或以 . 开头")
+        if os.path.islink(self.folder):
+            raise UnsafeTemplate(template, "templates/ 是符号链接，出于安全原因不读取")
+        path = self.folder / template
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return self.package.get_source(environment, template)
+        except OSError as exc:
+            raise UnsafeTemplate(template, f"无法读取 templates/{template}（{exc.strerror or exc}）") from exc
+        if stat.S_ISLNK(st.st_mode):
+            raise UnsafeTemplate(template, f"templates/{template} 是符号链接，出于安全原因不读取")
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeTemplate(template, f"templates/{template} 不是普通文件")
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with io.open(fd, "rb") as fh:
+                source = fh.read().decode("utf-8")
+        except OSError as exc:
+            raise UnsafeTemplate(template, f"无法读取 templates/{template}（{exc.strerror or exc}）") from exc
+        except UnicodeDecodeError as exc:
+            raise UnsafeTemplate(template, f"templates/{template} 不是 UTF-8 编码的文本，请另存为 UTF-8") from exc
+        return source, str(path), lambda: True
+
+
+# Objects a template may never look into, even through attributes the sandbox allows.
+_OPAQUE = (types.ModuleType, os.PathLike, io.IOBase, type)
+
+
+class TemplateSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, and no way from a value to the file system or the interpreter."""
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        if isinstance(obj, _OPAQUE):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+
 def make_environment(root: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str(root / "templates")),
-            jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)),
-        ]),
+    env = TemplateSandbox(
+        loader=OverrideLoader(root),
         autoescape=jinja2.select_autoescape(["html"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -69,10 +140,37 @@ def _template_location(exc: BaseException) -> str:
 def render_html(env: jinja2.Environment, template: str, context: dict) -> str:
     try:
         return env.get_template(template).render(**context)
+    except UnsafeTemplate as exc:
+        raise TemplateProblem(f"拒绝模板“{exc.name}”：{exc.message}") from exc
+    except SecurityError as exc:
+        raise TemplateProblem(f"模板 {_template_location(exc)} 试图访问不允许的内容，出于安全原因已拒绝（{exc}）") from exc
     except jinja2.TemplateNotFound as exc:
         raise TemplateProblem(f"找不到模板“{exc.name}”") from exc
     except jinja2.TemplateError as exc:
         raise TemplateProblem(f"模板错误 {_template_location(exc)}: {exc.message or exc}") from exc
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError, OverflowError) as exc:
+        # a template computing or indexing something that fails: still the template's mistake
+        raise TemplateProblem(f"模板错误 {_template_location(exc)}: {type(exc).__name__}: {exc}") from exc
+
+
+# The HTML files in build/ are opened in a browser: no script, no network, no forms, only the
+# document's own styles, images and fonts.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline' file: data:; img-src file: data:; "
+                           "font-src file: data:; base-uri 'none'; form-action 'none'")
+_DOCTYPE = re.compile(r"\A\s*<!doctype[^>]*>", re.I)
+
+
+def lock_html(markup: str) -> str:
+    """``markup`` with a Content-Security-Policy placed before anything the template wrote.
+
+    A template (the bureau's override, from a merge request) could add ``<script>`` that runs
+    when a reviewer opens the HTML in a browser and sends the personal data in it elsewhere;
+    the policy comes first in the document, so the browser enforces it on all that follows.
+    """
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+    doctype = _DOCTYPE.match(markup)
+    at = doctype.end() if doctype else 0
+    return f"{markup[:at]}{meta}{markup[at:]}"
 
 
 _INVISIBLE = re.compile(r"<(head|style|script)\b.*?</\1\s*>", re.S | re.I)
@@ -115,8 +213,21 @@ class _Collector(logging.Handler):
 
 
 def allowed_dirs(root: Path) -> tuple[str, ...]:
-    dirs = [PACKAGE_TEMPLATES, root / "templates", root / "fonts"]
+    """Folders WeasyPrint may read from; a repository folder that is a symlink is not one of them."""
+    dirs = [PACKAGE_TEMPLATES] + [d for d in (root / "templates", root / "fonts") if not os.path.islink(d)]
     return tuple(os.path.realpath(d) + os.sep for d in dirs)
+
+
+def _allowed_file(url: str, allowed: tuple[str, ...]) -> bool:
+    """A file: URL naming a regular file inside ``allowed``, through no symlink out of it."""
+    try:
+        parsed = urlparse(url)
+        if parsed.netloc not in ("", "localhost") or parsed.query or "\x00" in url:
+            return False
+        path = os.path.realpath(unquote(parsed.path))
+        return any(path.startswith(d) for d in allowed) and os.path.isfile(path)
+    except (ValueError, OSError):
+        return False
 
 
 class PdfRenderer:
@@ -135,12 +246,10 @@ class PdfRenderer:
 
         class LockedFetcher(weasyprint.URLFetcher):
             def fetch(self, url, headers=None):
-                parsed = urlparse(url)
-                if parsed.scheme == "file":
-                    path = os.path.realpath(unquote(parsed.path))
-                    if any(path.startswith(d) for d in allowed) and os.path.isfile(path):
-                        return super().fetch(url, headers)
-                elif parsed.scheme == "data":
+                scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+                if scheme == "file" and _allowed_file(url, allowed):
+                    return super().fetch(url, headers)
+                if scheme == "data":
                     return super().fetch(url, headers)
                 log.refused.append(url)
                 raise weasyprint.urls.FatalURLFetchingError(f"拒绝读取 {url}")
@@ -171,8 +280,11 @@ class PdfRenderer:
         ``variant``: e.g. "pdf/a-2b" for the archive."""
         extra = {"pdf_variant": variant} if variant else {}
         with self._collecting(log):
-            return document.write_pdf(custom_metadata=True,
-                                      pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode(), **extra)
+            try:
+                return document.write_pdf(custom_metadata=True,
+                                          pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode(), **extra)
+            except self.weasyprint.urls.FatalURLFetchingError:  # an attachment outside the allowed folders
+                return b""
 
 
 def generator() -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from kaohe_docs.sheets import roundtrip as rtyaml
-from kaohe_docs.errors import Diagnostic, error, warning
+from kaohe_docs.errors import Diagnostic, Place, error, warning
 from kaohe_docs.model import Bureau, Quarter
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.records.readers import GENDERS
@@ -64,7 +64,7 @@ class _People:
 
     def unit_name(self, person_id: str) -> str:
         entry = self.entries.get(person_id)
-        return self.bureau.units[entry.unit_id].name if entry and entry.unit_id in self.bureau.units else ""
+        return self.bureau.unit_name(entry.unit_id) if entry else ""
 
     def find(self, table: Table, row: Row, id_h, name_h, unit_h) -> tuple[str | None, list[Diagnostic]]:
         raw_id = text(row.cells.get(id_h)) if id_h else ""
@@ -244,7 +244,7 @@ def _birth(cell, value: str) -> str | None:
     return f"{match.group(1)}-{int(match.group(2)):02d}" if match and 1 <= int(match.group(2)) <= 12 else None
 
 
-def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: str) -> None:
+def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: "Place") -> None:
     existing = bureau.people.get(person["id"])
     if existing is None:
         missing = [header for header, key in ROSTER_FIELDS.items() if key in ROSTER_REQUIRED and not person.get(key)]

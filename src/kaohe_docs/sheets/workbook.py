@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
-from kaohe_docs.errors import Diagnostic, error, warning
+from kaohe_docs.errors import Diagnostic, Place, error, warning
 
 _NUMBER = re.compile(r"-?\d{1,9}(\.\d{1,9})?\Z")  # a score: no 30-digit numbers
 LIMIT = 10 ** 9
@@ -43,13 +43,8 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     header_row: int = 1  # the row the headers stand in (a title may stand above it)
 
-    def where(self, row: int | None = None, column: str | None = None) -> str:
-        place = f"{self.book} [{self.sheet}]" if self.sheet else self.book
-        if row is not None:
-            place += f" 第{row}行"
-        if column:
-            place += f" {column}列"
-        return place
+    def where(self, row: int | None = None, column: str | None = None) -> Place:
+        return Place(self.book, self.sheet, row or 0, column or "")
 
 
 def column_letter(index: int) -> str:  # 1 → A
@@ -100,7 +95,7 @@ def _read_xlsx(path: Path, hint) -> tuple[list[Table], list[Diagnostic]]:
     tables, diags = [], []
     for ws in formulas.worksheets:
         if ws.sheet_state != "visible":
-            diags.append(warning(f"{path.name} [{ws.title}]", 0, "隐藏的工作表，已跳过"))
+            diags.append(warning(Place(path.name, ws.title), 0, "隐藏的工作表，已跳过"))
             continue
         cached = values[ws.title]
         rows = []
@@ -110,12 +105,12 @@ def _read_xlsx(path: Path, hint) -> tuple[list[Table], list[Diagnostic]]:
             is_formula = [isinstance(v, str) and v.startswith("=") for v in raw]
             shown = [cached.cell(row=n, column=i + 1).value if f else v for i, (v, f) in enumerate(zip(raw, is_formula))]
             if hidden and any(v is not None for v in raw):
-                diags.append(error(f"{path.name} [{ws.title}] 第{n}行", 0, "该行被隐藏，请取消隐藏核对后再导入，或删除该行"))
+                diags.append(error(Place(path.name, ws.title, n), 0, "该行被隐藏，请取消隐藏核对后再导入，或删除该行"))
                 continue
             rows.append((n, shown, is_formula))
         table, more = _table(path.name, ws.title, rows, hint)
         if table:  # a merged title above the header row is the usual layout; merges in the table are not
-            diags += [error(f"{path.name} [{ws.title}] {merged.coord}", 0, "含有合并单元格，请取消合并并在每个单元格中填写")
+            diags += [error(Place(path.name, ws.title, column=merged.coord), 0, "含有合并单元格，请取消合并并在每个单元格中填写")
                       for merged in ws.merged_cells.ranges if merged.max_row >= table.header_row]
             tables.append(table)
         diags += more
@@ -136,8 +131,7 @@ def _table(book: str, sheet: str, rows, hint) -> tuple[Table | None, list[Diagno
                          for name, i in columns.items()}
                 table.rows.append(Row(n, cells))
             return table, diags
-    place = f"{book} [{sheet}]" if sheet else book
-    return None, [warning(place, 0, f"找不到表头（应有“{'”或“'.join(hint)}”列），已跳过")]
+    return None, [warning(Place(book, sheet), 0, f"找不到表头（应有“{'”或“'.join(hint)}”列），已跳过")]
 
 
 def _columns(table: Table, names: list[str]) -> tuple[dict[str, int], list[Diagnostic]]:

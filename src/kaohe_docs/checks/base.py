@@ -1,0 +1,23 @@
+"""What every rule module uses: diagnostics at a record's line, and how a person is named."""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from kaohe_docs.engine.assess import Assessment
+from kaohe_docs.errors import Diagnostic, error, warning
+from kaohe_docs.model import Src
+
+Rule = Callable[[Assessment], Iterable[Diagnostic]]
+
+
+def err(src: Src, message: str) -> Diagnostic:
+    return error(src.file, src.line, message)
+
+
+def warn(src: Src, message: str) -> Diagnostic:
+    return warning(src.file, src.line, message)
+
+
+def who(result) -> str:
+    """“张伟（警号 100123）” for messages."""
+    return f"{result.entry.name or ''}（警号 {result.entry.person_id}）"

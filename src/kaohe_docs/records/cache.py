@@ -1,0 +1,207 @@
+"""Where caches live and what they may hold: plain JSON data, outside the work tree.
+
+A records repository takes merge requests from every unit, so nothing in its work tree may
+decide what the tool executes. Caches therefore
+
+- live where a branch cannot put them: inside the Git directory (``<git-common-dir>/kaohe-cache``)
+  or, outside Git, in the user's cache directory (``$XDG_CACHE_HOME/kaohe-docs/<hash of the path>``);
+  a ``.cache/`` folder in the work tree is never read;
+- hold plain data: JSON, decoded into a fixed list of the model's own classes (never pickle);
+- are keyed by content hashes (never by size or modification time).
+
+A missing, unreadable or corrupt entry is a cache miss, never an error.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+
+from kaohe_docs import model
+from kaohe_docs.errors import Diagnostic
+
+log = logging.getLogger(__name__)
+
+GIT_CACHE = "kaohe-cache"  # folder inside the Git directory
+USER_CACHE = "kaohe-docs"  # folder inside the user cache directory
+LEGACY_CACHE = ".cache"  # where earlier versions kept caches in the work tree: never read
+
+
+def _git_common_dir(start: Path) -> Path | None:
+    """The Git directory shared by all work trees of the repository around ``start`` (no subprocess)."""
+    for candidate in (start, *start.parents):
+        dot_git = candidate / ".git"
+        if dot_git.is_symlink():
+            return None
+        if dot_git.is_dir():
+            git_dir = dot_git
+        elif dot_git.is_file():
+            try:
+                text = dot_git.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                return None
+            if not text.startswith("gitdir:"):
+                return None
+            git_dir = (candidate / text[len("gitdir:"):].strip()).resolve()
+        else:
+            continue
+        common = git_dir / "commondir"
+        if common.is_file():
+            try:
+                git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
+            except (OSError, UnicodeDecodeError):
+                return None
+        return git_dir if (git_dir / "HEAD").is_file() else None
+    return None
+
+
+def user_cache_home() -> Path:
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+
+
+def cache_dir(root: Path) -> Path:
+    """The cache folder of the records repository at ``root`` (outside its work tree)."""
+    root = root.resolve()
+    git_dir = _git_common_dir(root)
+    if git_dir is not None:
+        return git_dir / GIT_CACHE / hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    return user_cache_home() / USER_CACHE / hashlib.sha256(str(root).encode()).hexdigest()[:16]
+
+
+def stray_cache(root: Path) -> Path | None:
+    """A ``.cache/`` folder in the work tree (written by earlier versions, or planted by a branch)."""
+    path = root / LEGACY_CACHE
+    return path if os.path.lexists(path) else None
+
+
+def read_json(path: Path):
+    """The JSON value in ``path``, or None when it is missing, unreadable or not JSON."""
+    try:
+        with open(path, "rb") as fh:
+            return json.loads(fh.read().decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write ``data`` by rename, so a reader never sees half a file; False when it could not."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:  # a read-only place still works, only slower
+        log.debug("cache not written: %s", exc)
+        return False
+    return True
+
+
+def write_json(path: Path, value) -> bool:
+    return write_atomic(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+# --- plain-data codec for the loader's typed results ------------------------------------------
+
+class Unencodable(TypeError):
+    """A value of a type the codec does not know: the entry is simply not cached."""
+
+
+def _classes() -> dict[str, type]:
+    from kaohe_docs.records.policy import Policy
+    found = {name: obj for name, obj in vars(model).items()
+             if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == model.__name__}
+    found["Policy"] = Policy
+    found["Diagnostic"] = Diagnostic
+    return found
+
+
+_ENUMS = {"Grade": model.Grade, "Status": model.Status}
+_CLASS_CACHE: dict[str, type] = {}
+
+
+def _class(name: str) -> type:
+    if not _CLASS_CACHE:
+        _CLASS_CACHE.update(_classes())
+    return _CLASS_CACHE[name]  # KeyError: not one of ours → corrupt entry
+
+
+def encode(value):
+    """A JSON-able form of a typed result: only the model's classes, enums and plain values."""
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if isinstance(value, Enum):
+        if _ENUMS.get(type(value).__name__) is not type(value):
+            raise Unencodable(type(value).__name__)
+        return {"$e": [type(value).__name__, value.value]}
+    if isinstance(value, str):  # str subclasses of the YAML reader carry no meaning past it
+        return str(value)
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, dt.datetime):
+        raise Unencodable("datetime")
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        name = type(value).__name__
+        if _class(name) is not type(value):
+            raise Unencodable(name)
+        return {"$c": name, "f": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, tuple):
+        return {"$t": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return {"$s": [encode(v) for v in value], "frozen": isinstance(value, frozenset)}
+    if isinstance(value, dict):
+        return {"$m": [[encode(k), encode(v)] for k, v in value.items()]}
+    raise Unencodable(type(value).__name__)
+
+
+def decode(data):
+    """The inverse of ``encode``; raises ValueError/KeyError/TypeError on anything else."""
+    if data is None or type(data) in (bool, int, str):
+        return data
+    if type(data) is list:
+        return [decode(v) for v in data]
+    if type(data) is not dict:
+        raise ValueError("unexpected JSON value")
+    if "$c" in data:
+        cls = _class(data["$c"])
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = data["f"]
+        if type(values) is not dict or set(values) != fields:
+            raise ValueError("fields do not match")
+        return cls(**{k: decode(v) for k, v in values.items()})
+    if "$e" in data:
+        name, raw = data["$e"]
+        return _ENUMS[name](raw)
+    if "$d" in data:
+        try:
+            return Decimal(data["$d"])
+        except InvalidOperation as exc:
+            raise ValueError("bad decimal") from exc
+    if "$date" in data:
+        return dt.date.fromisoformat(data["$date"])
+    if "$t" in data:
+        return tuple(decode(v) for v in data["$t"])
+    if "$s" in data:
+        items = [decode(v) for v in data["$s"]]
+        return frozenset(items) if data.get("frozen") else set(items)
+    if "$m" in data:
+        return {decode(k): decode(v) for k, v in data["$m"]}
+    raise ValueError("unknown tag")
