@@ -464,3 +464,13 @@ def test_init_ships_the_server_hook(tmp_path):
     assert hook.stat().st_mode & 0o777 == 0o755
     assert hook.read_bytes() == (HOOK / "pre-receive").read_bytes()
     assert 'exec "$KAOHE" guard' in hook.read_text(encoding="utf-8")
+
+
+def test_approve_refuses_a_meeting_that_has_not_happened(mini_git):
+    edit(mini_git, DECISION, "meeting_date: 2026-04-14", "meeting_date: 2999-01-14")
+    commit_all(mini_git, "会议改期")
+    result = run(mini_git, "approve", "2026Q1")
+    assert result.exit_code == 1
+    assert result.stderr == ("错误: 审定记录（records/2026/Q1/decision.yaml）的会议日期 2999-01-14 还没到，不能审定；"
+                             "局党委开会后再运行 kaohe approve 2026Q1\n")
+    assert git(mini_git, "tag") == ""

@@ -5,6 +5,7 @@ adds ``approved/<quarter>-N`` naming the one it supersedes and why. Nothing is m
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from kaohe_docs.audit.approval import (current, git_out, git_text, main_branch, read_approvals, tag_diagnostics,
@@ -28,6 +29,8 @@ def approve(root: Path, quarter: Quarter, meeting_date, minutes: str, decision_f
     dirty = gitrepo.uncommitted(repo, pre, ["records", "policy", "templates"])
     if dirty:
         raise KaoheError(f"有未提交的修改（{'、'.join(dirty[:5])}），只能审定已提交的记录")
+    if str(meeting_date) > dt.date.today().isoformat():
+        raise KaoheError(f"审定记录（{decision_file}）的会议日期 {meeting_date} 还没到，不能审定；局党委开会后再运行 kaohe approve {quarter}")
     cwd = Path(repo.working_tree_dir)
     chain = read_approvals(cwd).get(quarter, [])
     problems = [d for d in tag_diagnostics(cwd, pre, chain, head.hexsha, main=main_branch(cwd)) if d.level == "error"]
