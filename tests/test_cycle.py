@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe_docs.cli import main
-from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Grade, Quarter
 from kaohe_docs.pipeline import open_project
 from kaohe_docs.engine.calendar import submission_deadline, working_days_end
@@ -55,9 +54,9 @@ def test_submission_deadline_moves_past_a_weekend():
     assert submission_deadline(Quarter(2025, 4), 10, False) == D(2026, 1, 10)
 
 
-def test_a_year_the_calendar_does_not_know_is_a_clear_error():
-    with pytest.raises(KaoheError, match="节假日日历没有 2031 年的数据，无法按工作日计算"):
-        working_days_end(D(2031, 1, 2), 5)
+def test_a_year_the_calendar_does_not_know_is_a_value_not_an_exception():
+    assert working_days_end(D(2031, 1, 2), 5) is None
+    assert submission_deadline(Quarter(2030, 4), 10, True) is None
 
 
 def status_lines(root, today="2026-05-01"):
@@ -78,9 +77,10 @@ def test_status_items_appear_and_clear(mini):
     _, items = status_lines(mini)
     assert "李娜：个人小结未填写" not in items
     assert "王志强：加分申报“嘉奖（春节安保）”待考核办审核" in items
-    assert "逾期报送：2026-04-13 报送，截止 2026-04-10" in items
+    assert "逾期报送：2026-04-13 报送，截止 2026-04-10" not in items  # history, not a pending item
+    result = run("-C", str(mini), "status", "2026Q1", "--today", "2026-05-01", "--json")
+    assert [s["notes"] for s in json.loads(result.stdout) if s["notes"]] == [["逾期报送：2026-04-13 报送，截止 2026-04-10"]]
     write(mini, {UNIT: text.replace("status: 待审核,", "status: 通过,"),
-                 SOLO: (mini / SOLO).read_text(encoding="utf-8").replace("2026-04-13", "2026-04-09"),
                  FEEDBACK: """
                     quarter: 2026Q1
                     feedback:
@@ -89,8 +89,10 @@ def test_status_items_appear_and_clear(mini):
                       - {id: "020001", method: 书面送达, date: 2026-04-23, receipt: 2026-04-24}
                     """})
     code, items = status_lines(mini)
-    assert (code, items) == (0, [])
-    assert run("-C", str(mini), "status", "2026Q1", "--today", "2026-05-01").stdout == "2026年第一季度平时考核各项工作已全部完成。\n"
+    assert (code, items) == (0, [])  # late but complete: nothing pending
+    result = run("-C", str(mini), "status", "2026Q1", "--today", "2026-05-01")
+    assert (result.exit_code, result.stdout) == (0, "2026年第一季度平时考核各项工作已全部完成。\n\n记录在案（不影响完成）：\n"
+                                                    "  - 法制室：逾期报送：2026-04-13 报送，截止 2026-04-10\n")
     _, items = status_lines(mini, today="2026-04-16")
     assert items == ["公示期中（至 2026-04-21）"]
 

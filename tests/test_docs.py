@@ -133,3 +133,13 @@ def test_the_readme_commands_run_on_the_example(example, line, monkeypatch):
         args = [*args, "--html-only"] if "--html-only" not in args else args
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == EXIT_CODES.get(line, 0), f"{line}\n{result.output}"
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("kaohe biuld 2026Q1", click.UsageError),  # a renamed or misspelt command
+    ("kaohe build 2026Q1 --bundel", click.NoSuchOption),  # an option that does not exist
+    ("kaohe status 2026-Q3", click.BadParameter),  # a value the command refuses
+])
+def test_the_parser_catches_drift(line, problem):
+    with pytest.raises(problem):
+        parse(line)

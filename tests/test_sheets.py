@@ -107,7 +107,11 @@ BAD = {
     "no id and unknown name": ([[None, "赵六", "政工室", 90, 90, 90]],
                                ["绩效.xlsx [一季度] 第2行 B列: 错误: “赵六”（政工室）不在本季度的所室队记录中"]),
     "duplicate rows": ([["010002", "李娜", "政工室", 90, None, None], ["010002", "李娜", "政工室", 91, None, None]],
-                       ["绩效.xlsx [一季度] 第3行 D列: 错误: 李娜的1月得分重复（绩效.xlsx [一季度] 第2行 D列 已有）"]),
+                       ["绩效.xlsx [一季度] 第2行 E列: 警告: 空白，保留记录中李娜的2月得分 90",
+                        "绩效.xlsx [一季度] 第2行 F列: 警告: 空白，保留记录中李娜的3月得分 89",
+                        "绩效.xlsx [一季度] 第3行 E列: 警告: 空白，保留记录中李娜的2月得分 90",
+                        "绩效.xlsx [一季度] 第3行 F列: 警告: 空白，保留记录中李娜的3月得分 89",
+                        "绩效.xlsx [一季度] 第3行 D列: 错误: 李娜的1月得分重复（绩效.xlsx [一季度] 第2行 D列 已有）"]),
     "score as words": ([["010002", "李娜", "政工室", "九十", 90, 90]],
                        ["绩效.xlsx [一季度] 第2行 D列: 错误: “九十”不是数字，请填写阿拉伯数字，如 95 或 92.5"]),
     "out of range": ([["010002", "李娜", "政工室", 105, 90, 90]],
@@ -241,7 +245,9 @@ def test_export_results_workbook_and_csv(mini, tmp_path):
     summary = wb["汇总"]
     assert [c.value for c in summary[1]][:4] == ["季度", "单位", "警号", "姓名"]
     assert summary.freeze_panes == "A2" and summary.column_dimensions["B"].width >= 8
-    assert [c.value for c in summary[2]][3:8] == ["王志强", "37.60", "57.00", "1.00", "95.60"]
+    assert [c.value for c in summary[2]][3:8] == ["王志强", 37.6, 57, 1, 95.6]  # numbers Excel can sum
+    assert [c.number_format for c in summary[2]][4:8] == ["0.00"] * 4
+    assert summary["C2"].value == "010001"  # the 警号 stays text
     csv_out = tmp_path / "年度.csv"
     assert run(mini, "export", "results", "2026", "--csv", "-o", str(csv_out)).exit_code == 0
     data = csv_out.read_bytes()

@@ -185,7 +185,8 @@ def test_every_rule_is_listed_once_and_states_its_invariant():
                if m.name not in ("base", "status")]  # status is the `kaohe status` report, not a rule module
     defined = {fn for module in modules
                for name, fn in inspect.getmembers(module, inspect.isfunction)
-               if fn.__module__ == module.__name__ and not name.startswith("_")}
+               if fn.__module__ == module.__name__ and not name.startswith("_")
+               and list(inspect.signature(fn).parameters) == ["a"]}  # a rule takes the Assessment, `a`
     assert len(checks.RULES) == len(set(checks.RULES))
     assert set(checks.RULES) == defined
     assert all(fn.__doc__ and len(fn.__doc__.strip()) > 20 for fn in checks.RULES)

@@ -15,7 +15,8 @@ import click
 
 ERROR = "error"
 WARNING = "warning"
-_LEVEL_ZH = {ERROR: "错误", WARNING: "警告"}
+PENDING = "pending"  # a value not filled in yet (待填写): the normal state of a quarter being collected
+_LEVEL_ZH = {ERROR: "错误", WARNING: "警告", PENDING: "待填写"}
 
 
 @dataclass(frozen=True, order=True)
@@ -78,8 +79,17 @@ def warning(file: "str | Place", line: int, message: str) -> Diagnostic:
     return _diagnostic(file, line, WARNING, message)
 
 
-def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
-    return any(d.level == ERROR or strict for d in diagnostics)
+def pending(file: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(file, line, PENDING, message)
+
+
+def fails(d: Diagnostic, strict: bool = False, complete: bool = False) -> bool:
+    """Whether ``d`` fails a run: errors always, warnings with ``strict``, pending values with ``complete``."""
+    return d.level == ERROR or (strict and d.level == WARNING) or (complete and d.level == PENDING)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False, complete: bool = False) -> bool:
+    return any(fails(d, strict, complete) for d in diagnostics)
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -138,6 +138,7 @@ class Unit:
     name: str
     order: int  # position in units.yaml: the bureau's conventional order of units
     src: Src
+    aliases: tuple[str, ...] = ()  # usual short names (刑侦大队, 城关所), matched in spreadsheets
 
 
 @dataclass
@@ -153,6 +154,7 @@ class Person:
     joined: str | None  # 'YYYY-MM', when he or she entered the bureau
     left: str | None  # 'YYYY-MM', last month in the bureau
     src: Src
+    unit: str | None = None  # the unit he or she works in now (kaohe open puts the person there)
 
     def on_roster(self, quarter: Quarter) -> bool:
         first = f"{quarter.year}-{quarter.months[0]:02d}"
@@ -215,6 +217,9 @@ class Entry:
     src: Src
     lines: dict[str, int] = field(default_factory=dict)  # field → line, for diagnostics
     invalid: frozenset = frozenset()  # element or month names whose value could not be read (reported)
+    # fields present but left empty: not filled in yet (待填写), not an error. Keys: "summary", "suggested",
+    # "common" (the whole mapping), "common:德", "monthly" (the whole mapping), "monthly:3"
+    pending: tuple = ()
 
     def at(self, key: str) -> Src:
         return Src(self.src.file, self.lines.get(key, self.src.line))
@@ -249,6 +254,7 @@ class Decision:
     additions: dict[str, GradeChange]  # 好 chosen outside the units' recommendations
     publicity_start: dt.date | None
     src: Src
+    lines: dict[str, int] = field(default_factory=dict)  # field → line, for diagnostics
 
 
 @dataclass
@@ -323,3 +329,15 @@ class Bureau:
         for unit_quarter in sorted(records.units.values() if records else (),
                                    key=lambda uq: (self.unit_order(uq.unit_id), uq.unit_id)):
             yield from unit_quarter.entries
+
+
+@dataclass(frozen=True)
+class YearDays:
+    """One year of the State Council notice: days off (放假) and make-up working days (调休上班)."""
+
+    off: frozenset = frozenset()
+    work: frozenset = frozenset()
+    line: int = 0  # where the year stands in policy/policy.yaml
+
+    def is_workday(self, day: dt.date) -> bool:
+        return day in self.work or (day.weekday() < 5 and day not in self.off)

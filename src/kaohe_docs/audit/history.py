@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kaohe_docs.audit.gitrepo import SYMLINK_MODE, CommitInfo, info
 from kaohe_docs.model import Quarter
-from kaohe_docs.records.readers import read_decision, read_roster, read_unit_quarter
+from kaohe_docs.records.readers import read_appeals, read_decision, read_roster, read_unit_quarter
 from kaohe_docs.records.yamlio import decode, parse
 
 
@@ -76,13 +76,26 @@ def _quarter_snapshot(snap: dict, qdir, quarter: Quarter, person_id: str, blobs:
         for entry in (uq.entries if uq else ()):
             if entry.person_id == person_id:
                 _entry_fields(snap, str(quarter), path, entry)
+    recorded = f"{quarter} 记录文件" in snap
     decision = _blob(qdir, "decision.yaml")
     if decision is not None:
         d = blobs.read(decision, f"records/{quarter.path}/decision.yaml", read_decision, quarter)
         change = d and (d.changes.get(person_id) or d.additions.get(person_id))
         if change:
             kind = "党委增加" if person_id in d.additions else "审定改为"
-            snap[f"{quarter} 审定"] = f"{kind}“{change.grade.value}”（{change.reason}）"
+            snap[f"{quarter} 审定"] = f"{kind}“{change.grade.value}”（{change.reason}；{d.meeting_date} 会议）"
+        elif d and recorded and f"{quarter} 建议等次" in snap:
+            snap[f"{quarter} 审定"] = f"同建议等次“{snap[f'{quarter} 建议等次']}”（{d.meeting_date} 会议）"
+    appeals = _blob(qdir, "appeals.yaml")
+    if appeals is not None:
+        found = blobs.read(appeals, f"records/{quarter.path}/appeals.yaml", read_appeals, quarter) or {}
+        appeal = found.get(person_id)
+        if appeal is not None:
+            snap[f"{quarter} 复核申请"] = f"{appeal.received} 收到：{appeal.grounds}"
+            if appeal.outcome:
+                grade = f"为“{appeal.grade.value}”" if appeal.outcome == "改变" and appeal.grade else ""
+                snap[f"{quarter} 复核结论"] = (f"{appeal.outcome}{grade}" + (f"（{appeal.reason}）" if appeal.reason else "")
+                                            + (f"，{appeal.replied} 答复" if appeal.replied else ""))
 
 
 def _entry_fields(snap: dict, q: str, path: str, e) -> None:
@@ -119,7 +132,7 @@ def _describe(old: dict, new: dict) -> list[str]:
             out.append(f"{group}：记录删除（原在 {old.get(f'{group} 记录文件', '花名册')}）")
         elif after and not before:
             whole.add(group)
-            detail = "，".join(f"{k.split(' ', 1)[1]} {new[k]}" for k in (f"{group} 考核方式", f"{group} 建议等次") if k in new)
+            detail = "，".join(f"{k.split(' ', 1)[1]} {new[k]}" for k in (f"{group} 考核方式", f"{group} 建议等次", f"{group} 审定") if k in new)
             out.append(f"{group}：新增记录（{new.get(f'{group} 记录文件', new.get(group, ''))}{'，' + detail if detail else ''}）")
     for key in dict.fromkeys([*old, *new]):
         if _group(key) in whole:

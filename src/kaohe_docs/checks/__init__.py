@@ -7,7 +7,7 @@ writing one function in the module of its group and adding it here.
 """
 from __future__ import annotations
 
-from kaohe_docs.checks import decisions, grades, membership, process, quotas, scores
+from kaohe_docs.checks import decisions, grades, membership, pending, process, quotas, scores
 from kaohe_docs.checks.base import Rule
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.errors import Diagnostic
@@ -16,9 +16,13 @@ RULES: tuple[Rule, ...] = (
     # 考核对象: who is assessed, where
     membership.quarters_start_at_q1,
     membership.unit_is_known,
+    membership.unit_aliases_are_unique,
+    membership.roster_unit_is_known,
     membership.person_on_roster,
     membership.one_unit_per_quarter,
     membership.everyone_on_roster_is_recorded,
+    # 待填写: what is not filled in yet (a quarter is collected for weeks)
+    pending.values_not_filled_in,
     # 百分制: score inputs
     scores.elements_within_maximum,
     scores.monthly_scores_present_and_in_range,
@@ -39,6 +43,8 @@ RULES: tuple[Rule, ...] = (
     decisions.decision_names_assessed_people,
     decisions.final_good_is_recommended_or_added,
     # 复核、反馈
+    process.calendar_knows_publicity_period,
+    process.policy_holidays_agree_with_calendar,
     process.appeals_are_consistent,
     process.feedback_is_complete_and_consistent,
 )

@@ -57,3 +57,20 @@ def everyone_on_roster_is_recorded(a):
             if person.on_roster(quarter) and person.id not in seen:
                 yield err(person.src, f"{person.name}（警号 {person.id}）在花名册中，但 {quarter} 没有出现在任何所室队的记录中"
                                       "（如由外单位考核或不确定等次，也须在所在单位记录中注明）")
+
+
+def roster_unit_is_known(a):
+    """A unit named for a person on the roster (where `kaohe open` puts them) is in records/units.yaml."""
+    for person in a.bureau.people.values():
+        if person.unit is not None and person.unit not in a.bureau.units:
+            yield err(person.src, f"{person.name}（警号 {person.id}）的单位代码“{person.unit}”不在 records/units.yaml 中")
+
+
+def unit_aliases_are_unique(a):
+    """Unit names and short names (aliases) are unique, so a spreadsheet's unit column is unambiguous."""
+    seen: dict[str, str] = {}
+    for unit in a.bureau.units.values():
+        for name in (unit.name, *unit.aliases):
+            if name in seen and seen[name] != unit.id:
+                yield err(unit.src, f"单位名称或简称“{name}”同时属于“{seen[name]}”和“{unit.id}”，导入表格时无法区分")
+            seen.setdefault(name, unit.id)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from kaohe_docs.engine.grading import within_band
-from kaohe_docs.model import AppealOutcome, ClaimStatus, FeedbackMethod, Grade, Status, talk_kind
-from kaohe_docs.engine.calendar import working_days_end
+from kaohe_docs.model import AppealOutcome, ClaimStatus, FeedbackMethod, Grade, Src, Status, talk_kind
+from kaohe_docs.records.policy import POLICY_FILE
+from kaohe_docs.engine.calendar import calendar_of, gap_message, unknown_year
 from kaohe_docs.checks.base import err, warn, who
 
 def claim_answers_are_documented(a):
@@ -28,8 +29,8 @@ def appeals_are_consistent(a):
             continue
         decision, people = records.decision, _by_id(a, quarter)
         end = None
-        if decision is not None and decision.publicity_start is not None:
-            end = working_days_end(decision.publicity_start, a.policy.publicity_working_days)
+        if decision is not None and decision.publicity_start is not None:  # None when the calendar has a gap
+            end = calendar_of(a.policy).working_days_end(decision.publicity_start, a.policy.publicity_working_days)
         for appeal in records.appeals.values():
             r = people.get(appeal.person_id)
             if r is None or r.entry.status is not Status.ASSESSED:
@@ -77,3 +78,26 @@ def feedback_is_complete_and_consistent(a):
                 yield warn(fb.src, f"{who(r)}以书面送达方式反馈，请记录回执签收日期（receipt）")
             if records.decision and fb.date < records.decision.meeting_date:
                 yield err(fb.src, f"{who(r)}的反馈日期 {fb.date} 早于局党委审定日期 {records.decision.meeting_date}")
+
+
+def calendar_knows_publicity_period(a):
+    """The publicity period is counted in working days: the year must be in the calendar or the policy."""
+    calendar = calendar_of(a.policy)
+    for quarter, records in sorted(a.bureau.quarters.items()):
+        d = records.decision
+        if d is None or d.publicity_start is None:
+            continue
+        if calendar.working_days_end(d.publicity_start, a.policy.publicity_working_days) is None:
+            yield err(_at(d, "publicity_start"), f"{quarter} 公示期从 {d.publicity_start} 开始，"
+                                                 + gap_message(unknown_year(d.publicity_start, calendar)))
+
+
+def _at(decision, key):
+    return Src(decision.src.file, decision.lines.get(key, decision.src.line))
+
+
+def policy_holidays_agree_with_calendar(a):
+    """Where both know a year, the policy's holidays agree with chinese-calendar (the library wins; warning)."""
+    for year, days in calendar_of(a.policy).differences().items():
+        yield warn(Src(POLICY_FILE, a.policy.holidays[year].line),
+                   f"policy 的 holidays 中 {year} 年与 chinese-calendar 的数据不同，以日历为准：{'；'.join(days)}")

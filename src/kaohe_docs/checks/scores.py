@@ -25,8 +25,10 @@ def elements_within_maximum(a):
                 yield err(line, f"共性指标中没有“{element}”这一要素（应为 {'、'.join(maxima)}）")
             elif value > maxima[element]:
                 yield err(line, f"{who(r)}共性要素“{element}”得分 {value} 超过满分 {maxima[element]}")
-        missing = [e for e in maxima if e not in r.entry.common and e not in r.entry.invalid]
-        if missing and r.entry.common:  # an absent or malformed `common` is reported when read
+        missing = [e for e in maxima if e not in r.entry.common and e not in r.entry.invalid
+                   and f"common:{e}" not in r.entry.pending]
+        if missing and (r.entry.common or any(k.startswith("common:") for k in r.entry.pending)):
+            # an absent or malformed `common` is reported when read; an empty one is pending
             yield err(line, f"{who(r)}缺少共性要素“{'、'.join(missing)}”的得分")
 
 
@@ -38,6 +40,8 @@ def monthly_scores_present_and_in_range(a):
         for month, value in r.entry.monthly.items():
             if not 0 <= value <= high:
                 yield err(line, f"{who(r)}{month}月绩效得分 {value} 超出 0–{high}")
+        if any(k.startswith("monthly") for k in r.entry.pending):
+            continue  # not filled in yet (待填写): reported as pending, the average waits for the values
         if not r.entry.monthly:
             yield err(r.entry.src, f"{who(r)}本季度没有任何月度绩效得分（monthly）；如长期请假，请注明不确定等次（ungraded）")
         elif r.missing_months:

@@ -4,6 +4,6 @@
 spreadsheet command groups register themselves on it when this package is imported.
 """
 from kaohe_docs.cli.main import main
-from kaohe_docs.cli import audit, sheets  # noqa: F401  (register their commands on main)
+from kaohe_docs.cli import audit, quarter, sheets  # noqa: F401  (register their commands on main)
 
 __all__ = ["main"]

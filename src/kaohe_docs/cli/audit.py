@@ -32,10 +32,12 @@ def approve(ctx: Ctx, quarter, reason, approver, force):
       kaohe approve 2026Q1 --supersede "局党委2026年5月6日会议改定刘洋等次"
     """
     from kaohe_docs.audit.approve import approve as make_tag
+    from kaohe_docs.cli.main import require_complete
     if force:
         raise KaoheError("审定标签不再移动或覆盖（--force 已取消）；局党委重新审定时请用 "
                          f"kaohe approve {quarter} --supersede \"原因\"，会新增一个审定记录")
     project = _open(ctx, strict=False)
+    require_complete(project.diagnostics, quarter, "不能审定")
     records = project.loaded.bureau.quarters.get(quarter)
     if records is None or records.decision is None:
         raise KaoheError(f"{quarter} 还没有局党委审定记录（records/{quarter.path}/decision.yaml），不能审定")
@@ -134,7 +136,8 @@ def diff(ctx: Ctx, base, head, markdown):
 @click.argument("person")
 @pass_ctx
 def log(ctx: Ctx, person):
-    """一个人的记录变化史：每次提交改了什么、谁改的、何时、提交说明（跟随文件改名和调动）。
+    """一个人的记录变化史：每次提交改了什么、谁改的、何时、提交说明（跟随文件改名和调动），
+    包括局党委的审定（同建议等次、改变或增加）和复核申请、复核结论。
 
     PERSON 可以是警号或姓名（重名时请用警号）。
 

@@ -55,11 +55,38 @@ def _quarter(value: str) -> Quarter:
     return quarter
 
 
-def _print_diagnostics(diagnostics, strict: bool = False) -> None:
+def _print_diagnostics(diagnostics, strict: bool = False, complete: bool = False, pending: str = "") -> None:
+    """Errors and warnings one per line; values not filled in yet counted (``pending``: "line" one line,
+    "detail" per file and person, "" not at all), or (``complete``: required) one per line, as failures."""
+    from kaohe_docs.errors import PENDING, fails
     for d in diagnostics:
-        click.echo(d.format(), err=True)
-    if has_errors(diagnostics, strict):
-        raise DiagnosticsFailed(sum(d.level == "error" or strict for d in diagnostics))
+        if d.level != PENDING or complete:
+            click.echo(d.format(), err=True)
+    if pending and not complete:
+        for line in pending_summary(diagnostics)[: None if pending == "detail" else 1]:
+            click.echo(line, err=True)
+    if has_errors(diagnostics, strict, complete):
+        raise DiagnosticsFailed(sum(fails(d, strict, complete) for d in diagnostics))
+
+
+def pending_summary(diagnostics) -> list[str]:
+    """“待填写” values counted by file and person (a quarter being collected is not an error)."""
+    from kaohe_docs.errors import PENDING
+    by_file: dict[str, list[tuple[str, int]]] = {}
+    for d in diagnostics:
+        if d.level == PENDING:
+            person, _, fields = d.message.partition("尚未填写：")
+            by_file.setdefault(d.file, []).append((person.split("（")[0], len(fields.split("、"))))
+    if not by_file:
+        return []
+    people = sum(len(v) for v in by_file.values())
+    values = sum(n for v in by_file.values() for _, n in v)
+    lines = [f"待填写：{people} 人共 {values} 项尚未填写（正在收集中，不是错误；kaohe status 查看进度，"
+             f"kaohe check --complete 要求全部填齐）"]
+    for file, items in sorted(by_file.items()):
+        lines.append(f"  {file}：{len(items)} 人 {sum(n for _, n in items)} 项（"
+                     + "、".join(f"{name} {n} 项" for name, n in items) + "）")
+    return lines
 
 
 def _open(ctx: Ctx, strict: bool = False):
@@ -94,15 +121,19 @@ def main(click_ctx, directory, verbose, quiet):
 @click.option("--strict", is_flag=True, help="把警告也当作错误（退出码 1）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题（写到标准输出）。")
 @click.option("--staged", is_flag=True, help="检查暂存区（git add 之后）的记录，供提交前钩子使用。")
+@click.option("--complete", is_flag=True, help="要求全部填齐：尚未填写的项目也当作错误（退出码 1）。")
 @pass_ctx
-def check(ctx, period, strict, as_json, staged):
+def check(ctx, period, strict, as_json, staged, complete):
     """校验记录和政策，一次报告全部错误和警告（文件:行号: 问题）。
 
+    区分“未填写”和“填错”：留空的项目（如“德:”后面没有分数）是待填写，只计数、不算错误；
+    填了但不合规定的值是错误。--complete 要求全部填齐（审定、正式文书之前）。
     已审定（kaohe approve）的季度：内容与审定时不同（复核、反馈记录除外），或审定标签有问题，也在这里报告。
 
     \b
     示例：
       kaohe check
+      kaohe check 2026Q1 --complete
       kaohe check 2026Q1 --strict
       kaohe check --json > problems.json
       kaohe check --staged        （提交前钩子）
@@ -120,12 +151,23 @@ def check(ctx, period, strict, as_json, staged):
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
     if as_json:
         click.echo(to_json(diagnostics))
-        if has_errors(diagnostics, strict):
+        if has_errors(diagnostics, strict, complete):
             sys.exit(1)
         return
-    _print_diagnostics(diagnostics, strict)
+    _print_diagnostics(diagnostics, strict, complete, pending="detail")
     errors = sum(d.level == "error" for d in diagnostics)
-    ctx.progress(f"检查完成：{errors} 个错误，{len(diagnostics) - errors} 个警告。")
+    waiting = sum(d.level == "pending" for d in diagnostics)
+    ctx.progress(f"检查完成：{errors} 个错误，{len(diagnostics) - errors - waiting} 个警告"
+                 + (f"，{waiting} 人有待填写项目。" if waiting else "。"))
+
+
+def require_complete(diagnostics, period, consequence: str) -> None:
+    """Stop when values of ``period`` are not filled in yet, naming each of them."""
+    waiting = [d for d in diagnostics if d.level == "pending" and _in_period(d.file, period)]
+    if waiting:
+        for d in waiting:
+            click.echo(d.format(), err=True)
+        raise KaoheError(f"{period} 尚未填齐：{len(waiting)} 人有待填写的项目，{consequence}")
 
 
 def _staged_diagnostics(root: Path):
@@ -257,7 +299,9 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     from kaohe_docs.render.build import DEFAULT_CACHE, build_period
     from kaohe_docs.pipeline import open_project
     project = open_project(root, use_cache=prov is None)
-    _print_diagnostics(project.diagnostics, strict)
+    _print_diagnostics(project.diagnostics, strict, pending="line")
+    if final:
+        require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")
     if isinstance(period, Quarter):
         _require_quarter(project, period)
     elif not any(q.year == period for q in project.loaded.bureau.quarters):
@@ -276,8 +320,10 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @pass_ctx
 def status(ctx, quarter, today, as_json):
-    """一个季度还缺什么：个人小结、月度绩效、加分审核、建议等次、逾期报送、
-    党委审定、公示、复核、结果反馈和谈话记录。全部完成时退出码为 0，否则为 1。
+    """一个季度还缺什么：各单位已填齐几人、个人小结、共性得分、月度绩效、加分审核、建议等次、
+    未报送、党委审定、公示、复核、结果反馈和谈话记录。刚用 kaohe open 建立的季度也可以查看。
+
+    没有待办事项时退出码为 0，否则为 1；逾期报送作为历史记录显示（带日期），不算待办。
 
     \b
     示例：
@@ -286,15 +332,16 @@ def status(ctx, quarter, today, as_json):
     """
     import datetime as dt
     import json
-    from kaohe_docs.checks.status import as_text, quarter_status
+    from kaohe_docs.checks.status import as_text, pending_count, quarter_status
     project = _open(ctx)
     _require_quarter(project, quarter)
     sections = quarter_status(project.assessment, quarter, today.date() if today else dt.date.today())
     if as_json:
-        click.echo(json.dumps([{"title": s.title, "items": s.items} for s in sections], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([{"title": s.title, "items": s.items, "notes": s.notes} for s in sections],
+                              ensure_ascii=False, indent=2))
     else:
         click.echo(as_text(sections, quarter), nl=False)
-    if sections:
+    if pending_count(sections):
         sys.exit(1)
 
 
@@ -326,6 +373,3 @@ def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> N
         raise KaoheError(f"没有 {quarter} 的考核记录（records/{quarter.path}/）")
     if unit_id is not None and unit_id not in project.loaded.bureau.units:
         raise KaoheError(f"没有单位代码为“{unit_id}”的所室队（见 records/units.yaml）")
-
-
-# Command groups that live in their own modules (each adds its commands to ``main``).

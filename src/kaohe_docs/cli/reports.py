@@ -9,7 +9,7 @@ import unicodedata
 
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.model import Grade, Quarter, quarter_name
-from kaohe_docs.documents.formatting import grade_text, number, percent, remark
+from kaohe_docs.documents.formatting import grade_text, number, percent, remark, score_cells
 
 
 def score_rows(a: Assessment, quarter: Quarter, unit_id: str | None = None) -> list[dict]:
@@ -19,9 +19,8 @@ def score_rows(a: Assessment, quarter: Quarter, unit_id: str | None = None) -> l
         rows.append({
             "季度": str(quarter), "单位": a.bureau.unit_name(r.entry.unit_id),
             "警号": r.entry.person_id, "姓名": r.entry.name,
-            "共性": number(s.common, a.policy) if s else "", "个性": number(s.individual, a.policy) if s else "",
-            "加分": number(s.bonus, a.policy) if s else "", "总分": number(s.total, a.policy) if s else "",
-            "分数段": grade_text(s.band) if s else "", "建议等次": grade_text(r.entry.suggested),
+            **dict(zip(("共性", "个性", "加分", "总分"), score_cells(s, a.policy))),
+            "分数段": grade_text(s.band) if s and s.complete else "", "建议等次": grade_text(r.entry.suggested),
             "审定等次": grade_text(r.final),
             "备注": remark(r),
         })

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kaohe_docs.engine.assess import Assessment, counts_in_base
-from kaohe_docs.documents.formatting import appeal_text, grade_text, number, percent, remark
+from kaohe_docs.documents.formatting import score_cells, appeal_text, grade_text, number, percent, remark
 from kaohe_docs.model import Grade, Quarter, Status
 from kaohe_docs.documents import Document, col, table
 from kaohe_docs.filenames import safe_name
@@ -99,7 +99,7 @@ def brief(a: Assessment, quarter: Quarter) -> list[Document]:
         rows = []
         for n, r in enumerate(results, 1):
             s = r.score
-            scores = [number(s.common, p), number(s.individual, p), number(s.bonus, p), number(s.total, p)] if s else [""] * 4
+            scores = score_cells(s, p)
             rows.append([n, r.entry.name, r.person.post if r.person else "", *scores,
                          grade_text(r.entry.suggested), grade_text(r.decided), appeal_text(r), _in_brief(r)])
         docs.append(table(

@@ -15,6 +15,15 @@ def number(value: Decimal | None, policy: Policy) -> str:
     return f"{policy.round(value):f}"
 
 
+def score_cells(s, policy: Policy) -> list[str]:
+    """共性, 个性, 加分, 总分 as printed; a part whose inputs are not all filled in yet is blank, never 0."""
+    if s is None:
+        return ["", "", "", ""]
+    return [number(s.common, policy) if s.common_complete else "",
+            number(s.individual, policy) if s.monthly_average is not None else "",
+            number(s.bonus, policy), number(s.total, policy) if s.complete else ""]
+
+
 def percent(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 

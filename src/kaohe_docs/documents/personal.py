@@ -55,12 +55,16 @@ def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
         "unit": unit_name, "post": person.post, "summary": e.summary or "",
         "elements": [{"name": k, "max": f"{v:f}", "score": f"{e.common[k]:f}" if k in e.common else ""}
                      for k, v in p.elements.items()],
-        "common_raw": f"{s.common_raw:f}", "common": number(s.common, p),
-        "months": months, "average": number(s.monthly_average, p), "individual": number(s.individual, p),
-        "months_note": "缺" + "、".join(f"{m}月" for m in s.months_missing) + "，按已有月份平均" if s.months_missing else "",
+        # a part not filled in yet is printed blank (a unit can print the form and fill it by hand), never 0
+        "common_raw": f"{s.common_raw:f}" if s.common_complete else "", "common": number(s.common, p) if s.common_complete else "",
+        "months": months, "average": number(s.monthly_average, p),
+        "individual": number(s.individual, p) if s.monthly_average is not None else "",
+        "months_note": "缺" + "、".join(f"{m}月" for m in s.months_missing) + "，按已有月份平均"
+                       if s.months_missing and s.monthly_average is not None else "",
         "bonuses": [f"{b.claim.item}：{b.claim.deed}（{b.points:f} 分{'，' + b.claim.evidence if b.claim.evidence else ''}）"
                     for b in s.bonuses],
-        "bonus": number(s.bonus, p), "capped": s.capped, "total": number(s.total, p), "band": s.band.value,
+        "bonus": number(s.bonus, p), "capped": s.capped, "total": number(s.total, p) if s.complete else "",
+        "band": s.band.value if s.complete else "",
         "attendance": "；".join(f"{k} {v:f} 天" for k, v in e.attendance.items()) or "—",
         "suggested": grade_text(e.suggested), "lower_reason": e.lower_reason or "", "final": grade_text(r.final),
     }

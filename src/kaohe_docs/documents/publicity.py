@@ -7,7 +7,7 @@ from __future__ import annotations
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.documents.formatting import date_zh
 from kaohe_docs.model import Grade, Quarter
-from kaohe_docs.engine.calendar import working_days_end
+from kaohe_docs.engine.calendar import calendar_of, working_days_end
 from kaohe_docs.documents import Document, col, order_note, person_order
 
 COLUMNS = [col("序号", "10%"), col("单位", "28%"), col("姓名", "18%"), col("职务"), col("等次", "12%")]
@@ -46,4 +46,7 @@ def publicity_period(a: Assessment, start) -> str:
     days = a.policy.publicity_working_days
     if start is None:
         return f"自发布之日起{days}个工作日"
-    return f"{date_zh(start)}至{date_zh(working_days_end(start, days))}（{days}个工作日）"
+    end = working_days_end(start, days, calendar_of(a.policy))
+    if end is None:  # a calendar gap is a check error: no document is built with it; said plainly all the same
+        return f"自{date_zh(start)}起{days}个工作日"
+    return f"{date_zh(start)}至{date_zh(end)}（{days}个工作日）"

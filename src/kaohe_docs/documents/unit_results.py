@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from kaohe_docs.engine.annual import annual_rows
 from kaohe_docs.engine.assess import Assessment, Result
-from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent, remark
+from kaohe_docs.documents.formatting import score_cells, date_zh, grade_text, number, percent, remark
 from kaohe_docs.model import Quarter, Status, quarter_name
 from kaohe_docs.documents import Document, col, table
 from kaohe_docs.filenames import safe_name
@@ -40,7 +40,7 @@ def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
 
 def _row(a: Assessment, n: int, r: Result) -> list:
     s, p = r.score, a.policy
-    scores = [number(s.common, p), number(s.individual, p), number(s.bonus, p), number(s.total, p)] if s else ["", "", "", ""]
+    scores = score_cells(s, p)
     return [n, r.entry.name, r.person.post if r.person else "", *scores, grade_text(r.entry.suggested), remark(r)]
 
 

@@ -31,6 +31,7 @@ class Score:
     band: Grade = Grade.POOR  # the best grade the total allows
 
     complete: bool = True  # every element and at least one month present: the total means something
+    common_complete: bool = True  # every 共性 element present: the common score means something
 
     @property
     def capped(self) -> bool:
@@ -77,11 +78,12 @@ def score_entry(entry: Entry, policy: Policy) -> Score:
         months_missing=tuple(m for m in entry.quarter.months if m not in entry.monthly),
         individual=individual, bonuses=bonuses, duplicate_deeds=duplicates,
         bonus_raw=bonus_raw, bonus=bonus, total=total, band=band(total, policy),
-        complete=_complete(entry, months, policy))
+        complete=_complete(entry, months, policy), common_complete=all(e in entry.common for e in policy.elements))
 
 
 def _complete(entry: Entry, months: list, policy: Policy) -> bool:
     """Every input present, readable and in range: only then do grade rules judge the total."""
     return (bool(months) and not entry.invalid
+            and not any(k.partition(":")[0] in ("common", "monthly") for k in entry.pending)
             and all(e in entry.common and entry.common[e] <= policy.elements[e] for e in policy.elements)
             and all(0 <= v <= policy.monthly_max for v in entry.monthly.values()))

@@ -119,6 +119,8 @@ class _Reader:
             return None, diags
         tree, diags = parse(text, path)
         if tree is None:
+            if getattr(reader, "allows_empty", False) and [d.message for d in diags] == ["文件为空"]:
+                return reader(None, path, *args)  # e.g. the decision.yaml of a quarter not decided yet
             return None, diags
         value, more = reader(tree, path, *args)
         return value, diags + more
@@ -178,8 +180,9 @@ def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
         if path not in allowed:
             r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/ 文件夹和 {'、'.join(QUARTER_FILES)}"))
     if r.source.exists(f"{base}/decision.yaml"):
+        before = len(r.diagnostics)
         records.decision = r.typed(f"{base}/decision.yaml", read_decision, quarter)
-        records.incomplete |= records.decision is None
+        records.incomplete |= records.decision is None and len(r.diagnostics) > before  # empty = not decided yet
     for name, reader, attr in (("appeals.yaml", read_appeals, "appeals"), ("feedback.yaml", read_feedback, "feedback")):
         if r.source.exists(f"{base}/{name}"):
             value = r.typed(f"{base}/{name}", reader, quarter)

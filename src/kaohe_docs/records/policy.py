@@ -5,15 +5,16 @@ pass (every problem reported with its line) and handed around as a frozen ``Poli
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from importlib import resources
 
 import yaml
 
 from kaohe_docs.errors import Diagnostic
-from kaohe_docs.model import Grade
+from kaohe_docs.model import Grade, YearDays
 from kaohe_docs.records.schema import Fields
 
 POLICY_FILE = "policy/policy.yaml"
@@ -49,6 +50,8 @@ class Policy:
     contact: str
     fonts: dict[str, tuple[str, ...]]
     sheet_headers: dict[str, tuple[str, ...]]
+    holidays: dict = field(default_factory=dict)  # year → model.YearDays, for years chinese-calendar lacks
+
 
     def round(self, value: Decimal) -> Decimal:
         """The one rounding rule for totals."""
@@ -94,6 +97,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         contact=publicity.text("contact"),
         fonts=_fonts(fonts),
         sheet_headers=_sheet_headers(top.sub("sheets", "电子表格列名（sheets）", required=False)),
+        holidays=_holidays(top, top.mapping("holidays", required=False)),
     )
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
         section.done()
@@ -172,6 +176,56 @@ def _sheet_headers(fields: Fields | None):
             headers[role] = tuple(str(n).strip() for n in names if n is not None and str(n).strip()) or headers[role]
     fields.done()
     return headers
+
+
+def _holidays(top: Fields, mapping) -> dict:
+    """``holidays: {2027: {days_off: [2027-01-01, 2027-02-06~2027-02-13], workdays: [2027-02-14]}}``
+    (not ``off``: YAML reads off as false)."""
+    result = {}
+    for year, value in (mapping or {}).items():
+        line = mapping.line_of(year)
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            top.report(line, f"holidays 中的“{year}”应为年份，如 2027")
+            continue
+        f = Fields(value, top.path, top.diagnostics, f"{year} 年节假日", line)
+        days = {key: _days(f, key, year) for key in ("days_off", "workdays")}
+        f.done()
+        if None in days.values():
+            continue
+        both = days["days_off"] & days["workdays"]
+        if both:
+            f.report(line, f"{year} 年的 {'、'.join(map(str, sorted(both)))} 既是放假日（days_off）又是调休上班日（workdays）")
+            continue
+        result[year] = YearDays(frozenset(days["days_off"]), frozenset(days["workdays"]), line)
+    return result
+
+
+def _days(f: Fields, key: str, year: int) -> set | None:
+    """Dates, or ranges written ``2027-10-01~2027-10-07``, all inside ``year``."""
+    seq = f.sequence(key, required=key == "days_off")
+    if seq is None:
+        return None if key == "days_off" else set()
+    days: set = set()
+    for item, line in zip(seq, seq.lines):
+        text = str(item).strip() if item is not None else ""
+        try:
+            if isinstance(item, dt.date):
+                first = last = item
+            elif "~" in text:
+                a, b = (dt.date.fromisoformat(part.strip()) for part in text.split("~", 1))
+                first, last = a, b
+            else:
+                first = last = dt.date.fromisoformat(text)
+        except ValueError:
+            f.report(line, f"“{text}”应为日期（2027-10-01）或日期范围（2027-10-01~2027-10-07）")
+            return None
+        if first > last or first.year != year or last.year != year:
+            f.report(line, f"“{text}”不在 {year} 年内或起止颠倒")
+            return None
+        while first <= last:
+            days.add(first)
+            first += dt.timedelta(days=1)
+    return days
 
 
 def _check_consistency(top: Fields, v: dict) -> None:

@@ -52,6 +52,8 @@ def read_units(data, path: str):
 
     def unit(u: Fields, order: int):
         record = Unit(u.ident("id", what="单位代码"), u.name("name"), order, Src(path, u.line))
+        aliases = u.sequence("aliases", required=False)
+        record.aliases = tuple(str(a).strip() for a in aliases or () if a is not None and str(a).strip())
         return record if None not in (record.id, record.name) else None
     units = _unique(f.items("units", "所室队"), unit, "id", "单位代码")
     f.done()
@@ -66,7 +68,8 @@ def read_roster(data, path: str):
         record = Person(
             id=p.ident("id", what="警号"), name=p.name("name"), gender=p.choice("gender", GENDERS),
             birth=p.month("birth"), position=p.text("position"), rank=p.text("rank", required=False, default=""),
-            joined=p.month("joined", required=False), left=p.month("left", required=False), src=Src(path, p.line))
+            joined=p.month("joined", required=False), left=p.month("left", required=False), src=Src(path, p.line),
+            unit=p.ident("unit", required=False, what="单位代码"))
         return record if None not in (record.id, record.name) else None
     people = _unique(f.items("people", "人员"), person, "id", "警号")
     f.done()
@@ -103,8 +106,12 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
     status = Status.EXTERNAL if external_fields else (Status.UNGRADED if ungraded else Status.ASSESSED)
     assessed = status is Status.ASSESSED
     invalid: set[str] = set()
-    common = _numbers(p, "common", required=assessed, invalid=invalid)
-    monthly = _months(p, quarter, required=False, invalid=invalid)
+    pending: dict[str, None] = {}  # present but empty: still to be filled in (missing), not wrong (file order)
+    for key in ("summary", "suggested", "common", "monthly"):
+        if key in p.map and p.map.get(key) is None and assessed:
+            pending[key] = None
+    common = _numbers(p, "common", required=assessed and "common" not in pending, invalid=invalid, pending=pending)
+    monthly = _months(p, quarter, required=False, invalid=invalid, pending=pending)
     entry = Entry(
         person_id=person_id, name=name, unit_id=unit_id, quarter=quarter, status=status,
         common=common, monthly=monthly, bonuses=list(_claims(p)),
@@ -115,7 +122,8 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
         summary=p.text("summary", required=False),
         ungraded_reason=ungraded,
         external=_external(external_fields, p) if external_fields else None,
-        src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map}, invalid=frozenset(invalid))
+        src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map}, invalid=frozenset(invalid),
+        pending=tuple(pending))
     if ungraded and external_fields:
         p.report(p.line, "同一人不能既是“不确定等次”（ungraded）又由外单位考核（external）")
     if not assessed and (common or entry.suggested):
@@ -124,14 +132,19 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
     return entry if person_id is not None else None
 
 
-def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None = None) -> dict[str, Decimal]:
-    """A mapping of numbers; names whose value is unusable go into ``invalid`` (already reported)."""
+def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None = None,
+             pending: dict | None = None) -> dict[str, Decimal]:
+    """A mapping of numbers; names whose value is unusable go into ``invalid`` (already reported),
+    names present without a value into ``pending`` (not filled in yet) when that set is given."""
     mapping = p.mapping(key, required)
     result: dict[str, Decimal] = {}
     for name, value in (mapping or {}).items():
         line = mapping.line_of(name)
         if keys is not None and name not in keys:
             p.report(line, f"“{key}”中未知的项目“{name}”（可用：{'、'.join(keys)}）")
+            continue
+        if value is None and pending is not None:
+            pending[f"{key}:{name}"] = None
             continue
         number = p.coerce_number(value, line, f"{name}", low=Decimal(0))
         if number is not None:
@@ -141,13 +154,16 @@ def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None
     return result
 
 
-def _months(p: Fields, quarter: Quarter, required: bool, invalid: set) -> dict[int, Decimal]:
+def _months(p: Fields, quarter: Quarter, required: bool, invalid: set, pending: dict) -> dict[int, Decimal]:
     mapping = p.mapping("monthly", required)
     result: dict[int, Decimal] = {}
     for month, value in (mapping or {}).items():
         line = mapping.line_of(month)
         if not isinstance(month, int) or month not in quarter.months:
             p.report(line, f"月度绩效的月份“{month}”不属于 {quarter}（应为 {'、'.join(map(str, quarter.months))}）")
+            continue
+        if value is None:
+            pending[f"monthly:{month}"] = None
             continue
         number = p.coerce_number(value, line, f"{month}月绩效得分")
         if number is not None:
@@ -182,12 +198,14 @@ def _external(e: Fields, owner: Fields) -> External:
 def read_decision(data, path: str, quarter: Quarter):
     """``records/2026/Q1/decision.yaml``: the committee's decision on the quarter."""
     diags: list[Diagnostic] = []
+    if data is None:  # empty (as ``kaohe open`` leaves it): the committee has not decided yet
+        return None, diags
     f = Fields(data, path, diags, "党委审定记录", line=1)
     declared = f.text("quarter")
     if declared is not None and Quarter.parse(declared) != quarter:
         f.report(f.line_of("quarter"), f"文件位于 {quarter} 的目录中，但文件中写的季度是“{declared}”")
     decision = Decision(quarter, f.date("meeting_date"), f.text("minutes"), {}, {},
-                        f.date("publicity_start", required=False), Src(path, f.line))
+                        f.date("publicity_start", required=False), Src(path, f.line), {k: f.line_of(k) for k in f.map})
     for key, target, fixed in (("changes", decision.changes, None), ("additions", decision.additions, Grade.GOOD)):
         for c in f.items(key, "审定事项", required=False):
             change = GradeChange(c.ident("id", what="警号"), fixed or _grade(c, "grade", required=True),
@@ -202,6 +220,9 @@ def read_decision(data, path: str, quarter: Quarter):
     f.done()
     ok = decision.meeting_date is not None and decision.minutes is not None
     return (decision if ok else None), diags
+
+
+read_decision.allows_empty = True  # an empty decision.yaml (kaohe open) is a quarter not decided yet
 
 
 def _quarter_list(data, path: str, quarter: Quarter, key: str, what: str, item_what: str, read_item):

@@ -47,12 +47,27 @@ def _width(value) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(value))
 
 
+NUMERIC_COLUMNS = ("共性", "个性", "加分", "总分")  # scores: numeric cells shown with the policy's places
+_DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?\Z")
+
+
+def _cell(header: str, value):
+    """A score written by ``number()`` as text goes into the workbook as a number (Excel can sum it)."""
+    if header in NUMERIC_COLUMNS and isinstance(value, str) and _DECIMAL_TEXT.match(value):
+        return float(value), "0." + "0" * len(value.partition(".")[2]) if "." in value else "0"
+    return value, None
+
+
 def _sheet(book, title: str, rows: list[dict]) -> None:
     ws = book.create_sheet(title=sheet_title(title))
     headers = list(rows[0]) if rows else []
     ws.append(headers)
-    for row in rows:
-        ws.append([row[h] for h in headers])
+    for n, row in enumerate(rows, 2):
+        for i, h in enumerate(headers, 1):
+            value, fmt = _cell(h, row[h])
+            cell = ws.cell(row=n, column=i, value=value)
+            if fmt:
+                cell.number_format = fmt
     widths = [min(40, max([_width(h)] + [_width(r[h]) for r in rows]) + 2) for h in headers]
     _style_header(ws, widths)
 

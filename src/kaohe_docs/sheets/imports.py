@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from kaohe_docs.sheets import roundtrip as rtyaml
+from kaohe_docs.records import roundtrip as rtyaml
 from kaohe_docs.errors import Diagnostic, Place, error, warning
 from kaohe_docs.model import Bureau, Quarter
 from kaohe_docs.records.policy import Policy
@@ -19,7 +19,9 @@ from kaohe_docs.records.readers import GENDERS
 from kaohe_docs.sheets.workbook import Row, Table, filled, number, read_tables, text
 
 _MONTH = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:绩效|得分|考评)*\Z")
-ROSTER_FIELDS = {"姓名": "name", "性别": "gender", "出生年月": "birth", "职务": "position", "职级": "rank"}
+ROSTER_FIELDS = {"姓名": "name", "性别": "gender", "出生年月": "birth", "职务": "position", "职级": "rank",
+                 "入职年月": "joined", "离开年月": "left"}
+ROSTER_MONTHS = ("birth", "joined", "left")
 ROSTER_REQUIRED = ("name", "gender", "birth", "position")  # what records.read_roster requires of a person
 
 
@@ -61,6 +63,7 @@ class _People:
         self.bureau = bureau
         self.entries = {e.person_id: e for e in bureau.entries(quarter)} if quarter else {}
         self.known = self.entries if quarter else bureau.people
+        self.units = unit_names(bureau)
 
     def unit_name(self, person_id: str) -> str:
         entry = self.entries.get(person_id)
@@ -86,8 +89,14 @@ class _People:
             return found, notes
         if not name:
             return None, [error(table.where(row.number), 0, "没有警号也没有姓名，无法确定是谁")]
+        unit_id = None
+        if unit:
+            unit_id = self.units.get(unit)
+            if unit_id is None:
+                return None, [error(table.where(row.number, row.cells[unit_h].column), 0, unknown_unit(self.bureau, unit))]
         matches = [pid for pid in self.known if self.bureau.people.get(pid) and self.bureau.people[pid].name == name
-                   and (not unit or unit in (self.unit_name(pid), getattr(self.entries.get(pid), "unit_id", None)))]
+                   and (unit_id is None or unit_id == getattr(self.entries.get(pid), "unit_id", None)
+                        or (not self.entries and self.bureau.people[pid].unit == unit_id))]
         where = table.where(row.number, row.cells[name_h].column)
         if not matches:
             return None, [error(where, 0, f"“{name}”（{unit or '未写单位'}）不在{self._scope()}中")]
@@ -106,6 +115,43 @@ class _People:
 
     def _scope(self) -> str:
         return "本季度的所室队记录" if self.entries else "花名册"
+
+
+def unit_names(bureau: Bureau) -> dict[str, str]:
+    """Every way a clerk writes a unit (name, code, aliases from units.yaml) → unit id."""
+    names: dict[str, str] = {}
+    for unit in bureau.units.values():
+        for name in (unit.id, unit.name, *unit.aliases):
+            names.setdefault(name, unit.id)
+    return names
+
+
+def unknown_unit(bureau: Bureau, text: str) -> str:
+    """“刑侦队”不是本局的单位, with the close names (可在 units.yaml 的 aliases 中加简称)."""
+    import difflib
+    names = unit_names(bureau)
+    close = difflib.get_close_matches(text, list(names), n=3, cutoff=0.3)
+    close += [n for n in names if (text in n or n in text) and n not in close]
+    shown = []
+    for unit_id in dict.fromkeys(names[name] for name in close):  # each unit once, closest first
+        unit = bureau.units[unit_id]
+        shown.append(f"{unit.name}（{'、'.join(unit.aliases)}）" if unit.aliases else unit.name)
+    hint = f"相近的有：{'、'.join(shown[:3])}；" if shown else ""
+    return (f"单位“{text}”不是本局的所室队（{hint}常用简称可写入 records/units.yaml 该单位的 aliases）")
+
+
+SUMMARY_ROWS = ("平均", "平均分", "合计", "小计", "总计", "均分")
+
+
+def summary_row(table: Table, row: Row, id_h, name_h, score_cells) -> str | None:
+    """A note when ``row`` is an average/total row (no 警号, a formula or 平均/合计 as its name); else None."""
+    if id_h and text(row.cells.get(id_h)):
+        return None
+    label = text(row.cells.get(name_h)) if name_h else ""
+    cells = [c for c in score_cells if filled(c)]
+    if label.replace(" ", "") in SUMMARY_ROWS or (cells and all(c.formula for c in cells)):
+        return f"{table.where(row.number)}{'“' + label + '”' if label else ''}是公式或汇总行（如平均分），已跳过"
+    return None
 
 
 def _month_of(label: str) -> tuple[int | None, int] | None:
@@ -164,12 +210,22 @@ def _read_months(table, months, people: _People, policy, plan, seen, wanted) -> 
     h = policy.sheet_headers
     id_h, name_h, unit_h = _header(table, h["id"]), _header(table, h["name"]), _header(table, h["unit"])
     for row in table.rows:
-        cells = [(month, row.cells.get(header)) for month, header in months]
-        cells = [(m, c) for m, c in cells if filled(c)]
+        all_cells = [(month, row.cells.get(header), header) for month, header in months]
+        cells = [(m, c) for m, c, _ in all_cells if filled(c)]
+        note = summary_row(table, row, id_h, name_h, [c for _, c in cells])
+        if note:
+            plan.notes.append(note)
+            continue
         if not cells:
             continue
         pid, found = people.find(table, row, id_h, name_h, unit_h)
         plan.diagnostics += found
+        if pid is not None:
+            recorded = people.entries[pid].monthly
+            for month, cell, header in all_cells:
+                if not filled(cell) and month in recorded:
+                    plan.diagnostics.append(warning(table.where(row.number, cell.column if cell else table.headers[header]), 0,
+                                                    f"空白，保留记录中{people.bureau.people[pid].name}的{month}月得分 {recorded[month]}"))
         for month, cell in cells:
             value, notes = number(cell, table, row, policy.places, policy.rounding)
             plan.diagnostics += notes
@@ -201,7 +257,7 @@ def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
                 plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, f"警号“{pid}”重复"))
                 continue
             listed.add(pid)
-            person = _roster_row(table, row, id_h, plan)
+            person = _roster_row(table, row, id_h, plan, bureau)
             if person is not None:
                 _roster_change(bureau, person, plan, table.where(row.number))
     for pid, person in bureau.people.items():
@@ -210,7 +266,7 @@ def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
     return plan
 
 
-def _roster_row(table: Table, row: Row, id_h: str, plan: Plan) -> dict | None:
+def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, bureau: Bureau) -> dict | None:
     pid = text(row.cells.get(id_h))
     if not pid:
         plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, "缺少警号"))
@@ -225,9 +281,9 @@ def _roster_row(table: Table, row: Row, id_h: str, plan: Plan) -> dict | None:
         value = text(cell)
         if not value:  # an empty cell says nothing: the recorded value stays
             continue
-        if key == "birth":
+        if key in ROSTER_MONTHS:
             value = _birth(cell, value)
-        problem = ("出生年月应写作 1985-07 或 1985.07" if value is None
+        problem = (f"{header}应写作 1985-07 或 1985.07" if value is None
                    else f"性别“{value}”应为 男 或 女" if key == "gender" and value not in GENDERS else None)
         if problem:
             plan.diagnostics.append(error(table.where(row.number, cell.column), 0, problem))
@@ -255,7 +311,7 @@ def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: "Place") -> 
             plan.additions.append(person)
         return
     labels = {v: k for k, v in ROSTER_FIELDS.items()}
-    for key in ("name", "gender", "birth", "position", "rank"):
+    for key in ROSTER_FIELDS.values():
         if key in person and person[key] != getattr(existing, key):
             plan.changes.append(Change("records/roster.yaml", existing.id, existing.name, labels[key],
                                        getattr(existing, key) or None, person[key], (key,)))
@@ -275,6 +331,10 @@ def plan_unit_sheet(path: Path, bureau: Bureau, policy: Policy) -> tuple[Plan, Q
     for table in tables:
         id_h = _header(table, h["id"])
         for row in table.rows:
+            note = summary_row(table, row, id_h, _header(table, h["name"]), [row.cells.get(e) for e in policy.elements])
+            if note:
+                plan.notes.append(note)
+                continue
             pid, found = people.find(table, row, id_h, _header(table, h["name"]), None)
             plan.diagnostics += found
             if pid is None:
@@ -286,6 +346,9 @@ def plan_unit_sheet(path: Path, bureau: Bureau, policy: Policy) -> tuple[Plan, Q
             for element, maximum in policy.elements.items():
                 cell = row.cells.get(element)
                 if not filled(cell):
+                    if element in entry.common and cell is not None:
+                        plan.diagnostics.append(warning(table.where(row.number, cell.column), 0,
+                                                        f"空白，保留记录中{entry.name}的共性“{element}”得分 {entry.common[element]}"))
                     continue
                 value, notes = number(cell, table, row, policy.places, policy.rounding)
                 plan.diagnostics += notes
@@ -337,7 +400,7 @@ def _add_people(doc, additions: list[dict]) -> None:
     for person in additions:
         item = CommentedMap()
         item["id"] = rtyaml.quoted(person["id"])
-        for key in ("name", "gender", "birth", "position", "rank"):
+        for key in ROSTER_FIELDS.values():
             if person.get(key):
                 item[key] = person[key]
         doc["people"].append(item)

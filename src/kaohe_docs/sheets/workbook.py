@@ -98,6 +98,7 @@ def _read_xlsx(path: Path, hint) -> tuple[list[Table], list[Diagnostic]]:
             diags.append(warning(Place(path.name, ws.title), 0, "隐藏的工作表，已跳过"))
             continue
         cached = values[ws.title]
+        diags += _hidden_columns(path.name, ws)
         rows = []
         for n, row in enumerate(ws.iter_rows(), 1):
             hidden = ws.row_dimensions[n].hidden if n in ws.row_dimensions else False
@@ -115,6 +116,21 @@ def _read_xlsx(path: Path, hint) -> tuple[list[Table], list[Diagnostic]]:
             tables.append(table)
         diags += more
     return tables, diags
+
+
+def _hidden_columns(book: str, ws) -> list[Diagnostic]:
+    """Hidden columns holding data: reported like hidden rows (a clerk must see what is imported)."""
+    found = []
+    for dim in ws.column_dimensions.values():
+        if not dim.hidden or dim.min is None:
+            continue
+        for index in range(dim.min, (dim.max or dim.min) + 1):
+            if index > ws.max_column:
+                break
+            if any(ws.cell(row=n, column=index).value is not None for n in range(1, ws.max_row + 1)):
+                found.append(error(f"{book} [{ws.title}] {column_letter(index)}列", 0,
+                                   "该列被隐藏，请取消隐藏核对后再导入，或删除该列"))
+    return found
 
 
 def _table(book: str, sheet: str, rows, hint) -> tuple[Table | None, list[Diagnostic]]:

@@ -1,0 +1,56 @@
+"""``kaohe open QUARTER``: start a quarter's collection (registered on ``kaohe``)."""
+from __future__ import annotations
+
+import click
+
+from kaohe_docs.cli.main import CONTEXT, Ctx, _print_diagnostics, _quarter, main, pass_ctx
+from kaohe_docs.errors import KaoheError, cannot_write
+
+
+@main.command("open", context_settings=CONTEXT)
+@click.argument("quarter", type=_quarter)
+@click.option("--dry-run", is_flag=True, help="只显示将要新建或补充的文件，不写入。")
+@pass_ctx
+def open_quarter(ctx: Ctx, quarter, dry_run):
+    """开始一个季度：为每个所室队新建季度记录文件，列出本季度在花名册上的全部人员，
+    需要填写的项目全部留空（注明由谁填写、何时报送），另建空的 decision.yaml。
+
+    人员所在单位取花名册的 unit，没有时取上一季度所在单位；季度中入职、离开的人员只列出在局的月份。
+    不会覆盖已有文件：花名册变化后再次运行，只把新增人员补进所在单位的文件，并列出已不在花名册上的人员（不删除）。
+
+    \b
+    示例：
+      kaohe open 2026Q2
+      kaohe open 2026Q2 --dry-run
+    """
+    from kaohe_docs.audit.opening import plan_open, write
+    from kaohe_docs.pipeline import open_project
+    project = open_project(ctx.root)
+    # a person on the roster missing from the quarter is what open fixes: only unreadable files stop it
+    records = project.loaded.bureau.quarters.get(quarter) if project.loaded.bureau else None
+    if not project.loaded.ok or (records is not None and records.incomplete):
+        _print_diagnostics([d for d in project.diagnostics if d.level == "error"])
+    bureau, policy = project.loaded.bureau, project.loaded.policy
+    opened, texts = plan_open(project.root, bureau, policy, quarter)
+    if opened.unplaced:
+        raise KaoheError(f"以下人员在花名册中没有单位（unit），上一季度也没有记录，无法放入单位文件："
+                         f"{'、'.join(opened.unplaced)}；请在 records/roster.yaml 中为其写明 unit，未写入任何文件")
+    for person in opened.gone:
+        click.echo(f"提示: {person}已不在本季度花名册上，未删除；如确已离开，请在单位文件中删去或改注", err=True)
+    if not dry_run:
+        try:
+            write(project.root, texts)
+        except OSError as exc:
+            raise cannot_write(exc.filename or project.root, exc) from exc
+    for rel in opened.created:
+        click.echo(rel)
+    for rel, people in opened.extended.items():
+        click.echo(rel)
+        ctx.progress(f"{rel}：补充 {'、'.join(people)}")
+    if not opened.changed:
+        ctx.progress(f"{quarter} 的记录文件都已存在，花名册上的人员都已列入，没有需要新建的内容。")
+    elif dry_run:
+        ctx.progress("--dry-run：未写入任何文件。")
+    else:
+        ctx.progress(f"已建立 {quarter}：{len(texts)} 个文件。留空的项目是待填写，kaohe status {quarter} 查看进度；"
+                     "请提交（git add records && git commit）后分发给各所室队。")
