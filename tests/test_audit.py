@@ -66,8 +66,10 @@ def test_approval_lock_catches_later_edits_but_not_a_recorded_appeal(mini_git, m
     assert result.exit_code == 1
     sha = git(mini_git, "rev-parse", "--short=10", "HEAD").strip()
     assert result.stderr.splitlines()[0] == (
-        f"{UNIT}: 错误: 2026Q1 已于 2026-04-16 经局党委审定（标签 approved/2026Q1），此后提交 {sha}（考核办，"
-        f"2026-04-15 10:00，“审定后改分”）修改了本文件；审定后只能通过复核记录（records/2026/Q1/appeals.yaml）变更结果")
+        f"{UNIT}:6: 错误: 2026Q1 已经局党委审定（标签 approved/2026Q1，2026-04-16），审定后 王志强（警号 010001）"
+        f"2月绩效 96 → 97（提交 {sha}，考核办，2026-04-15 10:00，“审定后改分”）；审定后只能通过复核记录"
+        f"（records/2026/Q1/appeals.yaml）变更结果：误改请撤销（git revert），局党委重新审定的请运行 "
+        f"kaohe approve 2026Q1 --supersede \"原因\"")
     assert "已经审定过" in run("-C", str(mini_git), "approve", "2026Q1").stderr
 
 

@@ -158,12 +158,20 @@ def _git(root: Path, *args: str):
         return None
 
 
-def history_diagnostics(root: Path, tags: dict) -> list[Diagnostic]:
-    """Whether the approval tags ``tags`` (quarter → tag) can be checked against local history.
+def tag_names(root: Path, prefix: str) -> list[str]:
+    """The names of the tags under ``prefix`` (e.g. "approved/"), read from the refs alone: a tag
+    whose objects are missing (a shallow clone) is still listed."""
+    listed = _git(root, "for-each-ref", "--format=%(refname:short)", f"refs/tags/{prefix}")
+    return listed.stdout.split() if listed is not None and listed.returncode == 0 else []
 
-    A shallow clone (CI's default) may lack the tagged commit, or the commits between it and
-    HEAD; a tag may point to an object that is not there. Each case is a diagnostic naming what
-    to fetch; an error here means the approval lock cannot be checked and is not run.
+
+def history_diagnostics(root: Path, tags: dict) -> list[Diagnostic]:
+    """Whether the approval tags ``tags`` (quarter → tag) can be checked in a shallow clone.
+
+    The lock compares content, so a shallow clone that has the tagged commit can still be checked
+    (the lock itself warns that the tag's ancestry cannot be confirmed). What cannot be checked: a
+    tag whose commit did not arrive, or no approval tags at all. Each says what to fetch; an error
+    here means the approval lock is not run.
     """
     shallow = _git(root, "rev-parse", "--is-shallow-repository")
     if shallow is None or shallow.returncode != 0:
@@ -173,15 +181,34 @@ def history_diagnostics(root: Path, tags: dict) -> list[Diagnostic]:
     for quarter, name in sorted(tags.items()):
         found = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}^{{commit}}")
         if found is None or found.returncode != 0 or not found.stdout.strip():
-            where = "当前是浅克隆（shallow clone），" if is_shallow else ""
-            out.append(error("", 0, f"{where}审定标签 {name} 指向的提交不在本地，无法核对 {quarter} 审定后是否被修改；{FETCH_HINT}"))
-            continue
-        if is_shallow:
-            ancestor = _git(root, "merge-base", "--is-ancestor", found.stdout.strip(), "HEAD")
-            if ancestor is None or ancestor.returncode != 0:
-                out.append(error("", 0, f"当前是浅克隆（shallow clone），缺少审定标签 {name} 之后的提交历史，"
+            if is_shallow:  # otherwise history was rewritten: the lock's tag check says what to recover
+                out.append(error("", 0, f"当前是浅克隆（shallow clone），审定标签 {name} 指向的提交不在本地，"
                                         f"无法核对 {quarter} 审定后是否被修改；{FETCH_HINT}"))
+            continue
     if is_shallow and not tags and any((root / "records").glob("*/Q*/decision.yaml")):
         out.append(warning("", 0, f"当前是浅克隆（shallow clone），本地没有任何审定标签（approved/…），"
                                   f"无法核对已审定的季度是否被修改；{FETCH_HINT}"))
     return out
+
+
+_STATUS = {"A": "新增", "M": "修改", "D": "删除", "R": "改名", "C": "复制", "T": "类型改变"}
+
+
+def changed_paths(repo, pre: str, base: str, head: str | None) -> list[tuple[str, str, bool]]:
+    """Every changed file between two revisions (``head`` None: the work tree, untracked files included):
+    (status in Chinese, path relative to the records root — or from the repository top when outside it —,
+    binary?)."""
+    rev = [base] if head is None else [base, head]
+    names = repo.git.diff("--name-status", "-z", "--no-renames", *rev).split("\0")
+    numstat = repo.git.diff("--numstat", "-z", "--no-renames", *rev).split("\0")
+    binary = {line.split("\t", 2)[2] for line in numstat if line.startswith("-\t-\t")}
+    out = []
+    for status, path in zip(names[0::2], names[1::2]):
+        if path:
+            out.append((_STATUS.get(status[:1], status), path, path in binary))
+    if head is None:
+        for path in repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0"):
+            if path:
+                with open(os.path.join(repo.working_tree_dir, path), "rb") as fh:
+                    out.append(("新增", path, b"\0" in fh.read(8000)))
+    return sorted((s, p[len(pre):] if pre and p.startswith(pre) else p, b) for s, p, b in out)

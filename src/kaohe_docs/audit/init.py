@@ -26,6 +26,7 @@ FILES = {
     "gitignore": (".gitignore", 0o644),
     "gitlab-ci.yml": (".gitlab-ci.yml", 0o644),
     "github-workflow.yml": (".github/workflows/kaohe.yml", 0o644),
+    "pre-receive": ("server-hooks/pre-receive", 0o755),  # for the Git server: see the file's header
 }
 
 

@@ -6,36 +6,73 @@ from pathlib import Path
 
 import click
 
-from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _quarter, main, pass_ctx
+from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _print_diagnostics, _quarter, main, pass_ctx
 from kaohe_docs.errors import KaoheError
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("quarter", type=_quarter)
-@click.option("--force", is_flag=True, help="重新审定（移动已有的审定标签）。")
+@click.option("--supersede", "reason", metavar="原因",
+              help="局党委重新审定：新增审定 approved/<季度>-2（-3 …），写明取代哪一次及原因；原审定标签保留。")
+@click.option("--approver", metavar="机关", help="审定机关（默认：bureau.yaml 中的发文机关）。")
+@click.option("--force", is_flag=True, hidden=True, help="已取消：审定标签不再移动，请用 --supersede。")
 @pass_ctx
-def approve(ctx: Ctx, quarter, force):
+def approve(ctx: Ctx, quarter, reason, approver, force):
     """记录局党委对一个季度的审定：在当前提交上打附注标签 approved/<季度>。
 
-    会议日期和纪要取自该季度的 decision.yaml；配置了签名密钥（git config user.signingkey）时标签带签名。
-    此后对该季度记录的任何修改都会在 kaohe check 中报错，复核记录（appeals.yaml）除外。
+    标签中写明会议日期、会议纪要（取自该季度的 decision.yaml）和审定机关；配置了签名密钥
+    （git config user.signingkey）时标签带签名。此后该季度的记录（复核 appeals.yaml、反馈 feedback.yaml 除外）
+    与审定时的内容不同，check、提交前钩子、import、build --final 和服务器钩子都会拒绝。
+    审定记录只增不改：局党委重新审定时用 --supersede 新增 approved/<季度>-2，原标签保留。
 
     \b
     示例：
       kaohe approve 2026Q1
-      git push origin approved/2026Q1
+      git push origin main approved/2026Q1
+      kaohe approve 2026Q1 --supersede "局党委2026年5月6日会议改定刘洋等次"
     """
-    from kaohe_docs.audit.approval import approve as make_tag
+    from kaohe_docs.audit.approve import approve as make_tag
     from kaohe_docs.cli.main import require_complete
+    if force:
+        raise KaoheError("审定标签不再移动或覆盖（--force 已取消）；局党委重新审定时请用 "
+                         f"kaohe approve {quarter} --supersede \"原因\"，会新增一个审定记录")
     project = _open(ctx, strict=False)
     require_complete(project.diagnostics, quarter, "不能审定")
     records = project.loaded.bureau.quarters.get(quarter)
     if records is None or records.decision is None:
         raise KaoheError(f"{quarter} 还没有局党委审定记录（records/{quarter.path}/decision.yaml），不能审定")
     d = records.decision
-    name = make_tag(project.root, quarter, d.meeting_date, d.minutes, d.src.file, force)
-    ctx.progress(f"已记录 {quarter} 的审定：标签 {name}（请 git push origin {name}）")
+    name = make_tag(project.root, quarter, d.meeting_date, d.minutes, d.src.file,
+                    approver or project.loaded.bureau.info.issuer, reason)
+    ctx.progress(f"已记录 {quarter} 的审定：标签 {name}（请连同所在分支一起推送：git push origin main {name}）")
     click.echo(name)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("quarter", type=_quarter, required=False)
+@pass_ctx
+def approvals(ctx: Ctx, quarter):
+    """列出审定记录：每个季度的审定标签链（会议日期、纪要、审定机关、取代关系和原因）及其问题。
+
+    \b
+    示例：
+      kaohe approvals
+      kaohe approvals 2026Q1
+    """
+    from kaohe_docs.audit.approval import chain_text, read_approvals, tag_diagnostics
+    from kaohe_docs.audit.lock import repo_of
+    where = repo_of(ctx.root)
+    if where is None:
+        raise KaoheError(f"{ctx.root} 不在 Git 仓库中；请先 git init 并提交记录")
+    cwd, pre = where
+    found = read_approvals(cwd)
+    click.echo(chain_text(found, quarter), nl=False)
+    from kaohe_docs.audit.approval import git_text
+    head = git_text(cwd, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
+    from kaohe_docs.audit.approval import main_branch
+    problems = [d for q, chain in found.items() if quarter in (None, q)
+                for d in tag_diagnostics(cwd, pre, chain, head, main=main_branch(cwd))]
+    _print_diagnostics(problems)
 
 
 @contextmanager
@@ -71,6 +108,8 @@ def _default_range(root: Path, base: str | None, head: str | None):
 def diff(ctx: Ctx, base, head, markdown):
     """语义差异：两个版本之间每人得分、分数段、等次和各单位名额的变化。
 
+    局党委审定记录的变化按单位列出推荐、通过、未通过（仍占名额）、党委增加（不占名额）和名额台账，
+    只列出审定等次与建议不同的人；记录以外改动的每个文件（模板、政策、钩子、CI、缓存、二进制文件）都列出并警告。
     默认比较 main 分支与当前分支的分叉点 → 当前提交（有未提交的修改时 → 工作区）。
 
     \b
@@ -79,7 +118,8 @@ def diff(ctx: Ctx, base, head, markdown):
       kaohe diff approved/2026Q1 HEAD
       kaohe diff --markdown origin/main HEAD > diff.md
     """
-    from kaohe_docs.audit.semdiff import as_markdown, as_text, compare
+    from kaohe_docs.audit import gitrepo
+    from kaohe_docs.audit.semdiff import as_markdown, as_text, classify_all, compare
     root = ctx.root
     base, head = _default_range(root, base, head)
     with _assessment_at(root, base) as (old, old_label), _assessment_at(root, head) as (new, new_label):
@@ -87,6 +127,8 @@ def diff(ctx: Ctx, base, head, markdown):
             if project.assessment is None:
                 raise KaoheError(f"{label} 的记录有错误，无法比较；请先在该版本上运行 kaohe check")
         result = compare(old.assessment, new.assessment, old_label, new_label)
+    repo = gitrepo.open_repo(root)
+    result.files = classify_all(gitrepo.changed_paths(repo, gitrepo.prefix(repo, root), base, head))
     click.echo(as_markdown(result) if markdown else as_text(result), nl=False)
 
 
@@ -122,15 +164,66 @@ def log(ctx: Ctx, person):
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("quarter", type=_quarter)
+@click.option("--out", "out_dir", metavar="DIR", help="归档文件夹（默认：build/archive/<季度>）。")
+@pass_ctx
+def archive(ctx: Ctx, quarter, out_dir):
+    """归档一个已审定的季度：PDF/A-2b 正式文书、审定标签（含签名）、来源提交和 SHA-256 清单。
+
+    文书按审定时的记录、政策和模板生成（与 build --final 相同）；归档文件夹可脱离记录库单独保存，
+    用 kaohe verify 文件夹 核对哪个文件被改动过。
+
+    \b
+    示例：
+      kaohe archive 2026Q1
+      kaohe archive 2026Q1 --out /mnt/档案/2026Q1
+      kaohe verify build/archive/2026Q1
+    """
+    from kaohe_docs.audit.archive import write_archive
+    from kaohe_docs.audit.final import approval_in_force, lock_problems
+    from kaohe_docs.render.provenance import provenance
+    root = ctx.root
+    approval, _ = approval_in_force(root, quarter)
+    if approval is None:
+        raise KaoheError(f"{quarter} 还没有审定，只能归档已审定的季度（先运行 kaohe approve {quarter}）")
+    if provenance(root).draft:
+        raise KaoheError("记录库有未提交的修改，归档只能从已提交的记录生成；请先提交")
+    _print_diagnostics(lock_problems(root, quarter, "HEAD"))
+    from kaohe_docs.filenames import output_folder
+    out = Path(out_dir) if out_dir else output_folder(root, "build", "archive", str(quarter))
+    try:
+        files = write_archive(root, quarter, out, ctx.progress)
+    except OSError as exc:
+        from kaohe_docs.errors import cannot_write
+        raise cannot_write(out, exc) from exc
+    for path in files:
+        click.echo(path)
+    ctx.progress(f"已归档 {quarter}（{approval.name}）：{len(files)} 个文件，清单 {out / 'MANIFEST.sha256'}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("pdf", type=click.Path(path_type=Path), metavar="PDF|归档文件夹")
 @pass_ctx
 def verify(ctx: Ctx, pdf):
-    """核对 PDF 文书：按其中记载的提交重新生成，比较是否逐字节一致。
+    """核对 PDF 文书：按其中记载的提交重新生成，比较是否逐字节一致；
+    或核对 kaohe archive 生成的归档文件夹：逐个文件比对 SHA-256 清单，指出哪个文件不再一致。
 
     \b
     示例：
       kaohe verify build/2026Q1/01-公示.pdf
+      kaohe verify build/archive/2026Q1
     """
+    if not pdf.exists():
+        raise KaoheError(f"找不到“{pdf}”：请给出 PDF 文件或 kaohe archive 生成的归档文件夹")
+    if pdf.is_dir():
+        from kaohe_docs.audit.archive import verify_archive
+        verdict = verify_archive(pdf)
+        for problem in verdict.problems:
+            click.echo(f"{pdf}: {problem}")
+        if not verdict.ok:
+            raise SystemExit(1)
+        click.echo(f"{pdf}: 归档的 {verdict.checked} 个文件与清单全部一致。")
+        return
     from kaohe_docs.audit.verify import verify as check_pdf
     ctx.progress(f"按来源提交重新生成 {pdf.name} ……")
     verdict = check_pdf(ctx.root, pdf)
@@ -143,7 +236,8 @@ def verify(ctx: Ctx, pdf):
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory):
     """新建一个考核记录库：默认政策、空的花名册和单位名单、.gitignore、
-    GitLab CI 和 GitHub Actions 模板、提交前检查钩子。
+    GitLab CI 和 GitHub Actions 模板、提交前检查钩子，以及供 Git 服务器安装的 server-hooks/pre-receive
+    （拒绝改动已审定季度的推送；安装方法见该文件开头）。
 
     \b
     示例：
@@ -174,3 +268,31 @@ def hook(ctx):
     path = install_hook(ctx.root)
     click.echo(path)
     ctx.progress("已安装提交前检查钩子：每次 git commit 前运行 kaohe check --staged。")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("update", nargs=-1, metavar="[REF OLD NEW]")
+def guard(update):
+    """服务器钩子：拒绝改动已审定季度、移动或删除审定标签、改写已审定历史的推送。
+
+    由服务器上的 pre-receive 钩子（从标准输入读取“旧 新 引用”）或 update 钩子（三个参数）调用，
+    在裸仓库中运行；kaohe init 生成的 server-hooks/pre-receive 就是这样调用的。
+    复核（appeals.yaml）和反馈（feedback.yaml）记录不受限制。
+
+    \b
+    示例：
+      echo "$OLD $NEW refs/heads/main" | kaohe guard
+      kaohe guard refs/heads/main $OLD $NEW
+    """
+    import sys
+    from kaohe_docs.audit.guard import Update, check_push, parse_updates
+    if update and len(update) != 3:
+        raise click.UsageError("update 钩子的用法：kaohe guard 引用 旧提交 新提交")
+    updates = [Update(update[1], update[2], update[0])] if update else parse_updates(sys.stdin.read())
+    refusals = check_push(Path.cwd(), updates)
+    for line in refusals:
+        click.echo(line, err=True)
+    if refusals:
+        click.echo(f"kaohe-docs：推送被拒绝（{len(refusals)} 个问题）。已审定的季度只能通过复核记录变更；"
+                   "误改请撤销（git revert）后再推送。", err=True)
+        raise SystemExit(1)

@@ -128,7 +128,7 @@ def check(ctx, period, strict, as_json, staged, complete):
 
     区分“未填写”和“填错”：留空的项目（如“德:”后面没有分数）是待填写，只计数、不算错误；
     填了但不合规定的值是错误。--complete 要求全部填齐（审定、正式文书之前）。
-    已审定（kaohe approve）的季度在审定后又被修改时，也在这里报告。
+    已审定（kaohe approve）的季度：内容与审定时不同（复核、反馈记录除外），或审定标签有问题，也在这里报告。
 
     \b
     示例：
@@ -138,11 +138,12 @@ def check(ctx, period, strict, as_json, staged, complete):
       kaohe check --json > problems.json
       kaohe check --staged        （提交前钩子）
     """
+    from kaohe_docs.audit.lock import INDEX, lock_diagnostics
     from kaohe_docs.errors import sort_diagnostics
     from kaohe_docs.pipeline import check_diagnostics
     root = ctx.root
     if staged:
-        diagnostics = _staged_diagnostics(root)
+        diagnostics = sort_diagnostics(_staged_diagnostics(root) + lock_diagnostics(root, INDEX))
     else:
         from kaohe_docs.audit.hygiene import hygiene_diagnostics
         diagnostics = sort_diagnostics(check_diagnostics(root) + _approval_diagnostics(root) + hygiene_diagnostics(root))
@@ -170,11 +171,17 @@ def require_complete(diagnostics, period, consequence: str) -> None:
 
 
 def _approval_diagnostics(root: Path):
-    """Changes to approved quarters; when local Git history cannot tell (a shallow clone), what to fetch."""
-    from kaohe_docs.audit.approval import approved_quarters, lock_diagnostics
-    from kaohe_docs.audit.gitrepo import history_diagnostics
+    """Tag problems and changes to approved quarters; when local Git history cannot tell (a shallow
+    clone), what to fetch instead."""
+    from kaohe_docs.audit.approval import TAG_PREFIX, parse_tag_name
+    from kaohe_docs.audit.gitrepo import history_diagnostics, tag_names
+    from kaohe_docs.audit.lock import lock_diagnostics
     from kaohe_docs.errors import error
-    history = history_diagnostics(root, approved_quarters(root))
+    latest = {}  # quarter → the name of its latest approval tag
+    for name in tag_names(root, TAG_PREFIX):
+        if (parsed := parse_tag_name(name)) is not None and parsed[1] >= latest.get(parsed[0], ("", 0))[1]:
+            latest[parsed[0]] = (name, parsed[1])
+    history = history_diagnostics(root, {quarter: name for quarter, (name, _) in latest.items()})
     if has_errors(history):
         return history
     try:
@@ -274,6 +281,8 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
     root = ctx.root
     from kaohe_docs.filenames import output_folder
     out = Path(out_dir) if out_dir else output_folder(root, "build")
+    if final and isinstance(period, Quarter) and _final_of_approved(ctx, root, period, out, strict, html_only, rev, bundle):
+        return
     if rev is None:
         _build(ctx, root, period, out, strict, html_only, None, final, bundle)
         return
@@ -282,6 +291,27 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
     from kaohe_docs.records.cache import cache_dir
     with gitrepo.checkout(root, rev) as (folder, commit):
         _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle, cache_dir(root))
+
+
+def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: bool, html_only: bool, rev, bundle) -> bool:
+    """``build --final`` of an approved quarter: refuse a changed quarter, build the approved content."""
+    from kaohe_docs.audit.final import approval_in_force, approved_source, lock_problems
+    from kaohe_docs.records.cache import cache_dir
+    from kaohe_docs.render.provenance import of_commit, provenance
+    approval, _ = approval_in_force(root, quarter)
+    if approval is None:
+        return False
+    if rev is None and provenance(root).draft:
+        raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
+                         "请先提交，或去掉 --final 生成草稿")
+    _print_diagnostics(lock_problems(root, quarter, rev or "HEAD"))
+    with approved_source(root, quarter, rev or "HEAD") as source:
+        _print_diagnostics(source.diagnostics)
+        ctx.progress(f"{quarter} 已经局党委审定（标签 {approval.name}）：正式文书按审定时的记录、政策和模板生成"
+                     + ("，含审定后的复核、反馈记录" if source.commit.hexsha != approval.commit else ""))
+        _build(ctx, source.folder, quarter, out, strict, html_only, of_commit(source.commit), True, bundle,
+               cache_dir(root))
+    return True
 
 
 def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool,

@@ -56,6 +56,7 @@ def _run(ctx: Ctx, project, plan, dry_run: bool) -> None:
     if not lines:
         ctx.progress("没有需要更新的内容（记录与表格一致）。")
         return
+    _refuse_approved(project.root, plan)
     if dry_run:
         ctx.progress(f"共 {len(lines)} 处变化；--dry-run：未写入任何文件。")
         return
@@ -64,6 +65,16 @@ def _run(ctx: Ctx, project, plan, dry_run: bool) -> None:
     except OSError as exc:
         raise cannot_write(exc.filename or project.root, exc) from exc
     ctx.progress(f"共 {len(lines)} 处变化，已写入：{'、'.join(written)}。请运行 kaohe check 和 kaohe diff 核对后提交。")
+
+
+def _refuse_approved(root: Path, plan) -> None:
+    """An import never writes into an approved quarter: each refused change is named."""
+    from kaohe_docs.audit.lock import locked_writes
+    from kaohe_docs.errors import error
+    locked = locked_writes(root, [change.path for change in plan.changes])
+    _print_diagnostics([error(c.path, 0, f"{q} 已经局党委审定（标签 {a.name}，{a.day}），不能导入：{c.format()}；"
+                                         f"审定后只能通过复核记录（records/{q.path}/appeals.yaml）变更结果")
+                        for c in plan.changes if c.path in locked for q, a in [locked[c.path]]])
 
 
 @import_.command("monthly", context_settings=CONTEXT)

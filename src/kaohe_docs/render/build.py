@@ -84,10 +84,10 @@ class Builder:
     def key(self, doc: Document, markup: str) -> str:
         return _sha(f"{self.environment_key}\0{self.identifier(doc)}\0{markup}".encode())
 
-    def render(self, jobs: list[tuple[str, str]], progress=None) -> list[bytes]:
+    def render(self, jobs: list[tuple[str, str]], progress=None, variant: str | None = None) -> list[bytes]:
         """PDFs for (markup, identifier) jobs; a forbidden fetch or a WeasyPrint warning is reported."""
         results, problems = [], []
-        for data, warnings, refused in render_all(self.project.root, jobs, progress=progress):
+        for data, warnings, refused in render_all(self.project.root, jobs, progress=progress, variant=variant):
             if refused:
                 problems.append(f"模板试图读取允许目录以外的文件或网络地址：{'、'.join(refused)}")
             results.append((data, warnings))

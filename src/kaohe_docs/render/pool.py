@@ -10,12 +10,14 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 _renderer = None
+_variant = None  # PDF variant ("pdf/a-2b" for the archive), or None
 
 
-def _init(root: str) -> None:
-    global _renderer
+def _init(root: str, variant: str | None = None) -> None:
+    global _renderer, _variant
     from kaohe_docs.render.renderer import PdfRenderer
     _renderer = PdfRenderer(Path(root))
+    _variant = variant
 
 
 def _render(job: tuple[str, str]):
@@ -23,17 +25,18 @@ def _render(job: tuple[str, str]):
     markup, identifier = job
     log = RenderLog()
     layout = _renderer.layout(markup, log)
-    data = _renderer.write(layout, identifier, log) if layout is not None else b""
+    data = _renderer.write(layout, identifier, log, _variant) if layout is not None else b""
     return data, log.warnings, log.refused
 
 
-def render_all(root: Path, jobs: list[tuple[str, str]], workers: int | None = None, progress=None):
+def render_all(root: Path, jobs: list[tuple[str, str]], workers: int | None = None, progress=None,
+               variant: str | None = None):
     """Render every job; results in the jobs' order. One process when there is little to do."""
     workers = workers or os.cpu_count() or 1
     if not jobs:
         return []
     if workers == 1 or len(jobs) == 1:
-        _init(str(root))
+        _init(str(root), variant)
         results = []
         for n, job in enumerate(jobs, 1):
             results.append(_render(job))
@@ -44,7 +47,7 @@ def render_all(root: Path, jobs: list[tuple[str, str]], workers: int | None = No
     # largest documents first balances the workers; results are put back in order
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
     results: list = [None] * len(jobs)
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init, initargs=(str(root),)) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init, initargs=(str(root), variant)) as pool:
         for done, (i, result) in enumerate(zip(order, pool.map(_render, [jobs[i] for i in order])), 1):
             results[i] = result
             if progress:

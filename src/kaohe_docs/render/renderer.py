@@ -301,12 +301,14 @@ class PdfRenderer:
             except self.weasyprint.urls.FatalURLFetchingError:
                 return None
 
-    def write(self, document, identifier: str, log: RenderLog) -> bytes:
-        """PDF bytes; deterministic: fixed dates (from the commit) and a fixed identifier."""
+    def write(self, document, identifier: str, log: RenderLog, variant: str | None = None) -> bytes:
+        """PDF bytes; deterministic: fixed dates (from the commit) and a fixed identifier.
+        ``variant``: e.g. "pdf/a-2b" for the archive."""
+        extra = {"pdf_variant": variant} if variant else {}
         with self._collecting(log):
             try:
                 return document.write_pdf(custom_metadata=True,
-                                          pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode())
+                                          pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode(), **extra)
             except self.weasyprint.urls.FatalURLFetchingError:  # an attachment outside the allowed folders
                 return b""
 

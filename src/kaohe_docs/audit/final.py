@@ -1,0 +1,102 @@
+"""What ``build --final`` of an approved quarter builds from.
+
+The final documents of an approved quarter show exactly the approved content: the inputs
+(policy, templates, fonts, records) of the approval commit. The records that follow the
+decision — the quarter's 复核 (``appeals.yaml``) and 反馈 (``feedback.yaml``) — are taken from
+the commit being built, and when they differ from the approved ones the documents carry that
+commit as their provenance. Later changes to policy, templates or the shared records are
+reported, not used.
+"""
+from __future__ import annotations
+
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kaohe_docs.audit.approval import AFTER_DECISION, Approval, current, read_approvals
+from kaohe_docs.audit.lock import LockState, guard_diagnostics, repo_of
+from kaohe_docs.errors import Diagnostic, warning
+from kaohe_docs.model import Quarter
+
+SHARED = ("policy", "templates", "fonts", "records/bureau.yaml", "records/units.yaml", "records/roster.yaml")
+
+
+@dataclass
+class FinalSource:
+    folder: Path  # the inputs to build from
+    commit: object  # GitPython commit for the provenance
+    approval: Approval
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def approval_in_force(root: Path, quarter: Quarter) -> tuple[Approval | None, dict]:
+    where = repo_of(root)
+    if where is None:
+        return None, {}
+    chain = read_approvals(where[0]).get(quarter, [])
+    return current(chain), ({quarter: chain} if chain else {})
+
+
+def lock_problems(root: Path, quarter: Quarter, rev: str) -> list[Diagnostic]:
+    """Tag problems and differences from the approved content of ``quarter`` at ``rev``."""
+    from kaohe_docs.audit.approval import git_text
+    where = repo_of(root)
+    if where is None:
+        return []
+    cwd, pre = where
+    _, chains = approval_in_force(root, quarter)
+    sha = git_text(cwd, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+    if not chains or not sha:
+        return []
+    from kaohe_docs.audit.approval import main_branch
+    return guard_diagnostics(cwd, pre, LockState.commit(sha), chains, tip=sha, main=main_branch(cwd))
+
+
+@contextmanager
+def approved_source(root: Path, quarter: Quarter, rev: str):
+    """Yield a FinalSource for an approved quarter (None when the quarter is not approved).
+
+    The caller has checked ``lock_problems`` first.
+    """
+    from kaohe_docs.audit import gitrepo
+    from kaohe_docs.audit.approval import git_text
+    approval, _ = approval_in_force(root, quarter)
+    if approval is None:
+        yield None
+        return
+    repo = gitrepo.open_repo(root)
+    pre = gitrepo.prefix(repo, root)
+    head = gitrepo.resolve(repo, rev)
+    approved = repo.commit(approval.commit)
+    cwd = Path(repo.working_tree_dir)
+    notes = []
+    changed = git_text(cwd, "diff", "--name-only", approval.commit, head.hexsha, "--",
+                       *(f"{pre}{p}" for p in SHARED)).splitlines()
+    for path in changed:
+        rel = path[len(pre):]
+        notes.append(warning(rel, 0, f"{quarter} 审定（标签 {approval.name}）后本文件有修改；"
+                                     f"{quarter} 的正式文书仍按审定时的版本生成"))
+    with tempfile.TemporaryDirectory(prefix="kaohe-final-") as tmp:
+        folder = gitrepo.export(approved, pre, Path(tmp))
+        later = False
+        for name in AFTER_DECISION:
+            rel = f"records/{quarter.path}/{name}"
+            old, new = _blob(approved, f"{pre}{rel}"), _blob(head, f"{pre}{rel}")
+            if old == new:
+                continue
+            later = True
+            target = folder / rel
+            if new is None:
+                target.unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(new)
+        yield FinalSource(folder, head if later else approved, approval, notes)
+
+
+def _blob(commit, path: str) -> bytes | None:
+    try:
+        return (commit.tree / path).data_stream.read()
+    except KeyError:
+        return None
