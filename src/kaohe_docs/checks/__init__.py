@@ -39,4 +39,4 @@ def who(result) -> str:
     return f"{result.entry.name or ''}（警号 {result.entry.person_id}）"
 
 
-from kaohe_docs.checks import decisions, grades, membership, process, quotas, scores  # noqa: E402,F401  (register the rules)
+from kaohe_docs.checks import annual, decisions, grades, membership, process, quotas, scores  # noqa: E402,F401  (register the rules)

@@ -71,7 +71,7 @@ def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
     docs = []
     for unit, part, label, decided in _units(a, quarter, only=lambda r: r.final is not None):
         docs.append(Document(
-            id=f"{quarter}/反馈通知/{unit.id}{part}", title=f"{quarter.zh}平时考核结果反馈通知（{label}）",
+            id=f"{quarter}/反馈通知/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核结果反馈通知（{label}）",
             kind="letter persons", template="feedback.html", path=f"07-反馈通知/{unit.order + 1:02d}-{unit.name}{part}",
             period=quarter.zh,
             context={"period_zh": quarter.zh, "unit": unit.name, "contact": a.policy.contact,
@@ -98,7 +98,7 @@ def appeal_notices(a: Assessment, quarter: Quarter) -> list[Document]:
     if not answered:
         return []
     return [Document(
-        id=f"{quarter}/复核结果告知", title=f"{quarter.zh}平时考核复核结果告知", kind="letter persons",
+        id=f"{quarter}/复核结果告知", title=f"{a.bureau.info.name}{quarter.zh}平时考核复核结果告知", kind="letter persons",
         template="appeal.html", path="08-复核结果告知", period=quarter.zh,
         context={"period_zh": quarter.zh, "office": a.bureau.info.office, "people": [{
             "name": r.entry.name, "unit": a.bureau.units[r.entry.unit_id].name, "received": date_zh(p.received),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from kaohe_docs.engine.annual import annual_rows
+from kaohe_docs.documents.annual import on_basis, tally_line
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent, remark
 from kaohe_docs.model import Quarter
@@ -48,22 +49,23 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
     rows_by_unit: dict[str, list] = {}
     for row in annual_rows(a, year):
         rows_by_unit.setdefault(row.unit_id, []).append(row)
-    columns = [col("序号", "7%"), col("姓名", "12%"), col("职务（职级）", "25%", "left"),
-               *(col(f"第{'一二三四'[q - 1]}季度") for q in (1, 2, 3, 4)), col("备注", "16%", "left")]
+    columns = [col("序号", "6%"), col("姓名", "9%"), col("职务（职级）", "17%", "left"),
+               *(col(f"第{'一二三四'[q - 1]}季度") for q in (1, 2, 3, 4)), col("年度平时考核情况", "22%", "left"),
+               col("备注", "12%", "left")]
     docs = []
     for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
         rows = rows_by_unit.get(unit.id)
         if not rows:
             continue
-        docs.append(table(
+        docs.append(on_basis(table(
             id=f"{year}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{year}年度平时考核结果登记表（{unit.name}）",
             template="unit_results_annual.html", path=f"05-年度结果登记表/{unit.order + 1:02d}-{unit.name}",
             period=f"{year}年度", heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核年度：{year}年"], columns=columns,
-            rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)), _moves(a, r)]
-                  for n, r in enumerate(rows, 1)],
+            rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)),
+                   tally_line(r).split("：", 1)[1], _moves(a, r)] for n, r in enumerate(rows, 1)],
             notes=["“—”表示该季度不在本局或尚未审定；外单位考核的等次按考核机关通报的等次填列。"],
-            signatures=LEADERS[:1]))
+            signatures=LEADERS[:1]), a, year))
     return docs
 
 

@@ -18,7 +18,7 @@ from kaohe_docs.errors import Diagnostic, error
 from kaohe_docs.model import Bureau, Quarter, QuarterRecords
 from kaohe_docs.records.policy import POLICY_FILE, Policy, parse_policy
 from kaohe_docs.records.readers import (
-    read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
+    read_annual, read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
 )
 from kaohe_docs.records.source import TreeSource
 from kaohe_docs.records.yamlio import decode, parse
@@ -29,6 +29,7 @@ BUREAU_FILE = "records/bureau.yaml"
 UNITS_FILE = "records/units.yaml"
 ROSTER_FILE = "records/roster.yaml"
 CACHE_DIR = ".cache/kaohe"
+ANNUAL_FILE = "annual.yaml"  # beside Q1–Q4 in records/YYYY/: the committee's annual 优秀 choice
 QUARTER_FILES = ("decision.yaml", "appeals.yaml", "feedback.yaml")  # beside units/ in records/YYYY/Qn/
 
 
@@ -126,9 +127,16 @@ def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
     units = r.typed(UNITS_FILE, read_units)
     people = r.typed(ROSTER_FILE, read_roster)
     quarters = {q: _load_quarter(r, q) for q in _quarters(r)}
+    annual = {}
+    for year in sorted({q.year for q in quarters}):
+        path = f"records/{year}/{ANNUAL_FILE}"
+        if r.source.exists(path):
+            decision = r.typed(path, read_annual, year)
+            if decision is not None:
+                annual[year] = decision
     bureau = None
     if info is not None and units is not None and people is not None:
-        bureau = Bureau(info, units, people, quarters)
+        bureau = Bureau(info, units, people, quarters, annual)
     return Loaded(bureau, policy, r.diagnostics, r.hash.hexdigest())
 
 
@@ -143,9 +151,11 @@ def _quarters(r: _Reader) -> list[Quarter]:
             r.diagnostics.append(error(year_dir, 0, "records/ 下的文件夹应以年份命名，如 records/2026"))
             continue
         for q_dir in r.source.list(year_dir):
+            if q_dir == f"{year_dir}/{ANNUAL_FILE}" and not r.source.is_dir(q_dir):
+                continue
             quarter = Quarter.parse(f"{name}{q_dir.rsplit('/', 1)[1]}")
             if quarter is None or not r.source.is_dir(q_dir):
-                r.diagnostics.append(error(q_dir, 0, f"{year_dir}/ 下只能有 Q1–Q4 四个季度文件夹"))
+                r.diagnostics.append(error(q_dir, 0, f"{year_dir}/ 下只能有 Q1–Q4 四个季度文件夹和 {ANNUAL_FILE}"))
                 continue
             found.append(quarter)
     return sorted(found)

@@ -19,8 +19,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import jinja2
+from markupsafe import Markup
 
 from kaohe_docs import __version__
+from kaohe_docs.documents.formatting import sentence
+from kaohe_docs.documents.titles import lines as title_lines
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.render.fonts import Fonts
 
@@ -49,7 +52,24 @@ def make_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["css_string"] = _css_string
+    env.filters["title_lines"] = _title_lines
+    env.filters["sentence"] = sentence
     return env
+
+
+# Characters (em) per title line: 版心 width / title size, with a little slack for estimated widths.
+TITLE_CAPACITY = {"notice": 19.5, "letter": 17, "form landscape": 41, "form": 26.5}
+
+
+@jinja2.pass_context
+def _title_lines(context, text: str, kind: str | None = None) -> Markup:
+    """A title as GB/T 9704 lines: whole words per line, balanced; each line one unbreakable span."""
+    doc = context.get("doc")
+    kind = kind or (getattr(doc, "kind", "") if doc is not None else "")
+    capacity = next((c for k, c in TITLE_CAPACITY.items() if kind.startswith(k)), TITLE_CAPACITY["form"])
+    bureau = context.get("bureau")
+    parts = title_lines(str(text), capacity, getattr(bureau, "name", "") or "")
+    return Markup("<br>").join(Markup('<span class="title-line">{}</span>').format(line) for line in parts)
 
 
 def _template_location(exc: BaseException) -> str:
