@@ -1,7 +1,7 @@
 """The committee's annual choice (records/<year>/annual.yaml): after Q4, eligible people, within the limit."""
 from __future__ import annotations
 
-from kaohe_docs.engine.annual import annual_rows, excellent_limit, ineligibility, participants
+from kaohe_docs.engine.annual import annual_rows, excellent_limit, ineligibility, participants, year_complete
 from kaohe_docs.model import Quarter, Src
 from kaohe_docs.checks import err, rule
 
@@ -26,6 +26,8 @@ def annual_choice_after_fourth_quarter(a):
 def annual_choice_is_eligible(a):
     share = a.policy.excellent_min_good_share
     for year, decision in sorted(a.bureau.annual.items()):
+        if not year_complete(a, year):  # reported once by annual_choice_after_fourth_quarter
+            continue
         rows = {row.person.id: row for row in annual_rows(a, year)}
         for choice in decision.choices.values():
             row = rows.get(choice.person_id)
@@ -42,6 +44,8 @@ def annual_choice_is_eligible(a):
 @rule
 def annual_choices_within_limit(a):
     for year, decision in sorted(a.bureau.annual.items()):
+        if not year_complete(a, year):
+            continue
         limit, chosen = excellent_limit(a, year), len(decision.choices)
         if chosen > limit:
             yield err(_at(decision, "excellent"),

@@ -40,7 +40,7 @@ def _units(a: Assessment, quarter: Quarter, only=lambda r: True):
 def registration(a: Assessment, quarter: Quarter) -> list[Document]:
     return [Document(
         id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
-        kind="form persons", template="registration.html", path=f"05-登记表/{unit.order + 1:02d}-{unit.name}{part}",
+        kind="form persons registration", template="registration.html", path=f"05-登记表/{unit.order + 1:02d}-{unit.name}{part}",
         period=quarter.zh,
         context={"period_zh": quarter.zh, "weights": _weights(a),
                  "people": [_registration(a, unit.name, r) for r in results]})

@@ -62,13 +62,14 @@ TITLE_CAPACITY = {"notice": 19.5, "letter": 17, "form landscape": 41, "form": 26
 
 
 @jinja2.pass_context
-def _title_lines(context, text: str, kind: str | None = None) -> Markup:
+def _title_lines(context, text: str, kind: str | None = None, bureau: str | None = None) -> Markup:
     """A title as GB/T 9704 lines: whole words per line, balanced; each line one unbreakable span."""
     doc = context.get("doc")
     kind = kind or (getattr(doc, "kind", "") if doc is not None else "")
     capacity = next((c for k, c in TITLE_CAPACITY.items() if kind.startswith(k)), TITLE_CAPACITY["form"])
-    bureau = context.get("bureau")
-    parts = title_lines(str(text), capacity, getattr(bureau, "name", "") or "")
+    if bureau is None:
+        bureau = getattr(context.get("bureau"), "name", "") or ""
+    parts = title_lines(str(text), capacity, bureau)
     return Markup("<br>").join(Markup('<span class="title-line">{}</span>').format(line) for line in parts)
 
 

@@ -1,0 +1,103 @@
+"""The committee's annual 优秀 choice (records/<year>/annual.yaml): exact `check` output, and its papers."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from kaohe_docs.cli import main
+
+from conftest import write
+
+ANNUAL = "records/2026/annual.yaml"
+DATES = {2: ("2026-07-08", "2026-07-14", "2026-07-15"), 3: ("2026-10-09", "2026-10-14", "2026-10-15"),
+         4: ("2027-01-08", "2027-01-14", None)}
+
+
+def check(root) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(main, ["-C", str(root), "check"], catch_exceptions=False)
+    return result.exit_code, result.stderr.splitlines()
+
+
+def full_year(root, solo_good_from: int = 2) -> None:
+    """Copy the mini bureau's Q1 into Q2–Q4; 刘洋 (法制室) is 好 from ``solo_good_from`` on."""
+    base = root / "records/2026/Q1"
+    for q in (2, 3, 4):
+        submitted, meeting, publicity = DATES[q]
+        months = [3 * q - 2, 3 * q - 1, 3 * q]
+        for unit in ("zhengong", "solo"):
+            text = (base / f"units/{unit}.yaml").read_text(encoding="utf-8").replace("2026Q1", f"2026Q{q}")
+            text = text.replace("2026-04-08", submitted)
+            text = re.sub(r"\{1: (\d+), 2: (\d+), 3: (\d+)\}",
+                          lambda m: f"{{{months[0]}: {m[1]}, {months[1]}: {m[2]}, {months[2]}: {m[3]}}}", text)
+            write(root, {f"records/2026/Q{q}/units/{unit}.yaml": text})
+        decision = f"quarter: 2026Q{q}\nmeeting_date: {meeting}\nminutes: 清公党纪〔2026〕{q + 3}号\n"
+        if publicity:
+            decision += f"publicity_start: {publicity}\n"
+        if q < solo_good_from:
+            decision += 'changes:\n  - id: "020001"\n    grade: 较好\n    reason: 全局“好”等次名额所限\n'
+        write(root, {f"records/2026/Q{q}/decision.yaml": decision})
+
+
+def annual(*ids: str, meeting: str = "2027-01-21") -> str:
+    return (f"year: 2026\nmeeting_date: {meeting}\nminutes: 清公党纪〔2027〕9号\nexcellent:\n"
+            + "".join(f'  - id: "{i}"\n' for i in ids))
+
+
+def annual_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith(ANNUAL)]
+
+
+def test_choice_before_the_fourth_quarter_is_decided(mini):
+    write(mini, {ANNUAL: annual("010001")})
+    code, lines = check(mini)
+    assert code == 1
+    assert annual_lines(lines) == [
+        f"{ANNUAL}:4: 错误: 2026年第四季度平时考核尚未审定（缺少 records/2026/Q4/decision.yaml），不能确定年度考核“优秀”人选"]
+
+
+def test_choice_dated_before_the_fourth_quarter_meeting(mini):
+    full_year(mini)
+    write(mini, {ANNUAL: annual("010001", meeting="2027-01-10"), "policy/policy.yaml": _limit(mini, "40%")})
+    code, lines = check(mini)
+    assert code == 1
+    assert annual_lines(lines) == [
+        f"{ANNUAL}:2: 错误: 年度“优秀”人选的审定日期 2027-01-10 早于第四季度的审定日期 2027-01-14，须在第四季度审定之后确定"]
+
+
+def test_ineligible_choice_says_why(mini):
+    full_year(mini)
+    write(mini, {ANNUAL: annual("010002", "020001"), "policy/policy.yaml": _limit(mini, "70%")})
+    code, lines = check(mini)
+    assert code == 1
+    assert annual_lines(lines) == [
+        f"{ANNUAL}:5: 错误: 李娜（警号 010002）不符合年度“优秀”人选条件：“好”等次0次，少于已定等次季度数4的50%"]
+
+
+def test_choice_with_an_average_quarter_is_ineligible(mini):
+    full_year(mini)
+    path = mini / "records/2026/Q3/units/zhengong.yaml"
+    text = path.read_text(encoding="utf-8").replace("    suggested: 好\n    summary", "    suggested: 一般\n    lower_reason: 旷工1天\n    summary")
+    write(mini, {"records/2026/Q3/units/zhengong.yaml": text, ANNUAL: annual("010001"),
+                 "policy/policy.yaml": _limit(mini, "40%")})
+    code, lines = check(mini)
+    assert code == 1
+    assert annual_lines(lines) == [f"{ANNUAL}:5: 错误: 王志强（警号 010001）不符合年度“优秀”人选条件：有“一般”1次"]
+
+
+def test_too_many_choices(mini):
+    full_year(mini)
+    write(mini, {ANNUAL: annual("010001", "020001")})  # default limit 20% of 3 participants: 0
+    code, lines = check(mini)
+    assert code == 1
+    assert annual_lines(lines) == [
+        f"{ANNUAL}:4: 错误: 2026年度“优秀”人选 2 名，超过上限 0 名（参加平时考核 3 人 × 20%，取整数）"]
+    write(mini, {"policy/policy.yaml": _limit(mini, "70%")})  # 3 × 70% = 2.1: two may be chosen
+    code, lines = check(mini)
+    assert annual_lines(lines) == []
+
+
+def _limit(root, value: str) -> str:
+    text = (root / "policy/policy.yaml").read_text(encoding="utf-8")
+    return text.replace("  excellent_min_good_share: 50%", f"  excellent_min_good_share: 50%\n  excellent_limit: {value}", 1)
