@@ -38,15 +38,8 @@ def on_basis(doc: Document, a: Assessment, year: int) -> Document:
     """An annual paper before Q4 is decided: a draft that says how many quarters it rests on."""
     basis = _basis(a, year)
     doc.draft = doc.draft or not basis["complete"]
-    doc.context["notes"] = [*_basis_note(basis), *doc.context.get("notes", [])]
-    doc.context["basis"] = basis
+    doc.context["basis"] = basis  # the template says "根据前 N 个季度" while incomplete
     return doc
-
-
-def _basis_note(basis: dict) -> list[str]:
-    if basis["complete"]:
-        return []
-    return [f"根据前 {basis['decided']} 个季度已审定的平时考核结果统计，第四季度审定前为草稿，仅供参考。"]
 
 
 def annual_publicity(a: Assessment, year: int) -> Document | None:
@@ -86,16 +79,14 @@ def annual_worksheet(a: Assessment, year: int) -> Document:
         id=f"{year}/年度优秀资格审查表", title=f"{a.bureau.info.name}{year}年度考核“优秀”人选资格审查工作表",
         template="annual_worksheet.html", path="01-年度优秀资格审查表", period=f"{year}年度", landscape=True,
         heading=f"{a.bureau.info.name}{year}年度考核“优秀”人选资格审查工作表", draft=not basis["complete"],
-        subtitle=f"符合条件{len(eligible)}人；年度“优秀”上限{excellent_limit(a, year)}名"
-                 f"（参加平时考核{participants(a, year)}人×{percent(a.policy.excellent_limit)}）",
         columns=columns,
         rows=[[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)),
                f"{r.count(Grade.GOOD)}/{len(r.grades)}", "确定为“优秀”人选" if r.person.id in chosen else ""]
               for n, r in enumerate(eligible, 1)],
-        notes=[*_basis_note(basis),
-               f"条件：当年平时考核“好”等次不少于已定等次季度数的{percent(share)}，且没有“一般”“较差”等次。"
-               "本表为考核办内部工作表，不公示。"],
-        signatures=("考核办（盖章）",), basis=basis)
+        signatures=("考核办（盖章）",), basis=basis,
+        limit={"count": excellent_limit(a, year), "participants": participants(a, year),
+               "share": percent(a.policy.excellent_limit), "min_good": percent(share),
+               "chosen": len(chosen) if decision else None})
 
 
 def annual_summary(a: Assessment, year: int) -> Document:
@@ -117,7 +108,7 @@ def annual_summary(a: Assessment, year: int) -> Document:
         template="annual_summary.html", path="02-年度结果汇总", period=f"{year}年度", landscape=True,
         heading=f"{a.bureau.info.name}{year}年度平时考核结果汇总表", columns=columns, rows=rows,
         totals=[["全局", *(totals[(q, g)] for q in quarters for g in GRADES)]],
-        notes=["按审定等次（含外单位考核通报的等次）统计；Q1–Q4 为第一至第四季度。"], signatures=("考核办（盖章）",)), a, year)
+        signatures=("考核办（盖章）",)), a, year)
 
 
 def annual_flags(a: Assessment, year: int) -> Document:
@@ -132,8 +123,6 @@ def annual_flags(a: Assessment, year: int) -> Document:
         columns=columns,
         rows=[[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)),
                f"{r.weak}/{len(r.grades)}", _flag_text(a, year, r)] for n, r in enumerate(flagged, 1)],
-        notes=["当年平时考核结果“一般”“较差”等次累计次数超过一半的，年度考核原则上确定为“基本称职”或者“不称职”等次；"
-               "都为“较差”等次的，年度考核可直接确定为“不称职”等次。"],
         signatures=("局党委（考核委）审定意见",)), a, year)
 
 
@@ -166,7 +155,7 @@ def statistics(a: Assessment, year: int) -> Document:
         template="statistics.html", path="04-年度统计", period=f"{year}年度",
         heading=f"{a.bureau.info.name}{year}年度平时考核工作情况统计",
         columns=[col("季度", "18%"), col("在册人数"), col("定等次人数"), *(col(g.value) for g in GRADES), col("“好”等次占比")],
-        rows=rows, notes=["按审定等次统计，含外单位考核通报的等次；不确定等次和尚未审定的不计入定等次人数。"],
+        rows=rows,
         charts=charts), a, year)
 
 
@@ -199,7 +188,7 @@ def annual_extracts(a: Assessment, year: int) -> list[Document]:
             title=f"{a.bureau.info.name}{year}年度平时考核情况摘录（{unit.name}）", kind="form",
             template="annual_extract.html", path=f"06-年度平时考核情况摘录/{unit.order + 1:02d}-{unit.name}",
             period=f"{year}年度", draft=not basis["complete"],
-            context={"year": year, "unit": unit.name, "basis": basis, "notes": _basis_note(basis),
+            context={"year": year, "unit": unit.name, "basis": basis,
                      "people": [{"name": r.person.name, "post": r.person.post, "line": tally_line(r),
                                  "grades": [grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)]} for r in rows]}))
     return docs

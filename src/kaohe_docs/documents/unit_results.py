@@ -29,12 +29,12 @@ def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
             heading=f"{a.bureau.info.name}平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核周期：{quarter.zh}", f"报送日期：{date_zh(uq.submitted)}"],
             columns=COLUMNS, rows=[_row(a, n, r) for n, r in enumerate(results, 1)],
-            notes=[f"参加考核 {ledger.participants} 人；“好”等次名额：本季度 {ledger.entitlement:f}，"
-                   f"上季度结转 {ledger.carry_in:f}，累计 {ledger.available:f}，可报 {ledger.allowed} 名，本次推荐 {ledger.used} 名。",
-                   f"总分 = 共性指标原始分 × {percent(policy.common_weight)} + 月度绩效平均分 × {percent(policy.individual_weight)}"
-                   f" + 正向激励加分（上限 {policy.bonus_cap:f} 分），保留{policy.places}位小数（{policy.rounding_name}）。"
-                   f"所室队主要领导：{uq.leader or '　　　'}"],
-            signatures=LEADERS))
+            signatures=LEADERS, leader=uq.leader or "",
+            ledger={"participants": ledger.participants, "entitlement": f"{ledger.entitlement:f}",
+                    "carry_in": f"{ledger.carry_in:f}", "available": f"{ledger.available:f}",
+                    "allowed": ledger.allowed, "used": ledger.used},
+            formula={"common": percent(policy.common_weight), "individual": percent(policy.individual_weight),
+                     "cap": f"{policy.bonus_cap:f}", "places": policy.places, "rounding": policy.rounding_name}))
     return docs
 
 
@@ -64,7 +64,6 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
             meta=[f"单位（盖章）：{unit.name}", f"考核年度：{year}年"], columns=columns,
             rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)),
                    tally_line(r).split("：", 1)[1], _moves(a, r)] for n, r in enumerate(rows, 1)],
-            notes=["“—”表示该季度不在本局或尚未审定；外单位考核的等次按考核机关通报的等次填列。"],
             signatures=LEADERS[:1]), a, year))
     return docs
 
