@@ -77,13 +77,13 @@ def remark(result) -> str:
         reason = f"，理由：{clause(e.lower_reason)}" if e.lower_reason else "，未写明理由"
         parts.append(f"可评“{score.band.value}”，建议“{e.suggested.value}”{reason}")
     change = getattr(result, "change", None)
+    reason = f"，理由：{clause(change.reason)}" if change is not None and change.reason else ""
     if result.addition:
-        parts.append("党委增加（不占单位名额）" + (f"，理由：{clause(change.reason)}" if change and change.reason else ""))
+        parts.append(f"党委增加（不占单位名额）{reason}")
+    elif result.recommended and result.decided is not None and result.decided is not Grade.GOOD:
+        parts.append(f"推荐未通过（占用名额），局党委审定为“{result.decided.value}”{reason}")
     elif result.changed and result.decided is not None:
-        reason = f"，理由：{clause(change.reason)}" if change and change.reason else ""
         parts.append(f"局党委审定为“{result.decided.value}”{reason}")
-    if result.rejected:
-        parts.append("推荐未通过（占用名额）")
     if result.appeal is not None and result.appeal.outcome == "改变" and result.appeal.grade:
         parts.append(f"复核改为“{result.appeal.grade.value}”")
     if e.note:

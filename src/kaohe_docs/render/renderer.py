@@ -140,6 +140,10 @@ def allowed_dirs(root: Path) -> tuple[str, ...]:
     return tuple(os.path.realpath(d) + os.sep for d in dirs)
 
 
+_NOTICE_BODY = '<body class="notice'
+_NOTICE_BODY_TIGHT = '<body class="tight notice'
+
+
 class PdfRenderer:
     """One per process: the font configuration and fetcher are reused across documents."""
 
@@ -179,7 +183,21 @@ class PdfRenderer:
             logger.removeHandler(handler)
 
     def layout(self, markup: str, log: RenderLog):
-        """HTML → laid-out WeasyPrint document (None when a forbidden fetch stopped it)."""
+        """HTML → laid-out WeasyPrint document (None when a forbidden fetch stopped it).
+
+        A notice (公文) over several pages is laid out a second time with tighter line and
+        character spacing (body class "tight"); when that saves its last page, the tight one
+        is kept (GB/T 9704 7.3.5: adjust the spacing so that the 落款 fits with the text).
+        Otherwise the stylesheet's break rules move the last body lines along with the 落款.
+        """
+        document = self._layout(markup, log)
+        if document is not None and len(document.pages) > 1 and _NOTICE_BODY in markup:
+            tight = self._layout(markup.replace(_NOTICE_BODY, _NOTICE_BODY_TIGHT, 1), RenderLog())
+            if tight is not None and len(tight.pages) < len(document.pages):
+                return tight
+        return document
+
+    def _layout(self, markup: str, log: RenderLog):
         with self._collecting(log):
             try:
                 html = self.weasyprint.HTML(string=markup, base_url=self.base_url, url_fetcher=self._fetcher(log))
