@@ -25,8 +25,9 @@ class Document:
     draft: bool = False  # a draft by its content (an annual paper before Q4 is decided), whatever the commit
 
 
-def col(label: str, width: str = "", align: str = "") -> dict:
-    return {"label": label, "width": width, "align": align}
+def col(label, width: str = "", align: str = "") -> dict:
+    """A column; a tuple label is printed as those lines (e.g. ("参加", "人数")), never broken elsewhere."""
+    return {"label": _cell(label), "width": width, "align": align}
 
 
 def table(*, id: str, title: str, template: str, path: str, period: str, heading: str, columns: list[dict],
@@ -36,8 +37,28 @@ def table(*, id: str, title: str, template: str, path: str, period: str, heading
         id=id, title=title, kind="form landscape" if landscape else "form", template=template, path=path,
         period=period, draft=draft,
         context={"heading": heading, "subtitle": subtitle, "meta": list(meta), "columns": columns,
-                 "rows": [[str(c) for c in row] for row in rows], "totals": [[str(c) for c in row] for row in totals],
+                 "rows": [[_cell(c) for c in row] for row in rows], "totals": [[_cell(c) for c in row] for row in totals],
                  "notes": list(notes), "signatures": list(signatures), **extra})
+
+
+class Lines(tuple):
+    """A cell or column label printed as these lines, each unbroken (a person's line breaks)."""
+
+    kind = "lines"
+
+
+class Words(tuple):
+    """A list of names printed "、"-separated, each unbroken; a line may wrap only after a "、"."""
+
+    kind = "words"
+
+
+def _cell(value):
+    if isinstance(value, (Lines, Words)):
+        return type(value)(str(v) for v in value)
+    if isinstance(value, tuple):
+        return Lines(str(v) for v in value)
+    return str(value)
 
 
 def person_order(policy: Policy, unit_order: int, name: str):

@@ -81,7 +81,7 @@ def annual_worksheet(a: Assessment, year: int) -> Document:
         heading=f"{a.bureau.info.name}{year}年度考核“优秀”人选资格审查工作表", draft=not basis["complete"],
         columns=columns,
         rows=[[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)),
-               f"{r.count(Grade.GOOD)}/{len(r.grades)}", "确定为“优秀”人选" if r.person.id in chosen else ""]
+               f"{r.count(Grade.GOOD)}/{len(r.grades)}", "已确定" if r.person.id in chosen else ""]
               for n, r in enumerate(eligible, 1)],
         signatures=("考核办（盖章）",), basis=basis,
         limit={"count": excellent_limit(a, year), "participants": participants(a, year),
@@ -172,6 +172,19 @@ def tally_line(row) -> str:
     return TALLY_LINE.format(**tally(row))
 
 
+def tally_halves(row) -> tuple[str, str]:
+    """The line as two halves printed unbroken (a wrap falls only between them)."""
+    line = tally_line(row)
+    cut = line.index("，‘一般’") + 1
+    return line[:cut], line[cut:]
+
+
+def tally_lines(row) -> tuple[str, str]:
+    """The counts of the line (without its label) as two unbroken halves, for a table cell."""
+    first, second = tally_halves(row)
+    return first.split("：", 1)[1], second
+
+
 def annual_extracts(a: Assessment, year: int) -> list[Document]:
     """年度平时考核情况摘录 (per unit): for each person, the line to copy onto the 年度考核登记表."""
     basis = _basis(a, year)
@@ -189,6 +202,6 @@ def annual_extracts(a: Assessment, year: int) -> list[Document]:
             template="annual_extract.html", path=f"06-年度平时考核情况摘录/{unit.order + 1:02d}-{unit.name}",
             period=f"{year}年度", draft=not basis["complete"],
             context={"year": year, "unit": unit.name, "basis": basis,
-                     "people": [{"name": r.person.name, "post": r.person.post, "line": tally_line(r),
+                     "people": [{"name": r.person.name, "post": r.person.post, "line": tally_halves(r),
                                  "grades": [grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)]} for r in rows]}))
     return docs

@@ -6,14 +6,16 @@ from collections import Counter
 from kaohe_docs.engine.assess import Assessment, counts_in_base
 from kaohe_docs.documents.formatting import appeal_text, grade_text, number, percent, remark
 from kaohe_docs.model import Grade, Quarter, Status
-from kaohe_docs.documents import Document, col, table
+from kaohe_docs.documents import Document, Words, col, table
 
 GRADES = tuple(Grade)
 COMMITTEE = ("考核办意见", "局党委（考核委）审定意见")
 
 
-def _names(a: Assessment, ids) -> str:
-    return "、".join(a.bureau.people[i].name if i in a.bureau.people else i for i in ids) or "—"
+def _names(a: Assessment, ids) -> Words | str:
+    """Names separated by "、", each kept whole on its line."""
+    names = [a.bureau.people[i].name if i in a.bureau.people else i for i in ids]
+    return Words(names) if names else "—"
 
 
 def subjects(a: Assessment, quarter: Quarter) -> Document:
@@ -59,10 +61,11 @@ def quota_usage(a: Assessment, quarter: Quarter) -> Document:
     bureau = a.bureau_ledgers[quarter]
     additions = [pid for (u, q), row in a.unit_ledgers.items() if q == quarter for pid in row.additions]
     total = _ledger_cells(a, "全局", bureau)
-    total[7] = f"{bureau.used}（含党委增加 {len(additions)}）" if a.decided(quarter) else str(bureau.used)
-    columns = [col("单位", "10%", "left"), col("参加人数"), col("比例"), col("本季度名额"), col("上季度结转"),
-               col("累计名额"), col("可报名额"), col("推荐/使用"), col("推荐人选", "14%", "left"), col("审定通过", "11%", "left"),
-               col("未通过（占用）", "9%", "left"), col("党委增加（不占用）", "9%", "left"), col("结转下季度")]
+    total[7] = (str(bureau.used), f"（含党委增加 {len(additions)}）") if a.decided(quarter) else str(bureau.used)
+    columns = [col("单位", "10%", "left"), col(("参加", "人数")), col("比例"), col(("本季度", "名额")), col(("上季度", "结转")),
+               col(("累计", "名额")), col(("可报", "名额")), col(("推荐/", "使用")), col("推荐人选", "14%", "left"),
+               col("审定通过", "11%", "left"), col(("未通过", "（占用）"), "9%", "left"),
+               col(("党委增加", "（不占用）"), "9%", "left"), col(("结转", "下季度"))]
     return table(
         id=f"{quarter}/比例使用申报表", title=f"{a.bureau.info.name}{quarter.zh}平时考核优秀等次比例使用申报表",
         template="quota_usage.html", path="03-比例使用申报表", period=quarter.zh, landscape=True,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kaohe_docs.engine.annual import annual_rows
-from kaohe_docs.documents.annual import on_basis, tally_line
+from kaohe_docs.documents.annual import on_basis, tally_lines
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent, remark
 from kaohe_docs.model import Quarter
@@ -49,9 +49,9 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
     rows_by_unit: dict[str, list] = {}
     for row in annual_rows(a, year):
         rows_by_unit.setdefault(row.unit_id, []).append(row)
-    columns = [col("序号", "6%"), col("姓名", "9%"), col("职务（职级）", "17%", "left"),
-               *(col(f"第{'一二三四'[q - 1]}季度") for q in (1, 2, 3, 4)), col("年度平时考核情况", "22%", "left"),
-               col("备注", "12%", "left")]
+    columns = [col("序号", "5%"), col("姓名", "8%"), col("职务（职级）", "17%", "left"),
+               *(col(f"第{'一二三四'[q - 1]}季度", "7%") for q in (1, 2, 3, 4)), col("年度平时考核情况", "20%", "left"),
+               col("备注", "", "left")]
     docs = []
     for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
         rows = rows_by_unit.get(unit.id)
@@ -60,10 +60,10 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
         docs.append(on_basis(table(
             id=f"{year}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{year}年度平时考核结果登记表（{unit.name}）",
             template="unit_results_annual.html", path=f"05-年度结果登记表/{unit.order + 1:02d}-{unit.name}",
-            period=f"{year}年度", heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
+            period=f"{year}年度", landscape=True, heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核年度：{year}年"], columns=columns,
             rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)),
-                   tally_line(r).split("：", 1)[1], _moves(a, r)] for n, r in enumerate(rows, 1)],
+                   tally_lines(r), _moves(a, r)] for n, r in enumerate(rows, 1)],
             signatures=LEADERS[:1]), a, year))
     return docs
 
