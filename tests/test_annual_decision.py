@@ -101,3 +101,32 @@ def test_too_many_choices(mini):
 def _limit(root, value: str) -> str:
     text = (root / "policy/policy.yaml").read_text(encoding="utf-8")
     return text.replace("  excellent_min_good_share: 50%", f"  excellent_min_good_share: 50%\n  excellent_limit: {value}", 1)
+
+
+@pytest.mark.slow
+def test_annual_papers_list_the_choice_with_four_quarters(mini):
+    """The publicity lists the committee's choice with its four grades; the worksheet lists everyone eligible."""
+    import pdfplumber
+    from kaohe_docs.pipeline import open_project
+    from kaohe_docs.render.build import build_period
+    full_year(mini)
+    policy = _limit(mini, "40%").replace("  ratio: 40%", "  ratio: 100%", 1)  # every recommendation fits the quota
+    write(mini, {ANNUAL: annual("010001"), "policy/policy.yaml": policy})
+    project = open_project(mini, use_cache=False)
+    assert [d for d in project.diagnostics if d.level == "error"] == []
+    result = build_period(project, 2026, mini / "build")
+    assert [d for d in result.diagnostics if d.level == "error"] == []
+    year = mini / "build/2026"
+
+    def text(rel: str) -> str:
+        with pdfplumber.open(year / rel) as pdf:
+            return "".join("".join(page.extract_text().split()) for page in pdf.pages)
+    publicity = text("01-年度优秀人选公示.pdf")
+    assert "关于清河县公安局2026年度考核“优秀”等次人选的公示" in publicity
+    assert "确定2026年度考核“优秀”等次人选1名" in publicity and "根据前" not in publicity
+    assert "1政工室王志强好好好好" in publicity and "刘洋" not in publicity
+    worksheet = text("01-年度优秀资格审查表.pdf")
+    assert "王志强好好好好4/4已确定" in worksheet and "刘洋较好好好好3/4" in worksheet
+    assert "符合条件2人；年度“优秀”上限1名（参加平时考核3人×40%，取整数）；局党委确定1名。" in worksheet
+    extract = text("06-年度平时考核情况摘录/02-法制室.pdf")
+    assert "刘洋" in extract and "年度平时考核情况：‘好’3次，‘较好’1次，‘一般’0次，‘较差’0次" in extract
