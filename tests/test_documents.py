@@ -11,6 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from kaohe_docs.errors import KaoheError
 from kaohe_docs.render.build import build_period
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
@@ -116,7 +117,9 @@ def test_annual_documents(built_mini):
     """The year's papers for the mini bureau (only Q1 recorded): facts read back from the PDFs."""
     root, _ = built_mini
     result = build_period(open_project(root, use_cache=False), 2026, root / "build")
-    assert result.diagnostics == []
+    assert [d.message for d in result.diagnostics] == ["2026年第四季度尚未审定：年度文书根据前 1 个季度的结果生成，均为草稿"]
+    with pytest.raises(KaoheError, match="2026年第四季度尚未审定，年度文书只能作为草稿生成；请去掉 --final"):
+        build_period(open_project(root, use_cache=False), 2026, root / "build", final=True)
     year = root / "build/2026"
     # no records/2026/annual.yaml: no publicity, only the 考核办's worksheet of who is eligible, a draft
     assert not (year / "01-年度优秀人选公示.pdf").exists()
