@@ -136,3 +136,21 @@ def test_annual_papers_list_the_choice_with_four_quarters(mini):
     assert rows["刘洋"]["年度平时考核情况"] == "年度平时考核情况：‘好’3次，‘较好’1次，‘一般’0次，‘较差’0次"
     extract = text("06-年度平时考核情况摘录/02-法制室.pdf")
     assert "刘洋" in extract and "年度平时考核情况：‘好’3次，‘较好’1次，‘一般’0次，‘较差’0次" in extract
+
+
+def test_choice_in_a_year_without_quarters(mini):
+    write(mini, {"records/2027/annual.yaml": annual("010001").replace("year: 2026", "year: 2027")})
+    code, lines = check(mini)
+    assert code == 1
+    assert [line for line in lines if line.startswith("records/2027/")] == [
+        "records/2027/annual.yaml:4: 错误: 2027年第四季度平时考核尚未审定（缺少 records/2027/Q4/decision.yaml），不能确定年度考核“优秀”人选"]
+
+
+def test_unknown_key_and_wrong_year_are_reported(mini):
+    full_year(mini)
+    write(mini, {ANNUAL: annual("010001").replace("year: 2026", "year: 2025") + "chosen_by: 考核办\n",
+                 "policy/policy.yaml": _limit(mini, "40%")})
+    code, lines = check(mini)
+    assert code == 1
+    assert annual_lines(lines)[:1] == [f"{ANNUAL}:1: 错误: 文件位于 records/2026/ 中，但文件中写的年度是“2025”"]
+    assert any(line.startswith(f"{ANNUAL}:6: ") and "chosen_by" in line for line in annual_lines(lines)), lines

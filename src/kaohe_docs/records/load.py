@@ -128,7 +128,9 @@ def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
     people = r.typed(ROSTER_FILE, read_roster)
     quarters = {q: _load_quarter(r, q) for q in _quarters(r)}
     annual = {}
-    for year in sorted({q.year for q in quarters}):
+    years = {int(d.rsplit("/", 1)[1]) for d in r.source.list("records")
+             if d.rsplit("/", 1)[1].isdigit() and len(d.rsplit("/", 1)[1]) == 4 and r.source.is_dir(d)}
+    for year in sorted(years | {q.year for q in quarters}):
         path = f"records/{year}/{ANNUAL_FILE}"
         if r.source.exists(path):
             decision = r.typed(path, read_annual, year)
