@@ -4,7 +4,6 @@ WeasyPrint) on small synthetic inputs."""
 from __future__ import annotations
 
 import io
-import re
 import shutil
 from types import SimpleNamespace
 
