@@ -78,7 +78,7 @@ def test_score_csv_and_json(mini):
     assert [(r["姓名"], r["总分"], r["建议等次"], r["审定等次"]) for r in rows] == [
         ("王志强", "95.60", "好", "好"), ("李娜", "89.00", "较好", "较好"), ("张伟", "", "", "")]
     data = json.loads(run("-C", str(mini), "score", "2026Q1", "--json").stdout)
-    assert data[3]["备注"] == "推荐未通过（占用名额）"
+    assert data[3]["备注"] == "推荐未通过（占用名额），局党委审定为“较好”，理由：全局“好”等次名额所限，经局党委研究未通过"
 
 
 def test_quota_ledger_table(mini):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from kaohe_docs.errors import KaoheError
 from kaohe_docs.render.build import build_period
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
@@ -121,11 +122,16 @@ def test_annual_documents(built_mini):
     """The year's papers for the mini bureau (only Q1 recorded): facts read back from the PDFs."""
     root, _ = built_mini
     result = build_period(open_project(root, use_cache=False), 2026, root / "build")
-    assert result.diagnostics == []
+    assert [d.message for d in result.diagnostics] == ["2026年第四季度尚未审定：年度文书根据前 1 个季度的结果生成，均为草稿"]
+    with pytest.raises(KaoheError, match="2026年第四季度尚未审定，年度文书只能作为草稿生成；请去掉 --final"):
+        build_period(open_project(root, use_cache=False), 2026, root / "build", final=True)
     year = root / "build/2026"
-    count, text = text_of(year / "01-年度优秀人选公示.pdf")
-    assert count == 1 and "关于清河县公安局2026年度考核“优秀”等次人选平时考核结果的公示" in text
-    assert "政工室王志强好———" in text and "李娜" not in text
+    # no records/2026/annual.yaml: no publicity, only the 考核办's worksheet of who is eligible, a draft
+    assert not (year / "01-年度优秀人选公示.pdf").exists()
+    count, text = text_of(year / "01-年度优秀资格审查表.pdf")
+    assert count == 1 and "清河县公安局2026年度考核“优秀”人选资格审查工作表" in text
+    assert "政工室王志强好———1/1" in text and "李娜" not in text
+    assert "根据前1个季度已审定的平时考核结果统计，第四季度审定前为草稿" in text and "草稿" in text
     _, summary = text_of(year / "02-年度结果汇总.pdf")
     assert "Q1好" in summary and "全局" in summary
     _, flags = text_of(year / "03-年度等次提示名单.pdf")
@@ -134,3 +140,6 @@ def test_annual_documents(built_mini):
     assert "各季度等次分布（人）" in stats and "33.3%" in stats
     _, unit = text_of(year / "05-年度结果登记表/01-政工室.pdf")
     assert "王志强" in unit and "不确定等次" in unit
+    assert "‘好’1次，‘较好’0次，‘一般’0次，‘较差’0次" in unit
+    _, extract = text_of(year / "06-年度平时考核情况摘录/01-政工室.pdf")
+    assert "王志强" in extract and "年度平时考核情况：‘好’1次，‘较好’0次，‘一般’0次，‘较差’0次" in extract

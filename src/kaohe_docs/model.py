@@ -304,11 +304,34 @@ class QuarterRecords:
 
 
 @dataclass
+class AnnualChoice:
+    """One person the committee chose as 年度考核“优秀” (from those eligible by the quarterly grades)."""
+
+    person_id: str
+    name: str | None  # as written in the record (checked against the roster)
+    src: Src
+
+
+@dataclass
+class AnnualDecision:
+    """``records/<year>/annual.yaml``: the committee's choice of the year's 优秀 (年度优秀人选), a record of its own."""
+
+    year: int
+    meeting_date: dt.date
+    minutes: str | None  # 会议纪要 reference
+    publicity_start: dt.date | None
+    choices: dict[str, AnnualChoice]
+    src: Src
+    lines: dict[str, int] = field(default_factory=dict)  # field → line, for diagnostics
+
+
+@dataclass
 class Bureau:
     info: BureauInfo
     units: dict[str, Unit]
     people: dict[str, Person]
     quarters: dict[Quarter, QuarterRecords]
+    annual: dict[int, AnnualDecision] = field(default_factory=dict)  # year → the committee's annual choice
 
     def unit_order(self, unit_id: str) -> int:
         """A unit's place in the bureau's order (units.yaml); unknown units come last."""

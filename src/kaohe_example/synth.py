@@ -293,6 +293,28 @@ def generate(out: Path, people: int = 200, year: int = 2026, seed: int = 2026, p
         _write(out / f"records/{year}/Q{q}/decision.yaml", decision)
         if example:
             _process_records(out, g, quarter, records)
+    if example:
+        _annual_choice(out, year)
+
+
+def _annual_choice(out: Path, year: int) -> None:
+    """records/<year>/annual.yaml: the committee chooses the year's 优秀 among the eligible, up to the limit."""
+    from kaohe_docs.records.load import load as load_records
+    from kaohe_docs.engine.annual import annual_rows, eligible_for_excellent, excellent_limit
+    from kaohe_docs.engine.assess import assess
+    loaded = load_records(out, use_cache=False)
+    a = assess(loaded.bureau, loaded.policy)
+    share = loaded.policy.excellent_min_good_share
+    eligible = [r for r in annual_rows(a, year) if eligible_for_excellent(r, share)]
+    total = lambda r: sum((q.score.total for q in r.quarters.values() if q is not None and q.score is not None), Decimal(0))  # noqa: E731
+    eligible.sort(key=lambda r: (-r.count(Grade.GOOD), -total(r), r.person.id))
+    chosen = eligible[:excellent_limit(a, year)]
+    meeting = dt.date(year + 1, 1, 21)
+    lines = [f"# 局党委（考核委）审定记录：{year}年度考核“优秀”等次人选（从平时考核符合条件的人员中确定）",
+             f"year: {year}", f"meeting_date: {meeting}", f"minutes: 清公党纪〔{year + 1}〕9号",
+             "# publicity_start: 公示开始日期（确定后填写）", "excellent:"]
+    lines += [f'  - {{id: "{r.person.id}", name: {r.person.name}}}' for r in chosen]
+    _write(out / f"records/{year}/annual.yaml", "\n".join(lines) + "\n")
 
 
 def _unit_quarter(g: _Gen, policy, quarter: Quarter, unit_id: str, kind: str, members: list, carry: Decimal):

@@ -7,7 +7,7 @@ writing one function in the module of its group and adding it here.
 """
 from __future__ import annotations
 
-from kaohe_docs.checks import decisions, grades, membership, pending, process, quotas, scores
+from kaohe_docs.checks import annual, decisions, grades, membership, pending, process, quotas, scores
 from kaohe_docs.checks.base import Rule
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.errors import Diagnostic
@@ -47,6 +47,10 @@ RULES: tuple[Rule, ...] = (
     process.policy_holidays_agree_with_calendar,
     process.appeals_are_consistent,
     process.feedback_is_complete_and_consistent,
+    # 年度考核: the committee's annual 优秀 choice
+    annual.annual_choice_after_fourth_quarter,
+    annual.annual_choice_is_eligible,
+    annual.annual_choices_within_limit,
 )
 
 

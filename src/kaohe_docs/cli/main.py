@@ -373,7 +373,7 @@ def status(ctx, quarter, today, as_json):
 @click.option("--flagged", is_flag=True, help="只列出“一般”“较差”累计超过一半的人员。")
 @pass_ctx
 def annual(ctx, year, fmt, candidates, flagged):
-    """与年度考核挂钩：每人四个季度的等次、年度“优秀”资格、基本称职/不称职提示。
+    """与年度考核挂钩：每人四个季度的等次、年度“优秀”资格及局党委确定的人选、基本称职/不称职提示、年度平时考核情况。
 
     \b
     示例：

@@ -81,8 +81,11 @@ def text_table(rows: list[dict]) -> str:
 
 
 def annual_report_rows(a: Assessment, year: int, candidates: bool = False, flagged: bool = False) -> list[dict]:
+    from kaohe_docs.documents.annual import tally_line
     from kaohe_docs.engine.annual import annual_rows, eligible_for_excellent, flag
     share = a.policy.excellent_min_good_share
+    decision = a.bureau.annual.get(year)
+    chosen = set(decision.choices) if decision else set()
     rows = []
     for r in annual_rows(a, year):
         eligible, note = eligible_for_excellent(r, share), flag(r, a.policy.annual_weak_share)
@@ -93,6 +96,7 @@ def annual_report_rows(a: Assessment, year: int, candidates: bool = False, flagg
             "警号": r.person.id, "姓名": r.person.name,
             **{f"{quarter_name(q)}": grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)},
             "好": r.count(Grade.GOOD), "一般+较差": r.weak, "已定等次季度": len(r.grades),
-            "年度优秀资格": "是" if eligible else "", "提示": note or "",
+            "年度优秀资格": "是" if eligible else "", "局党委确定": "是" if r.person.id in chosen else "",
+            "提示": note or "", "年度平时考核情况": tally_line(r),
         })
     return rows

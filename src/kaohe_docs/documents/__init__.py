@@ -22,21 +22,43 @@ class Document:
     path: str  # output path relative to the period's folder, without extension
     period: str  # "2026年第一季度" or "2026年度"
     context: dict
+    draft: bool = False  # a draft by its content (an annual paper before Q4 is decided), whatever the commit
 
 
-def col(label: str, width: str = "", align: str = "") -> dict:
-    return {"label": label, "width": width, "align": align}
+def col(label, width: str = "", align: str = "") -> dict:
+    """A column; a tuple label is printed as those lines (e.g. ("参加", "人数")), never broken elsewhere."""
+    return {"label": _cell(label), "width": width, "align": align}
 
 
 def table(*, id: str, title: str, template: str, path: str, period: str, heading: str, columns: list[dict],
           rows: list[list], landscape: bool = False, subtitle: str = "", meta=(), totals=(), notes=(),
-          signatures=(), **extra) -> Document:
+          signatures=(), draft: bool = False, **extra) -> Document:
     return Document(
         id=id, title=title, kind="form landscape" if landscape else "form", template=template, path=path,
-        period=period,
+        period=period, draft=draft,
         context={"heading": heading, "subtitle": subtitle, "meta": list(meta), "columns": columns,
-                 "rows": [[str(c) for c in row] for row in rows], "totals": [[str(c) for c in row] for row in totals],
+                 "rows": [[_cell(c) for c in row] for row in rows], "totals": [[_cell(c) for c in row] for row in totals],
                  "notes": list(notes), "signatures": list(signatures), **extra})
+
+
+class Lines(tuple):
+    """A cell or column label printed as these lines, each unbroken (a person's line breaks)."""
+
+    kind = "lines"
+
+
+class Words(tuple):
+    """A list of names printed "、"-separated, each unbroken; a line may wrap only after a "、"."""
+
+    kind = "words"
+
+
+def _cell(value):
+    if isinstance(value, (Lines, Words)):
+        return type(value)(str(v) for v in value)
+    if isinstance(value, tuple):
+        return Lines(str(v) for v in value)
+    return str(value)
 
 
 def person_order(policy: Policy, unit_order: int, name: str):
@@ -70,7 +92,10 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
 
 
 def year_documents(a, year: int) -> list[Document]:
-    from kaohe_docs.documents.annual import annual_flags, annual_publicity, annual_summary, statistics
+    from kaohe_docs.documents.annual import (
+        annual_extracts, annual_flags, annual_publicity, annual_summary, annual_worksheet, statistics,
+    )
     from kaohe_docs.documents.unit_results import unit_results_annual
-    return [annual_publicity(a, year), annual_summary(a, year), annual_flags(a, year), statistics(a, year),
-            *unit_results_annual(a, year)]
+    publicity = annual_publicity(a, year)
+    return [*([publicity] if publicity is not None else []), annual_worksheet(a, year), annual_summary(a, year),
+            annual_flags(a, year), statistics(a, year), *unit_results_annual(a, year), *annual_extracts(a, year)]

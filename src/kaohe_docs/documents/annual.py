@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kaohe_docs.engine.annual import annual_rows, eligible_for_excellent, flag, quarters_of
+from kaohe_docs.engine.annual import (
+    annual_rows, decided_quarters, eligible_for_excellent, excellent_limit, flag, participants, quarters_of, tally,
+    year_complete,
+)
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.documents.charts import stacked_bars
-from kaohe_docs.documents.formatting import grade_text, percent
+from kaohe_docs.documents.formatting import date_zh, grade_text, percent
+from kaohe_docs.documents.publicity import publicity_period
 from kaohe_docs.model import Grade, quarter_name
 from kaohe_docs.documents import Document, col, order_note, person_order, table
 
@@ -24,27 +28,65 @@ def _unit_name(a: Assessment, unit_id: str) -> str:
     return a.bureau.unit_name(unit_id)
 
 
-def annual_publicity(a: Assessment, year: int) -> Document:
-    """年度考核“优秀”等次人选范围 with their four quarterly grades, in notice layout for publicity."""
-    share = a.policy.excellent_min_good_share
-    rows = _ordered(a, [r for r in annual_rows(a, year) if eligible_for_excellent(r, share)])
-    title = f"关于{a.bureau.info.name}{year}年度考核“优秀”等次人选平时考核结果的公示"
+def _basis(a: Assessment, year: int) -> dict:
+    """How many quarters the annual figures rest on; before Q4 is decided the papers are drafts."""
+    decided = decided_quarters(a, year)
+    return {"complete": year_complete(a, year), "decided": len(decided), "year": year}
+
+
+def on_basis(doc: Document, a: Assessment, year: int) -> Document:
+    """An annual paper before Q4 is decided: a draft that says how many quarters it rests on."""
+    basis = _basis(a, year)
+    doc.draft = doc.draft or not basis["complete"]
+    doc.context["basis"] = basis  # the template says "根据前 N 个季度" while incomplete
+    return doc
+
+
+def annual_publicity(a: Assessment, year: int) -> Document | None:
+    """年度考核“优秀”等次人选公示: the committee's choice (annual.yaml) with each one's four quarterly grades."""
+    decision = a.bureau.annual.get(year)
+    if decision is None:
+        return None
+    rows_by_id = {r.person.id: r for r in annual_rows(a, year)}
+    chosen = _ordered(a, [rows_by_id[pid] for pid in decision.choices if pid in rows_by_id])
+    basis = _basis(a, year)
     return Document(
-        id=f"{year}/年度优秀人选公示", title=title, kind="notice", template="annual_publicity.html",
-        path="01-年度优秀人选公示", period=f"{year}年度",
+        id=f"{year}/年度优秀人选公示", title=f"关于{a.bureau.info.name}{year}年度考核“优秀”等次人选的公示",
+        kind="notice", template="annual_publicity.html", path="01-年度优秀人选公示", period=f"{year}年度",
+        draft=not basis["complete"],
         context={
-            "paragraphs": [
-                f"根据《{a.bureau.info.name}平时考核工作实施方案》，年度考核“优秀”等次人选从当年平时考核结果“好”等次较多"
-                f"（不少于已定等次季度数的{percent(share)}），而且没有“一般”“较差”等次的公务员中产生。"
-                f"现将符合条件的{len(rows)}名同志及其{year}年各季度平时考核结果予以公示。",
-                f"公示期间，对公示对象有异议的，可以书面或当面反映。联系方式：{a.policy.contact}。",
-                f"附：{year}年度考核“优秀”等次人选平时考核结果（{order_note(a.policy)}）",
-            ],
+            "year": year, "basis": basis, "meeting_date": date_zh(decision.meeting_date),
+            "share": percent(a.policy.excellent_min_good_share), "limit": percent(a.policy.excellent_limit),
+            "period": publicity_period(a, decision.publicity_start), "contact": a.policy.contact,
+            "order_note": order_note(a.policy),
             "columns": [col("序号", "8%"), col("单位", "20%"), col("姓名", "12%"), *QUARTER_COLS],
             "rows": [[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4))]
-                     for n, r in enumerate(rows, 1)],
-            "issuer": a.bureau.info.office, "issue_date": "　　年　　月　　日",
+                     for n, r in enumerate(chosen, 1)],
+            "issuer": a.bureau.info.office, "issue_date": date_zh(decision.publicity_start),
         })
+
+
+def annual_worksheet(a: Assessment, year: int) -> Document:
+    """年度“优秀”人选资格审查工作表 (考核办, internal): everyone eligible by the quarterly grades, and who was chosen."""
+    share = a.policy.excellent_min_good_share
+    eligible = _ordered(a, [r for r in annual_rows(a, year) if eligible_for_excellent(r, share)])
+    decision = a.bureau.annual.get(year)
+    chosen = set(decision.choices) if decision else set()
+    basis = _basis(a, year)
+    columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%"), *QUARTER_COLS,
+               col("“好”次数", "8%"), col("局党委审定", "12%")]
+    return table(
+        id=f"{year}/年度优秀资格审查表", title=f"{a.bureau.info.name}{year}年度考核“优秀”人选资格审查工作表",
+        template="annual_worksheet.html", path="01-年度优秀资格审查表", period=f"{year}年度", landscape=True,
+        heading=f"{a.bureau.info.name}{year}年度考核“优秀”人选资格审查工作表", draft=not basis["complete"],
+        columns=columns,
+        rows=[[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)),
+               f"{r.count(Grade.GOOD)}/{len(r.grades)}", "已确定" if r.person.id in chosen else ""]
+              for n, r in enumerate(eligible, 1)],
+        signatures=("考核办（盖章）",), basis=basis,
+        limit={"count": excellent_limit(a, year), "participants": participants(a, year),
+               "share": percent(a.policy.excellent_limit), "min_good": percent(share),
+               "chosen": len(chosen) if decision else None})
 
 
 def annual_summary(a: Assessment, year: int) -> Document:
@@ -61,12 +103,12 @@ def annual_summary(a: Assessment, year: int) -> Document:
         if any_people:
             rows.append([unit.name, *cells])
     columns = [col("单位", "12%", "left")] + [col(f"Q{q.q}{g.value}") for q in quarters for g in GRADES]
-    return table(
+    return on_basis(table(
         id=f"{year}/年度结果汇总", title=f"{a.bureau.info.name}{year}年度平时考核结果汇总表",
         template="annual_summary.html", path="02-年度结果汇总", period=f"{year}年度", landscape=True,
         heading=f"{a.bureau.info.name}{year}年度平时考核结果汇总表", columns=columns, rows=rows,
         totals=[["全局", *(totals[(q, g)] for q in quarters for g in GRADES)]],
-        notes=["按审定等次（含外单位考核通报的等次）统计；Q1–Q4 为第一至第四季度。"], signatures=("考核办（盖章）",))
+        signatures=("考核办（盖章）",)), a, year)
 
 
 def annual_flags(a: Assessment, year: int) -> Document:
@@ -74,16 +116,14 @@ def annual_flags(a: Assessment, year: int) -> Document:
     flagged = _ordered(a, [r for r in annual_rows(a, year) if flag(r, a.policy.annual_weak_share)])
     columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%"), *QUARTER_COLS,
                col("一般+较差", "9%"), col("年度考核意见", "22%", "left")]
-    return table(
+    return on_basis(table(
         id=f"{year}/年度等次提示名单", title=f"{a.bureau.info.name}{year}年度考核等次提示名单（平时考核结果运用）",
         template="annual_flags.html", path="03-年度等次提示名单", period=f"{year}年度", landscape=True,
-        heading=f"{year}年度考核等次提示名单", subtitle="平时考核“一般”“较差”等次累计次数超过一半的人员",
+        heading=f"{a.bureau.info.name}{year}年度考核等次提示名单", subtitle="平时考核“一般”“较差”等次累计次数超过一半的人员",
         columns=columns,
         rows=[[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)),
-               f"{r.weak}/{len(r.grades)}", flag(r, a.policy.annual_weak_share)] for n, r in enumerate(flagged, 1)],
-        notes=["当年平时考核结果“一般”“较差”等次累计次数超过一半的，年度考核原则上确定为“基本称职”或者“不称职”等次；"
-               "都为“较差”等次的，年度考核可直接确定为“不称职”等次。"],
-        signatures=("局党委（考核委）审定意见",))
+               f"{r.weak}/{len(r.grades)}", _flag_text(a, year, r)] for n, r in enumerate(flagged, 1)],
+        signatures=("局党委（考核委）审定意见",)), a, year)
 
 
 def statistics(a: Assessment, year: int) -> Document:
@@ -110,10 +150,59 @@ def statistics(a: Assessment, year: int) -> Document:
          "svg": stacked_bars([name for name, _ in unit_good], [(g.value, [c[g] for _, c in unit_good]) for g in GRADES],
                              font)},
     ]
-    return table(
+    return on_basis(table(
         id=f"{year}/年度统计", title=f"{a.bureau.info.name}{year}年度平时考核工作情况统计",
         template="statistics.html", path="04-年度统计", period=f"{year}年度",
         heading=f"{a.bureau.info.name}{year}年度平时考核工作情况统计",
         columns=[col("季度", "18%"), col("在册人数"), col("定等次人数"), *(col(g.value) for g in GRADES), col("“好”等次占比")],
-        rows=rows, notes=["按审定等次统计，含外单位考核通报的等次；不确定等次和尚未审定的不计入定等次人数。"],
-        charts=charts)
+        rows=rows,
+        charts=charts), a, year)
+
+
+def _flag_text(a: Assessment, year: int, row) -> str:
+    basis = _basis(a, year)
+    text = flag(row, a.policy.annual_weak_share)
+    return text if basis["complete"] else f"根据前{basis['decided']}个季度，{text}"
+
+
+# The line the 年度考核登记表 needs (the seed's wording), filled from the year's quarterly grades.
+TALLY_LINE = "年度平时考核情况：‘好’{好}次，‘较好’{较好}次，‘一般’{一般}次，‘较差’{较差}次"
+
+
+def tally_line(row) -> str:
+    return TALLY_LINE.format(**tally(row))
+
+
+def tally_halves(row) -> tuple[str, str]:
+    """The line as two halves printed unbroken (a wrap falls only between them)."""
+    line = tally_line(row)
+    cut = line.index("，‘一般’") + 1
+    return line[:cut], line[cut:]
+
+
+def tally_lines(row) -> tuple[str, str]:
+    """The counts of the line (without its label) as two unbroken halves, for a table cell."""
+    first, second = tally_halves(row)
+    return first.split("：", 1)[1], second
+
+
+def annual_extracts(a: Assessment, year: int) -> list[Document]:
+    """年度平时考核情况摘录 (per unit): for each person, the line to copy onto the 年度考核登记表."""
+    basis = _basis(a, year)
+    rows_by_unit: dict[str, list] = {}
+    for row in annual_rows(a, year):
+        rows_by_unit.setdefault(row.unit_id, []).append(row)
+    docs = []
+    for unit in sorted(a.bureau.units.values(), key=lambda u: u.order):
+        rows = rows_by_unit.get(unit.id)
+        if not rows:
+            continue
+        docs.append(Document(
+            id=f"{year}/年度平时考核情况摘录/{unit.id}",
+            title=f"{a.bureau.info.name}{year}年度平时考核情况摘录（{unit.name}）", kind="form",
+            template="annual_extract.html", path=f"06-年度平时考核情况摘录/{unit.order + 1:02d}-{unit.name}",
+            period=f"{year}年度", draft=not basis["complete"],
+            context={"year": year, "unit": unit.name, "basis": basis,
+                     "people": [{"name": r.person.name, "post": r.person.post, "line": tally_halves(r),
+                                 "grades": [grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)]} for r in rows]}))
+    return docs

@@ -6,15 +6,17 @@ from collections import Counter
 from kaohe_docs.engine.assess import Assessment, counts_in_base
 from kaohe_docs.documents.formatting import score_cells, appeal_text, grade_text, number, percent, remark
 from kaohe_docs.model import Grade, Quarter, Status
-from kaohe_docs.documents import Document, col, table
+from kaohe_docs.documents import Document, Words, col, table
 from kaohe_docs.filenames import safe_name
 
 GRADES = tuple(Grade)
 COMMITTEE = ("考核办意见", "局党委（考核委）审定意见")
 
 
-def _names(a: Assessment, ids) -> str:
-    return "、".join(a.bureau.people[i].name if i in a.bureau.people else i for i in ids) or "—"
+def _names(a: Assessment, ids) -> Words | str:
+    """Names separated by "、", each kept whole on its line."""
+    names = [a.bureau.people[i].name if i in a.bureau.people else i for i in ids]
+    return Words(names) if names else "—"
 
 
 def subjects(a: Assessment, quarter: Quarter) -> Document:
@@ -42,14 +44,11 @@ def subjects(a: Assessment, quarter: Quarter) -> Document:
                *(col(g.value) for g in GRADES), col("推荐“好”"), col("审定“好”"), col("备注", "26%", "left")]
     total_row = ["合计", totals["roster"], totals["base"], totals["ungraded"], totals["external"],
                  *(totals[g] for g in GRADES), totals["recommended"], totals["approved"] if decided else "—", ""]
-    basis = "审定等次" if decided else "所室队建议等次（尚未审定）"
     return table(
         id=f"{quarter}/对象情况表", title=f"{a.bureau.info.name}{quarter.zh}平时考核对象情况表",
         template="subjects.html", path="02-对象情况表", period=quarter.zh, landscape=True,
         heading=f"{a.bureau.info.name}平时考核对象情况表", subtitle=quarter.zh, columns=columns, rows=rows,
-        totals=[total_row], notes=[f"各等次人数按{basis}统计；不确定等次人员"
-                                   f"{'计入' if a.policy.ungraded_in_base else '不计入'}参加人数（名额基数）。"],
-        signatures=COMMITTEE)
+        totals=[total_row], signatures=COMMITTEE, decided=decided, ungraded_in_base=a.policy.ungraded_in_base)
 
 
 def quota_usage(a: Assessment, quarter: Quarter) -> Document:
@@ -63,20 +62,16 @@ def quota_usage(a: Assessment, quarter: Quarter) -> Document:
     bureau = a.bureau_ledgers[quarter]
     additions = [pid for (u, q), row in a.unit_ledgers.items() if q == quarter for pid in row.additions]
     total = _ledger_cells(a, "全局", bureau)
-    total[7] = f"{bureau.used}（含党委增加 {len(additions)}）" if a.decided(quarter) else str(bureau.used)
-    columns = [col("单位", "10%", "left"), col("参加人数"), col("比例"), col("本季度名额"), col("上季度结转"),
-               col("累计名额"), col("可报名额"), col("推荐/使用"), col("推荐人选", "14%", "left"), col("审定通过", "11%", "left"),
-               col("未通过（占用）", "9%", "left"), col("党委增加（不占用）", "9%", "left"), col("结转下季度")]
+    total[7] = (str(bureau.used), f"（含党委增加 {len(additions)}）") if a.decided(quarter) else str(bureau.used)
+    columns = [col("单位", "10%", "left"), col(("参加", "人数")), col("比例"), col(("本季度", "名额")), col(("上季度", "结转")),
+               col(("累计", "名额")), col(("可报", "名额")), col(("推荐/", "使用")), col("推荐人选", "14%", "left"),
+               col("审定通过", "11%", "left"), col(("未通过", "（占用）"), "9%", "left"),
+               col(("党委增加", "（不占用）"), "9%", "left"), col(("结转", "下季度"))]
     return table(
         id=f"{quarter}/比例使用申报表", title=f"{a.bureau.info.name}{quarter.zh}平时考核优秀等次比例使用申报表",
         template="quota_usage.html", path="03-比例使用申报表", period=quarter.zh, landscape=True,
         heading=f"{a.bureau.info.name}平时考核优秀等次比例使用申报表", subtitle=quarter.zh, columns=columns,
-        rows=rows, totals=[total],
-        notes=["累计名额 = 上季度结转 + 参加人数 × 比例；可报名额：累计名额 ≥ 1 时取整数部分，0 < 累计名额 < 1 时为 1，"
-               "累计名额 ≤ 0 时为 0；结转下季度 = 累计名额 − 推荐人数（可为负数）。",
-               "推荐人选经局党委研究未获通过的，占用该所室队名额；局党委在推荐人选以外确定的“好”等次人选，不占用所在所室队名额。"
-               "全局“好”等次人数不超过全局可报名额。"],
-        signatures=COMMITTEE)
+        rows=rows, totals=[total], signatures=COMMITTEE)
 
 
 def _ledger_cells(a: Assessment, owner: str, row) -> list:
@@ -107,7 +102,7 @@ def brief(a: Assessment, quarter: Quarter) -> list[Document]:
             template="brief.html", path=f"06-简明情况登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}", period=quarter.zh,
             landscape=True, heading=f"{a.bureau.info.name}平时考核简明情况登记表",
             meta=[f"单位：{unit.name}", f"考核周期：{quarter.zh}"], columns=columns, rows=rows,
-            notes=["本表随平时考核登记表、加分材料一并归档。"], signatures=("考核办（盖章）",)))
+            signatures=("考核办（盖章）",)))
     return docs
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from kaohe_docs.engine.grading import below_band
 from kaohe_docs.model import AppealOutcome, Grade
 from kaohe_docs.records.policy import Policy
 
@@ -33,6 +34,25 @@ def date_zh(day: dt.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else "　　年　　月　　日"
 
 
+END_PUNCTUATION = "。！？…；.!?;”’」』）)"
+
+
+def sentence(text: str | None) -> str:
+    """Free text inserted into a sentence of a document, closed with "。" when it lacks end punctuation.
+
+    Trailing "，" "、" "：" are replaced; an empty text stays empty. The one helper for every
+    inserted sentence (appeal grounds and reasons, lower-grade reasons, committee reasons, contact).
+    """
+    text = (text or "").strip()
+    if not text:
+        return ""
+    if text[-1] in "，,、：:":
+        text = text[:-1].rstrip()
+    if text and text[-1] in END_PUNCTUATION and not (text[-1] in "”’」』）)" and text[-2:-1] not in tuple("。！？…")):
+        return text
+    return text + "。" if text else ""
+
+
 def grade_text(grade: Grade | None) -> str:
     return grade.value if grade is not None else ""
 
@@ -47,6 +67,11 @@ def appeal_text(result) -> str:
     return f"改为{appeal.grade.value}" if appeal.outcome == AppealOutcome.CHANGED and appeal.grade else AppealOutcome.UPHELD.value
 
 
+def clause(text: str | None) -> str:
+    """Free text as one clause of a list joined by "；" (no end punctuation of its own)."""
+    return (text or "").strip().rstrip("。；;，,、.").strip()
+
+
 def remark(result) -> str:
     """备注 for a person's row: why there is no score, how the committee decided, notes."""
     e = result.entry
@@ -56,10 +81,18 @@ def remark(result) -> str:
         parts.append(f"由{e.external.body}考核（{e.external.document}{grade}）")
     if e.ungraded_reason:
         parts.append(f"不确定等次：{e.ungraded_reason}")
+    score = getattr(result, "score", None)
+    if score is not None and e.suggested is not None and below_band(e.suggested, score.band):
+        reason = f"，理由：{clause(e.lower_reason)}" if e.lower_reason else "，未写明理由"
+        parts.append(f"可评“{score.band.value}”，建议“{e.suggested.value}”{reason}")
+    change = getattr(result, "change", None)
+    reason = f"，理由：{clause(change.reason)}" if change is not None and change.reason else ""
     if result.addition:
-        parts.append("党委增加（不占单位名额）")
-    if result.rejected:
-        parts.append("推荐未通过（占用名额）")
+        parts.append(f"党委增加（不占单位名额）{reason}")
+    elif result.recommended and result.decided is not None and result.decided is not Grade.GOOD:
+        parts.append(f"推荐未通过（占用名额），局党委审定为“{result.decided.value}”{reason}")
+    elif result.changed and result.decided is not None:
+        parts.append(f"局党委审定为“{result.decided.value}”{reason}")
     if result.appeal is not None and result.appeal.outcome == AppealOutcome.CHANGED and result.appeal.grade:
         parts.append(f"复核改为“{result.appeal.grade.value}”")
     if e.note:

@@ -40,7 +40,7 @@ def _units(a: Assessment, quarter: Quarter, only=lambda r: True):
 def registration(a: Assessment, quarter: Quarter) -> list[Document]:
     return [Document(
         id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
-        kind="form persons", template="registration.html", path=f"05-登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
+        kind="form persons registration", template="registration.html", path=f"05-登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
         period=quarter.zh,
         context={"period_zh": quarter.zh, "weights": _weights(a),
                  "people": [_registration(a, unit.name, r) for r in results]})
@@ -75,7 +75,7 @@ def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
     docs = []
     for unit, part, label, decided in _units(a, quarter, only=lambda r: r.final is not None):
         docs.append(Document(
-            id=f"{quarter}/反馈通知/{unit.id}{part}", title=f"{quarter.zh}平时考核结果反馈通知（{label}）",
+            id=f"{quarter}/反馈通知/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核结果反馈通知（{label}）",
             kind="letter persons", template="feedback.html", path=f"07-反馈通知/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
             period=quarter.zh,
             context={"period_zh": quarter.zh, "unit": unit.name, "contact": a.policy.contact,
@@ -102,7 +102,7 @@ def appeal_notices(a: Assessment, quarter: Quarter) -> list[Document]:
     if not answered:
         return []
     return [Document(
-        id=f"{quarter}/复核结果告知", title=f"{quarter.zh}平时考核复核结果告知", kind="letter persons",
+        id=f"{quarter}/复核结果告知", title=f"{a.bureau.info.name}{quarter.zh}平时考核复核结果告知", kind="letter persons",
         template="appeal.html", path="08-复核结果告知", period=quarter.zh,
         context={"period_zh": quarter.zh, "office": a.bureau.info.office, "people": [{
             "name": r.entry.name, "unit": a.bureau.units[r.entry.unit_id].name, "received": date_zh(p.received),

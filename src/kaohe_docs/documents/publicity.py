@@ -25,19 +25,14 @@ def publicity(a: Assessment, quarter: Quarter) -> Document | None:
     rows = [[n, bureau.units[r.entry.unit_id].name, r.entry.name, r.person.position if r.person else "", r.final.value]
             for n, r in enumerate(shown, 1)]
     subject = "“好”等次人员" if only_good else "结果"
-    what = f"结果为“好”等次的人员共{len(rows)}名" if only_good else f"结果（共{len(rows)}人）"
     return Document(
         id=f"{quarter}/公示", title=f"关于{bureau.info.name}{quarter.zh}平时考核{subject}的公示",
         kind="notice", template="publicity.html", path="01-公示", period=quarter.zh,
         context={
-            "paragraphs": [
-                f"根据《{bureau.info.name}平时考核工作实施方案》，经各所室队综合评鉴、考核办审核，"
-                f"{date_zh(decision.meeting_date)}局党委（考核委）会议研究，确定{quarter.zh}平时考核{what}，现予以公示。",
-                f"公示期为{publicity_period(a, decision.publicity_start)}。公示期间，对公示对象有异议的，"
-                f"可以书面或当面反映。反映情况应实事求是，以个人名义反映的请署真实姓名，以单位名义反映的请加盖公章。"
-                f"联系方式：{policy.contact}。",
-                f"附：{quarter.zh}平时考核{subject}名单（{order_note(policy)}）",
-            ],
+            "period_zh": quarter.zh, "only_good": only_good, "subject": subject,
+            "meeting_date": date_zh(decision.meeting_date),
+            "period": publicity_period(a, decision.publicity_start), "contact": policy.contact,
+            "order_note": order_note(policy),
             "columns": COLUMNS, "rows": rows, "issuer": bureau.info.office, "issue_date": date_zh(decision.publicity_start),
         })
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from kaohe_docs.engine.annual import annual_rows
+from kaohe_docs.documents.annual import on_basis, tally_lines
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import score_cells, date_zh, grade_text, number, percent, remark
 from kaohe_docs.model import Quarter, Status, quarter_name
@@ -29,12 +30,12 @@ def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
             heading=f"{a.bureau.info.name}平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核周期：{quarter.zh}", f"报送日期：{date_zh(uq.submitted)}"],
             columns=COLUMNS, rows=[_row(a, n, r) for n, r in enumerate(results, 1)],
-            notes=[f"参加考核 {ledger.participants} 人；“好”等次名额：本季度 {ledger.entitlement:f}，"
-                   f"上季度结转 {ledger.carry_in:f}，累计 {ledger.available:f}，可报 {ledger.allowed} 名，本次推荐 {ledger.used} 名。",
-                   f"总分 = 共性指标原始分 × {percent(policy.common_weight)} + 月度绩效平均分 × {percent(policy.individual_weight)}"
-                   f" + 正向激励加分（上限 {policy.bonus_cap:f} 分），保留{policy.places}位小数（{policy.rounding_name}）。"
-                   f"所室队主要领导：{uq.leader or '　　　'}"],
-            signatures=LEADERS))
+            signatures=LEADERS, leader=uq.leader or "",
+            ledger={"participants": ledger.participants, "entitlement": f"{ledger.entitlement:f}",
+                    "carry_in": f"{ledger.carry_in:f}", "available": f"{ledger.available:f}",
+                    "allowed": ledger.allowed, "used": ledger.used},
+            formula={"common": percent(policy.common_weight), "individual": percent(policy.individual_weight),
+                     "cap": f"{policy.bonus_cap:f}", "places": policy.places, "rounding": policy.rounding_name}))
     return docs
 
 
@@ -49,22 +50,22 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
     rows_by_unit: dict[str, list] = {}
     for row in annual_rows(a, year):
         rows_by_unit.setdefault(row.unit_id, []).append(row)
-    columns = [col("序号", "7%"), col("姓名", "12%"), col("职务（职级）", "25%", "left"),
-               *(col(quarter_name(q)) for q in (1, 2, 3, 4)), col("备注", "16%", "left")]
+    columns = [col("序号", "5%"), col("姓名", "8%"), col("职务（职级）", "17%", "left"),
+               *(col(quarter_name(q), "7%") for q in (1, 2, 3, 4)), col("年度平时考核情况", "20%", "left"),
+               col("备注", "", "left")]
     docs = []
     for unit in a.bureau.units_in_order():
         rows = rows_by_unit.get(unit.id)
         if not rows:
             continue
-        docs.append(table(
+        docs.append(on_basis(table(
             id=f"{year}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{year}年度平时考核结果登记表（{unit.name}）",
             template="unit_results_annual.html", path=f"05-年度结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}",
-            period=f"{year}年度", heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
+            period=f"{year}年度", landscape=True, heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核年度：{year}年"], columns=columns,
-            rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)), _moves(a, r)]
-                  for n, r in enumerate(rows, 1)],
-            notes=["“—”表示该季度不在本局或尚未审定；外单位考核的等次按考核机关通报的等次填列。"],
-            signatures=LEADERS[:1]))
+            rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)),
+                   tally_lines(r), _moves(a, r)] for n, r in enumerate(rows, 1)],
+            signatures=LEADERS[:1]), a, year))
     return docs
 
 

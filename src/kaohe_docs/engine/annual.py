@@ -73,3 +73,42 @@ def annual_rows(a: Assessment, year: int) -> list[AnnualRow]:
 
 def quarters_of(a: Assessment, year: int) -> list[Quarter]:
     return sorted(q for q in a.results if q.year == year)
+
+
+def decided_quarters(a: Assessment, year: int) -> list[Quarter]:
+    """The year's quarters the committee has decided, in order."""
+    return [q for q in quarters_of(a, year) if a.decided(q)]
+
+
+def year_complete(a: Assessment, year: int) -> bool:
+    """True once the fourth quarter is decided: before that, every annual figure rests on fewer quarters."""
+    return a.decided(Quarter(year, 4))
+
+
+def ineligibility(row: AnnualRow, min_share: Decimal) -> str | None:
+    """Why a person may not be chosen as 年度“优秀” (None when eligible)."""
+    graded = len(row.grades)
+    if graded == 0:
+        return "当年没有已定等次的季度"
+    weak = [f"“{g.value}”{row.count(g)}次" for g in (Grade.AVERAGE, Grade.POOR) if row.count(g)]
+    if weak:
+        return f"有{'、'.join(weak)}"
+    if row.count(Grade.GOOD) < min_share * graded:
+        return (f"“好”等次{row.count(Grade.GOOD)}次，少于已定等次季度数{graded}的"
+                f"{(min_share * 100).normalize():f}%")
+    return None
+
+
+def participants(a: Assessment, year: int) -> int:
+    """The year's participants: everyone with at least one graded quarter in the year."""
+    return sum(1 for row in annual_rows(a, year) if row.grades)
+
+
+def excellent_limit(a: Assessment, year: int) -> int:
+    """Most 年度“优秀” the committee may choose: participants × policy share, rounded down."""
+    return int(participants(a, year) * a.policy.excellent_limit)
+
+
+def tally(row: AnnualRow) -> dict[str, int]:
+    """Count of each grade in the year, keyed by the grade's name (for 年度平时考核情况)."""
+    return {g.value: row.count(g) for g in Grade}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kaohe_docs.model import Appeal, AppealOutcome, Bureau, Entry, Grade, Person, Quarter, Status
+from kaohe_docs.model import Appeal, AppealOutcome, Bureau, Entry, Grade, GradeChange, Person, Quarter, Status
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.engine.quota import LedgerRow, ledger
 from kaohe_docs.engine.scoring import Score, score_entry
@@ -25,6 +25,7 @@ class Result:
     changed: bool = False  # the committee's grade differs from the suggestion
     decided: Grade | None = None  # the committee's grade, before any 复核
     appeal: Appeal | None = None  # 复核; an outcome 改变 replaces the final grade
+    change: GradeChange | None = None  # the committee's recorded change or addition, with its reason
 
     @property
     def recommended(self) -> bool:
@@ -87,8 +88,10 @@ def _result(entry: Entry, bureau: Bureau, policy: Policy) -> Result:
         return result
     if entry.person_id in decision.additions:
         result.final, result.addition = Grade.GOOD, True
+        result.change = decision.additions[entry.person_id]
     elif entry.person_id in decision.changes:
-        result.final = decision.changes[entry.person_id].grade
+        result.change = decision.changes[entry.person_id]
+        result.final = result.change.grade
     else:
         result.final = entry.suggested
     result.changed = result.final is not entry.suggested

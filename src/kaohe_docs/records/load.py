@@ -20,7 +20,7 @@ from kaohe_docs.records.cache import decode as decode_plain, encode as encode_pl
 from kaohe_docs.records.lock import stray_temp_files
 from kaohe_docs.records.policy import POLICY_FILE, Policy, parse_policy
 from kaohe_docs.records.readers import (
-    read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
+    read_annual, read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
 )
 from kaohe_docs.records.source import SYMLINK_REFUSED, SymlinkRefused, TreeSource
 from kaohe_docs.records.yamlio import decode, length_diagnostics, parse
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 BUREAU_FILE = "records/bureau.yaml"
 UNITS_FILE = "records/units.yaml"
 ROSTER_FILE = "records/roster.yaml"
+ANNUAL_FILE = "annual.yaml"  # beside Q1–Q4 in records/YYYY/: the committee's annual 优秀 choice
 QUARTER_FILES = ("decision.yaml", "appeals.yaml", "feedback.yaml")  # beside units/ in records/YYYY/Qn/
 
 
@@ -148,9 +149,18 @@ def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
         for rel in stray_temp_files(root):
             r.diagnostics.append(warning(rel, 0, "中断的写入（如导入时断电或强行结束）留下的临时文件，其中可能有个人信息："
                                                  "请删除；下次 kaohe import 会自动清理（.gitignore 已忽略这类文件）"))
+    annual = {}
+    years = {int(d.rsplit("/", 1)[1]) for d in r.source.list("records")
+             if d.rsplit("/", 1)[1].isdigit() and len(d.rsplit("/", 1)[1]) == 4 and r.source.is_dir(d)}
+    for year in sorted(years | {q.year for q in quarters}):
+        path = f"records/{year}/{ANNUAL_FILE}"
+        if r.source.exists(path):
+            decision = r.typed(path, read_annual, year)
+            if decision is not None:
+                annual[year] = decision
     bureau = None
     if info is not None and units is not None and people is not None:
-        bureau = Bureau(info, units, people, quarters)
+        bureau = Bureau(info, units, people, quarters, annual)
     return Loaded(bureau, policy, r.diagnostics, r.hash.hexdigest())
 
 
@@ -165,9 +175,11 @@ def _quarters(r: _Reader) -> list[Quarter]:
             r.diagnostics.append(error(year_dir, 0, "records/ 下的文件夹应以年份命名，如 records/2026"))
             continue
         for q_dir in r.source.list(year_dir):
+            if q_dir == f"{year_dir}/{ANNUAL_FILE}" and not r.source.is_dir(q_dir):
+                continue
             quarter = Quarter.parse(f"{name}{q_dir.rsplit('/', 1)[1]}")
             if quarter is None or not r.source.is_dir(q_dir):
-                r.diagnostics.append(error(q_dir, 0, f"{year_dir}/ 下只能有 Q1–Q4 四个季度文件夹"))
+                r.diagnostics.append(error(q_dir, 0, f"{year_dir}/ 下只能有 Q1–Q4 四个季度文件夹和 {ANNUAL_FILE}"))
                 continue
             found.append(quarter)
     return sorted(found)

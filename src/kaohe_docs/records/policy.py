@@ -20,6 +20,7 @@ from kaohe_docs.records.schema import Fields
 
 POLICY_FILE = "policy/policy.yaml"
 ROUNDING_MODES = {"四舍五入": ROUND_HALF_UP, "四舍六入五成双": ROUND_HALF_EVEN, "截尾": ROUND_DOWN}
+DEFAULT_EXCELLENT_LIMIT = Decimal("0.20")  # policy files written before the limit existed
 PUBLICITY_SCOPES = ("好", "全部")
 LIST_ORDERS = ("姓氏笔画", "单位")
 FONT_ROLES = ("title", "body", "heading", "kai", "table")
@@ -46,6 +47,7 @@ class Policy:
     publicity_working_days: int
     excellent_min_good_share: Decimal
     annual_weak_share: Decimal  # 一般+较差 in more than this share of graded quarters → flagged
+    excellent_limit: Decimal  # annual 优秀 at most this share of the year's participants (20%; 25% with approval)
     publicity_scope: str
     list_order: str
     contact: str
@@ -94,6 +96,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         publicity_working_days=deadlines.integer("publicity_working_days", low=1, high=30),
         excellent_min_good_share=annual.percent("excellent_min_good_share"),
         annual_weak_share=_default(annual.percent("weak_share", required=False), Decimal("0.5")),
+        excellent_limit=annual.percent("excellent_limit", required=False) or DEFAULT_EXCELLENT_LIMIT,
         publicity_scope=publicity.choice("scope", PUBLICITY_SCOPES),
         list_order=publicity.choice("order", LIST_ORDERS),
         contact=publicity.text("contact"),
@@ -263,5 +266,7 @@ def _check_consistency(top: Fields, v: dict) -> None:
             top.report(top.line_of("weights"), f"共性与个性权重之和应为 100%，现在是 {(total * 100).normalize():f}%")
     if v["elements"] is not None and sum(v["elements"].values()) != 100:
         top.report(top.line_of("elements"), f"共性指标各要素满分之和应为 100，现在是 {sum(v['elements'].values())}")
+    if v["excellent_limit"] is not None and not 0 < v["excellent_limit"] <= 1:
+        top.report(top.line_of("annual"), "年度“优秀”比例上限（excellent_limit）应在 0%–100% 之间")
     if v["quota_ratio"] is not None and not 0 < v["quota_ratio"] <= 1:
         top.report(top.line_of("quota"), "“好”等次比例应在 0%–100% 之间")

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from kaohe_docs.errors import Diagnostic
 from kaohe_docs.model import (
-    Appeal, BonusClaim, BureauInfo, Decision, Entry, External, Feedback, Grade, GradeChange, GRADE_NAMES, Person,
-    Quarter, Src, Status, Talk, Unit, UnitQuarter, AppealOutcome, ClaimStatus, FeedbackMethod,
+    AnnualChoice, AnnualDecision, Appeal, BonusClaim, BureauInfo, Decision, Entry, External, Feedback, Grade, GradeChange,
+    GRADE_NAMES, Person, Quarter, Src, Status, Talk, Unit, UnitQuarter, AppealOutcome, ClaimStatus, FeedbackMethod,
 )
 from kaohe_docs.records.schema import Fields
 from kaohe_docs.records.yamlio import YSeq
@@ -259,3 +259,22 @@ def read_feedback(data, path: str, quarter: Quarter):
                           b.date("receipt", required=False), talk, b.boolean("admonish"), Src(b.path, b.line))
         return record if None not in (record.person_id, record.method, record.date) else None
     return _quarter_list(data, path, quarter, "feedback", "结果反馈记录", "反馈记录", item)
+
+
+def read_annual(data, path: str, year: int):
+    """``records/2026/annual.yaml``: the committee's choice of the year's 优秀, its meeting and publicity."""
+    diags: list[Diagnostic] = []
+    f = Fields(data, path, diags, "年度优秀审定记录", line=1)
+    declared = f.integer("year")
+    if declared is not None and declared != year:
+        f.report(f.line_of("year"), f"文件位于 records/{year}/ 中，但文件中写的年度是“{declared}”")
+    decision = AnnualDecision(year, f.date("meeting_date"), f.text("minutes", required=False),
+                              f.date("publicity_start", required=False), {}, Src(path, f.line),
+                              {k: f.line_of(k) for k in f.map})
+
+    def choice(c: Fields, _):
+        record = AnnualChoice(c.ident("id", what="警号"), c.name("name", required=False), Src(path, c.line))
+        return record if record.person_id is not None else None
+    decision.choices = _unique(f.items("excellent", "年度“优秀”人选", required=False), choice, "person_id", "警号")
+    f.done()
+    return (decision if decision.meeting_date is not None else None), diags

@@ -58,7 +58,11 @@ def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
         notes = [] if a.decided(period) else [warning(
             f"records/{period.path}", 0, "局党委尚未审定本季度（缺少 decision.yaml），暂不生成公示、简明情况登记表和反馈通知")]
         return quarter_documents(a, period), notes
-    return year_documents(a, period), []
+    from kaohe_docs.engine.annual import decided_quarters, year_complete
+    notes = [] if year_complete(a, period) else [warning(
+        f"records/{period}", 0, f"{period}年第四季度尚未审定：年度文书根据前 {len(decided_quarters(a, period))} 个季度"
+                                "的结果生成，均为草稿")]
+    return year_documents(a, period), notes
 
 
 class Builder:
@@ -134,6 +138,8 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
     if final and prov.draft:
         raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
                          "请先提交，或去掉 --final 生成草稿")
+    if final and any(doc.draft for doc in docs):
+        raise KaoheError(f"{period}年第四季度尚未审定，年度文书只能作为草稿生成；请去掉 --final")
     builder = Builder(project, prov)
     pdfs = PdfCache(cache_dir(project.root) if cache is DEFAULT_CACHE else cache, str(period))
     try:

@@ -30,8 +30,11 @@ import types
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
 
 from kaohe_docs import __version__
+from kaohe_docs.documents.formatting import sentence
+from kaohe_docs.documents.titles import lines as title_lines
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.render.fonts import Fonts
 
@@ -120,7 +123,25 @@ def make_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["css_string"] = _css_string
+    env.filters["title_lines"] = _title_lines
+    env.filters["sentence"] = sentence
     return env
+
+
+# Characters (em) per title line: 版心 width / title size, with a little slack for estimated widths.
+TITLE_CAPACITY = {"notice": 19.5, "letter": 17, "form landscape": 41, "form": 26.5}
+
+
+@jinja2.pass_context
+def _title_lines(context, text: str, kind: str | None = None, bureau: str | None = None) -> Markup:
+    """A title as GB/T 9704 lines: whole words per line, balanced; each line one unbreakable span."""
+    doc = context.get("doc")
+    kind = kind or (getattr(doc, "kind", "") if doc is not None else "")
+    capacity = next((c for k, c in TITLE_CAPACITY.items() if kind.startswith(k)), TITLE_CAPACITY["form"])
+    if bureau is None:
+        bureau = getattr(context.get("bureau"), "name", "") or ""
+    parts = title_lines(str(text), capacity, bureau)
+    return Markup("<br>").join(Markup('<span class="title-line">{}</span>').format(line) for line in parts)
 
 
 def _template_location(exc: BaseException) -> str:
@@ -256,6 +277,10 @@ def _allowed_file(url: str, allowed: tuple[str, ...]) -> bool:
         return False
 
 
+_NOTICE_BODY = '<body class="notice'
+_NOTICE_BODY_TIGHT = '<body class="tight notice'
+
+
 class PdfRenderer:
     """One per process: the font configuration and fetcher are reused across documents."""
 
@@ -293,7 +318,21 @@ class PdfRenderer:
             logger.removeHandler(handler)
 
     def layout(self, markup: str, log: RenderLog):
-        """HTML → laid-out WeasyPrint document (None when a forbidden fetch stopped it)."""
+        """HTML → laid-out WeasyPrint document (None when a forbidden fetch stopped it).
+
+        A notice (公文) over several pages is laid out a second time with tighter line and
+        character spacing (body class "tight"); when that saves its last page, the tight one
+        is kept (GB/T 9704 7.3.5: adjust the spacing so that the 落款 fits with the text).
+        Otherwise the stylesheet's break rules move the last body lines along with the 落款.
+        """
+        document = self._layout(markup, log)
+        if document is not None and len(document.pages) > 1 and _NOTICE_BODY in markup:
+            tight = self._layout(markup.replace(_NOTICE_BODY, _NOTICE_BODY_TIGHT, 1), RenderLog())
+            if tight is not None and len(tight.pages) < len(document.pages):
+                return tight
+        return document
+
+    def _layout(self, markup: str, log: RenderLog):
         with self._collecting(log):
             try:
                 html = self.weasyprint.HTML(string=breakable(markup), base_url=self.base_url, url_fetcher=self._fetcher(log))
