@@ -27,40 +27,13 @@ from pathlib import Path
 
 from kaohe_docs import model
 from kaohe_docs.errors import Diagnostic
+from kaohe_docs.records.gitdir import git_common_dir
 
 log = logging.getLogger(__name__)
 
 GIT_CACHE = "kaohe-cache"  # folder inside the Git directory
 USER_CACHE = "kaohe-docs"  # folder inside the user cache directory
 LEGACY_CACHE = ".cache"  # where earlier versions kept caches in the work tree: never read
-
-
-def _git_common_dir(start: Path) -> Path | None:
-    """The Git directory shared by all work trees of the repository around ``start`` (no subprocess)."""
-    for candidate in (start, *start.parents):
-        dot_git = candidate / ".git"
-        if dot_git.is_symlink():
-            return None
-        if dot_git.is_dir():
-            git_dir = dot_git
-        elif dot_git.is_file():
-            try:
-                text = dot_git.read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError):
-                return None
-            if not text.startswith("gitdir:"):
-                return None
-            git_dir = (candidate / text[len("gitdir:"):].strip()).resolve()
-        else:
-            continue
-        common = git_dir / "commondir"
-        if common.is_file():
-            try:
-                git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
-            except (OSError, UnicodeDecodeError):
-                return None
-        return git_dir if (git_dir / "HEAD").is_file() else None
-    return None
 
 
 def user_cache_home() -> Path:
@@ -71,7 +44,7 @@ def user_cache_home() -> Path:
 def cache_dir(root: Path) -> Path:
     """The cache folder of the records repository at ``root`` (outside its work tree)."""
     root = root.resolve()
-    git_dir = _git_common_dir(root)
+    git_dir = git_common_dir(root)
     if git_dir is not None:
         return git_dir / GIT_CACHE / hashlib.sha256(str(root).encode()).hexdigest()[:16]
     return user_cache_home() / USER_CACHE / hashlib.sha256(str(root).encode()).hexdigest()[:16]

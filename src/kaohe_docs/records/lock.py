@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kaohe_docs.errors import KaoheError
+from kaohe_docs.records.gitdir import git_dir
 
 LOCK_NAME = "kaohe-records.lock"
 WRITTEN_DIRS = ("records", "policy")
@@ -27,20 +28,6 @@ TEMP_FILE = re.compile(r"\..+\.(yaml|yml)-[a-z0-9_]{8}\Z")
 
 def temp_prefix(name: str) -> str:
     return f".{name}-"
-
-
-def git_dir(root: Path) -> Path | None:
-    """The Git directory of the work tree containing ``root`` (a worktree's own one), without running git."""
-    for folder in (root, *root.parents):
-        dot_git = folder / ".git"
-        if dot_git.is_dir():
-            return dot_git
-        if dot_git.is_file():
-            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
-            if text.startswith("gitdir:"):
-                path = Path(text[len("gitdir:"):].strip())
-                return path if path.is_absolute() else (folder / path).resolve()
-    return None
 
 
 def lock_path(root: Path) -> Path:
