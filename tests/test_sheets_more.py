@@ -197,3 +197,19 @@ def test_spreadsheet_problems_carry_sheet_row_and_column_as_fields(mini, tmp_pat
     assert problem.as_dict() == {"file": "绩效.xlsx", "line": 0, "level": "error", "message": "1月得分 105 超出 0–100",
                                  "sheet": "一季度", "row": 2, "column": "D"}
     assert problem.format() == "绩效.xlsx [一季度] 第2行 D列: 错误: 1月得分 105 超出 0–100"
+
+
+def test_import_json_gives_the_plan_and_each_problem_with_its_cell(mini, tmp_path):
+    import json
+    path = book(tmp_path / "绩效.xlsx", {"一季度": [HEAD, ["010002", "李娜", "政工室", 105, 90, 89],
+                                                  ["020001", "刘洋", "法制室", 97, 96, 95]]})
+    result = run(mini, "import", "monthly", str(path), "--quarter", "2026Q1", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["diagnostics"] == [{"file": "绩效.xlsx", "line": 0, "level": "error", "message": "1月得分 105 超出 0–100",
+                                    "sheet": "一季度", "row": 2, "column": "D"}]
+    good = book(tmp_path / "好.xlsx", {"一季度": [HEAD, ["010002", "李娜", "政工室", 91, 90, 89]]})
+    result = run(mini, "import", "monthly", str(good), "--quarter", "2026Q1", "--json", "--dry-run")
+    assert result.exit_code == 0 and json.loads(result.stdout)["changes"] == [
+        {"file": UNIT, "person_id": "010002", "who": "李娜（政工室）", "field": "1月绩效", "old": "88", "new": "91"}]
+    assert "monthly: {1: 88" in (mini / UNIT).read_text(encoding="utf-8")  # --dry-run wrote nothing

@@ -1,13 +1,15 @@
 """Spreadsheet commands: ``kaohe import …`` and ``kaohe export …`` (openpyxl imported inside)."""
 from __future__ import annotations
 
+import json
+import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
 
 from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _period, _print_diagnostics, _quarter, _require_quarter, main, pass_ctx
-from kaohe_docs.errors import KaoheError, cannot_write, printable
+from kaohe_docs.errors import KaoheError, cannot_write, has_errors, printable
 from kaohe_docs.filenames import inside, output_folder, safe_name
 from kaohe_docs.model import Quarter
 
@@ -44,8 +46,25 @@ def _locked(ctx: Ctx):
         yield
 
 
-def _run(ctx: Ctx, project, plan, dry_run: bool) -> None:
+def _run(ctx: Ctx, project, plan, dry_run: bool, as_json: bool = False) -> None:
     from kaohe_docs.sheets.imports import apply
+    if as_json:  # the whole plan as data: problems with workbook, sheet, row and column as fields
+        click.echo(json.dumps({
+            "diagnostics": [d.as_dict() for d in plan.diagnostics],
+            "changes": [{"file": c.path, "person_id": c.person_id, "who": c.who, "field": c.field,
+                         "old": None if c.old is None else str(c.old), "new": str(c.new)} for c in plan.changes],
+            "additions": [{k: str(v) for k, v in p.items()} for p in plan.additions],
+            "notes": plan.notes,
+        }, ensure_ascii=False, indent=2))
+        if has_errors(plan.diagnostics):
+            sys.exit(1)
+        if not dry_run and (plan.changes or plan.additions):
+            _refuse_approved(project.root, plan)
+            try:
+                apply(project.root, plan)
+            except OSError as exc:
+                raise cannot_write(exc.filename or project.root, exc) from exc
+        return
     _print_diagnostics(plan.diagnostics)
     for note in plan.notes:
         click.echo(printable(f"提示: {note}"), err=True)
@@ -81,8 +100,9 @@ def _refuse_approved(root: Path, plan) -> None:
 @click.argument("workbook", type=XLSX)
 @click.option("--quarter", "quarter", type=_quarter, required=True, help="导入到哪个季度，如 2026Q1。")
 @click.option("--dry-run", is_flag=True, help="只显示将要改变的内容，不写入。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出计划和问题（问题带工作簿、工作表、行、列）。")
 @pass_ctx
-def import_monthly(ctx: Ctx, workbook, quarter, dry_run):
+def import_monthly(ctx: Ctx, workbook, quarter, dry_run, as_json):
     """导入月度绩效考评得分（个性指标）到各所室队的季度记录。
 
     表格可以是一张工作表、每月一列（“1月”“2月”“3月”），或每月一张工作表（表名“3月”，有“得分”列）；
@@ -91,19 +111,21 @@ def import_monthly(ctx: Ctx, workbook, quarter, dry_run):
     \b
     示例：
       kaohe import monthly 2026年一季度绩效.xlsx --quarter 2026Q1 --dry-run
+      kaohe import monthly 绩效.xlsx --quarter 2026Q1 --dry-run --json > 计划.json
     """
     from kaohe_docs.sheets.imports import plan_monthly
     with _writing(ctx, dry_run):
         project = _open(ctx)
         _require_quarter(project, quarter)
-        _run(ctx, project, plan_monthly(workbook, project.loaded.bureau, project.loaded.policy, quarter), dry_run)
+        _run(ctx, project, plan_monthly(workbook, project.loaded.bureau, project.loaded.policy, quarter), dry_run, as_json)
 
 
 @import_.command("roster", context_settings=CONTEXT)
 @click.argument("workbook", type=XLSX)
 @click.option("--dry-run", is_flag=True, help="只显示新增、变化和可能的调离，不写入。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出计划和问题（问题带工作簿、工作表、行、列）。")
 @pass_ctx
-def import_roster(ctx: Ctx, workbook, dry_run):
+def import_roster(ctx: Ctx, workbook, dry_run, as_json):
     """导入花名册（警号、姓名、性别、出生年月、职务、职级），报告新增、变化和调离。
 
     \b
@@ -114,14 +136,15 @@ def import_roster(ctx: Ctx, workbook, dry_run):
     from kaohe_docs.sheets.imports import plan_roster
     with _writing(ctx, dry_run):
         project = _open(ctx)
-        _run(ctx, project, plan_roster(workbook, project.loaded.bureau, project.loaded.policy), dry_run)
+        _run(ctx, project, plan_roster(workbook, project.loaded.bureau, project.loaded.policy), dry_run, as_json)
 
 
 @import_.command("sheet", context_settings=CONTEXT)
 @click.argument("workbook", type=XLSX)
 @click.option("--dry-run", is_flag=True, help="只显示将要改变的内容，不写入。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出计划和问题（问题带工作簿、工作表、行、列）。")
 @pass_ctx
-def import_sheet(ctx: Ctx, workbook, dry_run):
+def import_sheet(ctx: Ctx, workbook, dry_run, as_json):
     """导入所室队填写的共性指标评分表（由 kaohe export sheet 导出）。
 
     \b
@@ -132,7 +155,7 @@ def import_sheet(ctx: Ctx, workbook, dry_run):
     with _writing(ctx, dry_run):
         project = _open(ctx)
         plan, _, _ = plan_unit_sheet(workbook, project.loaded.bureau, project.loaded.policy)
-        _run(ctx, project, plan, dry_run)
+        _run(ctx, project, plan, dry_run, as_json)
 
 
 @main.group("export", context_settings=CONTEXT)
