@@ -21,7 +21,7 @@ import pytest
 from kaohe_docs.pipeline import open_project
 
 from conftest import PROJECT_ROOT, commit_all, git, write
-from test_sheets import HEAD, UNIT, book, run
+from sheetbooks import HEAD, UNIT, book, run
 
 ROSTER = "records/roster.yaml"
 SOLO = "records/2026/Q1/units/solo.yaml"

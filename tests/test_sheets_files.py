@@ -1,0 +1,107 @@
+"""Spreadsheet files as they come: not workbooks, broken structure, CSV quirks, and record files keeping their style."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from sheetbooks import HEAD, UNIT, book, monthly, run, stderr_lines
+
+
+def test_structure_problems(mini, tmp_path):
+    rows = [HEAD, ["010002", "李娜", "政工室", 90, 90, 89], [None] * 6, ["010001", "王志强", "政工室", 95, 96, 94]]
+    hidden = run(mini, "import", "monthly", str(book(tmp_path / "a.xlsx", {"一季度": rows}, hidden_rows=[4])),
+                 "--quarter", "2026Q1")
+    assert hidden.exit_code == 1
+    assert "a.xlsx [一季度] 第4行: 错误: 该行被隐藏，请取消隐藏核对后再导入，或删除该行" in hidden.stderr
+    merged = run(mini, "import", "monthly", str(book(tmp_path / "b.xlsx", {"一季度": rows}, merged=["D2:E2"])),
+                 "--quarter", "2026Q1")
+    assert merged.exit_code == 1 and "b.xlsx [一季度] D2:E2: 错误: 含有合并单元格，请取消合并并在每个单元格中填写" in merged.stderr
+    wrong = run(mini, "import", "monthly", str(book(tmp_path / "c.xlsx", {"说明": [["本表为绩效考评汇总"]]},)),
+                "--quarter", "2026Q1")
+    assert wrong.exit_code == 1
+    assert wrong.stderr.splitlines()[:2] == ["c.xlsx [说明]: 警告: 找不到表头（应有“警号”或“工号”或“编号”或“姓名”列），已跳过",
+                                             "c.xlsx: 错误: 工作簿中没有可导入的工作表（需要“警号”或“姓名”列）"]
+    hidden_sheet = run(mini, "import", "monthly", str(book(tmp_path / "d.xlsx", {"一季度": rows[:2], "旧表": rows},
+                                                           hidden_sheets=["旧表"])), "--quarter", "2026Q1")
+    assert hidden_sheet.exit_code == 0 and "d.xlsx [旧表]: 警告: 隐藏的工作表，已跳过" in hidden_sheet.stderr
+    blank = run(mini, "import", "monthly", str(book(tmp_path / "e.xlsx", {"一季度": rows})), "--quarter", "2026Q1",
+                "--dry-run")
+    assert blank.exit_code == 0  # the empty row 3 is skipped
+
+
+def test_files_that_are_not_workbooks_are_refused_without_a_traceback(mini, tmp_path):
+    cases = {
+        "乱码.csv": (b"\xff\xff\xff\xfe", "乱码.csv: 错误: CSV 文件既不是 UTF-8 也不是 GBK 编码，请在 Excel 中另存为“CSV UTF-8”"),
+        "损坏.xlsx": (b"not a zip", "损坏.xlsx: 错误: 无法读取工作簿（BadZipFile）：文件损坏，或不是 Excel 2007 以后的 .xlsx 格式"),
+        "旧格式.xls": (b"\xd0\xcf\x11\xe0", "旧格式.xls: 错误: 只能导入 .xlsx 或 .csv 文件（.xls 请先在 Excel 中另存为 .xlsx）"),
+    }
+    for name, (data, message) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        for args in (("monthly", str(tmp_path / name), "--quarter", "2026Q1"), ("roster", str(tmp_path / name))):
+            result = run(mini, "import", *args)
+            assert result.exit_code == 1, (name, args)
+            assert stderr_lines(result) == [message, "错误: 共有 1 处错误，请修改后重试。"], (name, args)
+
+
+def test_a_csv_problem_names_the_file_row_and_column(mini, tmp_path):
+    (tmp_path / "绩效.csv").write_text("警号,姓名,1月\n010002,李娜,九十一\n", encoding="utf-8")
+    result = run(mini, "import", "monthly", str(tmp_path / "绩效.csv"), "--quarter", "2026Q1")
+    assert result.exit_code == 1
+    assert stderr_lines(result)[0] == "绩效.csv 第2行 C列: 错误: “九十一”不是数字，请填写阿拉伯数字，如 95 或 92.5"
+
+
+def test_a_merged_title_above_the_header_is_fine(mini, tmp_path):
+    path = book(tmp_path / "绩效.xlsx", {"一季度": [["2026年第一季度绩效考评汇总表"], HEAD, *ONE_CHANGE]}, merged=["A1:F1"])
+    result = run(mini, "import", "monthly", str(path), "--quarter", "2026Q1", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "李娜（政工室）：1月绩效 88 → 91\n"
+    data_merge = book(tmp_path / "合并.xlsx", {"一季度": [["2026年第一季度绩效考评汇总表"], HEAD, *ONE_CHANGE]}, merged=["D3:E3"])
+    refused = run(mini, "import", "monthly", str(data_merge), "--quarter", "2026Q1")
+    assert refused.exit_code == 1
+    assert "合并.xlsx [一季度] D3:E3: 错误: 含有合并单元格，请取消合并并在每个单元格中填写" in refused.stderr
+
+
+OLD_LINE = "    monthly: {1: 88, 2: 90, 3: 89}\n"
+
+
+NEW_LINE = "    monthly: {1: 91, 2: 90, 3: 89}\n"
+
+
+ONE_CHANGE = [["010002", "李娜", "政工室", 91, 90, 89]]
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\n", "\r\n")
+
+
+def _bom(text: str) -> str:
+    return "\ufeff" + text
+
+
+def _zero_offset(text: str) -> str:
+    """The other common list style, ``- `` at its key's indentation (mapping the mini fixture's indents)."""
+    def indent(line: str) -> str:
+        body = line.lstrip(" ")
+        new = ({2: 0, 6: 2} if body.startswith("- ") else {4: 2}).get(len(line) - len(body), len(line) - len(body))
+        return " " * new + body
+    return "".join(indent(line) for line in text.splitlines(keepends=True))
+
+
+@pytest.mark.parametrize("style", [_crlf, _bom, _zero_offset], ids=["crlf", "bom", "zero-offset-lists"])
+def test_an_import_changes_only_the_changed_line_whatever_the_file_style(mini, tmp_path, style):
+    path = mini / UNIT
+    text = style(path.read_text(encoding="utf-8"))
+    path.write_bytes(text.encode("utf-8"))
+    assert run(mini, "check").exit_code == 0
+    assert monthly(mini, tmp_path, ONE_CHANGE).exit_code == 0
+    old, new = (OLD_LINE[2:], NEW_LINE[2:]) if style is _zero_offset else (OLD_LINE, NEW_LINE)
+    assert path.read_bytes().decode("utf-8") == text.replace(style(old).lstrip("\ufeff"), style(new).lstrip("\ufeff"))
+
+
+def test_an_import_keeps_the_file_mode(mini, tmp_path):
+    path = mini / UNIT
+    os.chmod(path, 0o644)
+    assert monthly(mini, tmp_path, ONE_CHANGE).exit_code == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
