@@ -88,7 +88,9 @@ def test_metadata_names_title_body_and_commit(built):
     assert meta["/kaohecommit"] == commit
     assert meta["/kaohedraft"] == "no"
     assert meta["/CreationDate"].startswith("D:20260415100000+08'00")
-    assert commit[:10] in pdf_text(root / "build/2026Q1/01-公示.pdf")
+    assert meta["/kaohecode"] in pdf_text(root / "build/2026Q1/01-公示.pdf")  # the notice shows the code only
+    assert commit in meta["/Keywords"] and "kaohe-docs" in meta["/Keywords"]  # full provenance in the metadata
+    assert commit[:10] in pdf_text(root / "build/2026Q1/02-对象情况表.pdf")  # internal forms: discreet footer
 
 
 def test_same_commit_gives_byte_identical_pdfs(built, tmp_path):
@@ -189,4 +191,5 @@ def test_a_corrupted_previous_pdf_is_rendered_again(mini):
     good = victim.read_bytes()
     victim.write_bytes(good[:100])
     result = build(mini)
-    assert result.rendered == 1 and victim.read_bytes() == good
+    # stamped again from the laid-out pages in the cache: nothing laid out, the rest reused as it was
+    assert (result.rendered, result.reused) == (0, 10) and victim.read_bytes() == good

@@ -119,19 +119,29 @@ def log(ctx: Ctx, person):
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("target", metavar="PDF|核验码")
 @pass_ctx
-def verify(ctx: Ctx, pdf):
-    """核对 PDF 文书：按其中记载的提交重新生成，比较是否逐字节一致。
+def verify(ctx: Ctx, target):
+    """核对文书：PDF 文件按其中记载的提交重新生成，比较是否逐字节一致；
+    公示上印的核验码按生成时的提交重新计算，比较是否一致。
 
     \b
     示例：
       kaohe verify build/2026Q1/01-公示.pdf
+      kaohe verify 5SZ9Z-0985F
     """
-    from kaohe_docs.audit.verify import verify as check_pdf
-    ctx.progress(f"按来源提交重新生成 {pdf.name} ……")
-    verdict = check_pdf(ctx.root, pdf)
-    click.echo(f"{pdf}: {verdict.message}")
+    from kaohe_docs.audit.verify import verify as check_pdf, verify_code
+    path = Path(target)
+    if path.is_file():
+        ctx.progress(f"按来源提交重新生成 {path.name} ……")
+        verdict = check_pdf(ctx.root, path)
+        click.echo(f"{path}: {verdict.message}")
+    elif path.exists() or target.lower().endswith(".pdf"):
+        raise KaoheError(f"{target}: 不是可读取的 PDF 文件")
+    else:
+        ctx.progress(f"查找核验码 {target} 并按其提交重新计算……")
+        verdict = verify_code(ctx.root, target)
+        click.echo(verdict.message)
     if not verdict.identical:
         raise SystemExit(1)
 

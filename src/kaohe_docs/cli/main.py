@@ -218,15 +218,16 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
     root = ctx.root
     out = Path(out_dir) if out_dir else root / "build"
     if rev is None:
-        _build(ctx, root, period, out, strict, html_only, None, final, bundle)
+        _build(ctx, root, period, out, strict, html_only, None, final, bundle, root)
         return
     from kaohe_docs.audit import gitrepo
     from kaohe_docs.render.provenance import of_commit
     with gitrepo.checkout(root, rev) as (folder, commit):
-        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle)
+        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle, root)
 
 
-def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool) -> None:
+def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool,
+           cache_root: Path) -> None:
     from kaohe_docs.render.build import build_period
     from kaohe_docs.pipeline import open_project
     project = open_project(root, use_cache=prov is None)
@@ -236,7 +237,7 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     elif not any(q.year == period for q in project.loaded.bureau.quarters):
         raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
     result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
-                          bundle=bundle)
+                          bundle=bundle, cache_root=cache_root)
     _print_diagnostics(result.diagnostics, strict)
     for path in result.files:
         click.echo(path)

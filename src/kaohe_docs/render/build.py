@@ -3,10 +3,15 @@
 - Everything is written into a temporary folder beside the target; only when every document
   succeeded does it replace ``build/<period>/``. A failed or interrupted build leaves the
   previous output untouched.
-- Incremental: a document's key is the hash of its HTML (which carries all of its data,
-  provenance and styles) and of the rendering environment (WeasyPrint, fonts). A PDF whose
-  key is unchanged since the previous build is reused (after checking its hash), so editing
-  one person re-renders only the documents that show that person's data.
+- Layout keyed by content only: a document's content HTML (its data and styles, no
+  provenance) is laid out once and cached by the hash of content, templates, policy, fonts,
+  engine version and code (``layout_cache``) — never by commit or draft state.
+- Stamp, don't re-render: commit, date, 草稿/正式 and the public notices' verification code
+  are merged onto the finished pages (``stamp``), with the full provenance in the metadata.
+  A commit, an empty commit or a draft therefore re-lays out only the documents whose
+  content changed.
+- Incremental: a finished PDF whose key (layout + stamp) is unchanged since the previous build
+  is reused as it is (after checking its hash).
 - The print bundle joins the documents' PDFs with their bookmarks.
 """
 from __future__ import annotations
@@ -14,14 +19,15 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_docs import code_fingerprint
 from kaohe_docs.render.bundle import join, metadata
 from kaohe_docs.documents import Document, quarter_documents, year_documents
 from kaohe_docs.errors import Diagnostic, KaoheError, warning
@@ -31,7 +37,9 @@ from kaohe_docs.model import Quarter
 from kaohe_docs.render.pool import render_all
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render.provenance import Provenance, provenance
+from kaohe_docs.render import layout_cache
 from kaohe_docs.render.renderer import check_glyphs, generator, make_environment, render_html
+from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, orientation, overlay_context
 
 BUNDLE = "00-打印合订本"
 MANIFEST = "manifest.json"
@@ -42,7 +50,7 @@ class BuildResult:
     folder: Path
     files: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    rendered: int = 0  # PDFs rendered this time
+    rendered: int = 0  # documents laid out by WeasyPrint this time (the others' pages came from the layout cache)
     reused: int = 0  # PDFs reused from the previous build
 
 
@@ -56,30 +64,58 @@ def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
 
 
 class Builder:
-    """Templates, fonts and provenance, set up once per build."""
+    """Templates, fonts, provenance, the layout cache and the stamp, set up once per build.
 
-    def __init__(self, project: Project, prov: Provenance):
+    ``cache_root`` is the records root whose cache is used (the work tree's, also for a build
+    or a verification from a Git revision exported into a temporary folder).
+    """
+
+    def __init__(self, project: Project, prov: Provenance, cache_root: Path | None = None):
         self.project, self.prov = project, prov
         self.fonts = resolve(project.loaded.policy.fonts)
         self.env = make_environment(project.root)
-        self.base = {"bureau": project.loaded.bureau.info, "provenance": prov, "fonts": self.fonts.families,
-                     "generator": generator()}
-        self.environment_key = _environment_key(self.fonts.families)
+        self.bureau = project.loaded.bureau.info.name
+        self.base = {"bureau": project.loaded.bureau.info, "fonts": self.fonts.families}
+        self.environment_key = layout_cache.environment_key(project.root, tuple(self.fonts.families.values()))
+        self.cache_root = cache_root or project.root
+        self.cache = layout_cache.LayoutCache(layout_cache.cache_dir(self.cache_root))
+        self.laid_out = 0  # documents laid out by WeasyPrint in this build (the rest came from the cache)
 
     def html(self, doc: Document) -> str:
-        """Raises KaoheError for a template mistake or a character the fonts lack."""
+        """The content HTML (no provenance). Raises KaoheError for a template mistake or a missing glyph."""
         markup = render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context})
         check_glyphs(self.fonts, markup, doc.title)
         return markup
 
-    def identifier(self, doc: Document) -> str:
-        return f"{self.prov.commit}\0{doc.id}"
+    def stamp_of(self, doc: Document, markup: str) -> Stamp:
+        return make_stamp(self.bureau, doc, self.prov, markup)
+
+    def page_html(self, doc: Document, markup: str, stamp: Stamp) -> str:
+        """The HTML file users open: the content HTML with the provenance (metadata, footer, 草稿) added."""
+        context = {**self.base, "doc": doc, "provenance": self.prov, "generator": generator(), "code": stamp.code,
+                   "public": stamp.public, "keywords": stamp.metadata["/Keywords"]}
+        head = render_html(self.env, "stamp_head.html", context)
+        body = render_html(self.env, "stamp_body.html", context)
+        at = markup.find("</head>")
+        if at >= 0:
+            markup = markup[:at] + head + markup[at:]
+        opening = re.search(r"<body\b[^>]*>\n?", markup)
+        if opening:
+            markup = markup[:opening.end()] + body + markup[opening.end():]
+        return markup
+
+    def layout_key(self, markup: str) -> str:
+        return layout_cache.layout_key(self.environment_key, markup)
 
     def key(self, doc: Document, markup: str) -> str:
-        return _sha(f"{self.environment_key}\0{self.identifier(doc)}\0{markup}".encode())
+        """The finished PDF's key: its layout and everything the stamp prints or records."""
+        stamp = self.stamp_of(doc, markup)
+        data = json.dumps({"layout": self.layout_key(markup), "public": stamp.public, "code": stamp.code,
+                           "draft": self.prov.draft, "metadata": stamp.metadata}, sort_keys=True, ensure_ascii=False)
+        return _sha(data.encode("utf-8"))
 
-    def render(self, jobs: list[tuple[str, str]], progress=None) -> list[bytes]:
-        """PDFs for (markup, identifier) jobs; a forbidden fetch or a WeasyPrint warning is reported."""
+    def render(self, jobs: list[tuple[str, str]], progress=None) -> list[tuple[bytes, list[str]]]:
+        """Laid-out PDFs for (markup, identifier) jobs; a forbidden fetch or a WeasyPrint warning is reported."""
         results, problems = [], []
         for data, warnings, refused in render_all(self.project.root, jobs, progress=progress):
             if refused:
@@ -88,6 +124,45 @@ class Builder:
         if problems:
             raise KaoheError("；".join(dict.fromkeys(problems)))
         return results
+
+    def layouts(self, markups: list[str], progress=None, count: bool = True) -> list[tuple[bytes, list[str]]]:
+        """Each markup's laid-out PDF: from the cache, or laid out now (each distinct content once) and cached."""
+        keys = [self.layout_key(m) for m in markups]
+        found = {key: self.cache.get(key) for key in dict.fromkeys(keys)}
+        todo = [key for key, hit in found.items() if hit is None]
+        first = {key: markups[i] for i, key in reversed(list(enumerate(keys)))}
+        if todo:
+            rendered = self.render([(first[key], key) for key in todo], progress)
+            for key, (data, warnings) in zip(todo, rendered):
+                self.cache.put(key, data, warnings)
+                found[key] = (data, warnings)
+        if count:
+            self.laid_out += len(todo)
+        return [found[key] for key in keys]
+
+    def stamper(self, stamps: list[Stamp], pages: list[bytes]) -> Stamper:
+        """The overlays for this build: each variant that occurs laid out once (cached like any layout)."""
+        import pikepdf
+        wanted = set()
+        for stamp, data in zip(stamps, pages):
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                wanted.update(stamp.variant(orientation(page)) for page in pdf.pages)
+        variants = sorted(wanted)
+        markups = [render_html(self.env, "stamp.html", {**self.base, "provenance": self.prov, "generator": generator(),
+                                                        "stamps": overlay_context([variant])}) for variant in variants]
+        for markup in markups:
+            check_glyphs(self.fonts, markup, "来源标记")
+        overlays = self.layouts(markups, count=False)
+        return Stamper({variant: data for variant, (data, _warnings) in zip(variants, overlays)})
+
+    def produce(self, docs: list[Document], markups: list[str], progress=None) -> list[tuple[bytes, list[str]]]:
+        """Finished PDFs: laid-out pages (cached by content) with this build's stamp merged on."""
+        if not docs:
+            return []
+        pages = self.layouts(markups, progress)
+        stamps = [self.stamp_of(doc, markup) for doc, markup in zip(docs, markups)]
+        stamper = self.stamper(stamps, [data for data, _ in pages])
+        return [(stamper.apply(data, stamp), warnings) for (data, warnings), stamp in zip(pages, stamps)]
 
     def bundle_title(self, period) -> str:
         zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
@@ -102,31 +177,22 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _environment_key(families: dict) -> str:
-    """What else decides the bytes of a PDF: tool and library versions, the font files."""
-    from importlib.metadata import version
-    from kaohe_docs.render.fonts import font_files
-    parts = [code_fingerprint(), version("weasyprint"), version("pydyf")]
-    for path in font_files(tuple(families.values())):
-        st = os.stat(path)
-        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
-    return _sha("\0".join(parts).encode())
-
-
 def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None,
-                 prov: Provenance | None = None, final: bool = False, bundle: bool = False) -> BuildResult:
+                 prov: Provenance | None = None, final: bool = False, bundle: bool = False,
+                 cache_root: Path | None = None) -> BuildResult:
     """Build every document of a quarter or a year into ``out/<period>/``, atomically.
 
     ``prov`` overrides the provenance (a build from a Git revision); ``final`` refuses drafts and
     always makes the print bundle; ``bundle`` makes it for a draft too (joining every PDF costs
-    time and disk in proportion to the whole period, so review builds leave it out).
+    time and disk in proportion to the whole period, so review builds leave it out);
+    ``cache_root`` is the records root whose layout cache to use (default: the project's).
     """
     docs, diagnostics = plan(project, period)
     prov = prov or provenance(project.root)
     if final and prov.draft:
         raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
                          "请先提交，或去掉 --final 生成草稿")
-    builder = Builder(project, prov)
+    builder = Builder(project, prov, cache_root)
     try:
         with build_lock(out, progress):
             result = BuildResult(out / str(period), diagnostics=diagnostics)
@@ -185,7 +251,8 @@ def _html_all(builder: Builder, docs: list[Document], staging: Path, result: Bui
             problems.append(f"《{doc.title}》：{exc.message}")
             continue
         markups.append(markup)
-        result.files.append(_write(staging / f"{doc.path}.html", markup.encode("utf-8")))
+        page = builder.page_html(doc, markup, builder.stamp_of(doc, markup))
+        result.files.append(_write(staging / f"{doc.path}.html", page.encode("utf-8")))
     if problems:
         raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
     return markups
@@ -226,16 +293,24 @@ def _pdfs(builder, docs, markups, target, staging, result, manifest, progress) -
     result.reused = len(docs) - len(todo)
     progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
     report = (lambda n, total: progress(f"[{n}/{total}] PDF")) if todo else None
-    rendered = builder.render([(markups[i], builder.identifier(docs[i])) for i in todo], report)
-    result.rendered = len(todo)
-    for i, (data, warnings) in zip(todo, rendered):
+    produced = builder.produce([docs[i] for i in todo], [markups[i] for i in todo], report)
+    result.rendered = builder.laid_out
+    if todo:
+        progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")
+    for i, (data, warnings) in zip(todo, produced):
         _write(staging / f"{docs[i].path}.pdf", data)
         result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
-    for doc, key in zip(docs, keys):
+    codes = []
+    for doc, key, markup in zip(docs, keys, markups):
         path = staging / f"{doc.path}.pdf"
         result.files.append(path)
-        manifest["documents"].append({"id": doc.id, "title": doc.title, "path": doc.path, "key": key,
-                                      "sha256": _sha(path.read_bytes())})
+        entry = {"id": doc.id, "title": doc.title, "path": doc.path, "key": key, "sha256": _sha(path.read_bytes())}
+        code = builder.stamp_of(doc, markup).code
+        if code:
+            entry["code"] = code
+            codes.append({"code": code, "document": doc.id, "commit": builder.prov.commit, "title": doc.title})
+        manifest["documents"].append(entry)
+    layout_cache.record_codes(builder.cache_root, codes)
 
 
 def _bundle(builder, period, docs, target, staging, result, manifest) -> None:
