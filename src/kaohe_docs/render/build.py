@@ -19,12 +19,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import io
 import json
 import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,12 +34,12 @@ from kaohe_docs.errors import Diagnostic, KaoheError, warning
 from kaohe_docs.render.fonts import resolve
 from kaohe_docs.render.index import write_index
 from kaohe_docs.model import Quarter
-from kaohe_docs.render.pool import render_all
+from kaohe_docs.render.pool import render_all, stamp_all
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render.provenance import Provenance, provenance
 from kaohe_docs.render import layout_cache
 from kaohe_docs.render.renderer import check_glyphs, generator, make_environment, render_html
-from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, orientation, overlay_context
+from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
 
 BUNDLE = "00-打印合订本"
 MANIFEST = "manifest.json"
@@ -52,6 +52,7 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     rendered: int = 0  # documents laid out by WeasyPrint this time (the others' pages came from the layout cache)
     reused: int = 0  # PDFs reused from the previous build
+    timings: dict = field(default_factory=dict)  # seconds per step: html, layout, stamp, write
 
 
 def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
@@ -114,10 +115,10 @@ class Builder:
                            "draft": self.prov.draft, "metadata": stamp.metadata}, sort_keys=True, ensure_ascii=False)
         return _sha(data.encode("utf-8"))
 
-    def render(self, jobs: list[tuple[str, str]], progress=None) -> list[tuple[bytes, list[str]]]:
+    def render(self, jobs: list[tuple[str, str]], progress=None, workers: int | None = None) -> list[tuple[bytes, list[str]]]:
         """Laid-out PDFs for (markup, identifier) jobs; a forbidden fetch or a WeasyPrint warning is reported."""
         results, problems = [], []
-        for data, warnings, refused in render_all(self.project.root, jobs, progress=progress):
+        for data, warnings, refused in render_all(self.project.root, jobs, workers=workers, progress=progress):
             if refused:
                 problems.append(f"模板试图读取允许目录以外的文件或网络地址：{'、'.join(refused)}")
             results.append((data, warnings))
@@ -125,14 +126,15 @@ class Builder:
             raise KaoheError("；".join(dict.fromkeys(problems)))
         return results
 
-    def layouts(self, markups: list[str], progress=None, count: bool = True) -> list[tuple[bytes, list[str]]]:
+    def layouts(self, markups: list[str], progress=None, count: bool = True,
+                workers: int | None = None) -> list[tuple[bytes, list[str]]]:
         """Each markup's laid-out PDF: from the cache, or laid out now (each distinct content once) and cached."""
         keys = [self.layout_key(m) for m in markups]
         found = {key: self.cache.get(key) for key in dict.fromkeys(keys)}
         todo = [key for key, hit in found.items() if hit is None]
         first = {key: markups[i] for i, key in reversed(list(enumerate(keys)))}
         if todo:
-            rendered = self.render([(first[key], key) for key in todo], progress)
+            rendered = self.render([(first[key], key) for key in todo], progress, workers)
             for key, (data, warnings) in zip(todo, rendered):
                 self.cache.put(key, data, warnings)
                 found[key] = (data, warnings)
@@ -140,33 +142,55 @@ class Builder:
             self.laid_out += len(todo)
         return [found[key] for key in keys]
 
-    def stamper(self, stamps: list[Stamp], pages: list[bytes]) -> Stamper:
-        """The overlays for this build: each variant that occurs laid out once (cached like any layout)."""
-        import pikepdf
-        wanted = set()
-        for stamp, data in zip(stamps, pages):
-            with pikepdf.open(io.BytesIO(data)) as pdf:
-                wanted.update(stamp.variant(orientation(page)) for page in pdf.pages)
-        variants = sorted(wanted)
+    def overlays(self, variants) -> dict:
+        """Each stamp variant laid out once as its own one-page overlay (cached like any layout)."""
+        variants = sorted(set(variants))
         markups = [render_html(self.env, "stamp.html", {**self.base, "provenance": self.prov, "generator": generator(),
                                                         "stamps": overlay_context([variant])}) for variant in variants]
         for markup in markups:
             check_glyphs(self.fonts, markup, "来源标记")
-        overlays = self.layouts(markups, count=False)
-        return Stamper({variant: data for variant, (data, _warnings) in zip(variants, overlays)})
+        # a few tiny pages: one process (a pool would pay WeasyPrint's font setup once per worker)
+        laid_out = self.layouts(markups, count=False, workers=1)
+        return {variant: data for variant, (data, _warnings) in zip(variants, laid_out)}
 
-    def produce(self, docs: list[Document], markups: list[str], progress=None) -> list[tuple[bytes, list[str]]]:
+    def predicted_overlays(self, stamps: list[Stamp], docs: list[Document]) -> dict:
+        """The overlays this build needs; the orientation comes from the document's kind (a page of
+        another orientation, e.g. from a bureau's template, gets its overlay laid out when met)."""
+        return self.overlays(stamp.variant("landscape" if "landscape" in doc.kind.split() else "portrait")
+                             for stamp, doc in zip(stamps, docs))
+
+    def produce(self, docs: list[Document], markups: list[str], progress=None,
+                timings: dict | None = None) -> list[tuple[bytes, list[str]]]:
         """Finished PDFs: laid-out pages (cached by content) with this build's stamp merged on."""
         if not docs:
             return []
+        timings = {} if timings is None else timings
+        start = time.perf_counter()
         pages = self.layouts(markups, progress)
+        timings["layout"] = time.perf_counter() - start
+        start = time.perf_counter()
         stamps = [self.stamp_of(doc, markup) for doc, markup in zip(docs, markups)]
-        stamper = self.stamper(stamps, [data for data, _ in pages])
-        return [(stamper.apply(data, stamp), warnings) for (data, warnings), stamp in zip(pages, stamps)]
+        overlays = self.predicted_overlays(stamps, docs)
+        timings["stamp_overlay"] = time.perf_counter() - start
+        start = time.perf_counter()
+        jobs = [(data, stamp) for (data, _), stamp in zip(pages, stamps)]
+        workers = 1 if sum(len(data) for data, _ in jobs) < STAMP_POOL_BYTES else None
+        results = stamp_all(overlays, jobs, workers)
+        timings["pages"] = sum(n for _, n in results)
+        stamped = [data for data, _ in results]
+        if any(data is None for data in stamped):
+            stamper = Stamper(overlays, missing=lambda variant: self.overlays([variant])[variant])
+            stamped = [data if data is not None else stamper.apply(*job) for data, job in zip(stamped, jobs)]
+            timings["pages"] += stamper.pages
+        timings["stamp"] = time.perf_counter() - start
+        return [(data, warnings) for data, (_, warnings) in zip(stamped, pages)]
 
     def bundle_title(self, period) -> str:
         zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
         return f"{self.project.loaded.bureau.info.name}{zh}平时考核文书合订本"
+
+
+STAMP_POOL_BYTES = 20_000_000  # below this much PDF, stamping in one process beats starting a pool
 
 
 def bundle_id(period) -> str:
@@ -222,7 +246,9 @@ def _build(project, period, docs, builder, out, bundle, pdf, progress, result: B
     staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
     try:
         progress(f"生成 {len(docs)} 份文书的 HTML……")
+        start = time.perf_counter()
         markups = _html_all(builder, docs, staging, result)
+        result.timings["html"] = time.perf_counter() - start
         manifest = {"period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
                     "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "documents": []}
         if pdf:
@@ -293,7 +319,8 @@ def _pdfs(builder, docs, markups, target, staging, result, manifest, progress) -
     result.reused = len(docs) - len(todo)
     progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
     report = (lambda n, total: progress(f"[{n}/{total}] PDF")) if todo else None
-    produced = builder.produce([docs[i] for i in todo], [markups[i] for i in todo], report)
+    produced = builder.produce([docs[i] for i in todo], [markups[i] for i in todo], report, result.timings)
+    start = time.perf_counter()
     result.rendered = builder.laid_out
     if todo:
         progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")
@@ -311,6 +338,7 @@ def _pdfs(builder, docs, markups, target, staging, result, manifest, progress) -
             codes.append({"code": code, "document": doc.id, "commit": builder.prov.commit, "title": doc.title})
         manifest["documents"].append(entry)
     layout_cache.record_codes(builder.cache_root, codes)
+    result.timings["write"] = time.perf_counter() - start
 
 
 def _bundle(builder, period, docs, target, staging, result, manifest) -> None:

@@ -113,15 +113,29 @@ def orientation(page) -> str:
 class Stamper:
     """Merges the overlay pages onto laid-out PDFs (pikepdf); one per build."""
 
-    def __init__(self, overlays: dict[tuple, bytes]):
+    def __init__(self, overlays: dict[tuple, bytes], missing=None):
         """``overlays``: each variant's one-page overlay PDF, laid out on its own so that its bytes
         (and its font subset) never depend on which other variants the build needed."""
         import pikepdf
         self.pikepdf = pikepdf
-        self.overlays = {variant: pikepdf.open(io.BytesIO(data)) for variant, data in overlays.items()}
-        for variant, pdf in self.overlays.items():
-            if len(pdf.pages) != 1:
-                raise ValueError(f"stamp template made {len(pdf.pages)} pages for variant {variant}")
+        self.overlays = {}
+        self.missing = missing  # variant → overlay PDF bytes, for a variant nobody predicted
+        self.pages = 0  # pages stamped
+        for variant, data in overlays.items():
+            self._add(variant, data)
+
+    def _add(self, variant: tuple, data: bytes) -> None:
+        pdf = self.pikepdf.open(io.BytesIO(data))
+        if len(pdf.pages) != 1:
+            raise ValueError(f"stamp template made {len(pdf.pages)} pages for variant {variant}")
+        self.overlays[variant] = pdf
+
+    def _overlay(self, variant: tuple):
+        if variant not in self.overlays:
+            if self.missing is None:
+                raise KeyError(variant)
+            self._add(variant, self.missing(variant))
+        return self.overlays[variant].pages[0]
 
     def apply(self, layout: bytes, stamp: Stamp) -> bytes:
         pikepdf = self.pikepdf
@@ -130,12 +144,13 @@ class Stamper:
             for page in pdf.pages:
                 variant = stamp.variant(orientation(page))
                 if variant not in forms:
-                    source = self.overlays[variant].pages[0]
+                    source = self._overlay(variant)
                     forms[variant] = pdf.copy_foreign(source.as_form_xobject())
                 # a fixed resource name (pikepdf's add_overlay picks a random one): deterministic bytes
                 name = page.add_resource(forms[variant], pikepdf.Name.XObject, pikepdf.Name("/KaoheStamp"))
                 page.contents_add(b"q\n", prepend=True)
                 page.contents_add(b"\nQ\nq " + bytes(name) + b" Do Q\n", prepend=False)
+                self.pages += 1
             info = pdf.docinfo
             for key, value in stamp.metadata.items():
                 info[pikepdf.Name(key)] = pikepdf.String(value)
