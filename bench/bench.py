@@ -120,14 +120,15 @@ def stamp_libraries(folder: Path, limit: int = 40) -> dict:
     return {"pikepdf": timed(with_pikepdf, 3) * 1000 / pages, "pypdf": timed(with_pypdf, 3) * 1000 / pages}
 
 
-def build_code(root: Path, period: str, bundle: bool = False, split: bool = False) -> str:
-    """A build in a fresh process; ``split`` also times parsing (load) and assessment apart, printing JSON."""
+def build_code(root: Path, period: str, bundle: bool = False, split: bool = False, cold: bool = False) -> str:
+    """A build in a fresh process; ``split`` also times parsing (load) and assessment apart, printing JSON;
+    ``cold``: without the parsed-records cache (a build from nothing)."""
     code = (f"from pathlib import Path\nimport json\nfrom kaohe_docs.pipeline import open_project\n"
             f"from kaohe_docs.render.build import build_period\n"
             f"from kaohe_docs.model import Quarter\nroot = Path({str(root)!r})\n")
     if split:
         code += ("from kaohe_docs import pipeline\nt0 = time.perf_counter()\n"
-                 "loaded = pipeline.load(root, use_cache=False)\nt_parse = time.perf_counter() - t0\n"
+                 f"loaded = pipeline.load(root, use_cache={not cold})\nt_parse = time.perf_counter() - t0\n"
                  "t0 = time.perf_counter()\na = pipeline.assess(loaded.bureau, loaded.policy)\n"
                  "p = pipeline.Project(root, loaded, a, pipeline.sort_diagnostics(list(loaded.diagnostics) + list(pipeline.run_checks(a))))\n"
                  "t_assess = time.perf_counter() - t0\n")
@@ -184,7 +185,8 @@ def bench_size(people: int, work: Path, full_build: bool) -> dict:
         git(root, "commit", "-q", "-m", "记录")
         say("   build 全量（排版缓存为空）")
         shutil.rmtree(root / ".git/kaohe-cache", ignore_errors=True)
-        row["build_full"], row["rss_full"] = measured_process(build_code(root, QUARTER, split=True))
+        shutil.rmtree(root / ".cache", ignore_errors=True)
+        row["build_full"], row["rss_full"] = measured_process(build_code(root, QUARTER, split=True, cold=True))
         row["timings"] = last_timings()
         row["pages"], row["mb"] = pdf_facts(root / "build" / QUARTER)
         say("   盖章：pikepdf 与 pypdf")

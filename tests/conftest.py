@@ -45,6 +45,7 @@ def commit_all(root: Path, message: str = "记录") -> None:
 def private_user_cache(tmp_path_factory, monkeypatch):
     """Outside Git the layout cache lives in the user cache: one per test, never the real one."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.delenv("KAOHE_CACHE_DIR", raising=False)
 
 
 @pytest.fixture

@@ -60,9 +60,11 @@ def test_cache_lives_in_the_git_directory_never_in_the_work_tree(mini_git):
     assert git(mini_git, "status", "--porcelain", "--ignored") == "!! build/\n"  # nothing else appeared
 
 
-def test_outside_git_the_cache_is_the_user_cache(mini, tmp_path, monkeypatch):
+def test_outside_git_the_cache_is_the_user_cache_and_ci_can_point_it_elsewhere(mini, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert layout_cache.cache_dir(mini) == tmp_path / "xdg/kaohe-docs/layout"
+    monkeypatch.setenv("KAOHE_CACHE_DIR", str(tmp_path / "ci-cache"))
+    assert layout_cache.cache_dir(mini) == tmp_path / "ci-cache/layout"
 
 
 # --- commits and drafts cost a stamp, not a layout -----------------------------------------------

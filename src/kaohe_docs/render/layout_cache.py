@@ -31,10 +31,14 @@ PACKAGE_TEMPLATES = Path(__file__).parent.parent / "templates"
 
 
 def cache_dir(root: Path) -> Path:
-    """Where laid-out pages are kept: ``<git common dir>/kaohe-cache/layout/``, outside Git the user cache.
+    """Where laid-out pages are kept: ``<git common dir>/kaohe-cache/layout/``, outside Git the user cache
+    (``$XDG_CACHE_HOME/kaohe-docs/layout/``); ``KAOHE_CACHE_DIR`` overrides both (CI runners).
 
     The one place that decides the location (never inside the work tree).
     """
+    override = os.environ.get("KAOHE_CACHE_DIR")
+    if override:
+        return Path(override) / "layout"
     try:
         done = subprocess.run(["git", "-C", str(root), "rev-parse", "--git-common-dir"], capture_output=True,
                               text=True, timeout=30)
