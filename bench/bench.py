@@ -159,7 +159,7 @@ def pdf_facts(folder: Path) -> tuple[int, float]:
     return pages, size / 1e6
 
 
-def bench_size(people: int, work: Path, full_build: bool) -> dict:
+def bench_size(people: int, work: Path, full_build: bool, floor: bool = True) -> dict:
     from kaohe_docs.pipeline import check_diagnostics, open_project
     from kaohe_example.synth import generate
     root = work / f"bureau-{people}"
@@ -191,13 +191,14 @@ def bench_size(people: int, work: Path, full_build: bool) -> dict:
         row["pages"], row["mb"] = pdf_facts(root / "build" / QUARTER)
         say("   盖章：pikepdf 与 pypdf")
         row["stamp_libs"] = stamp_libraries(root / "build" / QUARTER)
-        say("   engine floor（同一批 HTML，纯 WeasyPrint，单进程）")
-        html = work / f"html-{people}"
-        shutil.copytree(root / "build" / QUARTER, html, ignore=shutil.ignore_patterns("*.pdf", "*.json"))
-        row["engine_floor"], row["rss_floor"] = measured_process(engine_floor_code(html))
-        say("   合订本（全部沿用，只拼接）")
-        row["bundle"], row["rss_bundle"] = measured_process(build_code(root, QUARTER, bundle=True))
-        row["bundle_mb"] = (root / "build" / QUARTER / "00-打印合订本.pdf").stat().st_size / 1e6
+        if floor:
+            say("   engine floor（同一批 HTML，纯 WeasyPrint，单进程）")
+            html = work / f"html-{people}"
+            shutil.copytree(root / "build" / QUARTER, html, ignore=shutil.ignore_patterns("*.pdf", "*.json"))
+            row["engine_floor"], row["rss_floor"] = measured_process(engine_floor_code(html))
+            say("   合订本（全部沿用，只拼接）")
+            row["bundle"], row["rss_bundle"] = measured_process(build_code(root, QUARTER, bundle=True))
+            row["bundle_mb"] = (root / "build" / QUARTER / "00-打印合订本.pdf").stat().st_size / 1e6
         say("   rebuild 无改动")
         row["rebuild_none"], _ = measured_process(build_code(root, QUARTER))
         say("   改一人（未提交：草稿）/ 提交 / 空提交")
@@ -290,11 +291,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 10000])
     parser.add_argument("--full-build-all", action="store_true", help="also the full quarter build above 2,000 people")
+    parser.add_argument("--no-floor-above", type=int, default=None, metavar="N",
+                        help="skip the engine floor and the bundle above N people (the floor alone is a long single-process run)")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kaohe-bench-"))
     try:
-        rows = [bench_size(n, work, full_build=n <= 2000 or args.full_build_all) for n in args.sizes]
+        rows = [bench_size(n, work, full_build=n <= 2000 or args.full_build_all,
+                           floor=args.no_floor_above is None or n <= args.no_floor_above) for n in args.sizes]
         help_time = cli_help()
     finally:
         shutil.rmtree(work, ignore_errors=True)
