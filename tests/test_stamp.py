@@ -260,3 +260,30 @@ def test_verification_code_depends_on_content_and_commit():
     assert a == verification_code("a" * 64, "1" * 40)
     assert a != verification_code("b" * 64, "1" * 40) and a != verification_code("a" * 64, "2" * 40)
     assert len(a) == 11 and a[5] == "-" and not set(a) & set("ILOU")
+
+
+def _blank(width, height) -> bytes:
+    import io
+    import pikepdf
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(width, height))
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def test_a_page_of_an_unpredicted_orientation_gets_its_own_overlay_and_the_bytes_stay_fixed():
+    from kaohe_docs.render.stamp import Stamp, Stamper
+    stamp = Stamp(public=False, code="", metadata={"/Title": "测试"})
+    asked = []
+
+    def missing(variant):
+        asked.append(variant)
+        return _blank(842, 595)
+    portrait_only = {stamp.variant("portrait"): _blank(595, 842)}
+    landscape = _blank(842, 595)
+    first = Stamper(portrait_only, missing=missing).apply(landscape, stamp)
+    assert asked == [(False, "", "landscape")]
+    assert Stamper(portrait_only, missing=missing).apply(landscape, stamp) == first
+    reader = pypdf.PdfReader(__import__("io").BytesIO(first))
+    assert "/KaoheStamp" in reader.pages[0]["/Resources"]["/XObject"] and reader.metadata.title == "测试"
