@@ -47,6 +47,13 @@ def commit_all(root: Path, message: str = "记录") -> None:
     subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", message], check=True, capture_output=True, env=env)
 
 
+@pytest.fixture(autouse=True)
+def private_user_cache(tmp_path_factory, monkeypatch):
+    """Outside Git the layout cache lives in the user cache: one per test, never the real one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.delenv("KAOHE_CACHE_DIR", raising=False)
+
+
 @pytest.fixture
 def mini(tmp_path) -> Path:
     """A copy of the mini bureau (2 units, 4 people, 2026Q1 decided), not under Git."""

@@ -1,10 +1,13 @@
 """Built documents: PDF facts read back, determinism, drafts, safety, atomic output."""
 from __future__ import annotations
 
+import shutil
+
 import pypdf
 import pytest
 from click.testing import CliRunner
 
+from kaohe_docs.render import layout_cache
 from kaohe_docs.render.build import build_period
 from kaohe_docs.cli import main
 from kaohe_docs.errors import KaoheError
@@ -90,7 +93,9 @@ def test_metadata_names_title_body_and_commit(built):
     assert meta["/kaohecommit"] == commit
     assert meta["/kaohedraft"] == "no"
     assert meta["/CreationDate"].startswith("D:20260415100000+08'00")
-    assert commit[:10] in pdf_text(root / "build/2026Q1/01-公示.pdf")
+    assert meta["/kaohecode"] in pdf_text(root / "build/2026Q1/01-公示.pdf")  # the notice shows the code only
+    assert commit in meta["/Keywords"] and "kaohe-docs" in meta["/Keywords"]  # full provenance in the metadata
+    assert commit[:10] in pdf_text(root / "build/2026Q1/02-对象情况表.pdf")  # internal forms: discreet footer
 
 
 def test_same_commit_gives_byte_identical_pdfs(built, tmp_path):
@@ -181,23 +186,24 @@ def test_incremental_rebuild_renders_only_what_changed_and_equals_a_full_build(m
     changed = build(mini)
     # 刘洋's unit table, registration form, feedback letter and his unit's 简明情况登记表: nothing else
     assert changed.rendered == 4 and changed.reused == 7
-    clean = build(mini, tmp_path / "clean", cache=None)
+    shutil.rmtree(layout_cache.cache_dir(mini))  # from nothing: no laid-out or finished PDF to reuse
+    clean = build(mini, tmp_path / "clean")
     built = {p.relative_to(mini / "build/2026Q1"): p.read_bytes() for p in (mini / "build/2026Q1").rglob("*.pdf")}
     full = {p.relative_to(tmp_path / "clean/2026Q1"): p.read_bytes() for p in (tmp_path / "clean/2026Q1").rglob("*.pdf")}
     assert built == full and clean.reused == 0
 
 
 def test_a_corrupted_cached_pdf_is_rendered_again(mini):
-    from kaohe_docs.records.cache import cache_dir
     build(mini)
     output = mini / "build/2026Q1/02-对象情况表.pdf"
     good = output.read_bytes()
-    cached = [p for p in (cache_dir(mini) / "pdf").glob("*.pdf") if p.read_bytes() == good]
+    cached = [p for p in (layout_cache.cache_dir(mini) / "finished").glob("*.pdf") if p.read_bytes() == good]
     assert len(cached) == 1  # kept outside the work tree, by key
     cached[0].write_bytes(good[:100])
     output.write_bytes(b"edited by hand")  # the previous output is never a source
     result = build(mini)
-    assert result.rendered == 1 and output.read_bytes() == good
+    # stamped again from the laid-out pages in the cache: nothing laid out, the rest reused as it was
+    assert (result.rendered, result.reused) == (0, 10) and output.read_bytes() == good
 
 
 def test_index_links_only_what_was_built(mini_git):

@@ -47,11 +47,13 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
         if project.assessment is None or project.errors:
             raise KaoheError(f"审定提交 {approval.commit[:10]} 的记录有错误，无法归档；请运行 kaohe check")
         prov = of_commit(source.commit)
-        builder = Builder(project, prov)
+        builder = Builder(project, prov, cache_root=root)
         docs, _ = plan(project, quarter)
         progress(f"生成 {len(docs)} 份 PDF/A-2b 归档文书（{approval.name}）……")
+        # PDF/A is laid out whole (not stamped): the page HTML carries the provenance footer itself
         markups = [builder.html(doc) for doc in docs]
-        pdfs = builder.render([(m, builder.identifier(d)) for m, d in zip(markups, docs)],
+        pages = [builder.page_html(d, m, builder.stamp_of(d, m)) for d, m in zip(docs, markups)]
+        pdfs = builder.render([(page, builder.layout_key(page)) for page in pages],
                               lambda n, total: progress(f"[{n}/{total}] PDF/A"), variant=PDF_VARIANT)
         files: dict[str, bytes] = {}
         for doc, (data, warnings) in zip(docs, pdfs):

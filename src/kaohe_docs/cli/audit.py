@@ -202,32 +202,40 @@ def archive(ctx: Ctx, quarter, out_dir):
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("pdf", type=click.Path(path_type=Path), metavar="PDF|归档文件夹")
+@click.argument("target", metavar="PDF|核验码|归档文件夹")
 @pass_ctx
-def verify(ctx: Ctx, pdf):
-    """核对 PDF 文书：按其中记载的提交重新生成，比较是否逐字节一致；
-    或核对 kaohe archive 生成的归档文件夹：逐个文件比对 SHA-256 清单，指出哪个文件不再一致。
+def verify(ctx: Ctx, target):
+    """核对文书：PDF 文件按其中记载的提交重新生成，比较是否逐字节一致；
+    公示上印的核验码按生成时的提交重新计算，比较是否一致；
+    kaohe archive 生成的归档文件夹逐个文件比对 SHA-256 清单，指出哪个文件不再一致。
 
     \b
     示例：
       kaohe verify build/2026Q1/01-公示.pdf
+      kaohe verify 5SZ9Z-0985F
       kaohe verify build/archive/2026Q1
     """
-    if not pdf.exists():
-        raise KaoheError(f"找不到“{pdf}”：请给出 PDF 文件或 kaohe archive 生成的归档文件夹")
-    if pdf.is_dir():
+    from kaohe_docs.audit.verify import verify as check_pdf, verify_code
+    path = Path(target)
+    if path.is_dir():
         from kaohe_docs.audit.archive import verify_archive
-        verdict = verify_archive(pdf)
+        verdict = verify_archive(path)
         for problem in verdict.problems:
-            click.echo(f"{pdf}: {problem}")
+            click.echo(f"{path}: {problem}")
         if not verdict.ok:
             raise SystemExit(1)
-        click.echo(f"{pdf}: 归档的 {verdict.checked} 个文件与清单全部一致。")
+        click.echo(f"{path}: 归档的 {verdict.checked} 个文件与清单全部一致。")
         return
-    from kaohe_docs.audit.verify import verify as check_pdf
-    ctx.progress(f"按来源提交重新生成 {pdf.name} ……")
-    verdict = check_pdf(ctx.root, pdf)
-    click.echo(f"{pdf}: {verdict.message}")
+    if path.is_file():
+        ctx.progress(f"按来源提交重新生成 {path.name} ……")
+        verdict = check_pdf(ctx.root, path)
+        click.echo(f"{path}: {verdict.message}")
+    elif path.exists() or target.lower().endswith(".pdf"):
+        raise KaoheError(f"找不到可读取的 PDF 文件“{target}”：请给出 PDF 文件、核验码或 kaohe archive 生成的归档文件夹")
+    else:
+        ctx.progress(f"查找核验码 {target} 并按其提交重新计算……")
+        verdict = verify_code(ctx.root, target)
+        click.echo(verdict.message)
     if not verdict.identical:
         raise SystemExit(1)
 

@@ -284,19 +284,17 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
     if final and isinstance(period, Quarter) and _final_of_approved(ctx, root, period, out, strict, html_only, rev, bundle):
         return
     if rev is None:
-        _build(ctx, root, period, out, strict, html_only, None, final, bundle)
+        _build(ctx, root, period, out, strict, html_only, None, final, bundle, root)
         return
     from kaohe_docs.audit import gitrepo
     from kaohe_docs.render.provenance import of_commit
-    from kaohe_docs.records.cache import cache_dir
     with gitrepo.checkout(root, rev) as (folder, commit):
-        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle, cache_dir(root))
+        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle, root)
 
 
 def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: bool, html_only: bool, rev, bundle) -> bool:
     """``build --final`` of an approved quarter: refuse a changed quarter, build the approved content."""
     from kaohe_docs.audit.final import approval_in_force, approved_source, lock_problems
-    from kaohe_docs.records.cache import cache_dir
     from kaohe_docs.render.provenance import of_commit, provenance
     approval, _ = approval_in_force(root, quarter)
     if approval is None:
@@ -310,13 +308,14 @@ def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: boo
         ctx.progress(f"{quarter} 已经局党委审定（标签 {approval.name}）：正式文书按审定时的记录、政策和模板生成"
                      + ("，含审定后的复核、反馈记录" if source.commit.hexsha != approval.commit else ""))
         _build(ctx, source.folder, quarter, out, strict, html_only, of_commit(source.commit), True, bundle,
-               cache_dir(root))
+               root)
     return True
 
 
 def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool,
-           cache=None) -> None:
-    from kaohe_docs.render.build import DEFAULT_CACHE, build_period
+           cache_root: Path) -> None:
+    """``cache_root``: the records root whose caches a build from an exported revision uses."""
+    from kaohe_docs.render.build import build_period
     from kaohe_docs.pipeline import open_project
     project = open_project(root, use_cache=prov is None)
     _print_diagnostics(project.diagnostics, strict, pending="line")
@@ -327,7 +326,7 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     elif not any(q.year == period for q in project.loaded.bureau.quarters):
         raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
     result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
-                          bundle=bundle, cache=cache or DEFAULT_CACHE)
+                          bundle=bundle, cache_root=cache_root)
     _print_diagnostics(result.diagnostics, strict)
     for path in result.files:
         click.echo(path)

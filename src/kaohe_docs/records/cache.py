@@ -42,7 +42,14 @@ def user_cache_home() -> Path:
 
 
 def cache_dir(root: Path) -> Path:
-    """The cache folder of the records repository at ``root`` (outside its work tree)."""
+    """The cache folder of the records repository at ``root`` (outside its work tree).
+
+    ``KAOHE_CACHE_DIR`` overrides it (a CI runner that saves and restores the cache between jobs);
+    it is set by whoever runs the tool, never by the repository.
+    """
+    override = os.environ.get("KAOHE_CACHE_DIR")
+    if override and os.path.isabs(override):
+        return Path(override)
     root = root.resolve()
     git_dir = git_common_dir(root)
     if git_dir is not None:

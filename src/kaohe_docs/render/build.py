@@ -3,12 +3,16 @@
 - Everything is written into a temporary folder beside the target; only when every document
   succeeded does it replace ``build/<period>/``. A failed or interrupted build leaves the
   previous output untouched.
-- Incremental: a document's key is the hash of its HTML (which carries all of its data,
-  provenance and styles) and of the rendering environment (WeasyPrint, fonts). Rendered PDFs
-  are kept by key in the repository's cache folder (inside ``.git`` or the user cache directory,
-  never in the work tree or ``build/``, where a branch could plant one) and reused only after
-  their SHA-256 is checked, so editing one person re-renders only the documents that show that
-  person's data.
+- Layout keyed by content only: a document's content HTML (its data and styles, no
+  provenance) is laid out once and cached by the hash of content, templates, policy, fonts,
+  engine version and code (``layout_cache``) — never by commit or draft state.
+- Stamp, don't re-render: commit, date, 草稿/正式 and the public notices' verification code
+  are merged onto the finished pages (``stamp``), with the full provenance in the metadata.
+  A commit, an empty commit or a draft therefore re-lays out only the documents whose
+  content changed.
+- Incremental: a finished PDF whose key (layout + stamp) is unchanged is reused as it is, from
+  the repository's cache folder (inside ``.git`` or the user cache directory, never the work tree
+  or ``build/``, where a branch could plant one), only after its SHA-256 is checked.
 - Every output path is checked to stay inside the output folder (``filenames.py``).
 - The print bundle joins the documents' PDFs with their bookmarks.
 """
@@ -19,28 +23,30 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_docs import code_fingerprint
 from kaohe_docs.render.bundle import join, metadata
 from kaohe_docs.documents import Document, quarter_documents, year_documents
 from kaohe_docs.errors import Diagnostic, KaoheError, warning
 from kaohe_docs.render.fonts import resolve
 from kaohe_docs.render.index import write_index
 from kaohe_docs.model import Quarter
-from kaohe_docs.render.pool import render_all
+from kaohe_docs.render.pool import render_all, stamp_all
 from kaohe_docs.pipeline import Project
-from kaohe_docs.records.cache import cache_dir, read_json, write_atomic, write_json
-from kaohe_docs.filenames import inside
 from kaohe_docs.render.provenance import Provenance, provenance
+from kaohe_docs.render import layout_cache
+from kaohe_docs.records.cache import read_json, write_atomic, write_json
+from kaohe_docs.filenames import inside
 from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
+from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
 
 BUNDLE = "00-打印合订本"
 MANIFEST = "manifest.json"
-DEFAULT_CACHE = object()  # build_period(cache=…): the repository's cache folder
 
 
 @dataclass
@@ -48,8 +54,9 @@ class BuildResult:
     folder: Path
     files: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    rendered: int = 0  # PDFs rendered this time
+    rendered: int = 0  # documents laid out by WeasyPrint this time (the others' pages came from the layout cache)
     reused: int = 0  # PDFs reused from the previous build
+    timings: dict = field(default_factory=dict)  # seconds per step: html, layout, stamp, write
 
 
 def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
@@ -66,32 +73,63 @@ def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
 
 
 class Builder:
-    """Templates, fonts and provenance, set up once per build."""
+    """Templates, fonts, provenance, the layout cache and the stamp, set up once per build.
 
-    def __init__(self, project: Project, prov: Provenance):
+    ``cache_root`` is the records root whose cache is used (the work tree's, also for a build
+    or a verification from a Git revision exported into a temporary folder).
+    """
+
+    def __init__(self, project: Project, prov: Provenance, cache_root: Path | None = None):
         self.project, self.prov = project, prov
         self.fonts = resolve(project.loaded.policy.fonts)
         self.env = make_environment(project.root)
-        self.base = {"bureau": project.loaded.bureau.info, "provenance": prov, "fonts": self.fonts.families,
-                     "generator": generator()}
-        self.environment_key = _environment_key(self.fonts.families)
+        self.bureau = project.loaded.bureau.info.name
+        self.base = {"bureau": project.loaded.bureau.info, "fonts": self.fonts.families}
+        self.environment_key = layout_cache.environment_key(project.root, tuple(self.fonts.families.values()))
+        self.cache_root = cache_root or project.root
+        self.cache = layout_cache.LayoutCache(layout_cache.cache_dir(self.cache_root))
+        self.laid_out = 0  # documents laid out by WeasyPrint in this build (the rest came from the cache)
 
     def html(self, doc: Document) -> str:
-        """Raises KaoheError for a template mistake or a character the fonts lack."""
+        """The content HTML (no provenance). Raises KaoheError for a template mistake or a missing glyph."""
         markup = lock_html(render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context}))
         check_glyphs(self.fonts, markup, doc.title)
         return markup
 
-    def identifier(self, doc: Document) -> str:
-        return f"{self.prov.commit}\0{doc.id}"
+    def stamp_of(self, doc: Document, markup: str) -> Stamp:
+        return make_stamp(self.bureau, doc, self.prov, markup)
+
+    def page_html(self, doc: Document, markup: str, stamp: Stamp) -> str:
+        """The HTML file users open: the content HTML with the provenance (metadata, footer, 草稿) added."""
+        context = {**self.base, "doc": doc, "provenance": self.prov, "generator": generator(), "code": stamp.code,
+                   "public": stamp.public, "draft": stamp.draft, "keywords": stamp.metadata["/Keywords"]}
+        head = render_html(self.env, "stamp_head.html", context)
+        body = render_html(self.env, "stamp_body.html", context)
+        at = markup.find("</head>")
+        if at >= 0:
+            markup = markup[:at] + head + markup[at:]
+        opening = re.search(r"<body\b[^>]*>\n?", markup)
+        if opening:
+            markup = markup[:opening.end()] + body + markup[opening.end():]
+        return markup
+
+    def layout_key(self, markup: str) -> str:
+        return layout_cache.layout_key(self.environment_key, markup)
 
     def key(self, doc: Document, markup: str) -> str:
-        return _sha(f"{self.environment_key}\0{self.identifier(doc)}\0{markup}".encode())
+        """The finished PDF's key: its layout and everything the stamp prints or records."""
+        stamp = self.stamp_of(doc, markup)
+        data = json.dumps({"layout": self.layout_key(markup), "public": stamp.public, "code": stamp.code,
+                           "draft": stamp.draft, "metadata": stamp.metadata}, sort_keys=True, ensure_ascii=False)
+        return _sha(data.encode("utf-8"))
 
-    def render(self, jobs: list[tuple[str, str]], progress=None, variant: str | None = None) -> list[bytes]:
-        """PDFs for (markup, identifier) jobs; a forbidden fetch or a WeasyPrint warning is reported."""
+    def render(self, jobs: list[tuple[str, str]], progress=None, workers: int | None = None,
+               variant: str | None = None) -> list[tuple[bytes, list[str]]]:
+        """Laid-out PDFs for (markup, identifier) jobs (``variant``: e.g. pdf/a-2b for the archive);
+        a forbidden fetch or a WeasyPrint warning is reported."""
         results, problems = [], []
-        for data, warnings, refused in render_all(self.project.root, jobs, progress=progress, variant=variant):
+        for data, warnings, refused in render_all(self.project.root, jobs, workers=workers, progress=progress,
+                                                  variant=variant):
             if refused:
                 problems.append(f"模板试图读取允许目录以外的文件或网络地址：{'、'.join(refused)}")
             results.append((data, warnings))
@@ -99,9 +137,71 @@ class Builder:
             raise KaoheError("；".join(dict.fromkeys(problems)))
         return results
 
+    def layouts(self, markups: list[str], progress=None, count: bool = True,
+                workers: int | None = None) -> list[tuple[bytes, list[str]]]:
+        """Each markup's laid-out PDF: from the cache, or laid out now (each distinct content once) and cached."""
+        keys = [self.layout_key(m) for m in markups]
+        found = {key: self.cache.get(key) for key in dict.fromkeys(keys)}
+        todo = [key for key, hit in found.items() if hit is None]
+        first = {key: markups[i] for i, key in reversed(list(enumerate(keys)))}
+        if todo:
+            rendered = self.render([(first[key], key) for key in todo], progress, workers)
+            for key, (data, warnings) in zip(todo, rendered):
+                self.cache.put(key, data, warnings)
+                found[key] = (data, warnings)
+        if count:
+            self.laid_out += len(todo)
+        return [found[key] for key in keys]
+
+    def overlays(self, variants) -> dict:
+        """Each stamp variant laid out once as its own one-page overlay (cached like any layout)."""
+        variants = sorted(set(variants))
+        markups = [render_html(self.env, "stamp.html", {**self.base, "provenance": self.prov, "generator": generator(),
+                                                        "stamps": overlay_context([variant])}) for variant in variants]
+        for markup in markups:
+            check_glyphs(self.fonts, markup, "来源标记")
+        # a few tiny pages: one process (a pool would pay WeasyPrint's font setup once per worker)
+        laid_out = self.layouts(markups, count=False, workers=1)
+        return {variant: data for variant, (data, _warnings) in zip(variants, laid_out)}
+
+    def predicted_overlays(self, stamps: list[Stamp], docs: list[Document]) -> dict:
+        """The overlays this build needs; the orientation comes from the document's kind (a page of
+        another orientation, e.g. from a bureau's template, gets its overlay laid out when met)."""
+        return self.overlays(stamp.variant("landscape" if "landscape" in doc.kind.split() else "portrait")
+                             for stamp, doc in zip(stamps, docs))
+
+    def produce(self, docs: list[Document], markups: list[str], progress=None,
+                timings: dict | None = None) -> list[tuple[bytes, list[str]]]:
+        """Finished PDFs: laid-out pages (cached by content) with this build's stamp merged on."""
+        if not docs:
+            return []
+        timings = {} if timings is None else timings
+        start = time.perf_counter()
+        pages = self.layouts(markups, progress)
+        timings["layout"] = time.perf_counter() - start
+        start = time.perf_counter()
+        stamps = [self.stamp_of(doc, markup) for doc, markup in zip(docs, markups)]
+        overlays = self.predicted_overlays(stamps, docs)
+        timings["stamp_overlay"] = time.perf_counter() - start
+        start = time.perf_counter()
+        jobs = [(data, stamp) for (data, _), stamp in zip(pages, stamps)]
+        workers = 1 if sum(len(data) for data, _ in jobs) < STAMP_POOL_BYTES else None
+        results = stamp_all(overlays, jobs, workers)
+        timings["pages"] = sum(n for _, n in results)
+        stamped = [data for data, _ in results]
+        if any(data is None for data in stamped):
+            stamper = Stamper(overlays, missing=lambda variant: self.overlays([variant])[variant])
+            stamped = [data if data is not None else stamper.apply(*job) for data, job in zip(stamped, jobs)]
+            timings["pages"] += stamper.pages
+        timings["stamp"] = time.perf_counter() - start
+        return [(data, warnings) for data, (_, warnings) in zip(stamped, pages)]
+
     def bundle_title(self, period) -> str:
         zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
         return f"{self.project.loaded.bureau.info.name}{zh}平时考核文书合订本"
+
+
+STAMP_POOL_BYTES = 20_000_000  # below this much PDF, stamping in one process beats starting a pool
 
 
 def bundle_id(period) -> str:
@@ -112,26 +212,15 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _environment_key(families: dict) -> str:
-    """What else decides the bytes of a PDF: tool and library versions, the font files."""
-    from importlib.metadata import version
-    from kaohe_docs.render.fonts import font_files
-    parts = [code_fingerprint(), version("weasyprint"), version("pydyf")]
-    for path in font_files(tuple(families.values())):
-        st = os.stat(path)
-        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
-    return _sha("\0".join(parts).encode())
-
-
 def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None,
                  prov: Provenance | None = None, final: bool = False, bundle: bool = False,
-                 cache=DEFAULT_CACHE) -> BuildResult:
+                 cache_root: Path | None = None) -> BuildResult:
     """Build every document of a quarter or a year into ``out/<period>/``, atomically.
 
     ``prov`` overrides the provenance (a build from a Git revision); ``final`` refuses drafts and
     always makes the print bundle; ``bundle`` makes it for a draft too (joining every PDF costs
-    time and disk in proportion to the whole period, so review builds leave it out). ``cache`` is
-    the folder of reusable PDFs (default: the repository's cache folder; None: render everything).
+    time and disk in proportion to the whole period, so review builds leave it out);
+    ``cache_root`` is the records root whose layout cache to use (default: the project's).
     """
     docs, diagnostics = plan(project, period)
     prov = prov or provenance(project.root)
@@ -140,8 +229,8 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
                          "请先提交，或去掉 --final 生成草稿")
     if final and any(doc.draft for doc in docs):
         raise KaoheError(f"{period}年第四季度尚未审定，年度文书只能作为草稿生成；请去掉 --final")
-    builder = Builder(project, prov)
-    pdfs = PdfCache(cache_dir(project.root) if cache is DEFAULT_CACHE else cache, str(period))
+    builder = Builder(project, prov, cache_root)
+    pdfs = PdfCache(layout_cache.cache_dir(builder.cache_root) / "finished", str(period))
     try:
         with build_lock(out, progress):
             result = BuildResult(out / str(period), diagnostics=diagnostics)
@@ -177,7 +266,9 @@ def _build(project, period, docs, builder, out, bundle, pdf, progress, result: B
     staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
     try:
         progress(f"生成 {len(docs)} 份文书的 HTML……")
+        start = time.perf_counter()
         markups = _html_all(builder, docs, staging, result)
+        result.timings["html"] = time.perf_counter() - start
         manifest = {"period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
                     "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "pdf": pdf, "documents": []}
         if pdf:
@@ -206,21 +297,22 @@ def _html_all(builder: Builder, docs: list[Document], staging: Path, result: Bui
             problems.append(f"《{doc.title}》：{exc.message}")
             continue
         markups.append(markup)
-        result.files.append(_write(_output(staging, f"{doc.path}.html"), markup.encode("utf-8")))
+        page = builder.page_html(doc, markup, builder.stamp_of(doc, markup))
+        result.files.append(_write(_output(staging, f"{doc.path}.html"), page.encode("utf-8")))
     if problems:
         raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
     return markups
 
 
 class PdfCache:
-    """Rendered PDFs by key in the repository's cache folder, each reused only after its SHA-256 is checked.
+    """Finished (stamped) PDFs by key beside the laid-out pages, each reused only after its SHA-256 is checked.
 
-    Plain files: ``pdf/<key>.pdf`` and ``pdf/<key>.json`` (its hash). The keys used by the last
+    Plain files: ``<key>.pdf`` and ``<key>.json`` (its hash). The keys used by the last
     build of each period are listed in ``pdf/periods/``; everything else is removed after a build.
     """
 
     def __init__(self, folder: Path | None, period: str):
-        self.dir = folder / "pdf" if folder is not None else None
+        self.dir = folder
         self.period = period
         self.used: list[str] = []
 
@@ -267,27 +359,37 @@ class PdfCache:
                     entry.unlink()
 
 
-def _pdfs(builder, docs, markups, pdfs: PdfCache, staging, result, manifest, progress) -> None:
+def _pdfs(builder, docs, markups, pdfs: "PdfCache", staging, result, manifest, progress) -> None:
     keys = [builder.key(doc, markup) for doc, markup in zip(docs, markups)]
     todo = [i for i, (doc, key) in enumerate(zip(docs, keys))
             if not pdfs.get(key, _output(staging, f"{doc.path}.pdf"))]
     result.reused = len(docs) - len(todo)
     progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
     report = (lambda n, total: progress(f"[{n}/{total}] PDF")) if todo else None
-    rendered = builder.render([(markups[i], builder.identifier(docs[i])) for i in todo], report)
-    result.rendered = len(todo)
-    for i, (data, warnings) in zip(todo, rendered):
+    produced = builder.produce([docs[i] for i in todo], [markups[i] for i in todo], report, result.timings)
+    start = time.perf_counter()
+    result.rendered = builder.laid_out
+    if todo:
+        progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")
+    for i, (data, warnings) in zip(todo, produced):
         _write(_output(staging, f"{docs[i].path}.pdf"), data)
         pdfs.put(keys[i], data)
         result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
-    for doc, key in zip(docs, keys):
+    codes = []
+    for doc, key, markup in zip(docs, keys, markups):
         path = _output(staging, f"{doc.path}.pdf")
         result.files.append(path)
-        manifest["documents"].append({"id": doc.id, "title": doc.title, "path": doc.path, "key": key,
-                                      "sha256": _sha(path.read_bytes())})
+        entry = {"id": doc.id, "title": doc.title, "path": doc.path, "key": key, "sha256": _sha(path.read_bytes())}
+        code = builder.stamp_of(doc, markup).code
+        if code:
+            entry["code"] = code
+            codes.append({"code": code, "document": doc.id, "commit": builder.prov.commit, "title": doc.title})
+        manifest["documents"].append(entry)
+    layout_cache.record_codes(builder.cache_root, codes)
+    result.timings["write"] = time.perf_counter() - start
 
 
-def _bundle(builder, period, docs, pdfs: PdfCache, staging, result, manifest) -> None:
+def _bundle(builder, period, docs, pdfs: "PdfCache", staging, result, manifest) -> None:
     if not docs:
         return
     key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode())

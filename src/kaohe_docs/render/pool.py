@@ -53,3 +53,37 @@ def render_all(root: Path, jobs: list[tuple[str, str]], workers: int | None = No
             if progress:
                 progress(done, len(jobs))
     return results
+
+
+# --- stamping finished pages over all cores --------------------------------------------------------
+
+_stamper = None
+
+
+def _init_stamper(overlays: dict) -> None:
+    global _stamper
+    from kaohe_docs.render.stamp import Stamper
+    _stamper = Stamper(overlays)
+
+
+def _stamp(job):
+    layout, stamp = job
+    before = _stamper.pages
+    try:
+        return _stamper.apply(layout, stamp), _stamper.pages - before
+    except KeyError:  # a page orientation nobody predicted: the caller stamps this one itself
+        return None, 0
+
+
+def stamp_all(overlays: dict, jobs: list, workers: int | None = None) -> list:
+    """(stamped PDF, pages) for (layout bytes, Stamp) jobs in a process pool; None where an overlay was missing.
+
+    Only worth it for many pages: a small batch is stamped in the calling process.
+    """
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        _init_stamper(overlays)
+        return [_stamp(job) for job in jobs]
+    chunk = max(1, len(jobs) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_stamper, initargs=(overlays,)) as pool:
+        return list(pool.map(_stamp, jobs, chunksize=chunk))

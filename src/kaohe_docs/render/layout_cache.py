@@ -1,0 +1,167 @@
+"""Laid-out pages cached by content: a document is laid out once per content, not once per commit.
+
+A document's laid-out pages (its PDF before the provenance stamp: no commit, date, 草稿 or
+正式 mark) depend only on:
+
+- its content HTML (which carries the document's data and the inlined stylesheet),
+- the templates (the packaged ones and the bureau's ``templates/``),
+- the policy (``policy/``),
+- the fonts (each font file's path, size and modification time),
+- the engine (WeasyPrint and pydyf versions) and this program's code fingerprint.
+
+The key is the SHA-256 of all of those; the commit and the draft state are never part of it.
+Entries are plain files (``<key>.pdf`` and ``<key>.json`` with the PDF's hash and WeasyPrint's
+warnings), written atomically; an entry whose hash does not match is ignored and replaced.
+Nothing is unpickled or executed. A cache that cannot be written only makes builds slower.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PACKAGE_TEMPLATES = Path(__file__).parent.parent / "templates"
+
+
+def cache_dir(root: Path) -> Path:
+    """Where laid-out pages are kept: the ``layout`` folder of the repository's cache folder (inside
+    the Git directory, or the user cache; ``KAOHE_CACHE_DIR`` for CI runners), never the work tree."""
+    from kaohe_docs.records.cache import cache_dir as repository_cache
+    return repository_cache(root) / "layout"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- the parts of the key (separate functions so that each one can be tested alone) ---------------
+
+def engine_version() -> str:
+    from importlib.metadata import version
+    return f"weasyprint {version('weasyprint')}; pydyf {version('pydyf')}"
+
+
+def font_fingerprint(families: tuple[str, ...]) -> str:
+    from kaohe_docs.render.fonts import font_files
+    parts = []
+    for path in font_files(tuple(families)):
+        st = os.stat(path)
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return sha("\0".join(parts).encode())
+
+
+def _tree_fingerprint(*folders: Path) -> str:
+    h = hashlib.sha256()
+    for n, folder in enumerate(folders):
+        if folder.is_symlink() or not folder.is_dir():
+            continue  # a symlinked templates/ is refused by the loader: nothing of it is read
+        files = []
+        for dirpath, dirnames, filenames in os.walk(folder):  # symlinked folders are not followed
+            files += [Path(dirpath, name) for name in filenames if not Path(dirpath, name).is_symlink()]
+        for path in sorted(files):
+            h.update(f"{n}:{path.relative_to(folder).as_posix()}\0".encode())
+            h.update(sha(path.read_bytes()).encode())
+    return h.hexdigest()
+
+
+def template_fingerprint(root: Path) -> str:
+    return _tree_fingerprint(PACKAGE_TEMPLATES, Path(root) / "templates")
+
+
+def policy_fingerprint(root: Path) -> str:
+    return _tree_fingerprint(Path(root) / "policy")
+
+
+def environment_key(root: Path, families: tuple[str, ...]) -> str:
+    """Everything but the content HTML that decides a layout; computed once per build."""
+    from kaohe_docs import code_fingerprint
+    parts = {"code": code_fingerprint(), "engine": engine_version(), "fonts": font_fingerprint(families),
+             "templates": template_fingerprint(root), "policy": policy_fingerprint(root)}
+    return sha(json.dumps(parts, sort_keys=True).encode())
+
+
+def layout_key(environment: str, markup: str) -> str:
+    return sha(f"layout\0{environment}\0{markup}".encode())
+
+
+class LayoutCache:
+    """Laid-out PDFs by key, as plain files in ``folder``."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        sub = self.folder / key[:2]
+        return sub / f"{key}.pdf", sub / f"{key}.json"
+
+    def get(self, key: str) -> tuple[bytes, list[str]] | None:
+        pdf, meta = self._paths(key)
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            data = pdf.read_bytes()
+        except (OSError, ValueError):
+            return None
+        if not isinstance(info, dict) or info.get("sha256") != sha(data):
+            return None  # damaged or edited: lay out again
+        warnings = info.get("warnings", [])
+        return data, [str(w) for w in warnings] if isinstance(warnings, list) else []
+
+    def put(self, key: str, data: bytes, warnings: list[str]) -> None:
+        pdf, meta = self._paths(key)
+        try:
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(pdf, data)
+            _atomic_write(meta, json.dumps({"sha256": sha(data), "warnings": list(warnings)},
+                                           ensure_ascii=False).encode("utf-8"))
+        except OSError as exc:  # a read-only or full cache only costs time
+            log.warning("无法写入排版缓存 %s：%s", self.folder, exc)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# --- verification codes issued: code → (document, commit), so that `kaohe verify CODE` finds a
+# notice printed from an earlier build whose output folder has since been replaced ----------------
+
+def _code_path(root: Path, code: str) -> Path:
+    return cache_dir(root) / "codes" / f"{code}.json"
+
+
+def record_codes(root: Path, entries: list[dict]) -> None:
+    """Remember each {"code", "document", "commit", "title"}; best effort, like the layouts."""
+    if not entries:
+        return
+    folder = cache_dir(root) / "codes"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for entry in entries:
+            path = folder / f"{entry['code']}.json"
+            if not path.exists():
+                _atomic_write(path, json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    except OSError as exc:
+        log.warning("无法记录核验码 %s：%s", folder, exc)
+
+
+def code_index(root: Path, code: str) -> dict | None:
+    try:
+        entry = json.loads(_code_path(root, code).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("document", "commit")):
+        return None
+    return {"document": entry["document"], "commit": entry["commit"], "title": str(entry.get("title", ""))}

@@ -1,0 +1,291 @@
+"""Layout keyed by content only; provenance stamped onto finished pages (issue 16, issue 17 item 3)."""
+from __future__ import annotations
+
+import shutil
+
+import pdfplumber
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from kaohe_docs import __version__
+from kaohe_docs.cli import main
+from kaohe_docs.model import Quarter
+from kaohe_docs.pipeline import open_project
+from kaohe_docs.render import layout_cache
+from kaohe_docs.render.build import build_period
+from kaohe_docs.render.stamp import normalise_code, verification_code
+
+from conftest import commit_all, git, write
+
+pytestmark = pytest.mark.slow
+
+Q1 = Quarter(2026, 1)
+UNIT = "records/2026/Q1/units/solo.yaml"
+PUBLIC = "01-公示.pdf"
+
+
+def build(root, out=None, **options):
+    project = open_project(root, use_cache=False)
+    assert project.errors == []
+    return build_period(project, Q1, out or root / "build", **options)
+
+
+def pdfs(folder) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.pdf"))}
+
+
+def edit(root, rel, old, new):
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def page_texts(path) -> list[str]:
+    with pdfplumber.open(path) as pdf:
+        return [page.extract_text() or "" for page in pdf.pages]
+
+
+# --- where the cache lives ----------------------------------------------------------------------
+
+def test_cache_lives_in_the_git_directory_never_in_the_work_tree(mini_git):
+    folder = layout_cache.cache_dir(mini_git)
+    assert folder.name == "layout" and folder.is_relative_to((mini_git / ".git/kaohe-cache").resolve())
+    build(mini_git)
+    assert any(folder.rglob("*.pdf"))
+    assert git(mini_git, "status", "--porcelain", "--ignored") == "!! build/\n"  # nothing else appeared
+
+
+def test_outside_git_the_cache_is_the_user_cache_and_ci_can_point_it_elsewhere(mini, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    folder = layout_cache.cache_dir(mini)
+    assert folder.name == "layout" and folder.parent.parent == tmp_path / "xdg/kaohe-docs"  # one folder per repository
+    monkeypatch.setenv("KAOHE_CACHE_DIR", str(tmp_path / "ci-cache"))
+    assert layout_cache.cache_dir(mini) == tmp_path / "ci-cache/layout"
+
+
+# --- commits and drafts cost a stamp, not a layout -----------------------------------------------
+
+def test_a_commit_relays_only_changed_documents_and_equals_a_clean_build_from_nothing(mini_git, tmp_path):
+    first = build(mini_git)
+    assert first.rendered == 11
+    edit(mini_git, UNIT, "3: 96", "3: 97")
+    commit_all(mini_git, "改刘洋三月分")
+    after = build(mini_git)
+    # 刘洋's unit table, registration form, feedback letter and his unit's 简明情况登记表
+    assert (after.rendered, after.reused) == (4, 0)
+    shutil.rmtree(layout_cache.cache_dir(mini_git))
+    clean = build(mini_git, tmp_path / "clean")
+    assert clean.rendered == 11
+    assert pdfs(mini_git / "build/2026Q1") == pdfs(tmp_path / "clean/2026Q1")
+
+
+def test_an_empty_commit_lays_out_nothing(mini_git):
+    build(mini_git)
+    before = pdfs(mini_git / "build/2026Q1")
+    git(mini_git, "commit", "-q", "--allow-empty", "-m", "空提交")
+    result = build(mini_git)
+    assert (result.rendered, result.reused) == (0, 0)  # every page stamped again, none laid out
+    after = pdfs(mini_git / "build/2026Q1")
+    commit = git(mini_git, "rev-parse", "HEAD").strip()
+    assert all(after[name] != before[name] for name in before)
+    assert commit[:10] in page_texts(mini_git / "build/2026Q1/02-对象情况表.pdf")[0]
+
+
+def test_commit_a_then_b_then_a_again_gives_the_bytes_of_a(mini_git):
+    build(mini_git)
+    a = git(mini_git, "rev-parse", "HEAD").strip()
+    bytes_a = pdfs(mini_git / "build/2026Q1")
+    edit(mini_git, UNIT, "3: 96", "3: 97")
+    commit_all(mini_git, "B")
+    build(mini_git)
+    assert pdfs(mini_git / "build/2026Q1") != bytes_a
+    git(mini_git, "checkout", "-q", a)
+    again = build(mini_git)
+    assert again.rendered == 0
+    assert pdfs(mini_git / "build/2026Q1") == bytes_a
+
+
+def test_first_draft_after_a_clean_build_lays_out_only_the_changed_documents(mini_git):
+    build(mini_git)
+    edit(mini_git, UNIT, "3: 96", "3: 97")  # not committed: every page becomes 草稿
+    result = build(mini_git)
+    assert (result.rendered, result.reused) == (4, 0)
+    for path in (mini_git / "build/2026Q1").rglob("*.pdf"):
+        assert pypdf.PdfReader(path).metadata["/kaohedraft"] == "yes"
+        assert all("草稿" in text for text in page_texts(path)), path.name
+
+
+# --- one test per part of the layout key: a layout from another one is never reused -------------
+
+def test_a_layout_from_another_policy_is_never_reused(mini):
+    assert build(mini).rendered == 11
+    edit(mini, "policy/policy.yaml", "\n", "\n# 只改了一行注释\n")
+    assert build(mini).rendered == 11
+
+
+def test_a_layout_from_another_template_is_never_reused(mini):
+    assert build(mini).rendered == 11
+    write(mini, {"templates/README.txt": "本局模板说明\n"})
+    assert build(mini).rendered == 11
+
+
+def test_a_layout_from_other_fonts_is_never_reused(mini, monkeypatch):
+    assert build(mini).rendered == 11
+    monkeypatch.setattr(layout_cache, "font_fingerprint", lambda families: "另一套字体文件")
+    assert build(mini).rendered == 11
+
+
+def test_a_layout_from_another_engine_version_is_never_reused(mini, monkeypatch):
+    assert build(mini).rendered == 11
+    monkeypatch.setattr(layout_cache, "engine_version", lambda: "weasyprint 99.0; pydyf 9.9")
+    assert build(mini).rendered == 11
+
+
+def test_nothing_changed_reuses_every_layout(mini, tmp_path):
+    """The control for the four tests above: the same inputs do hit the cache."""
+    assert build(mini).rendered == 11
+    again = build(mini, tmp_path / "elsewhere")
+    assert (again.rendered, again.reused) == (0, 11)  # even the stamped PDFs come from the cache
+    assert pdfs(mini / "build/2026Q1") == pdfs(tmp_path / "elsewhere/2026Q1")
+
+
+def test_a_damaged_cache_entry_is_laid_out_again(mini):
+    build(mini)
+    cached = sorted(layout_cache.cache_dir(mini).rglob("*.pdf"))
+    for path in cached:
+        path.write_bytes(path.read_bytes()[:-10])
+    shutil.rmtree(mini / "build")
+    assert build(mini).rendered == 11
+
+
+# --- verify -------------------------------------------------------------------------------------
+
+def test_verify_of_a_stamped_pdf_detects_a_one_byte_change(mini_git, tmp_path):
+    build(mini_git)
+    git(mini_git, "commit", "-q", "--allow-empty", "-m", "空提交")
+    assert build(mini_git).rendered == 0  # every PDF of this commit is a cached layout with a new stamp
+    pdf = mini_git / "build/2026Q1/05-登记表/01-政工室.pdf"
+    result = run("-C", str(mini_git), "verify", str(pdf))
+    assert result.exit_code == 0 and result.stdout.endswith("逐字节一致。\n"), result.output
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(bytes(data))
+    result = run("-C", str(mini_git), "verify", str(altered))
+    assert result.exit_code == 1 and "不一致" in result.stdout
+
+
+def test_build_from_a_revision_uses_the_work_trees_cache(mini_git, tmp_path):
+    build(mini_git)
+    a = git(mini_git, "rev-parse", "HEAD").strip()
+    edit(mini_git, UNIT, "3: 96", "3: 97")
+    commit_all(mini_git, "B")
+    result = run("-C", str(mini_git), "build", "2026Q1", "--rev", a, "--out", str(tmp_path / "rev"))
+    assert result.exit_code == 0, result.output
+    assert "排版 PDF：0 份需要生成，11 份未变化沿用上次结果" in result.stderr  # A was built before: nothing laid out
+    git(mini_git, "checkout", "-q", a)
+    build(mini_git, tmp_path / "at-a")
+    assert pdfs(tmp_path / "rev/2026Q1") == pdfs(tmp_path / "at-a/2026Q1")
+
+
+# --- provenance that suits the paper (issue 17, item 3) -----------------------------------------
+
+def test_public_notice_shows_only_page_number_and_code_metadata_keeps_everything(mini_git):
+    build(mini_git)
+    commit = git(mini_git, "rev-parse", "HEAD").strip()
+    pdf = mini_git / "build/2026Q1" / PUBLIC
+    meta = pypdf.PdfReader(pdf).metadata
+    code = meta["/kaohecode"]
+    assert normalise_code(code) == code
+    text = page_texts(pdf)[0]
+    lines = text.splitlines()
+    assert lines[-2:] == ["— 1 —", f"核验码：{code}"]
+    for forbidden in (commit[:7], "kaohe", __version__, "提交", "Git", "git", "草稿", "正式"):
+        assert forbidden not in text, forbidden
+    assert meta["/kaohecommit"] == commit and meta["/kaohedraft"] == "no" and meta["/kaohedocument"] == "2026Q1/公示"
+    assert meta["/Subject"].startswith(f"记录库提交 {commit[:10]}（2026-04-15 10:00）· 正式 · kaohe-docs {__version__}")
+    assert meta["/Keywords"] == (f"清河县公安局, 2026年第一季度, 记录库提交 {commit}, 2026-04-15T10:00:00+08:00, 正式, "
+                                 f"kaohe-docs {__version__}, 核验码 {code}")
+
+
+def test_internal_forms_keep_a_discreet_footer_with_commit_and_date(mini_git):
+    build(mini_git)
+    commit = git(mini_git, "rev-parse", "HEAD").strip()
+    for text in page_texts(mini_git / "build/2026Q1/05-登记表/01-政工室.pdf"):
+        assert text.splitlines()[-1] == f"记录库提交 {commit[:10]}（2026-04-15 10:00）· 正式"
+        assert "kaohe" not in text
+
+
+def test_a_draft_notice_carries_no_code_and_says_so(mini_git):
+    edit(mini_git, UNIT, "3: 96", "3: 97")
+    build(mini_git)
+    pdf = mini_git / "build/2026Q1" / PUBLIC
+    text = page_texts(pdf)[0]
+    assert "草稿，不得张贴" in text.splitlines() and "— 1 —" in text.splitlines()
+    assert "核验码" not in text and pypdf.PdfReader(pdf).metadata["/kaohecode"] == ""
+
+
+def test_verify_code_finds_the_notice_and_recomputes_it(mini_git):
+    assert run("-q", "-C", str(mini_git), "build", "2026Q1").exit_code == 0
+    code = pypdf.PdfReader(mini_git / "build/2026Q1" / PUBLIC).metadata["/kaohecode"]
+    commit = git(mini_git, "rev-parse", "HEAD").strip()
+    expected = (f"核验码 {code} 对应《关于清河县公安局2026年第一季度平时考核“好”等次人员的公示》，"
+                f"记录库提交 {commit[:10]}：按该提交重新计算，核验码一致。\n")
+    result = run("-C", str(mini_git), "verify", code.lower().replace("-", ""))  # as a person might type it
+    assert result.exit_code == 0 and result.stdout == expected
+    # a later commit replaces build/: the code is still found (the cache keeps the codes issued)
+    edit(mini_git, UNIT, "3: 96", "3: 97")
+    commit_all(mini_git, "B")
+    assert run("-q", "-C", str(mini_git), "build", "2026Q1").exit_code == 0
+    result = run("-C", str(mini_git), "verify", code)
+    assert result.exit_code == 0 and result.stdout == expected
+
+
+def test_verify_rejects_an_unknown_or_malformed_code(mini_git):
+    build(mini_git)
+    unknown = verification_code("0" * 64, "0" * 40)
+    result = run("-C", str(mini_git), "verify", unknown)
+    assert result.exit_code == 1
+    assert f"核验码 {unknown}：本记录库中找不到由它生成的文书" in result.stderr
+    result = run("-C", str(mini_git), "verify", "XYZ")
+    assert result.exit_code == 1 and "既不是文件，也不是核验码" in result.stderr
+
+
+def test_verification_code_depends_on_content_and_commit():
+    a = verification_code("a" * 64, "1" * 40)
+    assert a == verification_code("a" * 64, "1" * 40)
+    assert a != verification_code("b" * 64, "1" * 40) and a != verification_code("a" * 64, "2" * 40)
+    assert len(a) == 11 and a[5] == "-" and not set(a) & set("ILOU")
+
+
+def _blank(width, height) -> bytes:
+    import io
+    import pikepdf
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(width, height))
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def test_a_page_of_an_unpredicted_orientation_gets_its_own_overlay_and_the_bytes_stay_fixed():
+    from kaohe_docs.render.stamp import Stamp, Stamper
+    stamp = Stamp(public=False, code="", metadata={"/Title": "测试"})
+    asked = []
+
+    def missing(variant):
+        asked.append(variant)
+        return _blank(842, 595)
+    portrait_only = {stamp.variant("portrait"): _blank(595, 842)}
+    landscape = _blank(842, 595)
+    first = Stamper(portrait_only, missing=missing).apply(landscape, stamp)
+    assert asked == [(False, "", "landscape", False)]
+    assert Stamper(portrait_only, missing=missing).apply(landscape, stamp) == first
+    reader = pypdf.PdfReader(__import__("io").BytesIO(first))
+    assert "/KaoheStamp" in reader.pages[0]["/Resources"]["/XObject"] and reader.metadata.title == "测试"
