@@ -44,6 +44,7 @@ def test_build_from_a_revision_equals_a_clean_checkout(mini_git, tmp_path):
     assert (mini_git / UNIT).read_text(encoding="utf-8").count("2: 97") == 1  # work tree untouched
 
 
+@pytest.mark.slow
 def test_final_refuses_uncommitted_changes(mini_git):
     edit(mini_git, UNIT, "2: 96", "2: 97")
     result = run("-q", "-C", str(mini_git), "build", "2026Q1", "--final")
@@ -52,6 +53,7 @@ def test_final_refuses_uncommitted_changes(mini_git):
     assert not (mini_git / "build/2026Q1").exists()
 
 
+@pytest.mark.slow
 def test_approval_lock_catches_later_edits_but_not_a_recorded_appeal(mini_git, monkeypatch):
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-04-16T09:00:00+08:00")  # the tagger's date
     assert run("-C", str(mini_git), "approve", "2026Q1").stdout == "approved/2026Q1\n"
@@ -73,6 +75,7 @@ def test_approval_lock_catches_later_edits_but_not_a_recorded_appeal(mini_git, m
     assert "已经审定过" in run("-C", str(mini_git), "approve", "2026Q1").stderr
 
 
+@pytest.mark.slow
 def test_semantic_diff_of_typical_edits(mini_git):
     git(mini_git, "checkout", "-q", "-b", "edit")
     edit(mini_git, UNIT, "2: 96", "2: 86")  # 王志强 drops below 90
@@ -101,6 +104,7 @@ def test_diff_with_no_change_and_bad_revisions(mini_git):
     assert result.exit_code == 1 and "找不到修订版本“nope”" in result.stderr
 
 
+@pytest.mark.slow
 def test_log_follows_a_person_across_a_rename(mini_git):
     edit(mini_git, UNIT, "2: 96", "2: 97")
     commit_all(mini_git, "改二月分")
@@ -143,6 +147,7 @@ def test_verify_refuses_a_draft(mini_git):
     assert result.exit_code == 1 and "这是草稿" in result.stderr
 
 
+@pytest.mark.slow
 def test_init_repository_checks_clean_and_its_hook_blocks_a_bad_commit(tmp_path):
     target = tmp_path / "新局"
     result = run("init", str(target))
@@ -174,6 +179,7 @@ def test_init_repository_checks_clean_and_its_hook_blocks_a_bad_commit(tmp_path)
     ("shallow", ("diff", "HEAD~5", "HEAD"), "当前是浅克隆（shallow clone）"),
     ("plain", ("build", "2026Q1", "--rev", "v9"), "找不到修订版本“v9”"),
 ])
+@pytest.mark.slow
 def test_git_edge_cases_give_clear_messages(mini, tmp_path, setup, args, message):
     root = mini
     if setup == "no commits":

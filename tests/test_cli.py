@@ -107,6 +107,7 @@ def test_outside_a_records_repository(tmp_path):
     assert "不在考核记录库中" in result.stderr
 
 
+@pytest.mark.slow
 def test_help_does_not_import_weasyprint():
     import subprocess
     import sys

@@ -97,6 +97,7 @@ def test_status_items_appear_and_clear(mini):
     assert items == ["公示期中（至 2026-04-21）"]
 
 
+@pytest.mark.slow
 def test_an_appeal_that_changes_a_grade_flows_into_documents_and_ledger(mini):
     # the committee rejected 刘洋 (95.60, recommended); on appeal 考核办 raises 李娜? no: raise 刘洋 back to 好
     write(mini, {APPEALS: """

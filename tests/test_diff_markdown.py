@@ -52,6 +52,7 @@ def undecided(mini_git) -> Path:
     return mini_git
 
 
+@pytest.mark.slow
 def test_a_score_change(mini_git):
     git(mini_git, "checkout", "-q", "-b", "edit")
     edit(mini_git, UNIT, "{1: 88, 2: 90, 3: 89}", "{1: 98, 2: 96, 3: 97}")
@@ -66,6 +67,7 @@ def test_a_score_change(mini_git):
            "（分数段 较好 → 好）" in text.splitlines()
 
 
+@pytest.mark.slow
 def test_a_decision_per_unit_with_the_ledger_and_only_the_overridden_people(undecided):
     write(undecided, {DECISION: (undecided.parent / "decision.yaml").read_text(encoding="utf-8")})
     commit_all(undecided, "局党委审定")
@@ -92,6 +94,7 @@ def test_a_decision_per_unit_with_the_ledger_and_only_the_overridden_people(unde
     assert "<p><strong>新增局党委审定记录（会议 2026-04-14，纪要 清公党纪〔2026〕4号）</strong></p>" in html
 
 
+@pytest.mark.slow
 def test_a_review_after_the_decision(mini_git):
     git(mini_git, "checkout", "-q", "-b", "appeal")
     write(mini_git, {"records/2026/Q1/appeals.yaml": (
@@ -105,6 +108,7 @@ def test_a_review_after_the_decision(mini_git):
     assert rows(html)[1] == ["政工室", "李娜", "010002", "复核 （空） → 维持（等次确定符合规定，2026-04-22答复）"]
 
 
+@pytest.mark.slow
 def test_files_outside_the_records_are_listed_with_warnings(mini_git):
     git(mini_git, "checkout", "-q", "-b", "sneaky")
     write(mini_git, {"templates/publicity.html": "{% extends 'base.html' %}\n", "README.md": "说明\n",

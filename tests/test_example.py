@@ -20,12 +20,14 @@ def example():
     return open_project(ROOT, use_cache=False)
 
 
+@pytest.mark.slow
 def test_checks_clean_with_only_the_intended_warning(example):
     assert [d.format() for d in example.diagnostics] == [
         "records/2026/Q2/units/jiaojing.yaml:18: 警告: 曾欣（警号 765141）的事项“在“5·12”山洪抢险中转移群众40余人”"
         "同时申报了“三等功”和“市级通报表扬”，同一事项只记一次，按较高的“三等功”计"]
 
 
+@pytest.mark.slow
 def test_is_exactly_what_the_generator_writes(tmp_path):
     generate(tmp_path, people=200, policy_path=ROOT / "policy/policy.yaml")
     ours = {p.relative_to(ROOT).as_posix(): p.read_bytes() for p in (ROOT / "records").rglob("*.yaml")}
@@ -76,6 +78,7 @@ def test_hard_cases_are_present(example):
     assert any(q.appeals for q in example.loaded.bureau.quarters.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("period", [*YEAR, 2026])
 def test_every_period_of_the_example_renders(example, tmp_path, period):
     """Real data through every template and the glyph check (HTML only: fast)."""

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import subprocess
 import sys
-import textwrap
 import time
 import zipfile
 from pathlib import Path
@@ -95,6 +93,7 @@ def test_the_unit_score_sheet_keeps_names_inert(mini, tmp_path):
     ("\\e", "U+001B"), ("\\0", "U+0000"), ("\\a", "U+0007"), ("\\x7f", "U+007F"), ("\\x9b", "U+009B"),
     ("\\uFFFE", "U+FFFE"), ("\\uFDD0", "U+FDD0"), ("\\u202E", "U+202E"), ("\\u2066", "U+2066"),
 ])
+@pytest.mark.slow
 def test_control_and_invisible_characters_in_names_are_refused_with_file_and_line(mini, escape, code):
     text = (mini / SOLO).read_text(encoding="utf-8").replace("name: 刘洋", f'name: "刘{escape}洋"')
     write(mini, {SOLO: text.encode("utf-8")})
@@ -217,6 +216,7 @@ def _worksheet_zip(path: Path, rows: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_workbook_is_refused_fast_and_in_bounded_memory(mini, tmp_path):
     header = '<row r="1"><c r="A1" t="inlineStr"><is><t>警号</t></is></c><c r="B1" t="inlineStr"><is><t>1月</t></is></c></row>'
     bomb = _worksheet_zip(tmp_path / "绩效.xlsx", header + '<row><c t="inlineStr"><is><t>010001</t></is></c><c><v>9</v></c></row>' * 400_000)
@@ -329,6 +329,7 @@ with writing(Path(sys.argv[1])):
 """
 
 
+@pytest.mark.slow
 def test_a_second_import_is_refused_while_another_writes(mini_git, tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(mini_git)], stdout=subprocess.PIPE, text=True)
     try:
@@ -355,6 +356,7 @@ def test_a_second_import_is_refused_while_another_writes(mini_git, tmp_path):
     assert (mini_git / ".git/kaohe-records.lock").exists()
 
 
+@pytest.mark.slow
 def test_temp_copies_of_interrupted_writes_are_reported_cleaned_and_ignored(mini_git, tmp_path):
     stray = "records/2026/Q1/units/.zhengong.yaml-k3j_x9q2"
     write(mini_git, {stray: (mini_git / UNIT).read_text(encoding="utf-8")})
@@ -391,6 +393,7 @@ def _clone(source: Path, target: Path, *args: str) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_shallow_clone_with_a_tag_whose_commit_is_missing_is_a_message(approved_then_changed, tmp_path):
     clone = _clone(approved_then_changed, tmp_path / "ci", "--depth", "1")
     tagged = git(approved_then_changed, "rev-parse", "approved/2026Q1").strip()
@@ -403,6 +406,7 @@ def test_shallow_clone_with_a_tag_whose_commit_is_missing_is_a_message(approved_
         "请先运行 git fetch --unshallow --tags（CI 中把克隆深度设为 0，如 GitLab 的 GIT_DEPTH: 0、GitHub 的 fetch-depth: 0）")
 
 
+@pytest.mark.slow
 def test_shallow_clone_missing_the_history_after_the_tag_still_checks_the_content(approved_then_changed, tmp_path):
     """The lock compares content with the approval commit, so a shallow clone with the tag is still checked:
     the change after the approval is found; that the tag is on this branch cannot be confirmed (a warning)."""
@@ -420,6 +424,7 @@ def test_shallow_clone_missing_the_history_after_the_tag_still_checks_the_conten
     assert any(line.startswith("records/2026/Q1/units/zhengong.yaml:") and "已经局党委审定" in line for line in fixed)
 
 
+@pytest.mark.slow
 def test_shallow_clone_without_tags_warns_that_approvals_cannot_be_checked(approved_then_changed, tmp_path):
     clone = _clone(approved_then_changed, tmp_path / "ci", "--depth", "1", "--no-tags")
     result = run(clone, "check")

@@ -15,6 +15,8 @@ from kaohe_docs.cli import main
 
 from conftest import commit_all, git, write
 
+pytestmark = pytest.mark.slow  # whole Git scenarios: approvals, remotes, hooks
+
 UNIT = "records/2026/Q1/units/zhengong.yaml"
 DECISION = "records/2026/Q1/decision.yaml"
 TAGGED = "2026-04-16T09:00:00+08:00"

@@ -73,6 +73,7 @@ def person_items(name: str, months: str = "1月、2月、3月") -> list[str]:
             f"  - {name}：缺 {months} 绩效得分", f"  - {name}：缺所室队建议等次"]
 
 
+@pytest.mark.slow
 def test_open_creates_every_unit_file_with_empty_fields_and_never_overwrites(bureau):
     result = run(bureau, "open", "2026Q1")
     assert result.exit_code == 0, result.output
@@ -127,6 +128,7 @@ def test_open_creates_every_unit_file_with_empty_fields_and_never_overwrites(bur
     assert (bureau / f"{Q1}/units/zhengong.yaml").read_bytes() == before[bureau / f"{Q1}/units/zhengong.yaml"]
 
 
+@pytest.mark.slow
 def test_a_person_without_a_unit_stops_open_and_nothing_is_written(bureau):
     (bureau / "records/roster.yaml").write_text(roster().replace("    unit: zhengong\n", "", 1), encoding="utf-8")
     result = run(bureau, "open", "2026Q1")
@@ -288,6 +290,7 @@ def test_a_new_bureau_runs_its_first_quarter_from_open_to_final(bureau, tmp_path
     ("late but complete", 0, "2026年第一季度平时考核各项工作已全部完成。\n\n记录在案（不影响完成）：\n"
                              "  - 政工室：逾期报送：2026-04-20 报送，截止 2026-04-10\n"),
 ])
+@pytest.mark.slow
 def test_status_and_check_on_partial_quarters(tmp_path, monkeypatch, state, code, expected):
     root = tmp_path / "局"
     assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
@@ -384,6 +387,7 @@ def test_a_year_the_library_does_not_know_comes_from_policy(example_q4):
             "2026-10-09（政策为休息日，日历为工作日）") in result.stderr.splitlines()
 
 
+@pytest.mark.slow
 def test_open_places_movers_in_their_new_unit_and_leavers_for_their_months(bureau):
     assert run(bureau, "open", "2026Q1").exit_code == 0
     text = roster().replace('    name: 李娜\n    gender: 女\n    birth: 1982-03\n    position: 科员\n    rank: 四级警长\n'
@@ -402,6 +406,7 @@ def test_open_places_movers_in_their_new_unit_and_leavers_for_their_months(burea
     assert block.startswith("    name: 李娜\n") and block.endswith("所室队主要领导\n    note: 由政工室调入\n")
 
 
+@pytest.mark.slow
 def test_short_unit_names_hidden_columns_and_close_names_in_a_monthly_workbook(bureau, tmp_path):
     assert run(bureau, "open", "2026Q1").exit_code == 0
     path = tmp_path / "绩效.xlsx"
@@ -423,6 +428,7 @@ def test_short_unit_names_hidden_columns_and_close_names_in_a_monthly_workbook(b
     assert "1: 85" not in (bureau / f"{Q1}/units/chengguan-pcs.yaml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_roster_import_sets_joined_and_left(bureau, tmp_path):
     path = tmp_path / "花名册.csv"
     path.write_text("警号,姓名,入职年月,离开年月\n010012,何平,2026.02,\n010011,冯涛,,2026-08\n", encoding="utf-8")

@@ -40,6 +40,7 @@ def oracle(ratio: Decimal, steps):
     return out, carry
 
 
+@pytest.mark.slow
 @given(ratios, sizes, st.lists(st.integers(0, 20), min_size=4, max_size=4))
 def test_ledger_matches_an_independent_computation(ratio, people, wanted):
     steps, carry = [], Decimal(0)
@@ -156,6 +157,7 @@ def test_fuzz_the_loader_with_mutated_records(path, data):
     _read(path, "".join(text))
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(st.sampled_from(sorted(READERS)), st.text(max_size=300))
 def test_fuzz_the_loader_with_arbitrary_text(path, text):
@@ -253,6 +255,7 @@ def _pipeline_case(data) -> None:
         _whole_pipeline(root)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_fuzz_the_whole_pipeline_ends_in_diagnostics(data):

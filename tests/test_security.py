@@ -119,6 +119,7 @@ def test_a_template_cannot_escape_the_sandbox(mini, tmp_path, attack):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_a_template_override_escape_fails_the_build_with_a_clear_error(mini_git):
     attacker_branch(mini_git, {"templates/publicity.html": "{{ ''.__class__.__mro__[1].__subclasses__() }}\n"})
     result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1", "--html-only"])
@@ -384,6 +385,7 @@ def test_kaohe_hook_installs_into_git_hooks_of_a_clone(mini_git, tmp_path):
     assert os.access(clone / ".git/hooks/pre-commit", os.X_OK)
 
 
+@pytest.mark.slow
 def test_ci_templates_pin_the_tool_version(new_repo):
     for rel in (".gitlab-ci.yml", ".github/workflows/kaohe.yml"):
         text = (new_repo / rel).read_text(encoding="utf-8")

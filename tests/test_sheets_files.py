@@ -9,6 +9,7 @@ import pytest
 from sheetbooks import HEAD, UNIT, book, monthly, run, stderr_lines
 
 
+@pytest.mark.slow
 def test_structure_problems(mini, tmp_path):
     rows = [HEAD, ["010002", "李娜", "政工室", 90, 90, 89], [None] * 6, ["010001", "王志强", "政工室", 95, 96, 94]]
     hidden = run(mini, "import", "monthly", str(book(tmp_path / "a.xlsx", {"一季度": rows}, hidden_rows=[4])),
@@ -89,6 +90,7 @@ def _zero_offset(text: str) -> str:
     return "".join(indent(line) for line in text.splitlines(keepends=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", [_crlf, _bom, _zero_offset], ids=["crlf", "bom", "zero-offset-lists"])
 def test_an_import_changes_only_the_changed_line_whatever_the_file_style(mini, tmp_path, style):
     path = mini / UNIT

@@ -14,6 +14,7 @@ from kaohe_docs.sheets.imports import apply, plan_monthly
 from sheetbooks import HEAD, MINI, ROSTER, UNIT, book, monthly, run, stderr_lines, with_cached_value
 
 
+@pytest.mark.slow
 def test_monthly_import_writes_scores_keeps_comments_and_is_idempotent(mini, tmp_path):
     path = mini / UNIT
     path.write_text("# 政工室 2026年第一季度（所室队填报）\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -69,6 +70,7 @@ BAD = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_monthly_workbooks_are_explained_and_nothing_is_written(mini, tmp_path, case):
     rows, expected = BAD[case]
@@ -241,6 +243,7 @@ CELLS = st.one_of(st.none(), st.integers(-10, 200), st.floats(allow_nan=True, al
                   st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=8), st.sampled_from(["95分", "９５", "=1/0", "=A1", "010001", "李娜", "政工室", "1月"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(CELLS, min_size=0, max_size=7), min_size=0, max_size=6))
 def test_fuzz_the_monthly_importer(tmp_path_factory, grid):

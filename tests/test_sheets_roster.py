@@ -1,6 +1,7 @@
 """Importing the roster (花名册): CSV encodings, new people, changes, and what an empty cell means."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,6 +104,7 @@ def test_roster_import_twice_changes_nothing_and_reads_dates_and_dotted_months(m
     assert run(mini, "check").exit_code == 0
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: (ROSTER_CSV_HEAD + t).encode("utf-8")))
 def test_fuzz_the_roster_csv_importer(tmp_path_factory, data):

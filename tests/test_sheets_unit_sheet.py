@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
 
 from sheetbooks import UNIT, book, run, stderr_lines
 
 
+@pytest.mark.slow
 def test_unit_score_sheet_round_trip(mini, tmp_path):
     out = tmp_path / "评分表.xlsx"
     assert run(mini, "export", "sheet", "2026Q1", "--unit", "zhengong", "-o", str(out)).exit_code == 0
@@ -36,6 +38,7 @@ def test_a_workbook_not_made_by_export_is_refused(mini, tmp_path):
     assert "自制.xlsx: 错误: 不是由 kaohe export sheet 导出的评分表（请用导出的表填写，不要另建工作簿）" in result.stderr
 
 
+@pytest.mark.slow
 def test_unit_score_sheet_import_keeps_comments_and_is_idempotent(mini, tmp_path):
     path = mini / UNIT
     text = path.read_text(encoding="utf-8").replace("  - id: \"010002\"\n", "  - id: \"010002\"   # 2025年调入\n")

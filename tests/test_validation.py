@@ -152,6 +152,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_records_give_exact_diagnostics(mini, name):
     files, expected = CASES[name]
