@@ -9,7 +9,6 @@ names the one that no longer matches — without the records repository.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -82,20 +81,17 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
 
 
 def _write_atomic(out: Path, files: dict[str, bytes]) -> list[Path]:
+    """All files into a folder beside ``out``, which then replaces ``out`` at once."""
+    from kaohe_docs.filenames import inside
+    from kaohe_docs.render.build import swap_in
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         for name, data in files.items():
-            path = staging / name
+            path = inside(staging, name)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}-old-{os.getpid()}")
-            os.rename(out, old)
-        os.rename(staging, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return sorted(out / name for name in files)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kaohe_docs.engine.assess import Assessment, counts_in_base
-from kaohe_docs.documents.formatting import score_cells, appeal_text, grade_text, number, percent, remark
+from kaohe_docs.documents.formatting import score_cells, appeal_text, grade_text, percent, remark
 from kaohe_docs.model import Grade, Quarter, Status
 from kaohe_docs.documents import Document, Words, col, table
 from kaohe_docs.filenames import safe_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 from kaohe_docs.engine.annual import annual_rows
 from kaohe_docs.documents.annual import on_basis, tally_lines
 from kaohe_docs.engine.assess import Assessment, Result
-from kaohe_docs.documents.formatting import score_cells, date_zh, grade_text, number, percent, remark
+from kaohe_docs.documents.formatting import score_cells, date_zh, grade_text, percent, remark
 from kaohe_docs.model import Quarter, Status, quarter_name
 from kaohe_docs.documents import Document, col, table
 from kaohe_docs.filenames import safe_name

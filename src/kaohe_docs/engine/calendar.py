@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 
-from kaohe_docs.model import YearDays  # noqa: F401  (the policy's holiday data; re-exported)
-
 
 @dataclass(frozen=True)
 class Calendar:

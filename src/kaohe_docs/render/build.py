@@ -280,7 +280,7 @@ def _build(project, period, docs, builder, out, bundle, pdf, progress, result: B
             manifest["documents"] = [{"id": d.id, "title": d.title, "path": d.path} for d in docs]
         data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
         result.files.append(_write(staging / MANIFEST, data))
-        _swap(staging, target)
+        swap_in(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.files = sorted(target / p.relative_to(staging) for p in result.files)
@@ -414,8 +414,9 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _swap(staging: Path, target: Path) -> None:
-    """Replace ``target`` with ``staging`` by renames; the old folder is removed last."""
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace ``target`` with ``staging`` by renames; the old folder is removed last (an empty
+    ``staging`` is left for the caller's cleanup)."""
     final = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
     os.rmdir(final)
     os.rename(staging, final)

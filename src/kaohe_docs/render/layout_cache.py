@@ -16,13 +16,13 @@ Nothing is unpickled or executed. A cache that cannot be written only makes buil
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
+
+from kaohe_docs.records.cache import write_atomic, write_json
 
 log = logging.getLogger(__name__)
 
@@ -114,25 +114,9 @@ class LayoutCache:
 
     def put(self, key: str, data: bytes, warnings: list[str]) -> None:
         pdf, meta = self._paths(key)
-        try:
-            pdf.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(pdf, data)
-            _atomic_write(meta, json.dumps({"sha256": sha(data), "warnings": list(warnings)},
-                                           ensure_ascii=False).encode("utf-8"))
-        except OSError as exc:  # a read-only or full cache only costs time
-            log.warning("无法写入排版缓存 %s：%s", self.folder, exc)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        written = write_atomic(pdf, data) and write_json(meta, {"sha256": sha(data), "warnings": list(warnings)})
+        if not written:  # a read-only or full cache only costs time
+            log.warning("无法写入排版缓存 %s", self.folder)
 
 
 # --- verification codes issued: code → (document, commit), so that `kaohe verify CODE` finds a
@@ -152,7 +136,7 @@ def record_codes(root: Path, entries: list[dict]) -> None:
         for entry in entries:
             path = folder / f"{entry['code']}.json"
             if not path.exists():
-                _atomic_write(path, json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+                write_atomic(path, json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     except OSError as exc:
         log.warning("无法记录核验码 %s：%s", folder, exc)
 
