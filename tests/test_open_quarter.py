@@ -448,3 +448,13 @@ def test_log_tells_the_committee_decision_and_the_appeal(mini_git):
     assert ("“刘洋复核”\n    2026Q1 复核申请：2026-04-16 收到：等次偏低（新增）\n"
             "    2026Q1 复核结论：维持（名额所限），2026-04-20 答复（新增）\n") in text
     assert "，审定 同建议等次“较好”（2026-04-14 会议））" in run(mini_git, "log", "010002").stdout
+
+
+def test_open_on_a_bureau_without_units_or_people_says_what_to_fill_first(tmp_path):
+    root = tmp_path / "空局"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    result = run(root, "open", "2026Q1")
+    assert result.exit_code == 1
+    assert result.stderr == ("错误: records/units.yaml 中还没有所室队，或 records/roster.yaml 中还没有人员：请先填写单位名单和花名册"
+                             "（也可用 kaohe import roster 导入花名册），再开始季度\n")
+    assert not (root / "records/2026").exists()

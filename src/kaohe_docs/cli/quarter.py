@@ -31,6 +31,9 @@ def open_quarter(ctx: Ctx, quarter, dry_run):
     if not project.loaded.ok or (records is not None and records.incomplete):
         _print_diagnostics([d for d in project.diagnostics if d.level == "error"])
     bureau, policy = project.loaded.bureau, project.loaded.policy
+    if not bureau.units or not bureau.people:
+        raise KaoheError("records/units.yaml 中还没有所室队，或 records/roster.yaml 中还没有人员：请先填写单位名单和花名册"
+                         "（也可用 kaohe import roster 导入花名册），再开始季度")
     opened, texts = plan_open(project.root, bureau, policy, quarter)
     if opened.unplaced:
         raise KaoheError(f"以下人员在花名册中没有单位（unit），上一季度也没有记录，无法放入单位文件："
