@@ -37,6 +37,21 @@ def git(root: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
 
 
+def run(root: Path, *args: str):
+    """``kaohe -C root …`` through Click's runner (stdout and stderr kept apart)."""
+    from click.testing import CliRunner
+    from kaohe_docs.cli import main
+    return CliRunner().invoke(main, ["-C", str(root), *args], catch_exceptions=False)
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    """Replace the first ``old`` in a record file (which must contain it) by ``new``."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def commit_all(root: Path, message: str = "记录") -> None:
     if not (root / ".git").exists():
         git(root, "init", "-q", "-b", "main")

@@ -6,26 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
-from kaohe_docs.cli import main
-
-from conftest import commit_all, git, write
+from conftest import commit_all, edit, git, run, write
 
 UNIT = "records/2026/Q1/units/zhengong.yaml"
 DECISION = "records/2026/Q1/decision.yaml"
-
-
-def run(root: Path, *args):
-    return CliRunner().invoke(main, ["-C", str(root), *args], catch_exceptions=False)
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def gfm(markdown: str) -> str:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from kaohe_docs.cli import main
 
-from conftest import commit_all, git, write
+from conftest import commit_all, edit, git, run, write
 
 pytestmark = pytest.mark.slow  # whole Git scenarios: approvals, remotes, hooks
 
@@ -24,17 +24,6 @@ BIN = str(Path(sys.executable).parent)
 HOOK = Path(__file__).parent.parent / "src/kaohe_docs/scaffold"
 RULE = ("审定后只能通过复核记录（records/2026/Q1/appeals.yaml）变更结果：误改请撤销（git revert），"
         "局党委重新审定的请运行 kaohe approve 2026Q1 --supersede \"原因\"")
-
-
-def run(root: Path, *args):
-    return CliRunner().invoke(main, ["-C", str(root), *args], catch_exceptions=False)
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def env(**extra) -> dict:
