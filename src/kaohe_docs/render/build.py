@@ -319,28 +319,31 @@ class PdfCache:
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.dir / f"{key}.pdf", self.dir / f"{key}.json"
 
-    def get(self, key: str, dest: Path) -> bool:
-        """Copy the cached PDF of ``key`` to ``dest`` if there is an intact one."""
+    def get(self, key: str, dest: Path) -> str | None:
+        """Copy the cached PDF of ``key`` to ``dest`` if there is an intact one; its SHA-256, else None."""
         self.used.append(key)
         if self.dir is None:
-            return False
+            return None
         pdf, meta = self._paths(key)
         info = read_json(meta)
         try:
             data = pdf.read_bytes()
         except OSError:
-            return False
-        if not isinstance(info, dict) or info.get("sha256") != _sha(data):
-            return False  # corrupted or edited since: render again
+            return None
+        digest = _sha(data)
+        if not isinstance(info, dict) or info.get("sha256") != digest:
+            return None  # corrupted or edited since: render again
         _write(dest, data)
-        return True
+        return digest
 
-    def put(self, key: str, data: bytes) -> None:
-        if self.dir is None:
-            return
-        pdf, meta = self._paths(key)
-        if write_atomic(pdf, data):
-            write_json(meta, {"sha256": _sha(data)})
+    def put(self, key: str, data: bytes) -> str:
+        """Keep ``data`` under ``key`` (best effort); its SHA-256."""
+        digest = _sha(data)
+        if self.dir is not None:
+            pdf, meta = self._paths(key)
+            if write_atomic(pdf, data):
+                write_json(meta, {"sha256": digest})
+        return digest
 
     def finish(self) -> None:
         """Remember this period's keys; remove PDFs no period's last build used."""
@@ -361,8 +364,8 @@ class PdfCache:
 
 def _pdfs(builder, docs, markups, pdfs: "PdfCache", staging, result, manifest, progress) -> None:
     keys = [builder.key(doc, markup) for doc, markup in zip(docs, markups)]
-    todo = [i for i, (doc, key) in enumerate(zip(docs, keys))
-            if not pdfs.get(key, _output(staging, f"{doc.path}.pdf"))]
+    digests = [pdfs.get(key, _output(staging, f"{doc.path}.pdf")) for doc, key in zip(docs, keys)]
+    todo = [i for i, digest in enumerate(digests) if digest is None]
     result.reused = len(docs) - len(todo)
     progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
     report = (lambda n, total: progress(f"[{n}/{total}] PDF")) if todo else None
@@ -373,13 +376,12 @@ def _pdfs(builder, docs, markups, pdfs: "PdfCache", staging, result, manifest, p
         progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")
     for i, (data, warnings) in zip(todo, produced):
         _write(_output(staging, f"{docs[i].path}.pdf"), data)
-        pdfs.put(keys[i], data)
+        digests[i] = pdfs.put(keys[i], data)
         result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
     codes = []
-    for doc, key, markup in zip(docs, keys, markups):
-        path = _output(staging, f"{doc.path}.pdf")
-        result.files.append(path)
-        entry = {"id": doc.id, "title": doc.title, "path": doc.path, "key": key, "sha256": _sha(path.read_bytes())}
+    for doc, key, markup, digest in zip(docs, keys, markups, digests):  # hashes known: no file is read again
+        result.files.append(_output(staging, f"{doc.path}.pdf"))
+        entry = {"id": doc.id, "title": doc.title, "path": doc.path, "key": key, "sha256": digest}
         code = builder.stamp_of(doc, markup).code
         if code:
             entry["code"] = code
@@ -394,12 +396,13 @@ def _bundle(builder, period, docs, pdfs: "PdfCache", staging, result, manifest) 
         return
     key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode())
     dest = staging / f"{BUNDLE}.pdf"
-    if not pdfs.get(key, dest):
+    digest = pdfs.get(key, dest)
+    if digest is None:
         paths = [_output(staging, f"{doc.path}.pdf") for doc in docs]
         data = join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]))
         dest.write_bytes(data)
-        pdfs.put(key, data)
-    manifest["bundle"] = {"path": BUNDLE, "key": key, "sha256": _sha(dest.read_bytes())}
+        digest = pdfs.put(key, data)
+    manifest["bundle"] = {"path": BUNDLE, "key": key, "sha256": digest}
     result.files.insert(0, dest)
 
 
