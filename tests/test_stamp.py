@@ -289,3 +289,77 @@ def test_a_page_of_an_unpredicted_orientation_gets_its_own_overlay_and_the_bytes
     assert Stamper(portrait_only, missing=missing).apply(landscape, stamp) == first
     reader = pypdf.PdfReader(__import__("io").BytesIO(first))
     assert "/KaoheStamp" in reader.pages[0]["/Resources"]["/XObject"] and reader.metadata.title == "测试"
+
+
+# --- what a commit costs: no copying, no rewriting of what did not change -----------------------
+
+def test_an_unchanged_document_is_linked_from_the_cache_not_copied(mini_git, tmp_path):
+    build(mini_git)
+    again = build(mini_git, tmp_path / "elsewhere")
+    assert (again.rendered, again.reused) == (0, 11)
+    first = (mini_git / "build/2026Q1" / PUBLIC).stat()
+    second = (tmp_path / "elsewhere/2026Q1" / PUBLIC).stat()
+    assert first.st_ino == second.st_ino and first.st_nlink >= 3  # the build, the other build, the cache
+
+
+def test_a_finished_pdf_edited_in_place_is_stamped_again_not_reused(mini_git, tmp_path):
+    """The build's files share their data with the cache: a PDF changed in build/ (a viewer saving
+    over it) changes the cache entry, which is then no longer used."""
+    build(mini_git)
+    clean = pdfs(mini_git / "build/2026Q1")
+    (mini_git / "build/2026Q1" / PUBLIC).write_bytes(b"%PDF-1.7 edited in place")
+    again = build(mini_git)
+    assert (again.rendered, again.reused) == (0, 10)
+    assert pdfs(mini_git / "build/2026Q1") == clean
+
+
+def test_a_stamp_template_changes_every_pdf_but_lays_out_nothing(mini_git):
+    build(mini_git)
+    write(mini_git, {"templates/stamp_footer.html": "{{ '核验码：' ~ code if public else '本局内部材料 ' ~ provenance.short }}"})
+    commit_all(mini_git, "本局的来源标记")
+    again = build(mini_git)
+    assert (again.rendered, again.reused) == (0, 0)
+    assert "本局内部材料" in page_texts(mini_git / "build/2026Q1/05-登记表/01-政工室.pdf")[0]
+
+
+def test_the_stamp_has_its_own_font_role_defaulting_to_a_small_truetype_face(mini_git):
+    """Merged onto every page of every document: with the CJK OpenType faces (Noto) each PDF grew by
+    about 140 KB; a policy written before the role existed gets the default (宋体, else 霞鹜文楷)."""
+    from kaohe_docs.render.fonts import _charset
+    if any(_charset(f) for f in ("宋体", "SimSun")):
+        pytest.skip("宋体 is installed here: the stamp uses it")
+    assert "stamp:" not in (mini_git / "policy/policy.yaml").read_text(encoding="utf-8")
+    project = open_project(mini_git, use_cache=False)
+    assert project.loaded.policy.fonts["stamp"] == ("宋体", "SimSun", "LXGW WenKai", "Noto Serif CJK SC")
+    build(mini_git)
+    with pdfplumber.open(mini_git / "build/2026Q1/05-登记表/01-政工室.pdf") as pdf:
+        footer = [c for c in pdf.pages[0].chars if c["top"] > pdf.pages[0].height - 40]
+    assert "".join(c["text"] for c in footer).startswith("记录库提交")
+    assert {c["fontname"].split("+")[-1] for c in footer} == {"LXGW-WenKai"}
+
+
+def test_a_stamp_font_role_in_policy_must_list_a_font(mini):
+    table = "  table: [宋体, SimSun, Noto Serif CJK SC]\n"
+    edit(mini, "policy/policy.yaml", table, table + "  stamp: []\n")
+    project = open_project(mini, use_cache=False)
+    assert [d.message for d in project.errors] == ["字体“stamp”至少要列出一种字体"]
+
+
+def test_the_stamp_is_an_incremental_update_after_the_untouched_layout(mini_git):
+    """The laid-out file is kept byte for byte; the stamp is appended (ISO 32000-1 7.5.6) and every
+    reader sees the stamped pages, the new metadata and the file's own ID."""
+    import pikepdf
+    build(mini_git)
+    stamped = (mini_git / "build/2026Q1" / PUBLIC).read_bytes()
+    layouts = [p.read_bytes() for p in layout_cache.cache_dir(mini_git).rglob("*.pdf") if "finished" not in p.parts]
+    layout = next(data for data in layouts if stamped.startswith(data) and data != stamped)
+    appendix = stamped[len(layout):]
+    assert appendix.count(b"startxref") == 1 and b"/Prev " in appendix and len(appendix) < 40_000
+    reader = pypdf.PdfReader(mini_git / "build/2026Q1" / PUBLIC, strict=True)
+    assert all("/KaoheStamp" in page["/Resources"]["/XObject"] for page in reader.pages)
+    assert reader.metadata["/kaohedocument"] == "2026Q1/公示"
+    with pikepdf.open(mini_git / "build/2026Q1" / PUBLIC) as pdf:
+        first, second = (bytes(part) for part in pdf.trailer.ID)
+        assert first == bytes(pikepdf.open(__import__("io").BytesIO(layout)).trailer.ID[0]) and second != first
+    assert page_texts(mini_git / "build/2026Q1" / PUBLIC)[-1].rstrip().endswith(
+        "核验码：" + reader.metadata["/kaohecode"])

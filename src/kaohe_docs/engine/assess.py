@@ -51,9 +51,19 @@ class Assessment:
     results: dict[Quarter, list[Result]] = field(default_factory=dict)
     unit_ledgers: dict[tuple[str, Quarter], LedgerRow] = field(default_factory=dict)
     bureau_ledgers: dict[Quarter, LedgerRow] = field(default_factory=dict)
+    _by_unit: dict = field(default_factory=dict, repr=False, compare=False)  # quarter → (list, count, unit → results)
 
     def quarter_results(self, quarter: Quarter, unit_id: str | None = None) -> list[Result]:
-        return [r for r in self.results.get(quarter, ()) if unit_id is None or r.entry.unit_id == unit_id]
+        if unit_id is None:
+            return list(self.results.get(quarter, ()))
+        results = self.results.get(quarter, ())
+        index = self._by_unit.get(quarter)
+        if index is None or index[0] is not results or index[1] != len(results):  # built on first use
+            grouped: dict[str, list[Result]] = {}
+            for r in results:
+                grouped.setdefault(r.entry.unit_id, []).append(r)
+            index = self._by_unit[quarter] = (results, len(results), grouped)
+        return list(index[2].get(unit_id, ()))
 
     def decided(self, quarter: Quarter) -> bool:
         records = self.bureau.quarters.get(quarter)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 import json
@@ -154,6 +155,11 @@ def encode(value):
     raise Unencodable(type(value).__name__)
 
 
+@functools.cache
+def _field_names(cls) -> frozenset:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
 def decode(data):
     """The inverse of ``encode``; raises ValueError/KeyError/TypeError on anything else."""
     if data is None or type(data) in (bool, int, str):
@@ -164,7 +170,7 @@ def decode(data):
         raise ValueError("unexpected JSON value")
     if "$c" in data:
         cls = _class(data["$c"])
-        fields = {f.name for f in dataclasses.fields(cls)}
+        fields = _field_names(cls)
         values = data["f"]
         if type(values) is not dict or set(values) != fields:
             raise ValueError("fields do not match")

@@ -24,6 +24,12 @@ DEFAULT_EXCELLENT_LIMIT = Decimal("0.20")  # policy files written before the lim
 PUBLICITY_SCOPES = ("好", "全部")
 LIST_ORDERS = ("姓氏笔画", "单位")
 FONT_ROLES = ("title", "body", "heading", "kai", "table")
+# optional roles, with their default when a policy (e.g. one written before the role existed) leaves them out
+OPTIONAL_FONT_ROLES = {
+    # the provenance stamp (footer, 草稿 watermark, 核验码) merged onto every page of every document:
+    # a TrueType family adds about 10 KB to each PDF, an OpenType/CFF one (Noto CJK) about 140 KB
+    "stamp": ("宋体", "SimSun", "LXGW WenKai", "Noto Serif CJK SC"),
+}
 SHEET_ROLES = ("id", "name", "unit", "score")  # the columns an import looks for (policy `sheets:` names them)
 
 
@@ -150,9 +156,13 @@ def _thresholds(fields: Fields):
 
 def _fonts(fields: Fields):
     result = {}
-    for role in FONT_ROLES:
-        families = fields.sequence(role)
+    for role in FONT_ROLES + tuple(OPTIONAL_FONT_ROLES):
+        optional = role in OPTIONAL_FONT_ROLES
+        families = fields.sequence(role, required=not optional)
         if families is None:
+            if optional and role not in fields.map:
+                result[role] = OPTIONAL_FONT_ROLES[role]
+                continue
             return None
         names = tuple(str(f).strip() for f in families if f is not None and str(f).strip())
         if not names:

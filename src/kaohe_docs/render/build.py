@@ -36,14 +36,14 @@ from kaohe_docs.errors import Diagnostic, KaoheError, warning
 from kaohe_docs.render.fonts import resolve
 from kaohe_docs.render.index import write_index
 from kaohe_docs.model import Quarter
-from kaohe_docs.render.pool import render_all, stamp_all
+from kaohe_docs.render.pool import Background, init_stamper, render_all, render_each, stamp_all, stamp_one
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render.provenance import Provenance, provenance
 from kaohe_docs.render import layout_cache
 from kaohe_docs.records.cache import read_json, write_atomic, write_json
 from kaohe_docs.filenames import inside
 from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
-from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
+from kaohe_docs.render.stamp import Stamp, Stamper, is_public, make_stamp, overlay_context
 
 BUNDLE = "00-打印合订本"
 MANIFEST = "manifest.json"
@@ -86,14 +86,18 @@ class Builder:
         self.bureau = project.loaded.bureau.info.name
         self.base = {"bureau": project.loaded.bureau.info, "fonts": self.fonts.families}
         self.environment_key = layout_cache.environment_key(project.root, tuple(self.fonts.families.values()))
+        self.stamp_templates = layout_cache.stamp_template_fingerprint(project.root)
         self.cache_root = cache_root or project.root
         self.cache = layout_cache.LayoutCache(layout_cache.cache_dir(self.cache_root))
         self.laid_out = 0  # documents laid out by WeasyPrint in this build (the rest came from the cache)
+        self.background = None  # overlays being laid out while the HTML is generated
+        self.warmed: set = set()  # overlay variants already looked up or started
 
     def html(self, doc: Document) -> str:
         """The content HTML (no provenance). Raises KaoheError for a template mistake or a missing glyph."""
         markup = lock_html(render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context}))
-        check_glyphs(self.fonts, markup, doc.title)
+        if self.cache.path(self.layout_key(markup)) is None:  # a cached layout passed this check with these fonts
+            check_glyphs(self.fonts, markup, doc.title)
         return markup
 
     def stamp_of(self, doc: Document, markup: str) -> Stamp:
@@ -119,7 +123,7 @@ class Builder:
     def key(self, doc: Document, markup: str) -> str:
         """The finished PDF's key: its layout and everything the stamp prints or records."""
         stamp = self.stamp_of(doc, markup)
-        data = json.dumps({"layout": self.layout_key(markup), "public": stamp.public, "code": stamp.code,
+        data = json.dumps({"layout": self.layout_key(markup), "templates": self.stamp_templates, "public": stamp.public, "code": stamp.code,
                            "draft": stamp.draft, "metadata": stamp.metadata}, sort_keys=True, ensure_ascii=False)
         return _sha(data.encode("utf-8"))
 
@@ -131,35 +135,76 @@ class Builder:
         for data, warnings, refused in render_all(self.project.root, jobs, workers=workers, progress=progress,
                                                   variant=variant):
             if refused:
-                problems.append(f"模板试图读取允许目录以外的文件或网络地址：{'、'.join(refused)}")
+                problems.append(refused_message(refused))
             results.append((data, warnings))
         if problems:
             raise KaoheError("；".join(dict.fromkeys(problems)))
         return results
 
-    def layouts(self, markups: list[str], progress=None, count: bool = True,
-                workers: int | None = None) -> list[tuple[bytes, list[str]]]:
-        """Each markup's laid-out PDF: from the cache, or laid out now (each distinct content once) and cached."""
+    def layout_sources(self, markups: list[str], progress=None, count: bool = True,
+                       workers: int | None = None) -> list[tuple[Path | bytes, list[str]]]:
+        """Each markup's laid-out PDF: its file in the layout cache, laid out now if it is not there
+        (each distinct content once; each result is stored as it arrives and not kept in memory).
+        Bytes only where the cache cannot be written."""
         keys = [self.layout_key(m) for m in markups]
-        found = {key: self.cache.get(key) for key in dict.fromkeys(keys)}
-        todo = [key for key, hit in found.items() if hit is None]
+        found: dict = {}
+        for key in dict.fromkeys(keys):
+            hit = self.cache.path(key)
+            if hit is not None:
+                found[key] = hit
+        todo = [key for key in dict.fromkeys(keys) if key not in found]
         first = {key: markups[i] for i, key in reversed(list(enumerate(keys)))}
-        if todo:
-            rendered = self.render([(first[key], key) for key in todo], progress, workers)
-            for key, (data, warnings) in zip(todo, rendered):
-                self.cache.put(key, data, warnings)
-                found[key] = (data, warnings)
+        problems = []
+        for i, (data, warnings, refused) in render_each(self.project.root, [(first[key], key) for key in todo],
+                                                        workers=workers, progress=progress):
+            if refused:
+                problems.append(refused_message(refused))
+                continue
+            path = self.cache.put(todo[i], data, warnings)
+            found[todo[i]] = (path if path is not None else data, warnings)
+        if problems:
+            raise KaoheError("；".join(dict.fromkeys(problems)))
         if count:
             self.laid_out += len(todo)
         return [found[key] for key in keys]
 
+    def layouts(self, markups: list[str], progress=None, count: bool = True,
+                workers: int | None = None) -> list[tuple[bytes, list[str]]]:
+        """Each markup's laid-out PDF as bytes (a few documents: overlays, verify)."""
+        return [(source.read_bytes() if isinstance(source, Path) else source, warnings)
+                for source, warnings in self.layout_sources(markups, progress, count, workers)]
+
+    def overlay_markup(self, variant: tuple) -> str:
+        markup = render_html(self.env, "stamp.html", {**self.base, "provenance": self.prov, "generator": generator(),
+                                                      "stamps": overlay_context([variant])})
+        check_glyphs(self.fonts, markup, "来源标记")
+        return markup
+
+    def warm_overlays(self, variants) -> None:
+        """Start laying out these overlays (those not cached or started yet) in a background process."""
+        for variant in sorted(set(variants) - self.warmed):
+            self.warmed.add(variant)
+            markup = self.overlay_markup(variant)
+            key = self.layout_key(markup)
+            if self.cache.path(key) is None:
+                if self.background is None:
+                    self.background = Background(self.project.root)
+                self.background.add(variant, (markup, key))
+
+    def close(self) -> None:
+        if self.background is not None:
+            self.background.close()
+            self.background = None
+
     def overlays(self, variants) -> dict:
         """Each stamp variant laid out once as its own one-page overlay (cached like any layout)."""
         variants = sorted(set(variants))
-        markups = [render_html(self.env, "stamp.html", {**self.base, "provenance": self.prov, "generator": generator(),
-                                                        "stamps": overlay_context([variant])}) for variant in variants]
-        for markup in markups:
-            check_glyphs(self.fonts, markup, "来源标记")
+        markups = [self.overlay_markup(variant) for variant in variants]
+        if self.background is not None:  # what the background process laid out goes into the cache first
+            for variant, markup in zip(variants, markups):
+                done = self.background.result(variant)
+                if done is not None and not done[2]:
+                    self.cache.put(self.layout_key(markup), done[0], done[1])
         # a few tiny pages: one process (a pool would pay WeasyPrint's font setup once per worker)
         laid_out = self.layouts(markups, count=False, workers=1)
         return {variant: data for variant, (data, _warnings) in zip(variants, laid_out)}
@@ -167,34 +212,37 @@ class Builder:
     def predicted_overlays(self, stamps: list[Stamp], docs: list[Document]) -> dict:
         """The overlays this build needs; the orientation comes from the document's kind (a page of
         another orientation, e.g. from a bureau's template, gets its overlay laid out when met)."""
-        return self.overlays(stamp.variant("landscape" if "landscape" in doc.kind.split() else "portrait")
-                             for stamp, doc in zip(stamps, docs))
+        return self.overlays(_variant(stamp, doc) for stamp, doc in zip(stamps, docs))
 
-    def produce(self, docs: list[Document], markups: list[str], progress=None,
-                timings: dict | None = None) -> list[tuple[bytes, list[str]]]:
-        """Finished PDFs: laid-out pages (cached by content) with this build's stamp merged on."""
+    def produce(self, docs: list[Document], markups: list[str], progress=None, timings: dict | None = None,
+                dests: list[Path] | None = None) -> list[tuple[bytes | str, list[str]]]:
+        """Finished PDFs: laid-out pages (cached by content) with this build's stamp merged on.
+
+        With ``dests``, each PDF is written to its file there and (SHA-256, warnings) returned, so
+        that no PDF is held in memory; without, (PDF bytes, warnings)."""
         if not docs:
             return []
         timings = {} if timings is None else timings
         start = time.perf_counter()
-        pages = self.layouts(markups, progress)
+        sources = self.layout_sources(markups, progress)
         timings["layout"] = time.perf_counter() - start
         start = time.perf_counter()
         stamps = [self.stamp_of(doc, markup) for doc, markup in zip(docs, markups)]
         overlays = self.predicted_overlays(stamps, docs)
         timings["stamp_overlay"] = time.perf_counter() - start
         start = time.perf_counter()
-        jobs = [(data, stamp) for (data, _), stamp in zip(pages, stamps)]
-        workers = 1 if sum(len(data) for data, _ in jobs) < STAMP_POOL_BYTES else None
-        results = stamp_all(overlays, jobs, workers)
+        dests = dests or [None] * len(docs)
+        jobs = [(source, stamp, dest) for (source, _), stamp, dest in zip(sources, stamps, dests)]
+        size = sum(source.stat().st_size if isinstance(source, Path) else len(source) for source, _ in sources)
+        results = stamp_all(overlays, jobs, 1 if size < STAMP_POOL_BYTES else None)
         timings["pages"] = sum(n for _, n in results)
-        stamped = [data for data, _ in results]
-        if any(data is None for data in stamped):
+        if any(data is None for data, _ in results):
             stamper = Stamper(overlays, missing=lambda variant: self.overlays([variant])[variant])
-            stamped = [data if data is not None else stamper.apply(*job) for data, job in zip(stamped, jobs)]
+            init_stamper(stamper)
+            results = [result if result[0] is not None else stamp_one(job) for result, job in zip(results, jobs)]
             timings["pages"] += stamper.pages
         timings["stamp"] = time.perf_counter() - start
-        return [(data, warnings) for data, (_, warnings) in zip(stamped, pages)]
+        return [(data, warnings) for (data, _), (_, warnings) in zip(results, sources)]
 
     def bundle_title(self, period) -> str:
         zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
@@ -202,6 +250,10 @@ class Builder:
 
 
 STAMP_POOL_BYTES = 20_000_000  # below this much PDF, stamping in one process beats starting a pool
+
+
+def refused_message(refused: list[str]) -> str:
+    return f"模板试图读取允许目录以外的文件或网络地址：{'、'.join(refused)}"
 
 
 def bundle_id(period) -> str:
@@ -267,12 +319,12 @@ def _build(project, period, docs, builder, out, bundle, pdf, progress, result: B
     try:
         progress(f"生成 {len(docs)} 份文书的 HTML……")
         start = time.perf_counter()
-        markups = _html_all(builder, docs, staging, result)
+        markups, keys, digests = _html_all(builder, docs, staging, result, pdfs if pdf else None)
         result.timings["html"] = time.perf_counter() - start
         manifest = {"period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
                     "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "pdf": pdf, "documents": []}
         if pdf:
-            _pdfs(builder, docs, markups, pdfs, staging, result, manifest, progress)
+            _pdfs(builder, docs, markups, keys, digests, pdfs, staging, result, manifest, progress)
             if bundle:
                 progress(f"合订本：拼接 {len(docs)} 份文书")
                 _bundle(builder, period, docs, pdfs, staging, result, manifest)
@@ -282,14 +334,19 @@ def _build(project, period, docs, builder, out, bundle, pdf, progress, result: B
         result.files.append(_write(staging / MANIFEST, data))
         swap_in(staging, target)
     finally:
+        builder.close()
         shutil.rmtree(staging, ignore_errors=True)
     result.files = sorted(target / p.relative_to(staging) for p in result.files)
     write_index(out)
     return result
 
 
-def _html_all(builder: Builder, docs: list[Document], staging: Path, result: BuildResult) -> list[str]:
-    markups, problems = [], []
+def _html_all(builder: Builder, docs: list[Document], staging: Path, result: BuildResult, pdfs: "PdfCache | None"):
+    """Each document's content HTML, and (when PDFs are made) its finished PDF's key and, when an
+    unchanged PDF was found in the cache and linked into ``staging``, its SHA-256. The first
+    document that needs stamping starts the stamp overlays in the background."""
+    markups, keys, digests, problems = [], [], [], []
+    internal = None  # the overlays of the internal forms, started with the first document that needs stamping
     for doc in docs:
         try:
             markup = builder.html(doc)
@@ -297,18 +354,37 @@ def _html_all(builder: Builder, docs: list[Document], staging: Path, result: Bui
             problems.append(f"《{doc.title}》：{exc.message}")
             continue
         markups.append(markup)
-        page = builder.page_html(doc, markup, builder.stamp_of(doc, markup))
+        stamp = builder.stamp_of(doc, markup)
+        page = builder.page_html(doc, markup, stamp)
         result.files.append(_write(_output(staging, f"{doc.path}.html"), page.encode("utf-8")))
+        if pdfs is not None and not problems:
+            keys.append(builder.key(doc, markup))
+            digests.append(pdfs.get(keys[-1], _output(staging, f"{doc.path}.pdf")))
+            if digests[-1] is None:  # stamping will be needed: the overlays are laid out meanwhile
+                if internal is None:
+                    internal = {_variant(builder.stamp_of(d, ""), d) for d in docs if not is_public(d)}
+                    builder.warm_overlays(internal)
+                builder.warm_overlays([_variant(stamp, doc)])
     if problems:
         raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
-    return markups
+    return markups, keys, digests
+
+
+def _variant(stamp: Stamp, doc: Document) -> tuple:
+    """The overlay a document's pages get; the orientation comes from the document's kind (a page of
+    another orientation, e.g. from a bureau's template, gets its overlay laid out when met)."""
+    return stamp.variant("landscape" if "landscape" in doc.kind.split() else "portrait")
 
 
 class PdfCache:
-    """Finished (stamped) PDFs by key beside the laid-out pages, each reused only after its SHA-256 is checked.
+    """Finished (stamped) PDFs by key beside the laid-out pages.
 
-    Plain files: ``<key>.pdf`` and ``<key>.json`` (its hash). The keys used by the last
-    build of each period are listed in ``pdf/periods/``; everything else is removed after a build.
+    Plain files: ``<key>.pdf`` and ``<key>.json`` (its SHA-256, size and modification time). An
+    entry is hard-linked into the new build (copied where links are impossible) while its size and
+    modification time are the recorded ones, so an unchanged document costs no reading or writing;
+    the folder is inside the Git directory or the user cache, never the work tree or ``build/``,
+    where a branch could plant a file. The keys used by the last build of each period are listed
+    in ``periods/``; everything else is removed after a build.
     """
 
     def __init__(self, folder: Path | None, period: str):
@@ -320,21 +396,21 @@ class PdfCache:
         return self.dir / f"{key}.pdf", self.dir / f"{key}.json"
 
     def get(self, key: str, dest: Path) -> str | None:
-        """Copy the cached PDF of ``key`` to ``dest`` if there is an intact one; its SHA-256, else None."""
+        """Link (or copy) the cached PDF of ``key`` to ``dest`` if there is an unchanged one; its SHA-256, else None."""
         self.used.append(key)
         if self.dir is None:
             return None
         pdf, meta = self._paths(key)
         info = read_json(meta)
+        if not isinstance(info, dict) or not isinstance(info.get("sha256"), str) or info.get("stat") is None \
+                or layout_cache.file_stamp(pdf) != info.get("stat"):
+            return None  # missing, damaged or edited since: stamp again
+        dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            data = pdf.read_bytes()
+            _link_or_copy(pdf, dest)
         except OSError:
             return None
-        digest = _sha(data)
-        if not isinstance(info, dict) or info.get("sha256") != digest:
-            return None  # corrupted or edited since: render again
-        _write(dest, data)
-        return digest
+        return info["sha256"]
 
     def put(self, key: str, data: bytes) -> str:
         """Keep ``data`` under ``key`` (best effort); its SHA-256."""
@@ -342,8 +418,23 @@ class PdfCache:
         if self.dir is not None:
             pdf, meta = self._paths(key)
             if write_atomic(pdf, data):
-                write_json(meta, {"sha256": digest})
+                write_json(meta, {"sha256": digest, "stat": layout_cache.file_stamp(pdf)})
         return digest
+
+    def put_file(self, key: str, path: Path, digest: str) -> None:
+        """Keep the finished file ``path`` (whose SHA-256 is ``digest``) under ``key``: a hard link where
+        possible; best effort."""
+        if self.dir is None:
+            return
+        pdf, meta = self._paths(key)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mktemp(prefix=".tmp-", dir=self.dir))
+            _link_or_copy(path, tmp)
+            os.replace(tmp, pdf)
+        except OSError:
+            return
+        write_json(meta, {"sha256": digest, "stat": layout_cache.file_stamp(pdf)})
 
     def finish(self) -> None:
         """Remember this period's keys; remove PDFs no period's last build used."""
@@ -362,25 +453,32 @@ class PdfCache:
                     entry.unlink()
 
 
-def _pdfs(builder, docs, markups, pdfs: "PdfCache", staging, result, manifest, progress) -> None:
-    keys = [builder.key(doc, markup) for doc, markup in zip(docs, markups)]
-    digests = [pdfs.get(key, _output(staging, f"{doc.path}.pdf")) for doc, key in zip(docs, keys)]
+def _link_or_copy(source: Path, dest: Path) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(source, dest)
+
+
+def _pdfs(builder, docs, markups, keys, digests, pdfs: "PdfCache", staging, result, manifest, progress) -> None:
+    dests = [_output(staging, f"{doc.path}.pdf") for doc in docs]
     todo = [i for i, digest in enumerate(digests) if digest is None]
     result.reused = len(docs) - len(todo)
     progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
     report = (lambda n, total: progress(f"[{n}/{total}] PDF")) if todo else None
-    produced = builder.produce([docs[i] for i in todo], [markups[i] for i in todo], report, result.timings)
+    produced = builder.produce([docs[i] for i in todo], [markups[i] for i in todo], report, result.timings,
+                               dests=[dests[i] for i in todo])
     start = time.perf_counter()
     result.rendered = builder.laid_out
     if todo:
         progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")
-    for i, (data, warnings) in zip(todo, produced):
-        _write(_output(staging, f"{docs[i].path}.pdf"), data)
-        digests[i] = pdfs.put(keys[i], data)
+    for i, (digest, warnings) in zip(todo, produced):
+        digests[i] = digest
+        pdfs.put_file(keys[i], dests[i], digest)
         result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
     codes = []
-    for doc, key, markup, digest in zip(docs, keys, markups, digests):  # hashes known: no file is read again
-        result.files.append(_output(staging, f"{doc.path}.pdf"))
+    for doc, key, markup, digest, dest in zip(docs, keys, markups, digests, dests):  # hashes known: no file is read again
+        result.files.append(dest)
         entry = {"id": doc.id, "title": doc.title, "path": doc.path, "key": key, "sha256": digest}
         code = builder.stamp_of(doc, markup).code
         if code:

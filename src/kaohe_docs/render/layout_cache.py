@@ -56,7 +56,7 @@ def font_fingerprint(families: tuple[str, ...]) -> str:
     return sha("\0".join(parts).encode())
 
 
-def _tree_fingerprint(*folders: Path) -> str:
+def _tree_fingerprint(*folders: Path, only=lambda relative: True) -> str:
     h = hashlib.sha256()
     for n, folder in enumerate(folders):
         if folder.is_symlink() or not folder.is_dir():
@@ -65,13 +65,26 @@ def _tree_fingerprint(*folders: Path) -> str:
         for dirpath, dirnames, filenames in os.walk(folder):  # symlinked folders are not followed
             files += [Path(dirpath, name) for name in filenames if not Path(dirpath, name).is_symlink()]
         for path in sorted(files):
+            if not only(path.relative_to(folder).as_posix()):
+                continue
             h.update(f"{n}:{path.relative_to(folder).as_posix()}\0".encode())
             h.update(sha(path.read_bytes()).encode())
     return h.hexdigest()
 
 
+def is_stamp_template(relative: str) -> bool:
+    """The stamp's templates (``stamp*.html``): they never reach a layout, only the stamp."""
+    return "/" not in relative and relative.startswith("stamp")
+
+
 def template_fingerprint(root: Path) -> str:
-    return _tree_fingerprint(PACKAGE_TEMPLATES, Path(root) / "templates")
+    """Every template and file a document's layout can read (not the stamp's templates)."""
+    return _tree_fingerprint(PACKAGE_TEMPLATES, Path(root) / "templates", only=lambda r: not is_stamp_template(r))
+
+
+def stamp_template_fingerprint(root: Path) -> str:
+    """The stamp's templates: part of every finished PDF's key, never of a layout's."""
+    return _tree_fingerprint(PACKAGE_TEMPLATES, Path(root) / "templates", only=is_stamp_template)
 
 
 def policy_fingerprint(root: Path) -> str:
@@ -90,6 +103,16 @@ def layout_key(environment: str, markup: str) -> str:
     return sha(f"layout\0{environment}\0{markup}".encode())
 
 
+def file_stamp(path: Path) -> list[int] | None:
+    """Size and modification time of a cache file: an entry is used only while they are unchanged
+    (a damaged or edited file, or one truncated by a full disk, is laid out again)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 class LayoutCache:
     """Laid-out PDFs by key, as plain files in ``folder``."""
 
@@ -100,23 +123,47 @@ class LayoutCache:
         sub = self.folder / key[:2]
         return sub / f"{key}.pdf", sub / f"{key}.json"
 
-    def get(self, key: str) -> tuple[bytes, list[str]] | None:
-        pdf, meta = self._paths(key)
+    def _info(self, key: str) -> dict | None:
         try:
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            data = pdf.read_bytes()
+            info = json.loads(self._paths(key)[1].read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not isinstance(info, dict) or info.get("sha256") != sha(data):
-            return None  # damaged or edited: lay out again
-        warnings = info.get("warnings", [])
-        return data, [str(w) for w in warnings] if isinstance(warnings, list) else []
+        return info if isinstance(info, dict) else None
 
-    def put(self, key: str, data: bytes, warnings: list[str]) -> None:
+    @staticmethod
+    def _warnings(info: dict) -> list[str]:
+        warnings = info.get("warnings", [])
+        return [str(w) for w in warnings] if isinstance(warnings, list) else []
+
+    def get(self, key: str) -> tuple[bytes, list[str]] | None:
+        """The entry's bytes, read and checked against its SHA-256."""
+        info = self._info(key)
+        try:
+            data = self._paths(key)[0].read_bytes()
+        except OSError:
+            return None
+        if info is None or info.get("sha256") != sha(data):
+            return None  # damaged or edited: lay out again
+        return data, self._warnings(info)
+
+    def path(self, key: str) -> tuple[Path, list[str]] | None:
+        """The entry's file, without reading it: used while its size and modification time are the
+        ones recorded when it was written."""
+        info = self._info(key)
+        pdf = self._paths(key)[0]
+        if info is None or info.get("stat") is None or file_stamp(pdf) != info.get("stat"):
+            return None
+        return pdf, self._warnings(info)
+
+    def put(self, key: str, data: bytes, warnings: list[str]) -> Path | None:
+        """Store an entry; its file, or None when the cache cannot be written (that only costs time)."""
         pdf, meta = self._paths(key)
-        written = write_atomic(pdf, data) and write_json(meta, {"sha256": sha(data), "warnings": list(warnings)})
-        if not written:  # a read-only or full cache only costs time
+        written = write_atomic(pdf, data) and write_json(meta, {"sha256": sha(data), "warnings": list(warnings),
+                                                                "stat": file_stamp(pdf)})
+        if not written:
             log.warning("无法写入排版缓存 %s", self.folder)
+            return None
+        return pdf
 
 
 # --- verification codes issued: code → (document, commit), so that `kaohe verify CODE` finds a

@@ -5,6 +5,7 @@ configuration and URL fetcher are created once per worker process and reused.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -29,30 +30,59 @@ def _render(job: tuple[str, str]):
     return data, log.warnings, log.refused
 
 
-def render_all(root: Path, jobs: list[tuple[str, str]], workers: int | None = None, progress=None,
-               variant: str | None = None):
-    """Render every job; results in the jobs' order. One process when there is little to do."""
+def render_each(root: Path, jobs: list[tuple[str, str]], workers: int | None = None, progress=None,
+                variant: str | None = None):
+    """Render every job, yielding (index, result) as each one is done, so that the caller can store a
+    result and let it go (a whole quarter's PDFs never sit in memory together). One process when
+    there is little to do."""
     workers = workers or os.cpu_count() or 1
     if not jobs:
-        return []
+        return
     if workers == 1 or len(jobs) == 1:
         _init(str(root), variant)
-        results = []
         for n, job in enumerate(jobs, 1):
-            results.append(_render(job))
+            yield n - 1, _render(job)
             if progress:
                 progress(n, len(jobs))
-        return results
+        return
     import weasyprint  # noqa: F401  imported once here, inherited by the forked workers
-    # largest documents first balances the workers; results are put back in order
+    # largest documents first balances the workers
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
-    results: list = [None] * len(jobs)
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init, initargs=(str(root), variant)) as pool:
         for done, (i, result) in enumerate(zip(order, pool.map(_render, [jobs[i] for i in order])), 1):
-            results[i] = result
+            yield i, result
             if progress:
                 progress(done, len(jobs))
+
+
+def render_all(root: Path, jobs: list[tuple[str, str]], workers: int | None = None, progress=None,
+               variant: str | None = None) -> list:
+    """Every job's result, in the jobs' order."""
+    results: list = [None] * len(jobs)
+    for i, result in render_each(root, jobs, workers, progress, variant):
+        results[i] = result
     return results
+
+
+class Background:
+    """One worker process laying out a few small jobs while the caller goes on: the stamp overlays,
+    started on the first document that needs stamping, are ready when the HTML step ends, and
+    WeasyPrint's start (about a second) costs no wall time."""
+
+    def __init__(self, root: Path):
+        self.pool = ProcessPoolExecutor(max_workers=1, initializer=_init, initargs=(str(root), None))
+        self.futures: dict = {}
+
+    def add(self, name, job: tuple[str, str]) -> None:
+        self.futures[name] = self.pool.submit(_render, job)
+
+    def result(self, name):
+        """(pdf bytes, warnings, refused URLs) of the job ``name``, or None if it was not given."""
+        future = self.futures.pop(name, None)
+        return None if future is None else future.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 # --- stamping finished pages over all cores --------------------------------------------------------
@@ -61,29 +91,45 @@ _stamper = None
 
 
 def _init_stamper(overlays: dict) -> None:
-    global _stamper
     from kaohe_docs.render.stamp import Stamper
-    _stamper = Stamper(overlays)
+    init_stamper(Stamper(overlays))
 
 
-def _stamp(job):
-    layout, stamp = job
+def init_stamper(stamper) -> None:
+    """Stamp with ``stamper`` in this process (``stamp_one``)."""
+    global _stamper
+    _stamper = stamper
+
+
+def stamp_one(job):
+    """(source, Stamp, dest): the laid-out PDF (bytes, or a file to read) stamped; written to ``dest``
+    → (SHA-256, pages), or returned when ``dest`` is None → (bytes, pages); (None, 0) when the page
+    orientation needs an overlay nobody predicted (the caller stamps that one itself)."""
+    source, stamp, dest = job
     before = _stamper.pages
+    layout = source.read_bytes() if isinstance(source, Path) else source
     try:
-        return _stamper.apply(layout, stamp), _stamper.pages - before
-    except KeyError:  # a page orientation nobody predicted: the caller stamps this one itself
+        appendix = _stamper.appendix(layout, stamp)
+    except KeyError:
         return None, 0
+    pages = _stamper.pages - before
+    if dest is None:
+        return layout + appendix, pages
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "wb") as fh:
+        fh.write(layout)
+        fh.write(appendix)
+    digest = hashlib.sha256(layout)
+    digest.update(appendix)
+    return digest.hexdigest(), pages
 
 
 def stamp_all(overlays: dict, jobs: list, workers: int | None = None) -> list:
-    """(stamped PDF, pages) for (layout bytes, Stamp) jobs in a process pool; None where an overlay was missing.
-
-    Only worth it for many pages: a small batch is stamped in the calling process.
-    """
+    """``stamp_one`` for every job, in a process pool when there are many pages; results in order."""
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     if workers <= 1:
         _init_stamper(overlays)
-        return [_stamp(job) for job in jobs]
+        return [stamp_one(job) for job in jobs]
     chunk = max(1, len(jobs) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_stamper, initargs=(overlays,)) as pool:
-        return list(pool.map(_stamp, jobs, chunksize=chunk))
+        return list(pool.map(stamp_one, jobs, chunksize=chunk))

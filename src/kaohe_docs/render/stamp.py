@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+from decimal import Decimal
 from dataclasses import dataclass
 
 from kaohe_docs import __version__
@@ -114,49 +116,217 @@ def orientation(page) -> str:
 
 
 class Stamper:
-    """Merges the overlay pages onto laid-out PDFs (pikepdf); one per build."""
+    """Merges the overlay pages onto laid-out PDFs as a PDF incremental update; one per build.
+
+    The laid-out file is kept byte for byte and the stamp is appended after it (ISO 32000-1
+    7.5.6): the overlay as a form XObject with its font, a new version of each page object that
+    draws it on top (``q … Q q /KaoheStamp Do Q``), a new document information dictionary and a
+    cross-reference stream pointing back at the original one. Nothing of the document is parsed
+    beyond its page tree, nothing re-encoded: a few hundred bytes of work per page, and the output
+    is fixed by its inputs (no dates, the file ID derived from the content).
+    """
 
     def __init__(self, overlays: dict[tuple, bytes], missing=None):
         """``overlays``: each variant's one-page overlay PDF, laid out on its own so that its bytes
         (and its font subset) never depend on which other variants the build needed."""
         import pikepdf
         self.pikepdf = pikepdf
-        self.overlays = {}
+        self.overlays: dict[tuple, list[tuple[bytes, bytes | None]]] = {}
         self.missing = missing  # variant → overlay PDF bytes, for a variant nobody predicted
         self.pages = 0  # pages stamped
         for variant, data in overlays.items():
             self._add(variant, data)
 
     def _add(self, variant: tuple, data: bytes) -> None:
-        pdf = self.pikepdf.open(io.BytesIO(data))
+        """The overlay's objects, serialised once with local numbers (0 = the form XObject)."""
+        pikepdf = self.pikepdf
+        pdf = pikepdf.open(io.BytesIO(data))
         if len(pdf.pages) != 1:
             raise ValueError(f"stamp template made {len(pdf.pages)} pages for variant {variant}")
-        self.overlays[variant] = pdf
+        form = pdf.make_indirect(pdf.pages[0].as_form_xobject())
+        order: list = []
+        local: dict = {}
 
-    def _overlay(self, variant: tuple):
+        def visit(obj) -> None:
+            if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+                if obj.objgen in local:
+                    return
+                local[obj.objgen] = len(order)
+                order.append(obj)
+            if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                for key in sorted(obj.keys()):
+                    visit(obj.get(key))
+            elif isinstance(obj, pikepdf.Array):
+                for item in obj:
+                    visit(item)
+        visit(form)
+        self.overlays[variant] = [_serialise_object(obj, lambda og: local[og], pikepdf) for obj in order]
+
+    def _overlay(self, variant: tuple) -> list[tuple[bytes, bytes | None]]:
         if variant not in self.overlays:
             if self.missing is None:
                 raise KeyError(variant)
             self._add(variant, self.missing(variant))
-        return self.overlays[variant].pages[0]
+        return self.overlays[variant]
 
     def apply(self, layout: bytes, stamp: Stamp) -> bytes:
+        """The stamped PDF: ``layout`` followed by ``appendix(layout, stamp)``."""
+        return layout + self.appendix(layout, stamp)
+
+    def appendix(self, layout: bytes, stamp: Stamp) -> bytes:
+        """The incremental update that stamps ``layout`` (written right after its last byte)."""
         pikepdf = self.pikepdf
         with pikepdf.open(io.BytesIO(layout)) as pdf:
-            forms = {}
+            update = _Update(layout, int(pdf.trailer.Size))
+            forms: dict = {}  # variant → the form XObject's number in this file
+            resources: dict = {}  # (original resources, form) → the new resources' number
+            before = update.add(b"<< /Length 2 >>", b"q\n")
+            after = update.add(b"<< /Length 23 >>", b"\nQ\nq /KaoheStamp Do Q\n")
             for page in pdf.pages:
                 variant = stamp.variant(orientation(page))
                 if variant not in forms:
-                    source = self._overlay(variant)
-                    forms[variant] = pdf.copy_foreign(source.as_form_xobject())
-                # a fixed resource name (pikepdf's add_overlay picks a random one): deterministic bytes
-                name = page.add_resource(forms[variant], pikepdf.Name.XObject, pikepdf.Name("/KaoheStamp"))
-                page.contents_add(b"q\n", prepend=True)
-                page.contents_add(b"\nQ\nq " + bytes(name) + b" Do Q\n", prepend=False)
+                    objects = self._overlay(variant)
+                    first = update.next
+                    for head, data in objects:
+                        update.add(_renumber(head, first), data)
+                    forms[variant] = first
+                obj = page.obj
+                own = obj.get("/Resources")
+                key = (own.objgen if own is not None and own.is_indirect else ("page", obj.objgen), forms[variant])
+                if key not in resources:
+                    resources[key] = update.add(_resources_with_stamp(own, forms[variant], pikepdf))
+                contents = obj.get("/Contents")
+                parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
+                refs = " ".join([f"{before} 0 R"] + [_ref(part, pikepdf) for part in parts] + [f"{after} 0 R"])
+                entries = {k: v for k, v in obj.items() if k not in ("/Contents", "/Resources")}
+                body = b"<< " + b" ".join(_name(k, pikepdf) + b" " + _serialise(v, None, pikepdf) for k, v in sorted(entries.items()))
+                body += f" /Contents [{refs}] /Resources {resources[key]} 0 R >>".encode()
+                update.replace(obj.objgen, body)
                 self.pages += 1
-            info = pdf.docinfo
-            for key, value in stamp.metadata.items():
-                info[pikepdf.Name(key)] = pikepdf.String(value)
-            out = io.BytesIO()
-            pdf.save(out, deterministic_id=True)
-        return out.getvalue()
+            info = pikepdf.Dictionary({k: pikepdf.String(v) for k, v in stamp.metadata.items()})
+            info_number = update.add(_serialise(info, None, pikepdf))
+            root = _ref(pdf.trailer.Root, pikepdf)
+            first_id = bytes(pdf.trailer.ID[0]) if "/ID" in pdf.trailer else hashlib.md5(layout).digest()
+        return update.finish(root, info_number, first_id)
+
+
+def _ref(obj, pikepdf) -> str:
+    if not (isinstance(obj, pikepdf.Object) and obj.is_indirect):
+        raise ValueError("expected an indirect object")
+    number, generation = obj.objgen
+    return f"{number} {generation} R"
+
+
+def _name(key: str, pikepdf) -> bytes:
+    return pikepdf.Name(key).unparse()
+
+
+def _number(value) -> bytes:
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return str(value).encode()
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".") or "0"
+    return text.encode()
+
+
+def _serialise(obj, renumber, pikepdf, top: bool = False) -> bytes:
+    """PDF syntax of an object (``top``: the object itself, else a reference where it is indirect;
+    references are renumbered when asked: in the overlay, written as ``\0<local>\0`` and fixed per file)."""
+    if not top and isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        if renumber is None:
+            return _ref(obj, pikepdf).encode()
+        return f"\0{renumber(obj.objgen)}\0".encode()
+    if obj is None:
+        return b"null"
+    if isinstance(obj, (bool, int, Decimal, float)):
+        return _number(obj)
+    if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+        items = sorted(obj.items()) if isinstance(obj, pikepdf.Dictionary) else sorted(obj.stream_dict.items())
+        return b"<< " + b" ".join(_name(k, pikepdf) + b" " + _serialise(v, renumber, pikepdf) for k, v in items
+                                  if not (isinstance(obj, pikepdf.Stream) and k == "/Length")) + b" >>"
+    if isinstance(obj, pikepdf.Array):
+        return b"[" + b" ".join(_serialise(v, renumber, pikepdf) for v in obj) + b"]"
+    return obj.unparse()  # name, string
+
+
+def _serialise_object(obj, renumber, pikepdf) -> tuple[bytes, bytes | None]:
+    """(dictionary or value, stream data or None) of an indirect object of the overlay."""
+    if isinstance(obj, pikepdf.Stream):
+        data = obj.read_raw_bytes()
+        head = _serialise(obj, renumber, pikepdf, top=True)
+        return head[:-2] + f"/Length {len(data)} >>".encode(), data
+    return _serialise(obj, renumber, pikepdf, top=True), None
+
+
+_LOCAL = re.compile(rb"\0(\d+)\0")
+
+
+def _renumber(head: bytes, first: int) -> bytes:
+    return _LOCAL.sub(lambda m: f"{first + int(m.group(1))} 0 R".encode(), head)
+
+
+def _resources_with_stamp(own, form: int, pikepdf) -> bytes:
+    """The page's resources with the form XObject ``/KaoheStamp`` added."""
+    items = dict(own.items()) if own is not None else {}
+    xobjects = items.pop("/XObject", None)
+    entries = [_name(k, pikepdf) + b" " + _serialise(v, None, pikepdf) for k, v in sorted(items.items())]
+    inner = [_name(k, pikepdf) + b" " + _serialise(v, None, pikepdf) for k, v in sorted(xobjects.items())
+             if k != "/KaoheStamp"] if xobjects is not None else []
+    inner.append(f"/KaoheStamp {form} 0 R".encode())
+    entries.append(b"/XObject << " + b" ".join(inner) + b" >>")
+    return b"<< " + b" ".join(entries) + b" >>"
+
+
+class _Update:
+    """The objects of one incremental update, written after the original file."""
+
+    def __init__(self, original: bytes, size: int):
+        tail = original[-1024:]
+        at = tail.rfind(b"startxref")
+        if at < 0:
+            raise ValueError("no startxref in the laid-out PDF")
+        self.prev = int(tail[at + 9:].split()[0])
+        self.base = len(original)  # the update's bytes start here
+        self.out = bytearray(b"" if original.endswith(b"\n") else b"\n")
+        self.offsets: dict[int, tuple[int, int]] = {}  # number → (offset, generation)
+        self.next = size
+
+    def _write(self, number: int, generation: int, head: bytes, data: bytes | None) -> None:
+        self.offsets[number] = (self.base + len(self.out), generation)
+        self.out += f"{number} {generation} obj\n".encode() + head
+        if data is not None:  # a stream (its dictionary carries the /Length)
+            self.out += b"\nstream\n" + data + b"\nendstream"
+        self.out += b"\nendobj\n"
+
+    def add(self, head: bytes, data: bytes | None = None) -> int:
+        number = self.next
+        self.next += 1
+        self._write(number, 0, head, data)
+        return number
+
+    def replace(self, objgen: tuple[int, int], head: bytes) -> None:
+        self._write(objgen[0], objgen[1], head, None)
+
+    def finish(self, root: str, info: int, first_id: bytes) -> bytes:
+        number = self.next
+        self.offsets[number] = (self.base + len(self.out), 0)
+        rows, index = [], []
+        for n in sorted(self.offsets):
+            offset, generation = self.offsets[n]
+            rows.append(b"\x01" + offset.to_bytes(4, "big") + generation.to_bytes(2, "big"))
+            if index and index[-1][0] + index[-1][1] == n:
+                index[-1][1] += 1
+            else:
+                index.append([n, 1])
+        table = b"".join(rows)
+        second = hashlib.md5(first_id + bytes(self.out)).hexdigest()  # the first names the layout, this its stamp
+        ids = f"[<{first_id.hex()}> <{second}>]"
+        head = (f"<< /Type /XRef /Size {number + 1} /W [1 4 2] /Index [{' '.join(f'{a} {b}' for a, b in index)}] "
+                f"/Prev {self.prev} /Root {root} /Info {info} 0 R /ID {ids} /Length {len(table)} >>").encode()
+        start = self.base + len(self.out)
+        self.out += f"{number} 0 obj\n".encode() + head + b"\nstream\n" + table + b"\nendstream\nendobj\n"
+        self.out += f"startxref\n{start}\n%%EOF\n".encode()
+        return bytes(self.out)
