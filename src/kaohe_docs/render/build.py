@@ -96,9 +96,31 @@ class Builder:
     def html(self, doc: Document) -> str:
         """The content HTML (no provenance). Raises KaoheError for a template mistake or a missing glyph."""
         markup = lock_html(render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context}))
-        if self.cache.path(self.layout_key(markup)) is None:  # a cached layout passed this check with these fonts
+        if not self.has_layout(markup):  # a cached layout passed this check with these fonts
             check_glyphs(self.fonts, markup, doc.title)
         return markup
+
+    def has_layout(self, markup: str) -> bool:
+        return self.cache.path(self.layout_key(markup)) is not None
+
+    def _background(self) -> Background:
+        if self.background is None:
+            self.background = Background(self.project.root, self.cache.folder)
+        return self.background
+
+    def start_layout(self, markup: str) -> None:
+        """Start laying out this content in the background (its result goes into the layout cache)."""
+        key = self.layout_key(markup)
+        self._background().add(key, markup, key)
+
+    def _collect(self, key: str):
+        """A background layout's (file or bytes, warnings), or None (not started there); raises for a refused fetch."""
+        if self.background is None or key not in self.background:
+            return None
+        source, warnings, refused = self.background.result(key)
+        if refused:
+            raise KaoheError(refused_message(refused))
+        return source, warnings
 
     def stamp_of(self, doc: Document, markup: str) -> Stamp:
         return make_stamp(self.bureau, doc, self.prov, markup)
@@ -147,16 +169,27 @@ class Builder:
         (each distinct content once; each result is stored as it arrives and not kept in memory).
         Bytes only where the cache cannot be written."""
         keys = [self.layout_key(m) for m in markups]
+        unique = list(dict.fromkeys(keys))
+        started = [key for key in unique if self.background is not None and key in self.background]
         found: dict = {}
-        for key in dict.fromkeys(keys):
-            hit = self.cache.path(key)
+        for key in unique:
+            hit = None if key in started else self.cache.path(key)
             if hit is not None:
                 found[key] = hit
-        todo = [key for key in dict.fromkeys(keys) if key not in found]
-        first = {key: markups[i] for i, key in reversed(list(enumerate(keys)))}
+        todo = [key for key in unique if key not in found and key not in started]
+        total = len(started) + len(todo)
         problems = []
+        for n, key in enumerate(started, 1):  # laid out (or being laid out) during the HTML step
+            try:
+                found[key] = self._collect(key)
+            except KaoheError as exc:
+                problems.append(exc.message)
+            if progress:
+                progress(n, total)
+        first = {key: markups[i] for i, key in reversed(list(enumerate(keys)))}
+        report = (lambda n, _jobs: progress(len(started) + n, total)) if progress else None
         for i, (data, warnings, refused) in render_each(self.project.root, [(first[key], key) for key in todo],
-                                                        workers=workers, progress=progress):
+                                                        workers=workers, progress=report):
             if refused:
                 problems.append(refused_message(refused))
                 continue
@@ -165,7 +198,7 @@ class Builder:
         if problems:
             raise KaoheError("；".join(dict.fromkeys(problems)))
         if count:
-            self.laid_out += len(todo)
+            self.laid_out += total
         return [found[key] for key in keys]
 
     def layouts(self, markups: list[str], progress=None, count: bool = True,
@@ -181,15 +214,12 @@ class Builder:
         return markup
 
     def warm_overlays(self, variants) -> None:
-        """Start laying out these overlays (those not cached or started yet) in a background process."""
+        """Start laying out these overlays (those not cached or started yet) in the background."""
         for variant in sorted(set(variants) - self.warmed):
             self.warmed.add(variant)
             markup = self.overlay_markup(variant)
-            key = self.layout_key(markup)
-            if self.cache.path(key) is None:
-                if self.background is None:
-                    self.background = Background(self.project.root)
-                self.background.add(variant, (markup, key))
+            if not self.has_layout(markup):
+                self.start_layout(markup)
 
     def close(self) -> None:
         if self.background is not None:
@@ -200,11 +230,6 @@ class Builder:
         """Each stamp variant laid out once as its own one-page overlay (cached like any layout)."""
         variants = sorted(set(variants))
         markups = [self.overlay_markup(variant) for variant in variants]
-        if self.background is not None:  # what the background process laid out goes into the cache first
-            for variant, markup in zip(variants, markups):
-                done = self.background.result(variant)
-                if done is not None and not done[2]:
-                    self.cache.put(self.layout_key(markup), done[0], done[1])
         # a few tiny pages: one process (a pool would pay WeasyPrint's font setup once per worker)
         laid_out = self.layouts(markups, count=False, workers=1)
         return {variant: data for variant, (data, _warnings) in zip(variants, laid_out)}
@@ -360,11 +385,13 @@ def _html_all(builder: Builder, docs: list[Document], staging: Path, result: Bui
         if pdfs is not None and not problems:
             keys.append(builder.key(doc, markup))
             digests.append(pdfs.get(keys[-1], _output(staging, f"{doc.path}.pdf")))
-            if digests[-1] is None:  # stamping will be needed: the overlays are laid out meanwhile
+            if digests[-1] is None:  # stamping will be needed: overlays and a changed layout start meanwhile
                 if internal is None:
                     internal = {_variant(builder.stamp_of(d, ""), d) for d in docs if not is_public(d)}
                     builder.warm_overlays(internal)
                 builder.warm_overlays([_variant(stamp, doc)])
+                if not builder.has_layout(markup):
+                    builder.start_layout(markup)
     if problems:
         raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
     return markups, keys, digests

@@ -64,20 +64,39 @@ def render_all(root: Path, jobs: list[tuple[str, str]], workers: int | None = No
     return results
 
 
-class Background:
-    """One worker process laying out a few small jobs while the caller goes on: the stamp overlays,
-    started on the first document that needs stamping, are ready when the HTML step ends, and
-    WeasyPrint's start (about a second) costs no wall time."""
+def _render_into(job):
+    """(markup, key, cache folder) → (the cached file or, if the cache cannot be written, the PDF
+    bytes; warnings; refused URLs): the worker stores its result, nothing large comes back."""
+    from kaohe_docs.render.layout_cache import LayoutCache
+    markup, key, folder = job
+    data, warnings, refused = _render((markup, key))
+    if refused:
+        return None, warnings, refused
+    path = LayoutCache(folder).put(key, data, warnings)
+    return (path if path is not None else data), warnings, refused
 
-    def __init__(self, root: Path):
-        self.pool = ProcessPoolExecutor(max_workers=1, initializer=_init, initargs=(str(root), None))
+
+class Background:
+    """Worker processes laying out documents while the caller goes on generating HTML: the stamp
+    overlays and every document whose layout is not cached start as soon as they are known, so
+    WeasyPrint's start (about a second) and the layout of a changed document cost no extra wall
+    time. Each result goes straight into the layout cache."""
+
+    def __init__(self, root: Path, cache_folder: Path, workers: int | None = None):
+        self.pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_init,
+                                        initargs=(str(root), None))
+        self.folder = cache_folder
         self.futures: dict = {}
 
-    def add(self, name, job: tuple[str, str]) -> None:
-        self.futures[name] = self.pool.submit(_render, job)
+    def add(self, name, markup: str, key: str) -> None:
+        if name not in self.futures:
+            self.futures[name] = self.pool.submit(_render_into, (markup, key, self.folder))
+
+    def __contains__(self, name) -> bool:
+        return name in self.futures
 
     def result(self, name):
-        """(pdf bytes, warnings, refused URLs) of the job ``name``, or None if it was not given."""
+        """(file or bytes, warnings, refused URLs) of the job ``name``, or None if it was not given."""
         future = self.futures.pop(name, None)
         return None if future is None else future.result()
 
