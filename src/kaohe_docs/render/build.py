@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -36,7 +37,7 @@ from kaohe_docs.errors import Diagnostic, KaoheError, warning
 from kaohe_docs.render.fonts import resolve
 from kaohe_docs.render.index import write_index
 from kaohe_docs.model import Quarter
-from kaohe_docs.render.pool import Background, init_stamper, render_all, render_each, stamp_all, stamp_one
+from kaohe_docs.render.pool import Background, init_stamper, map_forked, render_all, render_each, stamp_all, stamp_one
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render.provenance import Provenance, provenance
 from kaohe_docs.render import layout_cache
@@ -99,6 +100,13 @@ class Builder:
         if not self.has_layout(markup):  # a cached layout passed this check with these fonts
             check_glyphs(self.fonts, markup, doc.title)
         return markup
+
+    def try_html(self, doc: Document) -> tuple[str | None, str | None]:
+        """(content HTML, None), or (None, what is wrong)."""
+        try:
+            return self.html(doc), None
+        except KaoheError as exc:
+            return None, exc.message
 
     def has_layout(self, markup: str) -> bool:
         return self.cache.path(self.layout_key(markup)) is not None
@@ -309,13 +317,27 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
     builder = Builder(project, prov, cache_root)
     pdfs = PdfCache(layout_cache.cache_dir(builder.cache_root) / "finished", str(period))
     try:
-        with build_lock(out, progress):
+        with build_lock(out, progress), _steady_gc():
             result = BuildResult(out / str(period), diagnostics=diagnostics)
             result = _build(project, period, docs, builder, out, pdf and (bundle or final), pdf, progress, result, pdfs)
             pdfs.finish()
             return result
     except OSError as exc:
         raise KaoheError(f"无法写入输出目录 {out}：{exc.strerror or exc}（磁盘已满、只读或没有权限？）原有文件未改动") from exc
+
+
+@contextlib.contextmanager
+def _steady_gc():
+    """While building: the records and the assessment (alive until the end) are left out of the
+    cyclic collector's walks, which also run less often (the HTML step allocates heavily); undone after."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -372,11 +394,9 @@ def _html_all(builder: Builder, docs: list[Document], staging: Path, result: Bui
     document that needs stamping starts the stamp overlays in the background."""
     markups, keys, digests, problems = [], [], [], []
     internal = None  # the overlays of the internal forms, started with the first document that needs stamping
-    for doc in docs:
-        try:
-            markup = builder.html(doc)
-        except KaoheError as exc:
-            problems.append(f"《{doc.title}》：{exc.message}")
+    for doc, (markup, problem) in zip(docs, map_forked(builder.try_html, docs)):
+        if problem is not None:
+            problems.append(f"《{doc.title}》：{problem}")
             continue
         markups.append(markup)
         stamp = builder.stamp_of(doc, markup)

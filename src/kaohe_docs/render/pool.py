@@ -14,6 +14,21 @@ _renderer = None
 _variant = None  # PDF variant ("pdf/a-2b" for the archive), or None
 
 
+def _worker_gc() -> None:
+    """In a worker process: the objects inherited from the parent (records, assessment, HTML) are
+    never garbage, so the cyclic collector leaves them alone (``gc.freeze``; it would otherwise walk
+    them on every full collection and copy their memory pages), and it runs less often while
+    WeasyPrint allocates its box trees: about 10 % less CPU per document, measured."""
+    import gc
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
+def _init_worker(root: str, variant: str | None = None) -> None:
+    _worker_gc()
+    _init(root, variant)
+
+
 def _init(root: str, variant: str | None = None) -> None:
     global _renderer, _variant
     from kaohe_docs.render.renderer import PdfRenderer
@@ -48,7 +63,7 @@ def render_each(root: Path, jobs: list[tuple[str, str]], workers: int | None = N
     import weasyprint  # noqa: F401  imported once here, inherited by the forked workers
     # largest documents first balances the workers
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init, initargs=(str(root), variant)) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init_worker, initargs=(str(root), variant)) as pool:
         for done, (i, result) in enumerate(zip(order, pool.map(_render, [jobs[i] for i in order])), 1):
             yield i, result
             if progress:
@@ -83,7 +98,7 @@ class Background:
     time. Each result goes straight into the layout cache."""
 
     def __init__(self, root: Path, cache_folder: Path, workers: int | None = None):
-        self.pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_init,
+        self.pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_init_worker,
                                         initargs=(str(root), None))
         self.folder = cache_folder
         self.futures: dict = {}
@@ -104,6 +119,34 @@ class Background:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+# --- any function over many items, in forked workers ----------------------------------------------
+
+_task = None  # (function, items) for forked workers: inherited, never pickled
+
+
+def _run_task(index: int):
+    function, items = _task
+    return function(items[index])
+
+
+def map_forked(function, items: list, workers: int | None = None, minimum: int = 64) -> list:
+    """``[function(item) for item in items]`` over the cores, in forked worker processes that inherit
+    the function and the items (nothing but the results is pickled). Fewer than ``minimum`` items,
+    a single core, or no ``fork`` on this system: in this process."""
+    global _task
+    import multiprocessing
+    workers = min(workers or os.cpu_count() or 1, max(1, len(items) // max(1, minimum // 2)))
+    if workers <= 1 or len(items) < minimum or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(item) for item in items]
+    _task = (function, items)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_worker_gc) as pool:
+            return list(pool.map(_run_task, range(len(items)), chunksize=max(1, len(items) // (workers * 4))))
+    finally:
+        _task = None
+
+
 # --- stamping finished pages over all cores --------------------------------------------------------
 
 _stamper = None
@@ -111,6 +154,7 @@ _stamper = None
 
 def _init_stamper(overlays: dict) -> None:
     from kaohe_docs.render.stamp import Stamper
+    _worker_gc()
     init_stamper(Stamper(overlays))
 
 
