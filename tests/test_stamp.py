@@ -147,6 +147,13 @@ def test_a_layout_from_another_engine_version_is_never_reused(mini, monkeypatch)
     assert build(mini).rendered == 11
 
 
+def test_a_layout_from_another_version_of_the_program_is_never_reused(mini, monkeypatch):
+    import kaohe_docs
+    assert build(mini).rendered == 11
+    monkeypatch.setattr(kaohe_docs, "code_fingerprint", lambda: "另一版程序")
+    assert build(mini).rendered == 11
+
+
 def test_nothing_changed_reuses_every_layout(mini, tmp_path):
     """The control for the four tests above: the same inputs do hit the cache."""
     assert build(mini).rendered == 11
@@ -363,3 +370,26 @@ def test_the_stamp_is_an_incremental_update_after_the_untouched_layout(mini_git)
         assert first == bytes(pikepdf.open(__import__("io").BytesIO(layout)).trailer.ID[0]) and second != first
     assert page_texts(mini_git / "build/2026Q1" / PUBLIC)[-1].rstrip().endswith(
         "核验码：" + reader.metadata["/kaohecode"])
+
+
+def test_a_page_that_inherits_its_resources_keeps_them_when_stamped():
+    """Resources on the page tree's node rather than on the page (allowed by ISO 32000-1 7.7.3.4):
+    the stamped page's own resources must still carry the inherited fonts."""
+    import io
+    import pikepdf
+    from kaohe_docs.render.stamp import Stamp, Stamper
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    page = pdf.pages[0].obj
+    if "/Resources" in page:
+        del page["/Resources"]
+    pdf.Root.Pages.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 720 Td (inherited) Tj ET")
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    stamp = Stamp(public=False, code="", metadata={"/Title": "继承"})
+    stamped = Stamper({stamp.variant("portrait"): _blank(595, 842)}).apply(out.getvalue(), stamp)
+    resources = pypdf.PdfReader(io.BytesIO(stamped), strict=True).pages[0]["/Resources"]
+    assert "/F1" in resources["/Font"] and "/KaoheStamp" in resources["/XObject"]

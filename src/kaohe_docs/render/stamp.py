@@ -191,7 +191,7 @@ class Stamper:
                         update.add(_renumber(head, first), data)
                     forms[variant] = first
                 obj = page.obj
-                own = obj.get("/Resources")
+                own = _inherited(obj, "/Resources")
                 key = (own.objgen if own is not None and own.is_indirect else ("page", obj.objgen), forms[variant])
                 if key not in resources:
                     resources[key] = update.add(_resources_with_stamp(own, forms[variant], pikepdf))
@@ -208,6 +208,17 @@ class Stamper:
             root = _ref(pdf.trailer.Root, pikepdf)
             first_id = bytes(pdf.trailer.ID[0]) if "/ID" in pdf.trailer else hashlib.md5(layout).digest()
         return update.finish(root, info_number, first_id)
+
+
+def _inherited(page, key: str):
+    """A page attribute, from the page or the nearest page-tree node above it (ISO 32000-1 7.7.3.4)."""
+    node = page
+    for _ in range(64):  # a page tree deeper than this is not one WeasyPrint writes
+        value = node.get(key)
+        if value is not None or "/Parent" not in node:
+            return value
+        node = node.Parent
+    return None
 
 
 def _ref(obj, pikepdf) -> str:
