@@ -476,7 +476,7 @@ class PdfCache:
         pdf, meta = self._paths(key)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mktemp(prefix=".tmp-", dir=self.dir))
+            tmp = self.dir / f".tmp-{os.getpid()}-{key}.pdf"  # unique per process; leftovers are removed by finish()
             _link_or_copy(path, tmp)
             os.replace(tmp, pdf)
         except OSError:
