@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gc
 import hashlib
 import json
 import os
@@ -37,7 +36,7 @@ from kaohe_docs.errors import Diagnostic, KaoheError, warning
 from kaohe_docs.render.fonts import resolve
 from kaohe_docs.render.index import write_index
 from kaohe_docs.model import Quarter
-from kaohe_docs.render.pool import Background, init_stamper, map_forked, render_all, render_each, stamp_all, stamp_one
+from kaohe_docs.render.pool import Background, init_stamper, map_forked, steady_gc, render_all, render_each, stamp_all, stamp_one
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render.provenance import Provenance, provenance
 from kaohe_docs.render import layout_cache
@@ -93,6 +92,7 @@ class Builder:
         self.laid_out = 0  # documents laid out by WeasyPrint in this build (the rest came from the cache)
         self.background = None  # overlays being laid out while the HTML is generated
         self.warmed: set = set()  # overlay variants already looked up or started
+        self.layout_keys: dict[str, str] = {}  # content HTML → layout key
 
     def html(self, doc: Document) -> str:
         """The content HTML (no provenance). Raises KaoheError for a template mistake or a missing glyph."""
@@ -148,11 +148,15 @@ class Builder:
         return markup
 
     def layout_key(self, markup: str) -> str:
-        return layout_cache.layout_key(self.environment_key, markup)
+        """The content's layout key (asked for several times per document in a build: hashed once)."""
+        key = self.layout_keys.get(markup)
+        if key is None:
+            key = self.layout_keys[markup] = layout_cache.layout_key(self.environment_key, markup)
+        return key
 
-    def key(self, doc: Document, markup: str) -> str:
+    def key(self, doc: Document, markup: str, stamp: Stamp | None = None) -> str:
         """The finished PDF's key: its layout and everything the stamp prints or records."""
-        stamp = self.stamp_of(doc, markup)
+        stamp = stamp or self.stamp_of(doc, markup)
         data = json.dumps({"layout": self.layout_key(markup), "templates": self.stamp_templates, "public": stamp.public, "code": stamp.code,
                            "draft": stamp.draft, "metadata": stamp.metadata}, sort_keys=True, ensure_ascii=False)
         return _sha(data.encode("utf-8"))
@@ -317,27 +321,13 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
     builder = Builder(project, prov, cache_root)
     pdfs = PdfCache(layout_cache.cache_dir(builder.cache_root) / "finished", str(period))
     try:
-        with build_lock(out, progress), _steady_gc():
+        with build_lock(out, progress), steady_gc():
             result = BuildResult(out / str(period), diagnostics=diagnostics)
             result = _build(project, period, docs, builder, out, pdf and (bundle or final), pdf, progress, result, pdfs)
             pdfs.finish()
             return result
     except OSError as exc:
         raise KaoheError(f"无法写入输出目录 {out}：{exc.strerror or exc}（磁盘已满、只读或没有权限？）原有文件未改动") from exc
-
-
-@contextlib.contextmanager
-def _steady_gc():
-    """While building: the records and the assessment (alive until the end) are left out of the
-    cyclic collector's walks, which also run less often (the HTML step allocates heavily); undone after."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -403,7 +393,7 @@ def _html_all(builder: Builder, docs: list[Document], staging: Path, result: Bui
         page = builder.page_html(doc, markup, stamp)
         result.files.append(_write(_output(staging, f"{doc.path}.html"), page.encode("utf-8")))
         if pdfs is not None and not problems:
-            keys.append(builder.key(doc, markup))
+            keys.append(builder.key(doc, markup, stamp))
             digests.append(pdfs.get(keys[-1], _output(staging, f"{doc.path}.pdf")))
             if digests[-1] is None:  # stamping will be needed: overlays and a changed layout start meanwhile
                 if internal is None:
@@ -449,8 +439,7 @@ class PdfCache:
             return None
         pdf, meta = self._paths(key)
         info = read_json(meta)
-        if not isinstance(info, dict) or not isinstance(info.get("sha256"), str) or info.get("stat") is None \
-                or layout_cache.file_stamp(pdf) != info.get("stat"):
+        if not layout_cache.unchanged(pdf, info) or not isinstance(info.get("sha256"), str):
             return None  # missing, damaged or edited since: stamp again
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:

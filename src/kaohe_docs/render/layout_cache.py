@@ -113,6 +113,11 @@ def file_stamp(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns]
 
 
+def unchanged(path: Path, info) -> bool:
+    """Whether ``path`` still has the size and modification time its entry ``info`` recorded."""
+    return isinstance(info, dict) and info.get("stat") is not None and file_stamp(path) == info["stat"]
+
+
 class LayoutCache:
     """Laid-out PDFs by key, as plain files in ``folder``."""
 
@@ -135,23 +140,12 @@ class LayoutCache:
         warnings = info.get("warnings", [])
         return [str(w) for w in warnings] if isinstance(warnings, list) else []
 
-    def get(self, key: str) -> tuple[bytes, list[str]] | None:
-        """The entry's bytes, read and checked against its SHA-256."""
-        info = self._info(key)
-        try:
-            data = self._paths(key)[0].read_bytes()
-        except OSError:
-            return None
-        if info is None or info.get("sha256") != sha(data):
-            return None  # damaged or edited: lay out again
-        return data, self._warnings(info)
-
     def path(self, key: str) -> tuple[Path, list[str]] | None:
         """The entry's file, without reading it: used while its size and modification time are the
         ones recorded when it was written."""
         info = self._info(key)
         pdf = self._paths(key)[0]
-        if info is None or info.get("stat") is None or file_stamp(pdf) != info.get("stat"):
+        if not unchanged(pdf, info):
             return None
         return pdf, self._warnings(info)
 

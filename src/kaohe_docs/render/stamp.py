@@ -200,9 +200,8 @@ class Stamper:
                 parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
                 refs = " ".join([f"{before} 0 R"] + [_ref(part, pikepdf) for part in parts] + [f"{after} 0 R"])
                 entries = {k: v for k, v in obj.items() if k not in ("/Contents", "/Resources")}
-                body = b"<< " + b" ".join(_name(k, pikepdf) + b" " + _serialise(v, None, pikepdf) for k, v in sorted(entries.items()))
-                body += f" /Contents [{refs}] /Resources {resources[key]} 0 R >>".encode()
-                update.replace(obj.objgen, body)
+                update.replace(obj.objgen, _dictionary(entries, None, pikepdf, [
+                    f"/Contents [{refs}]".encode(), f"/Resources {resources[key]} 0 R".encode()]))
                 self.pages += 1
             info = pikepdf.Dictionary({k: pikepdf.String(v) for k, v in stamp.metadata.items()})
             info_number = update.add(_serialise(info, None, pikepdf))
@@ -255,21 +254,27 @@ def _serialise(obj, renumber, pikepdf, top: bool = False) -> bytes:
         return b"null"
     if isinstance(obj, (bool, int, Decimal, float)):
         return _number(obj)
-    if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-        items = sorted(obj.items()) if isinstance(obj, pikepdf.Dictionary) else sorted(obj.stream_dict.items())
-        return b"<< " + b" ".join(_name(k, pikepdf) + b" " + _serialise(v, renumber, pikepdf) for k, v in items
-                                  if not (isinstance(obj, pikepdf.Stream) and k == "/Length")) + b" >>"
+    if isinstance(obj, pikepdf.Dictionary):
+        return _dictionary(dict(obj.items()), renumber, pikepdf)
+    if isinstance(obj, pikepdf.Stream):  # its dictionary; the caller writes the /Length of the data it writes
+        return _dictionary({k: v for k, v in obj.stream_dict.items() if k != "/Length"}, renumber, pikepdf)
     if isinstance(obj, pikepdf.Array):
         return b"[" + b" ".join(_serialise(v, renumber, pikepdf) for v in obj) + b"]"
     return obj.unparse()  # name, string
+
+
+def _dictionary(entries: dict, renumber, pikepdf, extra: list[bytes] = ()) -> bytes:
+    """``<< /Key value … >>`` with the keys in order, then the ``extra`` entries (already written)."""
+    parts = [_name(k, pikepdf) + b" " + _serialise(v, renumber, pikepdf) for k, v in sorted(entries.items())]
+    return b"<< " + b" ".join([*parts, *extra]) + b" >>"
 
 
 def _serialise_object(obj, renumber, pikepdf) -> tuple[bytes, bytes | None]:
     """(dictionary or value, stream data or None) of an indirect object of the overlay."""
     if isinstance(obj, pikepdf.Stream):
         data = obj.read_raw_bytes()
-        head = _serialise(obj, renumber, pikepdf, top=True)
-        return head[:-2] + f"/Length {len(data)} >>".encode(), data
+        entries = {k: v for k, v in obj.stream_dict.items() if k != "/Length"}
+        return _dictionary(entries, renumber, pikepdf, [f"/Length {len(data)}".encode()]), data
     return _serialise(obj, renumber, pikepdf, top=True), None
 
 
@@ -284,12 +289,9 @@ def _resources_with_stamp(own, form: int, pikepdf) -> bytes:
     """The page's resources with the form XObject ``/KaoheStamp`` added."""
     items = dict(own.items()) if own is not None else {}
     xobjects = items.pop("/XObject", None)
-    entries = [_name(k, pikepdf) + b" " + _serialise(v, None, pikepdf) for k, v in sorted(items.items())]
-    inner = [_name(k, pikepdf) + b" " + _serialise(v, None, pikepdf) for k, v in sorted(xobjects.items())
-             if k != "/KaoheStamp"] if xobjects is not None else []
-    inner.append(f"/KaoheStamp {form} 0 R".encode())
-    entries.append(b"/XObject << " + b" ".join(inner) + b" >>")
-    return b"<< " + b" ".join(entries) + b" >>"
+    inner = {k: v for k, v in xobjects.items() if k != "/KaoheStamp"} if xobjects is not None else {}
+    stamp = _dictionary(inner, None, pikepdf, [f"/KaoheStamp {form} 0 R".encode()])
+    return _dictionary(items, None, pikepdf, [b"/XObject " + stamp])
 
 
 class _Update:
