@@ -66,6 +66,17 @@ class Diagnostic:
         where = f"{self.file}:{self.line}: " if self.line else (f"{self.place}: " if self.file else "")
         return printable(f"{where}{_LEVEL_ZH[self.level]}: {self.message}")
 
+    def plain(self) -> list:
+        """Every field, exactly (for a cache; ``as_dict`` is the escaped form for users)."""
+        return [self.file, self.line, self.level, self.message, self.sheet, self.row, self.column]
+
+    @classmethod
+    def from_plain(cls, data) -> "Diagnostic":
+        """The diagnostic ``plain()`` gave; ValueError for anything else (a damaged cache)."""
+        if not isinstance(data, list) or [type(v) for v in data] != [str, int, str, str, str, int, str]:
+            raise ValueError("not a diagnostic")
+        return cls(*data)
+
     def as_dict(self) -> dict:
         data = {"file": printable(self.file), "line": self.line, "level": self.level, "message": printable(self.message)}
         if self.sheet or self.row or self.column:

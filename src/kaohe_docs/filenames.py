@@ -56,6 +56,15 @@ def inside(folder: Path, relative: str | os.PathLike) -> Path:
     return Path(folder) / rel
 
 
+def inside_own(folder: Path, relative: str | os.PathLike) -> Path:
+    """``inside`` for a folder this process made and alone writes in (a build's staging folder):
+    nothing in it can be a link, so the path is checked as written, without asking the file system."""
+    rel = Path(relative)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise KaoheError(f"拒绝写入输出目录以外的位置：{relative}（名称中含有路径符号？）")
+    return Path(folder) / rel
+
+
 def output_folder(root: Path, *parts: str) -> Path:
     """The default output folder ``root/parts…`` (e.g. ``build/sheets``), refusing symlinks on the way.
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe_docs import code_fingerprint
@@ -16,25 +15,99 @@ from kaohe_docs.engine.assess import Assessment, assess
 from kaohe_docs.checks import run_checks
 from kaohe_docs.errors import Diagnostic, sort_diagnostics
 from kaohe_docs.records.cache import cache_dir, read_json, write_json
-from kaohe_docs.records.load import Loaded, load
+from kaohe_docs.model import BureauInfo, Quarter
+from kaohe_docs.records.load import Loaded, load, load_settings
+from kaohe_docs.records.policy import Policy
 
 log = logging.getLogger(__name__)
 INPUT_DIRS = ("policy", "records")
 
 
-@dataclass
 class Project:
-    root: Path
-    loaded: Loaded | None
-    assessment: Assessment | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """A records repository opened: its records (``loaded``), their ``assessment`` and every diagnostic.
+
+    ``open_project(root, deferred=True)`` on inputs that are unchanged since a run that kept their
+    diagnostics (the same content of every file under policy/ and records/, and the same code)
+    answers from that cache and loads and assesses the records only when ``loaded`` or
+    ``assessment`` is first used: a build whose documents are all cached never does.
+    """
+
+    def __init__(self, root: Path, loaded: Loaded | None, assessment: Assessment | None,
+                 diagnostics: list[Diagnostic] | None = None, digest: str = "", quarters=None):
+        self.root = root
+        self._loaded, self._assessment = loaded, assessment
+        self.diagnostics = list(diagnostics or [])
+        self.digest = digest  # input_digest(root) when known: the key of whole-run caches
+        self._quarters = quarters  # the quarters that have records (deferred projects)
+        self._deferred = loaded is None and quarters is not None
+        self._settings = None
+
+    @property
+    def loaded(self) -> Loaded | None:
+        self._open()
+        return self._loaded
+
+    @property
+    def assessment(self) -> Assessment | None:
+        self._open()
+        return self._assessment
+
+    def _open(self) -> None:
+        if self._deferred:
+            self._deferred = False
+            self._loaded = load(self.root)
+            self._assessment = assess(self._loaded.bureau, self._loaded.policy) if self._loaded.ok else None
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.level == "error"]
 
+    @property
+    def quarters(self) -> list[Quarter]:
+        """The quarters that have records (``[]`` when the records could not be loaded)."""
+        if self._deferred:
+            return list(self._quarters)
+        bureau = self.loaded.bureau if self.loaded is not None else None
+        return sorted(bureau.quarters) if bureau is not None else []
 
-def open_project(root: Path, use_cache: bool = True) -> Project:
+    @property
+    def policy(self) -> Policy | None:
+        return self._settings_pair()[0]
+
+    @property
+    def info(self) -> BureauInfo | None:
+        """The bureau's own description (name, office, issuer …)."""
+        return self._settings_pair()[1]
+
+    def _settings_pair(self):
+        if not self._deferred:
+            loaded = self.loaded
+            return (loaded.policy, loaded.bureau.info if loaded.bureau is not None else None) if loaded else (None, None)
+        if self._settings is None:
+            self._settings = load_settings(self.root)
+            if None in self._settings:  # cannot happen for inputs that loaded before; load everything
+                self._open()
+                return self._settings_pair()
+        return self._settings
+
+
+def open_project(root: Path, use_cache: bool = True, deferred: bool = False) -> Project:
+    """Load, assess and check; ``deferred``: answer from the diagnostics cache when no input changed
+    (see ``Project``), otherwise open fully and fill that cache."""
+    if deferred and use_cache:
+        digest = input_digest(root)
+        cached = _cached_check(root, digest)
+        if cached is not None:
+            diagnostics, quarters = cached
+            return Project(root, None, None, diagnostics, digest, quarters)
+        project = _open_fully(root, use_cache)
+        project.digest = digest
+        _keep_check(root, digest, project)
+        return project
+    return _open_fully(root, use_cache)
+
+
+def _open_fully(root: Path, use_cache: bool) -> Project:
     loaded = load(root, use_cache=use_cache)
     assessment = assess(loaded.bureau, loaded.policy) if loaded.ok else None
     diagnostics = list(loaded.diagnostics)
@@ -70,17 +143,27 @@ def input_digest(root: Path) -> str:
 
 def check_diagnostics(root: Path, use_cache: bool = True) -> list[Diagnostic]:
     """Diagnostics only; a re-run with no input changed answers from one cache file (plain JSON)."""
-    cache = cache_dir(root) / "check-result.json"
-    digest = input_digest(root) if use_cache else ""
-    if use_cache:
-        cached = read_json(cache)
-        try:
-            if cached["digest"] == digest:
-                return [Diagnostic(str(d["file"]), int(d["line"]), str(d["level"]), str(d["message"]))
-                        for d in cached["diagnostics"]]
-        except (TypeError, KeyError, ValueError):  # no cache yet, or a corrupt one: compute
-            pass
-    diagnostics = open_project(root, use_cache).diagnostics
-    if use_cache:
-        write_json(cache, {"digest": digest, "diagnostics": [d.as_dict() for d in diagnostics]})
-    return diagnostics
+    return open_project(root, use_cache, deferred=use_cache).diagnostics
+
+
+CHECK_CACHE = "check-result.json"
+
+
+def _cached_check(root: Path, digest: str):
+    """(diagnostics, quarters) kept by the last run on inputs with this digest, or None."""
+    cached = read_json(cache_dir(root) / CHECK_CACHE)
+    try:
+        if cached["digest"] != digest:
+            return None
+        diagnostics = [Diagnostic.from_plain(d) for d in cached["diagnostics"]]
+        quarters = [Quarter.parse(str(q)) for q in cached["quarters"]]
+    except (TypeError, KeyError, ValueError):  # no cache yet, an older format or a corrupt one: compute
+        return None
+    if None in quarters:
+        return None
+    return diagnostics, quarters
+
+
+def _keep_check(root: Path, digest: str, project: Project) -> None:
+    write_json(cache_dir(root) / CHECK_CACHE, {"digest": digest, "diagnostics": [d.plain() for d in project.diagnostics],
+                                                "quarters": [str(q) for q in project.quarters]})

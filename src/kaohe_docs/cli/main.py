@@ -317,13 +317,13 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     """``cache_root``: the records root whose caches a build from an exported revision uses."""
     from kaohe_docs.render.build import build_period
     from kaohe_docs.pipeline import open_project
-    project = open_project(root, use_cache=prov is None)
+    project = open_project(root, use_cache=prov is None, deferred=prov is None)
     _print_diagnostics(project.diagnostics, strict, pending="line")
     if final:
         require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")
     if isinstance(period, Quarter):
         _require_quarter(project, period)
-    elif not any(q.year == period for q in project.loaded.bureau.quarters):
+    elif not any(q.year == period for q in project.quarters):
         raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
     result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
                           bundle=bundle, cache_root=cache_root)
@@ -388,7 +388,7 @@ def annual(ctx, year, fmt, candidates, flagged):
 
 
 def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> None:
-    if quarter not in project.loaded.bureau.quarters:
+    if quarter not in project.quarters:
         raise KaoheError(f"没有 {quarter} 的考核记录（records/{quarter.path}/）")
     if unit_id is not None and unit_id not in project.loaded.bureau.units:
         raise KaoheError(f"没有单位代码为“{unit_id}”的所室队（见 records/units.yaml）")

@@ -64,12 +64,13 @@ def stray_cache(root: Path) -> Path | None:
     return path if os.path.lexists(path) else None
 
 
-def read_json(path: Path):
-    """The JSON value in ``path``, or None when it is missing, unreadable or not JSON."""
+def read_json(path: Path, hook=None):
+    """The JSON value in ``path``, or None when it is missing, unreadable or not JSON (``hook``: the
+    object hook, e.g. ``revive``; its ValueError, KeyError or TypeError also reads as None)."""
     try:
         with open(path, "rb") as fh:
-            return json.loads(fh.read().decode("utf-8"))
-    except (OSError, ValueError):
+            return json.loads(fh.read().decode("utf-8"), object_hook=hook)
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -158,6 +159,51 @@ def encode(value):
 @functools.cache
 def _field_names(cls) -> frozenset:
     return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+def revive(data: dict):
+    """``json`` object hook: decodes while parsing (innermost objects first), several times faster
+    than ``decode`` on a parsed value. ``encode`` writes the tag as an object's first key; an
+    object without one is a class's fields."""
+    reviver = _REVIVERS.get(next(iter(data), None))
+    return data if reviver is None else reviver(data)
+
+
+def _revive_class(data: dict):
+    cls = _class(data["$c"])
+    values = data["f"]
+    if type(values) is not dict or values.keys() != _field_names(cls):
+        raise ValueError("fields do not match")
+    return cls(**values)
+
+
+def _revive_decimal(data: dict) -> Decimal:
+    try:
+        return Decimal(data["$d"])
+    except InvalidOperation as exc:
+        raise ValueError("bad decimal") from exc
+
+
+def _revive_set(data: dict):
+    items = _list(data["$s"])
+    return frozenset(items) if data.get("frozen") else set(items)
+
+
+_REVIVERS = {
+    "$c": _revive_class,
+    "$e": lambda data: _ENUMS[data["$e"][0]](data["$e"][1]),
+    "$d": _revive_decimal,
+    "$date": lambda data: dt.date.fromisoformat(data["$date"]),
+    "$t": lambda data: tuple(_list(data["$t"])),
+    "$s": _revive_set,
+    "$m": lambda data: {k: v for k, v in _list(data["$m"])},
+}
+
+
+def _list(value) -> list:
+    if type(value) is not list:
+        raise ValueError("expected a list")
+    return value
 
 
 def decode(data):

@@ -14,9 +14,9 @@ from pathlib import Path
 from kaohe_docs import code_fingerprint
 from kaohe_docs.errors import Diagnostic, error, warning
 from kaohe_docs.limits import DEFAULT
-from kaohe_docs.model import Bureau, Quarter, QuarterRecords
+from kaohe_docs.model import Bureau, BureauInfo, Quarter, QuarterRecords
 from kaohe_docs.records.cache import Unencodable, cache_dir, read_json, write_json
-from kaohe_docs.records.cache import decode as decode_plain, encode as encode_plain
+from kaohe_docs.records.cache import encode as encode_plain, revive
 from kaohe_docs.records.lock import stray_temp_files
 from kaohe_docs.records.policy import POLICY_FILE, Policy, parse_policy
 from kaohe_docs.records.readers import (
@@ -59,16 +59,13 @@ class _FileCache:
         path = self._path(key)
         if path is None:
             return None
-        data = read_json(path)
-        if data is None:
+        data = read_json(path, revive)  # None for a corrupt entry: parsed again
+        if type(data) is not list or len(data) != 2 or type(data[1]) is not list:
             return None
-        try:
-            value, diags = decode_plain(data)
-            if not all(isinstance(d, Diagnostic) for d in diags):
-                return None
-            return value, diags
-        except (ValueError, KeyError, TypeError, AttributeError):  # corrupt entry: parse again
+        value, diags = data
+        if not all(isinstance(d, Diagnostic) for d in diags):
             return None
+        return value, diags
 
     def put(self, key: str, value) -> None:
         path = self._path(key)
@@ -162,6 +159,16 @@ def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
     if info is not None and units is not None and people is not None:
         bureau = Bureau(info, units, people, quarters, annual)
     return Loaded(bureau, policy, r.diagnostics, r.hash.hexdigest())
+
+
+def load_settings(root: Path) -> tuple[Policy | None, BureauInfo | None]:
+    """The policy and the bureau's own description alone (two files; their problems are dropped):
+    for a run that answers from caches and needs no record."""
+    r = _Reader(TreeSource(root), _FileCache(root))
+    policy = r.typed(POLICY_FILE, parse_policy)
+    if policy is not None:
+        r.limits = policy.limits
+    return policy, r.typed(BUREAU_FILE, read_bureau)
 
 
 def _quarters(r: _Reader) -> list[Quarter]:

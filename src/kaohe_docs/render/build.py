@@ -41,9 +41,9 @@ from kaohe_docs.pipeline import Project
 from kaohe_docs.render.provenance import Provenance, provenance
 from kaohe_docs.render import layout_cache
 from kaohe_docs.records.cache import read_json, write_atomic, write_json
-from kaohe_docs.filenames import inside
+from kaohe_docs.filenames import inside_own
 from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
-from kaohe_docs.render.stamp import Stamp, Stamper, is_public, make_stamp, overlay_context
+from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
 
 BUNDLE = "00-打印合订本"
 MANIFEST = "manifest.json"
@@ -81,18 +81,54 @@ class Builder:
 
     def __init__(self, project: Project, prov: Provenance, cache_root: Path | None = None):
         self.project, self.prov = project, prov
-        self.fonts = resolve(project.loaded.policy.fonts)
+        self.fonts = resolve(project.policy.fonts)
         self.env = make_environment(project.root)
-        self.bureau = project.loaded.bureau.info.name
-        self.base = {"bureau": project.loaded.bureau.info, "fonts": self.fonts.families}
+        self.bureau = project.info.name
+        self.base = {"bureau": project.info, "fonts": self.fonts.families}
         self.environment_key = layout_cache.environment_key(project.root, tuple(self.fonts.families.values()))
         self.stamp_templates = layout_cache.stamp_template_fingerprint(project.root)
         self.cache_root = cache_root or project.root
         self.cache = layout_cache.LayoutCache(layout_cache.cache_dir(self.cache_root))
+        self.contents = layout_cache.ContentCache(self.cache.folder)
+        self.content_keys: list[str | None] = []  # of the documents ``documents`` returned
         self.laid_out = 0  # documents laid out by WeasyPrint in this build (the rest came from the cache)
         self.background = None  # overlays being laid out while the HTML is generated
         self.warmed: set = set()  # overlay variants already looked up or started
         self.layout_keys: dict[str, str] = {}  # content HTML → layout key
+        self.layout_hits: dict = {}  # layout key → (file, warnings) found in the layout cache
+        self.stamper: Stamper | None = None  # this build's overlays, once laid out
+
+    def documents(self, period) -> tuple[list[Document], list[Diagnostic], list[str | None]]:
+        """The period's documents, the notes about them, and each one's content HTML where it is
+        cached (None: to be rendered). When no input changed since a build of this period with
+        these templates, fonts and code, all of it comes from the plan cache, without the records."""
+        key = self.plan_key(period)
+        if key is not None:
+            hit = self.contents.plan(key)
+            if hit is not None:
+                docs, notes, keys = hit
+                markups = [self.contents.get(k) for k in keys]
+                if None not in markups:
+                    self.content_keys = keys
+                    return docs, notes, markups
+        docs, notes = plan(self.project, period)
+        self.content_keys = [self.content_key(doc) for doc in docs]
+        if key is not None and None not in self.content_keys:
+            self.contents.put_plan(key, docs, notes, self.content_keys)
+        return docs, notes, [self.contents.get(k) if k is not None else None for k in self.content_keys]
+
+    def plan_key(self, period) -> str | None:
+        """Every input (``Project.digest``), the period and the environment; None when the inputs' digest is unknown."""
+        if not self.project.digest:
+            return None
+        return _sha(f"plan\0{self.project.digest}\0{period}\0{self.environment_key}".encode())
+
+    def content_key(self, doc: Document) -> str | None:
+        """The key of the document's content HTML, from its data; None where it cannot be computed."""
+        try:
+            return layout_cache.content_key(self.environment_key, self.base, doc)
+        except layout_cache.Opaque:
+            return None
 
     def html(self, doc: Document) -> str:
         """The content HTML (no provenance). Raises KaoheError for a template mistake or a missing glyph."""
@@ -109,11 +145,20 @@ class Builder:
             return None, exc.message
 
     def has_layout(self, markup: str) -> bool:
-        return self.cache.path(self.layout_key(markup)) is not None
+        return self.cached_layout(self.layout_key(markup)) is not None
 
-    def _background(self) -> Background:
+    def cached_layout(self, key: str):
+        """The layout cache's (file, warnings) for ``key``, or None; a hit is remembered for the build."""
+        hit = self.layout_hits.get(key)
+        if hit is None:
+            hit = self.cache.path(key)
+            if hit is not None:
+                self.layout_hits[key] = hit
+        return hit
+
+    def _background(self, workers: int | None = None) -> Background:
         if self.background is None:
-            self.background = Background(self.project.root, self.cache.folder)
+            self.background = Background(self.project.root, self.cache.folder, workers)
         return self.background
 
     def start_layout(self, markup: str) -> None:
@@ -185,7 +230,7 @@ class Builder:
         started = [key for key in unique if self.background is not None and key in self.background]
         found: dict = {}
         for key in unique:
-            hit = None if key in started else self.cache.path(key)
+            hit = None if key in started else self.cached_layout(key)
             if hit is not None:
                 found[key] = hit
         todo = [key for key in unique if key not in found and key not in started]
@@ -225,12 +270,14 @@ class Builder:
         check_glyphs(self.fonts, markup, "来源标记")
         return markup
 
-    def warm_overlays(self, variants) -> None:
-        """Start laying out these overlays (those not cached or started yet) in the background."""
+    def warm_overlays(self, variants, workers: int | None = None) -> None:
+        """Start laying out these overlays (those not cached or started yet) in the background
+        (``workers``: how many processes it gets if it is not running yet; each one starts WeasyPrint)."""
         for variant in sorted(set(variants) - self.warmed):
             self.warmed.add(variant)
             markup = self.overlay_markup(variant)
             if not self.has_layout(markup):
+                self._background(workers)
                 self.start_layout(markup)
 
     def close(self) -> None:
@@ -283,10 +330,11 @@ class Builder:
 
     def bundle_title(self, period) -> str:
         zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
-        return f"{self.project.loaded.bureau.info.name}{zh}平时考核文书合订本"
+        return f"{self.bureau}{zh}平时考核文书合订本"
 
 
-STAMP_POOL_BYTES = 20_000_000  # below this much PDF, stamping in one process beats starting a pool
+STAMP_POOL_BYTES = 20_000_000  # below this much PDF, stamping in one process beats starting a pool (``produce``)
+STAMP_POOL_DOCUMENTS = 64  # below this many documents, the build stamps in one process
 
 
 def refused_message(refused: list[str]) -> str:
@@ -311,19 +359,19 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
     time and disk in proportion to the whole period, so review builds leave it out);
     ``cache_root`` is the records root whose layout cache to use (default: the project's).
     """
-    docs, diagnostics = plan(project, period)
     prov = prov or provenance(project.root)
     if final and prov.draft:
         raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
                          "请先提交，或去掉 --final 生成草稿")
+    builder = Builder(project, prov, cache_root)
+    docs, diagnostics, markups = builder.documents(period)
     if final and any(doc.draft for doc in docs):
         raise KaoheError(f"{period}年第四季度尚未审定，年度文书只能作为草稿生成；请去掉 --final")
-    builder = Builder(project, prov, cache_root)
     pdfs = PdfCache(layout_cache.cache_dir(builder.cache_root) / "finished", str(period))
     try:
         with build_lock(out, progress), steady_gc():
             result = BuildResult(out / str(period), diagnostics=diagnostics)
-            result = _build(project, period, docs, builder, out, pdf and (bundle or final), pdf, progress, result, pdfs)
+            result = _build(period, docs, markups, builder, out, pdf and (bundle or final), pdf, progress, result, pdfs)
             pdfs.finish()
             return result
     except OSError as exc:
@@ -350,18 +398,37 @@ def build_lock(out: Path, progress):
         yield
 
 
-def _build(project, period, docs, builder, out, bundle, pdf, progress, result: BuildResult, pdfs) -> BuildResult:
+def _build(period, docs, cached, builder, out, bundle, pdf, progress, result: BuildResult, pdfs) -> BuildResult:
     prov, target = builder.prov, result.folder
     staging = Path(tempfile.mkdtemp(prefix=f".{period}-", dir=out))
     try:
-        progress(f"生成 {len(docs)} 份文书的 HTML……")
+        changed = sum(markup is None for markup in cached)
+        progress(f"生成 {len(docs)} 份文书的 HTML……" if changed == len(docs) else
+                 f"生成 HTML：{changed} 份文书的内容有变化，{len(docs) - changed} 份沿用上次的内容")
         start = time.perf_counter()
-        markups, keys, digests = _html_all(builder, docs, staging, result, pdfs if pdf else None)
+        markups = _contents(builder, docs, cached)
+        stamps = [builder.stamp_of(doc, markup) for doc, markup in zip(docs, markups)]
         result.timings["html"] = time.perf_counter() - start
-        manifest = {"period": str(period), "bureau": project.loaded.bureau.info.name, "commit": prov.commit,
+        manifest = {"period": str(period), "bureau": builder.bureau, "commit": prov.commit,
                     "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "pdf": pdf, "documents": []}
+        dests = [_output(staging, f"{doc.path}.pdf") for doc in docs] if pdf else []
+        keys, digests, todo = _reuse(builder, docs, markups, stamps, pdfs, dests, result, progress) if pdf else ([], [], [])
+        start = time.perf_counter()  # the pages while the overlays and changed layouts are laid out in the background
+        for doc, markup, stamp in zip(docs, markups, stamps):
+            result.files.append(_write(_output(staging, f"{doc.path}.html"), builder.page_html(doc, markup, stamp).encode("utf-8")))
+        result.timings["html_pages"] = time.perf_counter() - start
+        if todo:
+            sources = _lay_out(builder, docs, markups, stamps, todo, result, progress)
+            start = time.perf_counter()
+            progress(f"加盖来源标记：{len(todo)} 份 PDF")
+            for i, (digest, warnings) in _stamp(builder, stamps, dests, dict(zip(todo, sources)), result).items():
+                digests[i] = digest
+                pdfs.put_file(keys[i], dests[i], digest)
+                result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
+            result.timings["stamp"] = time.perf_counter() - start
+        start = time.perf_counter()
         if pdf:
-            _pdfs(builder, docs, markups, keys, digests, pdfs, staging, result, manifest, progress)
+            _record(builder, docs, stamps, keys, digests, dests, result, manifest)
             if bundle:
                 progress(f"合订本：拼接 {len(docs)} 份文书")
                 _bundle(builder, period, docs, pdfs, staging, result, manifest)
@@ -370,6 +437,7 @@ def _build(project, period, docs, builder, out, bundle, pdf, progress, result: B
         data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
         result.files.append(_write(staging / MANIFEST, data))
         swap_in(staging, target)
+        result.timings["write"] = time.perf_counter() - start
     finally:
         builder.close()
         shutil.rmtree(staging, ignore_errors=True)
@@ -378,33 +446,84 @@ def _build(project, period, docs, builder, out, bundle, pdf, progress, result: B
     return result
 
 
-def _html_all(builder: Builder, docs: list[Document], staging: Path, result: BuildResult, pdfs: "PdfCache | None"):
-    """Each document's content HTML, and (when PDFs are made) its finished PDF's key and, when an
-    unchanged PDF was found in the cache and linked into ``staging``, its SHA-256. The first
-    document that needs stamping starts the stamp overlays in the background."""
-    markups, keys, digests, problems = [], [], [], []
-    internal = None  # the overlays of the internal forms, started with the first document that needs stamping
-    for doc, (markup, problem) in zip(docs, map_forked(builder.try_html, docs)):
+def _contents(builder: Builder, docs: list[Document], cached: list[str | None]) -> list[str]:
+    """Each document's content HTML: ``cached``, or rendered now (over the cores) and kept in the
+    content cache. KaoheError naming every document that could not be rendered."""
+    markups = list(cached)
+    todo = [i for i, markup in enumerate(cached) if markup is None]
+    problems = []
+    for i, (markup, problem) in zip(todo, map_forked(builder.try_html, [docs[i] for i in todo])):
         if problem is not None:
-            problems.append(f"《{doc.title}》：{problem}")
+            problems.append(f"《{docs[i].title}》：{problem}")
             continue
-        markups.append(markup)
-        stamp = builder.stamp_of(doc, markup)
-        page = builder.page_html(doc, markup, stamp)
-        result.files.append(_write(_output(staging, f"{doc.path}.html"), page.encode("utf-8")))
-        if pdfs is not None and not problems:
-            keys.append(builder.key(doc, markup, stamp))
-            digests.append(pdfs.get(keys[-1], _output(staging, f"{doc.path}.pdf")))
-            if digests[-1] is None:  # stamping will be needed: overlays and a changed layout start meanwhile
-                if internal is None:
-                    internal = {_variant(builder.stamp_of(d, ""), d) for d in docs if not is_public(d)}
-                    builder.warm_overlays(internal)
-                builder.warm_overlays([_variant(stamp, doc)])
-                if not builder.has_layout(markup):
-                    builder.start_layout(markup)
+        markups[i] = markup
+        if builder.content_keys and builder.content_keys[i] is not None:
+            builder.contents.put(builder.content_keys[i], markup)
     if problems:
         raise KaoheError("以下文书未能生成，build/ 中原有文件未改动：\n" + "\n".join(problems))
-    return markups, keys, digests
+    return markups
+
+
+def _reuse(builder: Builder, docs, markups, stamps, pdfs: "PdfCache", dests, result: BuildResult, progress):
+    """The finished PDFs' keys; the unchanged ones linked from the cache into ``dests`` (their SHA-256
+    known); the others' stamp overlays and changed layouts started in the background at once:
+    (keys, digests with None where a PDF is to be made, the indexes of those)."""
+    keys = [builder.key(doc, markup, stamp) for doc, markup, stamp in zip(docs, markups, stamps)]
+    digests = [pdfs.get(key, dest) for key, dest in zip(keys, dests)]
+    todo = [i for i, digest in enumerate(digests) if digest is None]
+    result.reused = len(docs) - len(todo)
+    progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
+    if todo:
+        changed = [markups[i] for i in todo if not builder.has_layout(markups[i])]
+        builder.warm_overlays({_variant(stamps[i], docs[i]) for i in todo}, workers=None if changed else 1)
+        for markup in changed:
+            builder.start_layout(markup)
+    return keys, digests, todo
+
+
+def _lay_out(builder: Builder, docs, markups, stamps, todo: list[int], result: BuildResult, progress) -> list:
+    """The layouts of the documents ``todo`` (cached, or laid out now over the cores; with their
+    warnings), and the stamper with the overlays they need."""
+    start = time.perf_counter()
+    sources = builder.layout_sources([markups[i] for i in todo], lambda n, total: progress(f"[{n}/{total}] PDF"))
+    result.timings["layout"] = time.perf_counter() - start
+    result.rendered = builder.laid_out
+    progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")
+    start = time.perf_counter()
+    variants = {_variant(stamps[i], docs[i]) for i in todo}
+    builder.stamper = Stamper(builder.overlays(variants), missing=lambda variant: builder.overlays([variant])[variant])
+    result.timings["stamp_overlay"] = time.perf_counter() - start
+    return sources
+
+
+def _stamp(builder: Builder, stamps, dests: list[Path], jobs: dict, result: BuildResult) -> dict:
+    """Stamp the PDFs of ``jobs`` (index → (layout, warnings)) into ``dests``, over the cores in forked
+    workers that inherit all of it (only each PDF's SHA-256 and page count come back):
+    index → (SHA-256, warnings)."""
+    init_stamper(builder.stamper)
+    order = list(jobs)
+    done = map_forked(lambda i: stamp_one((jobs[i][0], stamps[i], dests[i])), order, minimum=STAMP_POOL_DOCUMENTS)
+    finished = {}
+    for i, (digest, pages) in zip(order, done):
+        if digest is None:  # a page of an orientation nobody predicted: its overlay is laid out here
+            init_stamper(builder.stamper)
+            digest, pages = stamp_one((jobs[i][0], stamps[i], dests[i]))
+        result.timings["pages"] = result.timings.get("pages", 0) + pages
+        finished[i] = digest, jobs[i][1]
+    return finished
+
+
+def _record(builder: Builder, docs, stamps, keys, digests, dests, result: BuildResult, manifest: dict) -> None:
+    """The manifest's entries (hashes known: no file is read again) and the verification codes issued."""
+    codes = []
+    for doc, stamp, key, digest, dest in zip(docs, stamps, keys, digests, dests):
+        result.files.append(dest)
+        entry = {"id": doc.id, "title": doc.title, "path": doc.path, "key": key, "sha256": digest}
+        if stamp.code:
+            entry["code"] = stamp.code
+            codes.append({"code": stamp.code, "document": doc.id, "commit": builder.prov.commit, "title": doc.title})
+        manifest["documents"].append(entry)
+    layout_cache.record_codes(builder.cache_root, codes)
 
 
 def _variant(stamp: Stamp, doc: Document) -> tuple:
@@ -416,45 +535,54 @@ def _variant(stamp: Stamp, doc: Document) -> tuple:
 class PdfCache:
     """Finished (stamped) PDFs by key beside the laid-out pages.
 
-    Plain files: ``<key>.pdf`` and ``<key>.json`` (its SHA-256, size and modification time). An
-    entry is hard-linked into the new build (copied where links are impossible) while its size and
-    modification time are the recorded ones, so an unchanged document costs no reading or writing;
-    the folder is inside the Git directory or the user cache, never the work tree or ``build/``,
-    where a branch could plant a file. The keys used by the last build of each period are listed
-    in ``periods/``; everything else is removed after a build.
+    Plain files: ``<key>.pdf``, and ``index.json`` with each one's SHA-256, size and modification
+    time. An entry is hard-linked into the new build (copied where links are impossible) while its
+    size and modification time are the recorded ones, so an unchanged document costs no reading or
+    writing; the folder is inside the Git directory or the user cache, never the work tree or
+    ``build/``, where a branch could plant a file. The keys used by the last build of each period
+    are listed in ``periods/``; everything else is removed after a build. (Two builds finishing
+    together may each miss the other's new entries: those are made again when next needed.)
     """
+
+    INDEX = "index.json"
 
     def __init__(self, folder: Path | None, period: str):
         self.dir = folder
         self.period = period
         self.used: list[str] = []
+        self.entries = self._index()
+        self.added: dict = {}
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        return self.dir / f"{key}.pdf", self.dir / f"{key}.json"
+    def _index(self) -> dict:
+        index = read_json(self.dir / self.INDEX) if self.dir is not None else None
+        return index if isinstance(index, dict) else {}
+
+    def _path(self, key: str) -> Path:
+        return self.dir / f"{key}.pdf"
 
     def get(self, key: str, dest: Path) -> str | None:
         """Link (or copy) the cached PDF of ``key`` to ``dest`` if there is an unchanged one; its SHA-256, else None."""
         self.used.append(key)
         if self.dir is None:
             return None
-        pdf, meta = self._paths(key)
-        info = read_json(meta)
-        if not layout_cache.unchanged(pdf, info) or not isinstance(info.get("sha256"), str):
+        info = self.entries.get(key)
+        if not layout_cache.unchanged(self._path(key), info) or not isinstance(info.get("sha256"), str):
             return None  # missing, damaged or edited since: stamp again
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            _link_or_copy(pdf, dest)
+            _link_or_copy(self._path(key), dest)
         except OSError:
             return None
         return info["sha256"]
 
+    def _add(self, key: str, digest: str) -> None:
+        self.added[key] = self.entries[key] = {"sha256": digest, "stat": layout_cache.file_stamp(self._path(key))}
+
     def put(self, key: str, data: bytes) -> str:
         """Keep ``data`` under ``key`` (best effort); its SHA-256."""
         digest = _sha(data)
-        if self.dir is not None:
-            pdf, meta = self._paths(key)
-            if write_atomic(pdf, data):
-                write_json(meta, {"sha256": digest, "stat": layout_cache.file_stamp(pdf)})
+        if self.dir is not None and write_atomic(self._path(key), data):
+            self._add(key, digest)
         return digest
 
     def put_file(self, key: str, path: Path, digest: str) -> None:
@@ -462,18 +590,17 @@ class PdfCache:
         possible; best effort."""
         if self.dir is None:
             return
-        pdf, meta = self._paths(key)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             tmp = self.dir / f".tmp-{os.getpid()}-{key}.pdf"  # unique per process; leftovers are removed by finish()
             _link_or_copy(path, tmp)
-            os.replace(tmp, pdf)
+            os.replace(tmp, self._path(key))
         except OSError:
             return
-        write_json(meta, {"sha256": digest, "stat": layout_cache.file_stamp(pdf)})
+        self._add(key, digest)
 
     def finish(self) -> None:
-        """Remember this period's keys; remove PDFs no period's last build used."""
+        """Remember this period's keys and the new entries; remove PDFs no period's last build used."""
         if self.dir is None or not self.dir.is_dir():
             return
         periods = self.dir / "periods"
@@ -483,8 +610,10 @@ class PdfCache:
             keys = read_json(index)
             if isinstance(keys, list):
                 keep.update(k for k in keys if isinstance(k, str))
+        entries = {**self._index(), **self.added}  # as other builds left it, with this one's
+        write_json(self.dir / self.INDEX, {k: v for k, v in sorted(entries.items()) if k in keep})
         for entry in self.dir.iterdir():
-            if entry.is_file() and entry.suffix in (".pdf", ".json") and entry.stem not in keep:
+            if entry.is_file() and entry.name != self.INDEX and entry.suffix in (".pdf", ".json") and entry.stem not in keep:
                 with contextlib.suppress(OSError):
                     entry.unlink()
 
@@ -494,35 +623,6 @@ def _link_or_copy(source: Path, dest: Path) -> None:
         os.link(source, dest)
     except OSError:  # another file system, or links not allowed
         shutil.copyfile(source, dest)
-
-
-def _pdfs(builder, docs, markups, keys, digests, pdfs: "PdfCache", staging, result, manifest, progress) -> None:
-    dests = [_output(staging, f"{doc.path}.pdf") for doc in docs]
-    todo = [i for i, digest in enumerate(digests) if digest is None]
-    result.reused = len(docs) - len(todo)
-    progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
-    report = (lambda n, total: progress(f"[{n}/{total}] PDF")) if todo else None
-    produced = builder.produce([docs[i] for i in todo], [markups[i] for i in todo], report, result.timings,
-                               dests=[dests[i] for i in todo])
-    start = time.perf_counter()
-    result.rendered = builder.laid_out
-    if todo:
-        progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")
-    for i, (digest, warnings) in zip(todo, produced):
-        digests[i] = digest
-        pdfs.put_file(keys[i], dests[i], digest)
-        result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
-    codes = []
-    for doc, key, markup, digest, dest in zip(docs, keys, markups, digests, dests):  # hashes known: no file is read again
-        result.files.append(dest)
-        entry = {"id": doc.id, "title": doc.title, "path": doc.path, "key": key, "sha256": digest}
-        code = builder.stamp_of(doc, markup).code
-        if code:
-            entry["code"] = code
-            codes.append({"code": code, "document": doc.id, "commit": builder.prov.commit, "title": doc.title})
-        manifest["documents"].append(entry)
-    layout_cache.record_codes(builder.cache_root, codes)
-    result.timings["write"] = time.perf_counter() - start
 
 
 def _bundle(builder, period, docs, pdfs: "PdfCache", staging, result, manifest) -> None:
@@ -541,8 +641,8 @@ def _bundle(builder, period, docs, pdfs: "PdfCache", staging, result, manifest) 
 
 
 def _output(folder: Path, relative: str) -> Path:
-    """``folder/relative``, refused (KaoheError) unless it stays inside ``folder``."""
-    return inside(folder, relative)
+    """``folder/relative`` in the build's own staging folder, refused (KaoheError) unless it stays inside."""
+    return inside_own(folder, relative)
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -16,13 +16,17 @@ Nothing is unpickled or executed. A cache that cannot be written only makes buil
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import logging
 import os
+from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 
-from kaohe_docs.records.cache import write_atomic, write_json
+from kaohe_docs.records.cache import read_json, write_atomic, write_json
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +107,55 @@ def layout_key(environment: str, markup: str) -> str:
     return sha(f"layout\0{environment}\0{markup}".encode())
 
 
+class Opaque(TypeError):
+    """A value with no canonical encoding in a document's data: that document is rendered every time."""
+
+
+def content_key(environment: str, base: dict, doc) -> str:
+    """The key of a document's content HTML, computed from its data without rendering it: the
+    document's fields and context, the base context (bureau, fonts) and the environment key (code,
+    templates, policy, fonts, engine). Documents get ready-made data (strings, numbers, lists,
+    dicts, dataclasses), each encoded with its type; anything else raises ``Opaque``."""
+    out: list[str] = [f"content\0{environment}\0"]
+    fields = {"id": doc.id, "title": doc.title, "kind": doc.kind, "template": doc.template, "path": doc.path,
+              "period": doc.period, "draft": doc.draft, "context": doc.context}
+    _encode({"base": base, "doc": fields}, out)
+    return sha("".join(out).encode("utf-8", "surrogatepass"))
+
+
+def _encode(value, out: list[str]) -> None:
+    """``value`` as unambiguous text: each item tagged with its type, texts prefixed by their length."""
+    kind = type(value)
+    if kind is str:
+        out.append(f"s{len(value)}:")
+        out.append(value)
+    elif kind is dict:
+        out.append(f"d{len(value)}:")
+        for key, item in value.items():
+            _encode(key, out)
+            _encode(item, out)
+    elif isinstance(value, (list, tuple)):
+        out.append(f"l{kind.__module__}.{kind.__qualname__}:{len(value)}:")
+        for item in value:
+            _encode(item, out)
+    elif value is None or kind in (bool, int, float, Decimal) or isinstance(value, (dt.date, dt.time, Enum)):
+        text = repr(value)
+        out.append(f"v{kind.__qualname__}:{len(text)}:{text}")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out.append(f"o{kind.__module__}.{kind.__qualname__}:")
+        _encode({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, out)
+    elif isinstance(value, (set, frozenset)):
+        items = []
+        for item in value:
+            part: list[str] = []
+            _encode(item, part)
+            items.append("".join(part))
+        out.append(f"e{kind.__qualname__}:{len(items)}:")
+        out.extend(sorted(items))
+    else:
+        raise Opaque(f"{kind.__module__}.{kind.__qualname__}")
+
+
 def file_stamp(path: Path) -> list[int] | None:
     """Size and modification time of a cache file: an entry is used only while they are unchanged
     (a damaged or edited file, or one truncated by a full disk, is laid out again)."""
@@ -158,6 +211,53 @@ class LayoutCache:
             log.warning("无法写入排版缓存 %s", self.folder)
             return None
         return pdf
+
+
+class ContentCache:
+    """Documents' content HTML by content key (``content_key``), and each period's plan — its
+    documents and their content keys — by the key of every input, as plain JSON files.
+
+    A build whose inputs are unchanged takes its documents from the plan and their HTML from
+    here: it neither loads the records nor renders a template. A damaged entry reads as missing.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.folder / kind / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> str | None:
+        entry = read_json(self._path("content", key))
+        markup = entry.get("markup") if isinstance(entry, dict) else None
+        return markup if isinstance(markup, str) and entry.get("key") == key else None
+
+    def put(self, key: str, markup: str) -> None:
+        write_json(self._path("content", key), {"key": key, "markup": markup})
+
+    def plan(self, key: str):
+        """(documents, notes, content keys) kept under ``key``, or None."""
+        from kaohe_docs.documents import Document
+        from kaohe_docs.errors import Diagnostic
+        entry = read_json(self._path("plan", key))
+        try:
+            if entry["key"] != key:
+                return None
+            docs = [Document(id=d["id"], title=d["title"], kind=d["kind"], template=d["template"], path=d["path"],
+                             period=d["period"], context={}, draft=d["draft"]) for d in entry["documents"]]
+            notes = [Diagnostic.from_plain(n) for n in entry["notes"]]
+            keys = [d["content"] for d in entry["documents"]]
+        except (TypeError, KeyError, ValueError):
+            return None
+        fields = [(d.id, d.title, d.kind, d.template, d.path, d.period) for d in docs]
+        if not all(isinstance(v, str) for row in fields for v in row) or not all(isinstance(k, str) for k in keys):
+            return None
+        return docs, notes, keys
+
+    def put_plan(self, key: str, docs: list, notes: list, keys: list[str]) -> None:
+        write_json(self._path("plan", key), {"key": key, "notes": [n.plain() for n in notes], "documents": [
+            {"id": d.id, "title": d.title, "kind": d.kind, "template": d.template, "path": d.path, "period": d.period,
+             "draft": bool(d.draft), "content": k} for d, k in zip(docs, keys)]})
 
 
 # --- verification codes issued: code → (document, commit), so that `kaohe verify CODE` finds a
