@@ -168,3 +168,25 @@ def test_revive_refuses_what_encode_never_writes(tmp_path, damaged):
     path = tmp_path / "entry.json"
     path.write_text(json.dumps([damaged]), encoding="utf-8")
     assert read_json(path, revive) is None  # read as missing: the file is parsed again
+
+
+# --- verification codes issued ------------------------------------------------------------------------
+
+def test_codes_issued_are_kept_in_a_few_files_and_those_of_earlier_versions_still_found(mini):
+    commit = "c" * 40
+    entries = [{"code": code, "document": f"2026Q1/{n}", "commit": commit, "title": "公示"}
+               for n, code in enumerate(["AB12C-DEF34", "B0000-00001", "A9999-99999"])]
+    layout_cache.record_codes(mini, entries)
+    layout_cache.record_codes(mini, entries)  # the same build again
+    folder = layout_cache.cache_dir(mini) / "codes"
+    assert sorted(p.name for p in folder.glob("*.jsonl")) == ["A.jsonl", "B.jsonl"]
+    assert len((folder / "A.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+    assert layout_cache.code_index(mini, "A9999-99999") == {"document": "2026Q1/2", "commit": commit, "title": "公示"}
+    with open(folder / "B.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"code": "B1111-11111", "docu')  # a line cut short
+    assert layout_cache.code_index(mini, "B1111-11111") is None
+    assert layout_cache.code_index(mini, "B0000-00001")["document"] == "2026Q1/1"
+    (folder / "C0000-00000.json").write_text(json.dumps({"code": "C0000-00000", "document": "2025Q4/公示", "commit": commit,
+                                                         "title": "旧公示"}), encoding="utf-8")
+    assert layout_cache.code_index(mini, "C0000-00000") == {"document": "2025Q4/公示", "commit": commit, "title": "旧公示"}
+    assert layout_cache.code_index(mini, "D0000-00000") is None

@@ -376,20 +376,193 @@ def test_a_page_that_inherits_its_resources_keeps_them_when_stamped():
     """Resources on the page tree's node rather than on the page (allowed by ISO 32000-1 7.7.3.4):
     the stamped page's own resources must still carry the inherited fonts."""
     import io
-    import pikepdf
     from kaohe_docs.render.stamp import Stamp, Stamper
+    stamp = Stamp(public=False, code="", metadata={"/Title": "继承"})
+    stamped = Stamper({stamp.variant("portrait"): _blank(595, 842)}).apply(_inheriting(), stamp)
+    resources = pypdf.PdfReader(io.BytesIO(stamped), strict=True).pages[0]["/Resources"]
+    assert "/F1" in resources["/Font"] and "/KaoheStamp" in resources["/XObject"]
+
+
+# --- the stamp plan: what the stamp needs from a layout, learnt once per layout ------------------
+
+def _layouts(root) -> dict:
+    """The laid-out PDFs in the layout cache of a built bureau (not its finished ones), by name."""
+    return {p.name: p.read_bytes() for p in sorted(layout_cache.cache_dir(root).rglob("*.pdf")) if "finished" not in p.parts}
+
+
+STAMPS = [("internal", False, "", False), ("notice", True, "ABCDE-FGHJK", False), ("draft notice", True, "", True)]
+
+
+def _stamp(name, public, code, draft):
+    from kaohe_docs.render.stamp import Stamp
+    return Stamp(public, code, {"/Title": f"{name}（测试）\\", "/Author": "清河县公安局", "/kaohecode": code}, draft)
+
+
+def _stamper():
+    """A stamper with an overlay for each of ``STAMPS`` in both orientations."""
+    from kaohe_docs.render.stamp import Stamper
+    return Stamper({_stamp(*s).variant(orientation): _blank(*size) for s in STAMPS
+                    for orientation, size in (("portrait", (595, 842)), ("landscape", (842, 595)))})
+
+
+def _read_back(layout: bytes, appendix: bytes, stamp) -> None:
+    """What a reader finds in ``layout + appendix``: the layout's pages untouched but for the stamp
+    drawn after their own content, every object where the cross-reference stream says, the
+    layout's file ID first and the metadata of the stamp."""
+    import hashlib
+    import io
+    import re
+    import pikepdf
+    stamped = layout + appendix
+    start = int(appendix.rsplit(b"startxref", 1)[1].split()[0])
+    head = stamped[start:stamped.index(b"stream\n", start)]
+    index = [int(n) for n in re.search(rb"/Index \[([\d ]+)\]", head).group(1).split()]
+    table = stamped[stamped.index(b"stream\n", start) + 7:]
+    numbers = [n for first, count in zip(index[::2], index[1::2]) for n in range(first, first + count)]
+    for row, number in enumerate(numbers):
+        entry = table[row * 7:row * 7 + 7]
+        offset, generation = int.from_bytes(entry[1:5], "big"), int.from_bytes(entry[5:7], "big")
+        assert entry[0] == 1 and offset >= len(layout)
+        assert stamped[offset:].startswith(f"{number} {generation} obj\n".encode())
+    with pikepdf.open(io.BytesIO(layout), inherit_page_attributes=False) as before, \
+            pikepdf.open(io.BytesIO(stamped), inherit_page_attributes=False) as after:
+        assert after.check_pdf_syntax() == [] and len(after.pages) == len(before.pages)
+        old_start = int(layout.rsplit(b"startxref", 1)[1].split()[0])
+        assert int(after.trailer.Prev) == old_start and after.trailer.Root.objgen == before.trailer.Root.objgen
+        first, second = (bytes(part) for part in after.trailer.ID)
+        assert first == bytes(before.trailer.ID[0])
+        assert second == hashlib.md5(first + appendix[:start - len(layout)]).digest()
+        assert {k: str(v) for k, v in after.trailer.Info.items()} == stamp.metadata
+        for old, new in zip(before.pages, after.pages):
+            assert new.obj.objgen == old.obj.objgen
+            assert {k: v.unparse() for k, v in new.obj.items() if k not in ("/Contents", "/Resources")} == \
+                   {k: v.unparse() for k, v in old.obj.items() if k not in ("/Contents", "/Resources")}
+            contents = list(new.obj.Contents)
+            own = old.obj.Contents
+            assert [c.objgen for c in contents[1:-1]] == [c.objgen for c in (own if isinstance(own, pikepdf.Array) else [own])]
+            assert contents[0].read_bytes().split() == [b"q"]
+            assert contents[-1].read_bytes().split() == [b"Q", b"q", b"/KaoheStamp", b"Do", b"Q"]
+            resources, inherited = new.obj.Resources, _attribute(old.obj, "/Resources")
+            assert {k: v.unparse() for k, v in resources.items() if k != "/XObject"} == \
+                   {k: v.unparse() for k, v in inherited.items() if k != "/XObject"}
+            xobjects = dict(inherited.get("/XObject", {}).items())
+            assert sorted(resources.XObject.keys()) == sorted({*xobjects, "/KaoheStamp"})
+            assert resources.XObject.KaoheStamp.Subtype == "/Form"
+            box = [float(v) for v in _attribute(old.obj, "/MediaBox")]
+            size = [842, 595] if box[2] - box[0] > box[3] - box[1] else [595, 842]
+            assert list(resources.XObject.KaoheStamp.BBox) == [0, 0, *size]  # the overlay of the page's orientation
+
+
+def _attribute(page, key):
+    """A page's own or inherited attribute, read without pikepdf's help."""
+    while key not in page and "/Parent" in page:
+        page = page.Parent
+    return page.get(key)
+
+
+def test_a_stored_plan_stamps_real_layouts_byte_for_byte_as_the_layout_itself(built_mini):
+    """Portrait, landscape and multi-page layouts of a real build, each plan sent through JSON as it
+    would be stored: the same appendix as from the layout, and a file that reads back right."""
+    import json
+    from kaohe_docs.render.stamp import PLAN_VERSION, stamp_plan
+    root, _ = built_mini
+    layouts = _layouts(root)
+    plans = {name: stamp_plan(data) for name, data in layouts.items()}
+    assert {pg["orientation"] for plan in plans.values() for pg in plan["pages"]} == {"portrait", "landscape"}
+    assert max(len(plan["pages"]) for plan in plans.values()) >= 2
+    for name, data in layouts.items():
+        plan = json.loads(json.dumps(plans[name]))
+        assert plan == plans[name] and plan["version"] == PLAN_VERSION and plan["length"] == len(data)
+        for stamp in (_stamp(*s) for s in STAMPS):
+            by_plan, by_layout = _stamper(), _stamper()
+            appendix = by_plan.appendix_from_plan(plan, stamp)
+            assert appendix == by_layout.appendix(data, stamp)
+            assert by_plan.pages == by_layout.pages == len(plan["pages"])
+            _read_back(data, appendix, stamp)
+
+
+def test_an_already_stamped_file_is_stamped_again_with_one_stamp_per_page(built_mini):
+    """A finished PDF as the layout: its own /KaoheStamp is replaced, not kept beside the new one."""
+    import json
+    from kaohe_docs.render.stamp import stamp_plan
+    root, _ = built_mini
+    data = (root / "build/2026Q1" / PUBLIC).read_bytes()
+    plan = json.loads(json.dumps(stamp_plan(data)))
+    assert [plan["resources"][pg["resources"]]["xobjects"] for pg in plan["pages"]] == [[]]
+    stamp = _stamp(*STAMPS[0])
+    appendix = _stamper().appendix_from_plan(plan, stamp)
+    assert appendix == _stamper().appendix(data, stamp)
+    _read_back(data, appendix, stamp)
+
+
+def _inheriting(**node) -> bytes:
+    """A one-page PDF whose page takes its resources (a font) from the page tree's root node, and
+    the ``node`` attributes too (e.g. ``MediaBox``)."""
+    import io
+    import pikepdf
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(595, 842))
     font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
                                                 BaseFont=pikepdf.Name.Helvetica))
     page = pdf.pages[0].obj
-    if "/Resources" in page:
-        del page["/Resources"]
+    for key in ("Resources", *node):
+        if f"/{key}" in page:
+            del page[f"/{key}"]
     pdf.Root.Pages.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    for key, value in node.items():
+        pdf.Root.Pages[f"/{key}"] = pikepdf.Array(value)
     page.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 720 Td (inherited) Tj ET")
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True)
-    stamp = Stamp(public=False, code="", metadata={"/Title": "继承"})
-    stamped = Stamper({stamp.variant("portrait"): _blank(595, 842)}).apply(out.getvalue(), stamp)
-    resources = pypdf.PdfReader(io.BytesIO(stamped), strict=True).pages[0]["/Resources"]
-    assert "/F1" in resources["/Font"] and "/KaoheStamp" in resources["/XObject"]
+    return out.getvalue()
+
+
+def test_the_plan_of_a_page_that_inherits_its_resources_carries_them():
+    import io
+    import json
+    import pikepdf
+    from kaohe_docs.render.stamp import stamp_plan
+    layout = _inheriting()
+    plan = json.loads(json.dumps(stamp_plan(layout)))
+    with pikepdf.open(io.BytesIO(layout)) as pdf:
+        number, generation = pdf.pages[0].obj.objgen
+        node = "{} {}".format(*pdf.Root.Pages.objgen)
+        font = "{} {} R".format(*pdf.pages[0].Resources.Font.F1.objgen)
+    assert f"/Resources << /Font << /F1 {font} >> >> /Type /Pages".encode() in layout  # on the tree's node only
+    [page] = plan["pages"]
+    assert page["object"] == [number, generation] and page["resources"] == f"in {node}"
+    assert plan["resources"] == {f"in {node}": {"entries": [f"/Font << /F1 {font} >>"], "xobjects": []}}
+    stamp = _stamp(*STAMPS[0])
+    appendix = _stamper().appendix_from_plan(plan, stamp)
+    assert appendix == _stamper().appendix(layout, stamp)
+    _read_back(layout, appendix, stamp)
+
+
+def test_a_page_that_inherits_its_boxes_still_inherits_them_when_stamped():
+    """A /MediaBox or /CropBox on the page tree's node stays there: the stamped page names no
+    object the file does not have (pikepdf, left to itself, copies them into the page as new objects)."""
+    import io
+    import pypdf
+    from kaohe_docs.render.stamp import stamp_plan
+    layout = _inheriting(MediaBox=[0, 0, 842, 595], CropBox=[10, 10, 832, 585])
+    assert b"/CropBox [ 10 10 832 585 ]" in layout and layout.count(b"/MediaBox") == 1
+    [page] = stamp_plan(layout)["pages"]
+    assert page["orientation"] == "landscape" and page["entries"] == ["/Parent 2 0 R", "/Type /Page"]
+    stamp = _stamp(*STAMPS[0])
+    appendix = _stamper().appendix(layout, stamp)
+    _read_back(layout, appendix, stamp)
+    stamped = pypdf.PdfReader(io.BytesIO(layout + appendix), strict=True).pages[0]
+    assert (list(stamped.mediabox), list(stamped.cropbox)) == ([0, 0, 842, 595], [10, 10, 832, 585])
+
+
+def test_a_plan_of_another_version_is_refused_and_an_unpredicted_orientation_still_raises_key_error():
+    from kaohe_docs.render.stamp import PLAN_VERSION, Stamper, stamp_plan
+    stamp = _stamp(*STAMPS[0])
+    plan = stamp_plan(_blank(842, 595))
+    for version in (PLAN_VERSION - 1, PLAN_VERSION + 1, None, str(PLAN_VERSION)):
+        with pytest.raises(ValueError, match="stamp plan version"):
+            _stamper().appendix_from_plan({**plan, "version": version}, stamp)
+    portrait_only = Stamper({stamp.variant("portrait"): _blank(595, 842)})
+    with pytest.raises(KeyError):
+        portrait_only.appendix_from_plan(plan, stamp)
+    assert portrait_only.pages == 0

@@ -315,18 +315,24 @@ def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: boo
 def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool,
            cache_root: Path) -> None:
     """``cache_root``: the records root whose caches a build from an exported revision uses."""
-    from kaohe_docs.render.build import build_period
+    from kaohe_docs.render.build import build_period, prestart
     from kaohe_docs.pipeline import open_project
-    project = open_project(root, use_cache=prov is None, deferred=prov is None)
-    _print_diagnostics(project.diagnostics, strict, pending="line")
-    if final:
-        require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")
-    if isinstance(period, Quarter):
-        _require_quarter(project, period)
-    elif not any(q.year == period for q in project.quarters):
-        raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
-    result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
-                          bundle=bundle, cache_root=cache_root)
+    # WeasyPrint (about a second to start) gets ready while the records load and the documents are planned
+    background = prestart(root, cache_root) if not html_only and prov is None else None
+    try:
+        project = open_project(root, use_cache=prov is None, deferred=prov is None)
+        _print_diagnostics(project.diagnostics, strict, pending="line")
+        if final:
+            require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")
+        if isinstance(period, Quarter):
+            _require_quarter(project, period)
+        elif not any(q.year == period for q in project.quarters):
+            raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
+        result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
+                              bundle=bundle, cache_root=cache_root, background=background)
+    finally:
+        if background is not None:
+            background.close()
     _print_diagnostics(result.diagnostics, strict)
     for path in result.files:
         click.echo(path)

@@ -79,7 +79,8 @@ class Builder:
     or a verification from a Git revision exported into a temporary folder).
     """
 
-    def __init__(self, project: Project, prov: Provenance, cache_root: Path | None = None):
+    def __init__(self, project: Project, prov: Provenance, cache_root: Path | None = None,
+                 background: Background | None = None):
         self.project, self.prov = project, prov
         self.fonts = resolve(project.policy.fonts)
         self.env = make_environment(project.root)
@@ -92,10 +93,9 @@ class Builder:
         self.contents = layout_cache.ContentCache(self.cache.folder)
         self.content_keys: list[str | None] = []  # of the documents ``documents`` returned
         self.laid_out = 0  # documents laid out by WeasyPrint in this build (the rest came from the cache)
-        self.background = None  # overlays being laid out while the HTML is generated
+        self.background = background  # overlays and changed layouts being laid out meanwhile (see ``prestart``)
         self.warmed: set = set()  # overlay variants already looked up or started
         self.layout_keys: dict[str, str] = {}  # content HTML → layout key
-        self.layout_hits: dict = {}  # layout key → (file, warnings) found in the layout cache
         self.stamper: Stamper | None = None  # this build's overlays, once laid out
 
     def documents(self, period) -> tuple[list[Document], list[Diagnostic], list[str | None]]:
@@ -145,16 +145,7 @@ class Builder:
             return None, exc.message
 
     def has_layout(self, markup: str) -> bool:
-        return self.cached_layout(self.layout_key(markup)) is not None
-
-    def cached_layout(self, key: str):
-        """The layout cache's (file, warnings) for ``key``, or None; a hit is remembered for the build."""
-        hit = self.layout_hits.get(key)
-        if hit is None:
-            hit = self.cache.path(key)
-            if hit is not None:
-                self.layout_hits[key] = hit
-        return hit
+        return self.cache.path(self.layout_key(markup)) is not None
 
     def _background(self, workers: int | None = None) -> Background:
         if self.background is None:
@@ -191,6 +182,16 @@ class Builder:
         if opening:
             markup = markup[:opening.end()] + body + markup[opening.end():]
         return markup
+
+    def stamp_plan(self, markup: str) -> dict | None:
+        """The stored stamp plan of this content's layout (found in the cache or laid out in this build), or None."""
+        key = self.layout_key(markup)
+        return self.cache.plan(key) if self.cache.path(key) is not None else None
+
+    def keep_plan(self, markup: str, plan: dict | None) -> None:
+        """Store a stamp plan made while stamping a layout cached without one."""
+        if plan is not None:
+            self.cache.keep_plan(self.layout_key(markup), plan)
 
     def layout_key(self, markup: str) -> str:
         """The content's layout key (asked for several times per document in a build: hashed once)."""
@@ -230,7 +231,7 @@ class Builder:
         started = [key for key in unique if self.background is not None and key in self.background]
         found: dict = {}
         for key in unique:
-            hit = None if key in started else self.cached_layout(key)
+            hit = None if key in started else self.cache.path(key)
             if hit is not None:
                 found[key] = hit
         todo = [key for key in unique if key not in found and key not in started]
@@ -316,17 +317,20 @@ class Builder:
         timings["stamp_overlay"] = time.perf_counter() - start
         start = time.perf_counter()
         dests = dests or [None] * len(docs)
-        jobs = [(source, stamp, dest) for (source, _), stamp, dest in zip(sources, stamps, dests)]
+        jobs = [(source, self.stamp_plan(markup), stamp, dest)
+                for (source, _), markup, stamp, dest in zip(sources, markups, stamps, dests)]
         size = sum(source.stat().st_size if isinstance(source, Path) else len(source) for source, _ in sources)
         results = stamp_all(overlays, jobs, 1 if size < STAMP_POOL_BYTES else None)
-        timings["pages"] = sum(n for _, n in results)
-        if any(data is None for data, _ in results):
+        timings["pages"] = sum(result[1] for result in results)
+        if any(result[0] is None for result in results):
             stamper = Stamper(overlays, missing=lambda variant: self.overlays([variant])[variant])
             init_stamper(stamper)
             results = [result if result[0] is not None else stamp_one(job) for result, job in zip(results, jobs)]
             timings["pages"] += stamper.pages
+        for markup, (_, _, plan) in zip(markups, results):
+            self.keep_plan(markup, plan)
         timings["stamp"] = time.perf_counter() - start
-        return [(data, warnings) for (data, _), (_, warnings) in zip(results, sources)]
+        return [(data, warnings) for (data, _, _), (_, warnings) in zip(results, sources)]
 
     def bundle_title(self, period) -> str:
         zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
@@ -334,6 +338,7 @@ class Builder:
 
 
 STAMP_POOL_BYTES = 20_000_000  # below this much PDF, stamping in one process beats starting a pool (``produce``)
+FEW_LAYOUTS = 4  # up to this many changed documents are laid out by the one background worker
 STAMP_POOL_DOCUMENTS = 64  # below this many documents, the build stamps in one process
 
 
@@ -349,26 +354,33 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def prestart(root: Path, cache_root: Path | None = None) -> Background:
+    """One WeasyPrint worker started ahead of a build (give it to ``build_period``): while the records
+    load, it gets ready to lay out the stamp overlays and the documents that changed."""
+    return Background(root, layout_cache.cache_dir(cache_root or root), workers=1).warm()
+
+
 def build_period(project: Project, period, out: Path, pdf: bool = True, progress=lambda m: None,
                  prov: Provenance | None = None, final: bool = False, bundle: bool = False,
-                 cache_root: Path | None = None) -> BuildResult:
+                 cache_root: Path | None = None, background: Background | None = None) -> BuildResult:
     """Build every document of a quarter or a year into ``out/<period>/``, atomically.
 
     ``prov`` overrides the provenance (a build from a Git revision); ``final`` refuses drafts and
     always makes the print bundle; ``bundle`` makes it for a draft too (joining every PDF costs
     time and disk in proportion to the whole period, so review builds leave it out);
-    ``cache_root`` is the records root whose layout cache to use (default: the project's).
+    ``cache_root`` is the records root whose layout cache to use (default: the project's);
+    ``background``: from ``prestart`` (closed here).
     """
-    prov = prov or provenance(project.root)
-    if final and prov.draft:
-        raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
-                         "请先提交，或去掉 --final 生成草稿")
-    builder = Builder(project, prov, cache_root)
-    docs, diagnostics, markups = builder.documents(period)
-    if final and any(doc.draft for doc in docs):
-        raise KaoheError(f"{period}年第四季度尚未审定，年度文书只能作为草稿生成；请去掉 --final")
-    pdfs = PdfCache(layout_cache.cache_dir(builder.cache_root) / "finished", str(period))
     try:
+        prov = prov or provenance(project.root)
+        if final and prov.draft:
+            raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
+                             "请先提交，或去掉 --final 生成草稿")
+        builder = Builder(project, prov, cache_root, background)
+        docs, diagnostics, markups = builder.documents(period)
+        if final and any(doc.draft for doc in docs):
+            raise KaoheError(f"{period}年第四季度尚未审定，年度文书只能作为草稿生成；请去掉 --final")
+        pdfs = PdfCache(layout_cache.cache_dir(builder.cache_root) / "finished", str(period))
         with build_lock(out, progress), steady_gc():
             result = BuildResult(out / str(period), diagnostics=diagnostics)
             result = _build(period, docs, markups, builder, out, pdf and (bundle or final), pdf, progress, result, pdfs)
@@ -376,6 +388,9 @@ def build_period(project: Project, period, out: Path, pdf: bool = True, progress
             return result
     except OSError as exc:
         raise KaoheError(f"无法写入输出目录 {out}：{exc.strerror or exc}（磁盘已满、只读或没有权限？）原有文件未改动") from exc
+    finally:
+        if background is not None:
+            background.close()
 
 
 @contextlib.contextmanager
@@ -421,7 +436,7 @@ def _build(period, docs, cached, builder, out, bundle, pdf, progress, result: Bu
             sources = _lay_out(builder, docs, markups, stamps, todo, result, progress)
             start = time.perf_counter()
             progress(f"加盖来源标记：{len(todo)} 份 PDF")
-            for i, (digest, warnings) in _stamp(builder, stamps, dests, dict(zip(todo, sources)), result).items():
+            for i, (digest, warnings) in _stamp(builder, markups, stamps, dests, dict(zip(todo, sources)), result).items():
                 digests[i] = digest
                 pdfs.put_file(keys[i], dests[i], digest)
                 result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
@@ -475,7 +490,9 @@ def _reuse(builder: Builder, docs, markups, stamps, pdfs: "PdfCache", dests, res
     progress(f"排版 PDF：{len(todo)} 份需要生成，{result.reused} 份未变化沿用上次结果")
     if todo:
         changed = [markups[i] for i in todo if not builder.has_layout(markups[i])]
-        builder.warm_overlays({_variant(stamps[i], docs[i]) for i in todo}, workers=None if changed else 1)
+        builder.warm_overlays({_variant(stamps[i], docs[i]) for i in todo}, workers=1)
+        if len(changed) > FEW_LAYOUTS:
+            builder._background().grow()
         for markup in changed:
             builder.start_layout(markup)
     return keys, digests, todo
@@ -496,18 +513,20 @@ def _lay_out(builder: Builder, docs, markups, stamps, todo: list[int], result: B
     return sources
 
 
-def _stamp(builder: Builder, stamps, dests: list[Path], jobs: dict, result: BuildResult) -> dict:
+def _stamp(builder: Builder, markups, stamps, dests: list[Path], jobs: dict, result: BuildResult) -> dict:
     """Stamp the PDFs of ``jobs`` (index → (layout, warnings)) into ``dests``, over the cores in forked
     workers that inherit all of it (only each PDF's SHA-256 and page count come back):
     index → (SHA-256, warnings)."""
     init_stamper(builder.stamper)
     order = list(jobs)
-    done = map_forked(lambda i: stamp_one((jobs[i][0], stamps[i], dests[i])), order, minimum=STAMP_POOL_DOCUMENTS)
+    plans = {i: builder.stamp_plan(markups[i]) for i in order}
+    done = map_forked(lambda i: stamp_one((jobs[i][0], plans[i], stamps[i], dests[i])), order, minimum=STAMP_POOL_DOCUMENTS)
     finished = {}
-    for i, (digest, pages) in zip(order, done):
+    for i, (digest, pages, plan) in zip(order, done):
         if digest is None:  # a page of an orientation nobody predicted: its overlay is laid out here
             init_stamper(builder.stamper)
-            digest, pages = stamp_one((jobs[i][0], stamps[i], dests[i]))
+            digest, pages, plan = stamp_one((jobs[i][0], plans[i], stamps[i], dests[i]))
+        builder.keep_plan(markups[i], plan)
         result.timings["pages"] = result.timings.get("pages", 0) + pages
         finished[i] = digest, jobs[i][1]
     return finished

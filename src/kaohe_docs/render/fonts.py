@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 import sys
 import shutil
 import subprocess
@@ -18,15 +19,34 @@ from kaohe_docs.errors import KaoheError
 ALWAYS_OK = frozenset(" \n\t\r\u00a0")
 
 
+def _fc_list(*args: str) -> str:
+    if shutil.which("fc-list") is None:
+        raise KaoheError("找不到 fontconfig（fc-list），请先运行安装脚本 scripts/setup")
+    return subprocess.run(["fc-list", *args], capture_output=True, text=True, check=False).stdout
+
+
+def _family_key(family: str) -> str:
+    """A family name as fontconfig compares it: without blanks, case-insensitive."""
+    return "".join(family.split()).casefold()
+
+
+@functools.lru_cache(maxsize=None)
+def _installed() -> dict[str, tuple[str, ...]]:
+    """Every installed family (each of its names, as ``_family_key``) → its font files: one fc-list run."""
+    found: dict[str, set[str]] = {}
+    for line in _fc_list("--format", "%{family}\t%{file}\n").splitlines():
+        names, _, file = line.rpartition("\t")
+        for name in re.split(r"(?<!\\),", names):
+            if name.strip() and file:
+                found.setdefault(_family_key(name.replace("\\,", ",")), set()).add(file)
+    return {family: tuple(sorted(files)) for family, files in found.items()}
+
+
 @functools.lru_cache(maxsize=None)
 def _charset(family: str) -> tuple[tuple[int, int], ...]:
     """Unicode ranges covered by an installed family (empty when it is not installed)."""
-    if shutil.which("fc-list") is None:
-        raise KaoheError("找不到 fontconfig（fc-list），请先运行安装脚本 scripts/setup")
-    out = subprocess.run(["fc-list", f":family={family}", "charset"], capture_output=True, text=True,
-                         check=False).stdout
     ranges = set()
-    for line in out.splitlines():
+    for line in _fc_list(f":family={family}", "charset").splitlines():
         for part in line.replace(":charset=", "").split():
             low, _, high = part.partition("-")
             try:
@@ -38,33 +58,37 @@ def _charset(family: str) -> tuple[tuple[int, int], ...]:
 
 @dataclass(frozen=True)
 class Fonts:
-    """The family chosen for each role, and what those families cover together."""
+    """The family chosen for each role, and what those families cover together (asked of fontconfig
+    only when a text is checked: a build whose pages are all cached never needs it)."""
 
     families: dict  # role → family
-    ranges: tuple[tuple[int, int], ...]  # sorted, merged
+
+    @functools.cached_property
+    def ranges(self) -> tuple[tuple[int, int], ...]:  # sorted, merged
+        return _merge(sorted({r for family in set(self.families.values()) for r in _charset(family)}))
 
     def covers(self, char: str) -> bool:
         code = ord(char)
-        i = bisect.bisect_right(self.ranges, (code, sys.maxunicode + 1)) - 1
-        return char in ALWAYS_OK or (i >= 0 and self.ranges[i][0] <= code <= self.ranges[i][1])
+        ranges = self.ranges
+        i = bisect.bisect_right(ranges, (code, sys.maxunicode + 1)) - 1
+        return char in ALWAYS_OK or (i >= 0 and ranges[i][0] <= code <= ranges[i][1])
 
     def missing(self, text: str) -> list[str]:
         return sorted(c for c in set(text) if not self.covers(c))
 
 
 def resolve(stacks: dict[str, tuple[str, ...]]) -> Fonts:
-    families, ranges = {}, set()
+    installed = _installed()
+    families = {}
     for role, stack in stacks.items():
         for family in stack:
-            charset = _charset(family)
-            if charset:
+            if _family_key(family) in installed:
                 families[role] = family
-                ranges.update(charset)
                 break
         else:
             raise KaoheError(f"字体“{role}”所列的字体（{'、'.join(stack)}）都没有安装；"
                              "请运行 scripts/setup 安装免费中文字体，或在 policy/policy.yaml 的 fonts 中改用已安装的字体")
-    return Fonts(families, _merge(sorted(ranges)))
+    return Fonts(families)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -77,11 +101,7 @@ def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple((low, high) for low, high in merged)
 
 
-@functools.lru_cache(maxsize=None)
 def font_files(families: tuple[str, ...]) -> tuple[str, ...]:
     """The files behind the chosen families (their identity is part of every PDF's key)."""
-    files = set()
-    for family in families:
-        out = subprocess.run(["fc-list", f":family={family}", "file"], capture_output=True, text=True, check=False).stdout
-        files.update(line.strip().rstrip(":") for line in out.splitlines() if line.strip())
-    return tuple(sorted(files))
+    installed = _installed()
+    return tuple(sorted({file for family in families for file in installed.get(_family_key(family), ())}))

@@ -172,10 +172,13 @@ def unchanged(path: Path, info) -> bool:
 
 
 class LayoutCache:
-    """Laid-out PDFs by key, as plain files in ``folder``."""
+    """Laid-out PDFs by key, as plain files in ``folder``: ``<key>.pdf``, and ``<key>.json`` with its
+    hash, WeasyPrint's warnings, its size and modification time, and its stamp plan (what stamping
+    needs from it: ``stamp.stamp_plan``, learnt once)."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self.found: dict[str, dict] = {}  # key → the entry's information, once found valid
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         sub = self.folder / key[:2]
@@ -196,21 +199,36 @@ class LayoutCache:
     def path(self, key: str) -> tuple[Path, list[str]] | None:
         """The entry's file, without reading it: used while its size and modification time are the
         ones recorded when it was written."""
-        info = self._info(key)
+        info = self.found.get(key) or self._info(key)
         pdf = self._paths(key)[0]
         if not unchanged(pdf, info):
             return None
+        self.found[key] = info
         return pdf, self._warnings(info)
 
-    def put(self, key: str, data: bytes, warnings: list[str]) -> Path | None:
-        """Store an entry; its file, or None when the cache cannot be written (that only costs time)."""
+    def plan(self, key: str) -> dict | None:
+        """The stamp plan of an entry ``path`` found, or None (an entry written before plans were kept)."""
+        from kaohe_docs.render.stamp import PLAN_VERSION
+        plan = self.found.get(key, {}).get("plan")
+        return plan if isinstance(plan, dict) and plan.get("version") == PLAN_VERSION else None
+
+    def put(self, key: str, data: bytes, warnings: list[str], plan: dict | None = None) -> Path | None:
+        """Store an entry (with the layout's stamp plan, made here unless given); its file, or None
+        when the cache cannot be written (that only costs time)."""
+        from kaohe_docs.render.stamp import stamp_plan
         pdf, meta = self._paths(key)
-        written = write_atomic(pdf, data) and write_json(meta, {"sha256": sha(data), "warnings": list(warnings),
-                                                                "stat": file_stamp(pdf)})
+        info = {"sha256": sha(data), "warnings": list(warnings), "plan": plan or stamp_plan(data)}
+        written = write_atomic(pdf, data) and write_json(meta, {**info, "stat": file_stamp(pdf)})
         if not written:
             log.warning("无法写入排版缓存 %s", self.folder)
             return None
         return pdf
+
+    def keep_plan(self, key: str, plan: dict) -> None:
+        """Add a stamp plan to an entry written without one (best effort)."""
+        info = self._info(key)
+        if info is not None and unchanged(self._paths(key)[0], info):
+            write_json(self._paths(key)[1], {**info, "plan": plan})
 
 
 class ContentCache:
@@ -263,8 +281,12 @@ class ContentCache:
 # --- verification codes issued: code → (document, commit), so that `kaohe verify CODE` finds a
 # notice printed from an earlier build whose output folder has since been replaced ----------------
 
-def _code_path(root: Path, code: str) -> Path:
-    return cache_dir(root) / "codes" / f"{code}.json"
+# One file of JSON lines per first character of the code (32 files however many builds there are),
+# each build adding its codes once (``codes/batches/<hash of them>``); the file-per-code layout of
+# earlier versions is still read.
+
+def _code_shard(root: Path, code: str) -> Path:
+    return cache_dir(root) / "codes" / f"{code[:1]}.jsonl"
 
 
 def record_codes(root: Path, entries: list[dict]) -> None:
@@ -272,21 +294,44 @@ def record_codes(root: Path, entries: list[dict]) -> None:
     if not entries:
         return
     folder = cache_dir(root) / "codes"
+    lines = [json.dumps(entry, ensure_ascii=False, sort_keys=True) for entry in entries]
+    batch = folder / "batches" / sha("\n".join(lines).encode("utf-8"))
     try:
+        if batch.exists():
+            return  # the same build again
+        shards: dict[str, list[str]] = {}
+        for entry, line in zip(entries, lines):
+            shards.setdefault(entry["code"][:1], []).append(line + "\n")
         folder.mkdir(parents=True, exist_ok=True)
-        for entry in entries:
-            path = folder / f"{entry['code']}.json"
-            if not path.exists():
-                write_atomic(path, json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        for first, chunk in sorted(shards.items()):
+            with open(folder / f"{first}.jsonl", "a", encoding="utf-8") as fh:  # appended whole: a torn line is skipped
+                fh.write("".join(chunk))
+        write_atomic(batch, b"")
     except OSError as exc:
         log.warning("无法记录核验码 %s：%s", folder, exc)
 
 
 def code_index(root: Path, code: str) -> dict | None:
+    """What the code was issued for: {"document", "commit", "title"}, or None."""
+    found = None
     try:
-        entry = json.loads(_code_path(root, code).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with open(_code_shard(root, code), encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if f'"{code}"' in line:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue
+                    if isinstance(entry, dict) and entry.get("code") == code:
+                        found = entry
+                        break
+    except OSError:
+        pass
+    if found is None:
+        try:  # recorded by an earlier version: one file per code
+            found = json.loads((cache_dir(root) / "codes" / f"{code}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+    if not isinstance(found, dict) or not all(isinstance(found.get(k), str) for k in ("document", "commit")):
         return None
-    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("document", "commit")):
-        return None
-    return {"document": entry["document"], "commit": entry["commit"], "title": str(entry.get("title", ""))}
+    return {"document": found["document"], "commit": found["commit"], "title": str(found.get("title", ""))}

@@ -22,11 +22,27 @@ GC_THRESHOLD = (50_000, 20, 20)
 
 
 def _worker_gc() -> None:
-    """In a worker process: the objects inherited from the parent (records, assessment, HTML) are
-    never garbage, so the cyclic collector leaves them alone (``gc.freeze``; it would otherwise walk
-    them on every full collection and copy their memory pages)."""
+    """Set up a worker process: it ends with the build (a build killed with SIGKILL leaves no worker
+    behind holding its output pipes); the objects inherited from the parent (records, assessment,
+    HTML) are never garbage, so the cyclic collector leaves them alone (``gc.freeze``; it would
+    otherwise walk them on every full collection and copy their memory pages)."""
+    _die_with_parent()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLD)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (elsewhere: nothing to do)."""
+    import ctypes
+    import signal
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 @contextlib.contextmanager
@@ -111,20 +127,34 @@ def _render_into(job):
 
 
 class Background:
-    """Worker processes laying out documents while the caller goes on generating HTML: the stamp
-    overlays and every document whose layout is not cached start as soon as they are known, so
-    WeasyPrint's start (about a second) and the layout of a changed document cost no extra wall
-    time. Each result goes straight into the layout cache."""
+    """Worker processes laying out documents while the caller goes on: the stamp overlays and every
+    document whose layout is not cached start as soon as they are known, so WeasyPrint's start
+    (about a second) and the layout of a changed document cost no extra wall time. Each result goes
+    straight into the layout cache. ``warm()`` starts the workers before there is work (a build
+    whose records changed starts WeasyPrint while they load); ``grow()`` adds workers for a
+    larger batch, which then goes to them."""
 
     def __init__(self, root: Path, cache_folder: Path, workers: int | None = None):
-        self.pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_init_worker,
-                                        initargs=(str(root), None))
-        self.folder = cache_folder
+        self.root, self.folder = root, cache_folder
+        self.pools = [self._pool(workers)]
         self.futures: dict = {}
+        self.given = 0  # jobs given (results collected are no longer in ``futures``)
+
+    def _pool(self, workers: int | None) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_init_worker,
+                                   initargs=(str(self.root), None))
+
+    def warm(self) -> "Background":
+        self.pools[-1].submit(int)  # forked pools start all their workers with the first job
+        return self
+
+    def grow(self, workers: int | None = None) -> None:
+        self.pools.append(self._pool(workers))
 
     def add(self, name, markup: str, key: str) -> None:
         if name not in self.futures:
-            self.futures[name] = self.pool.submit(_render_into, (markup, key, self.folder))
+            self.futures[name] = self.pools[-1].submit(_render_into, (markup, key, self.folder))
+            self.given += 1
 
     def __contains__(self, name) -> bool:
         return name in self.futures
@@ -135,7 +165,13 @@ class Background:
         return None if future is None else future.result()
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Wait for the workers to finish; a warmed pool that was never given work (nothing needed
+        laying out) is stopped at once instead of being waited for while WeasyPrint starts."""
+        for pool in self.pools:
+            if not self.futures and not self.given:
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 # --- any function over many items, in forked workers ----------------------------------------------
@@ -184,26 +220,32 @@ def init_stamper(stamper) -> None:
 
 
 def stamp_one(job):
-    """(source, Stamp, dest): the laid-out PDF (bytes, or a file to read) stamped; written to ``dest``
-    → (SHA-256, pages), or returned when ``dest`` is None → (bytes, pages); (None, 0) when the page
-    orientation needs an overlay nobody predicted (the caller stamps that one itself)."""
-    source, stamp, dest = job
+    """(layout, its stamp plan or None, Stamp, dest): the laid-out PDF (bytes, or a file to read)
+    stamped; written to ``dest`` → (SHA-256, pages, plan), or returned when ``dest`` is None →
+    (bytes, pages, plan), where ``plan`` is the layout's stamp plan when it was made here (to be
+    kept), else None; (None, 0, None) when a page's orientation needs an overlay nobody predicted
+    (the caller stamps that one itself)."""
+    from kaohe_docs.render.stamp import stamp_plan
+    source, plan, stamp, dest = job
     before = _stamper.pages
     layout = source.read_bytes() if isinstance(source, Path) else source
+    made = None
+    if plan is None or plan.get("length") != len(layout):
+        plan = made = stamp_plan(layout)
     try:
-        appendix = _stamper.appendix(layout, stamp)
+        appendix = _stamper.appendix_from_plan(plan, stamp)
     except KeyError:
-        return None, 0
+        return None, 0, None
     pages = _stamper.pages - before
     if dest is None:
-        return layout + appendix, pages
+        return layout + appendix, pages, made
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(dest, "wb") as fh:
         fh.write(layout)
         fh.write(appendix)
     digest = hashlib.sha256(layout)
     digest.update(appendix)
-    return digest.hexdigest(), pages
+    return digest.hexdigest(), pages, made
 
 
 def stamp_all(overlays: dict, jobs: list, workers: int | None = None) -> list:

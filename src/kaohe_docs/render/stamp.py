@@ -5,7 +5,10 @@ stamp variant (internal footer or public notice code × page orientation) is lai
 as a one-page overlay (template ``stamp.html``, font role ``stamp``), and appended to each
 laid-out file as a PDF incremental update (``Stamper``): the laid-out bytes stay as they are,
 so stamping costs about 0.15–0.3 ms per page (a third of a full rewrite by pikepdf, a fifth of
-pypdf's ``merge_page``; bench/RESULTS.md). The document information dictionary receives the
+pypdf's ``merge_page``; bench/RESULTS.md). Nearly all of that is reading the layout's page tree,
+which does not change from one commit to the next: ``stamp_plan`` learns it once as a JSON value
+that can be stored beside the layout, and ``Stamper.appendix_from_plan`` writes the update from it
+without opening the layout (about 0.02 ms per page). The document information dictionary receives the
 full provenance; the output is deterministic (no timestamps other than the commit date, the
 file ID derived from the content).
 
@@ -112,7 +115,9 @@ def overlay_context(variants: list[tuple]) -> list[dict]:
 
 
 def orientation(page) -> str:
-    box = [float(v) for v in page.mediabox]
+    """Of a page dictionary, from its own or inherited /MediaBox (none: portrait, as US Letter)."""
+    box, _ = _inherited(page, "/MediaBox")
+    box = [float(v) for v in box] if box is not None else [0, 0, 612, 792]
     return "landscape" if box[2] - box[0] > box[3] - box[1] else "portrait"
 
 
@@ -123,8 +128,8 @@ class Stamper:
     7.5.6): the overlay as a form XObject with its font, a new version of each page object that
     draws it on top (``q … Q q /KaoheStamp Do Q``), a new document information dictionary and a
     cross-reference stream pointing back at the original one. Nothing of the document is parsed
-    beyond its page tree, nothing re-encoded: a few hundred bytes of work per page, and the output
-    is fixed by its inputs (no dates, the file ID derived from the content).
+    beyond its page tree (``stamp_plan``), nothing re-encoded: a few hundred bytes of work per page,
+    and the output is fixed by its inputs (no dates, the file ID derived from the content).
     """
 
     def __init__(self, overlays: dict[tuple, bytes], missing=None):
@@ -176,49 +181,118 @@ class Stamper:
 
     def appendix(self, layout: bytes, stamp: Stamp) -> bytes:
         """The incremental update that stamps ``layout`` (written right after its last byte)."""
-        pikepdf = self.pikepdf
-        with pikepdf.open(io.BytesIO(layout)) as pdf:
-            update = _Update(layout, int(pdf.trailer.Size))
-            forms: dict = {}  # variant → the form XObject's number in this file
-            resources: dict = {}  # (original resources, form) → the new resources' number
-            before = update.add(b"<< /Length 2 >>", b"q\n")
-            after = update.add(b"<< /Length 23 >>", b"\nQ\nq /KaoheStamp Do Q\n")
-            for page in pdf.pages:
-                variant = stamp.variant(orientation(page))
-                if variant not in forms:
-                    objects = self._overlay(variant)
-                    first = update.next
-                    for head, data in objects:
-                        update.add(_renumber(head, first), data)
-                    forms[variant] = first
-                obj = page.obj
-                own = _inherited(obj, "/Resources")
-                key = (own.objgen if own is not None and own.is_indirect else ("page", obj.objgen), forms[variant])
-                if key not in resources:
-                    resources[key] = update.add(_resources_with_stamp(own, forms[variant], pikepdf))
-                contents = obj.get("/Contents")
-                parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
-                refs = " ".join([f"{before} 0 R"] + [_ref(part, pikepdf) for part in parts] + [f"{after} 0 R"])
-                entries = {k: v for k, v in obj.items() if k not in ("/Contents", "/Resources")}
-                update.replace(obj.objgen, _dictionary(entries, None, pikepdf, [
-                    f"/Contents [{refs}]".encode(), f"/Resources {resources[key]} 0 R".encode()]))
-                self.pages += 1
-            info = pikepdf.Dictionary({k: pikepdf.String(v) for k, v in stamp.metadata.items()})
-            info_number = update.add(_serialise(info, None, pikepdf))
-            root = _ref(pdf.trailer.Root, pikepdf)
-            first_id = bytes(pdf.trailer.ID[0]) if "/ID" in pdf.trailer else hashlib.md5(layout).digest()
-        return update.finish(root, info_number, first_id)
+        return self.appendix_from_plan(stamp_plan(layout), stamp)
+
+    def appendix_from_plan(self, plan: dict, stamp: Stamp) -> bytes:
+        """The incremental update that stamps the layout ``plan`` was made from (``stamp_plan``):
+        nothing of the layout is read or parsed here."""
+        if not isinstance(plan, dict) or plan.get("version") != PLAN_VERSION:
+            found = plan.get("version") if isinstance(plan, dict) else type(plan).__name__
+            raise ValueError(f"stamp plan version {found!r}, this program writes version {PLAN_VERSION}")
+        update = _Update(plan["length"], plan["newline"], plan["prev"], plan["size"])
+        forms: dict = {}  # variant → the form XObject's number in this file
+        resources: dict = {}  # (original resources, form) → the new resources' number
+        before = update.add(b"<< /Length 2 >>", b"q\n")
+        after = update.add(b"<< /Length 23 >>", b"\nQ\nq /KaoheStamp Do Q\n")
+        for page in plan["pages"]:
+            variant = stamp.variant(page["orientation"])
+            if variant not in forms:
+                objects = self._overlay(variant)
+                first = update.next
+                for head, data in objects:
+                    update.add(_renumber(head, first), data)
+                forms[variant] = first
+            key = (page["resources"], forms[variant])
+            if key not in resources:
+                resources[key] = update.add(_resources_with_stamp(plan["resources"][page["resources"]], forms[variant]))
+            refs = " ".join([f"{before} 0 R", *page["contents"], f"{after} 0 R"])
+            update.replace(tuple(page["object"]), _join([*_latin1(page["entries"]), f"/Contents [{refs}]".encode(),
+                                                         f"/Resources {resources[key]} 0 R".encode()]))
+            self.pages += 1
+        pikepdf = self.pikepdf  # the metadata's strings written as qpdf writes them (the layout is not opened)
+        info = pikepdf.Dictionary({k: pikepdf.String(v) for k, v in stamp.metadata.items()})
+        info_number = update.add(_serialise(info, None, pikepdf))
+        return update.finish(plan["root"], info_number, bytes.fromhex(plan["id"]))
+
+
+# --- what the stamp needs from a layout, learnt once per layout ----------------------------------
+
+PLAN_VERSION = 1  # raised whenever the plan's fields or their meaning change: an older stored plan is refused
+
+
+def stamp_plan(layout: bytes) -> dict:
+    """Everything ``Stamper.appendix_from_plan`` needs from a laid-out PDF, as a JSON value (PDF
+    syntax as latin-1 text, which survives ``json.dumps``/``json.loads`` byte for byte): the file's
+    length, trailer and page tree, each page's dictionary and resources already written out. The
+    same layout is stamped again at every commit; its plan can be made once and stored beside it.
+
+    Fields: ``version``; ``length`` (bytes of the layout), ``newline`` (whether it ends with one),
+    ``prev`` (its startxref), ``size`` (trailer /Size), ``root`` (``"N G R"``), ``id`` (the first
+    file ID in hex; the layout's MD5 when it has none); ``pages``, each with ``object`` ([number,
+    generation]), ``orientation``, ``entries`` (its ``/Key value`` entries but /Contents and
+    /Resources), ``contents`` (its content streams' references) and ``resources``: the key of its
+    own or inherited resources in ``resources`` (``"N G"`` for the resources object N G, ``"in N G"``
+    for a dictionary written inside the page or page-tree node N G; pages with the same key share
+    their stamped resources), which holds each one's ``entries`` (but /XObject) and ``xobjects``
+    (its /XObject entries but /KaoheStamp). Inherited attributes other than the resources
+    (/MediaBox …) stay where they are, on the page tree."""
+    import pikepdf
+    # each page as the file has it: by default pikepdf copies the attributes a page inherits into it,
+    # some as new objects that are not in the file, whose numbers would be written into the stamped page
+    with pikepdf.open(io.BytesIO(layout), inherit_page_attributes=False) as pdf:
+        pages, resources = [], {}
+        for page in pdf.pages:
+            obj = page.obj
+            number, generation = obj.objgen
+            own, holder = _inherited(obj, "/Resources")
+            key = "{} {}".format(*own.objgen) if own is not None and own.is_indirect else "in {} {}".format(*holder.objgen)
+            if key not in resources:  # written once however many pages share them
+                items = dict(own.items()) if own is not None else {}
+                xobjects = items.pop("/XObject", None)
+                inner = {k: v for k, v in xobjects.items() if k != "/KaoheStamp"} if xobjects is not None else {}
+                resources[key] = {"entries": _text(_entries(items, None, pikepdf)),
+                                  "xobjects": _text(_entries(inner, None, pikepdf))}
+            contents = obj.get("/Contents")
+            parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
+            entries = {k: v for k, v in obj.items() if k not in ("/Contents", "/Resources")}
+            pages.append({"object": [number, generation], "orientation": orientation(obj),
+                          "entries": _text(_entries(entries, None, pikepdf)),
+                          "contents": [_ref(part, pikepdf) for part in parts], "resources": key})
+        first_id = bytes(pdf.trailer.ID[0]) if "/ID" in pdf.trailer else hashlib.md5(layout).digest()
+        return {"version": PLAN_VERSION, "length": len(layout), "newline": layout.endswith(b"\n"),
+                "prev": _startxref(layout), "size": int(pdf.trailer.Size), "root": _ref(pdf.trailer.Root, pikepdf),
+                "id": first_id.hex(), "pages": pages, "resources": resources}
+
+
+def _startxref(layout: bytes) -> int:
+    """The offset of the layout's last cross-reference section (the update's /Prev)."""
+    tail = layout[-1024:]
+    at = tail.rfind(b"startxref")
+    if at < 0:
+        raise ValueError("no startxref in the laid-out PDF")
+    return int(tail[at + 9:].split()[0])
+
+
+def _text(parts: list[bytes]) -> list[str]:
+    return [part.decode("latin-1") for part in parts]
+
+
+def _latin1(parts: list[str]) -> list[bytes]:
+    return [part.encode("latin-1") for part in parts]
 
 
 def _inherited(page, key: str):
-    """A page attribute, from the page or the nearest page-tree node above it (ISO 32000-1 7.7.3.4)."""
+    """A page attribute, from the page or the nearest page-tree node above it (ISO 32000-1 7.7.3.4)
+    → (value, the dictionary that holds it), or (None, the page)."""
     node = page
     for _ in range(64):  # a page tree deeper than this is not one WeasyPrint writes
         value = node.get(key)
-        if value is not None or "/Parent" not in node:
-            return value
+        if value is not None:
+            return value, node
+        if "/Parent" not in node:
+            break
         node = node.Parent
-    return None
+    return None, page
 
 
 def _ref(obj, pikepdf) -> str:
@@ -263,10 +337,19 @@ def _serialise(obj, renumber, pikepdf, top: bool = False) -> bytes:
     return obj.unparse()  # name, string
 
 
+def _entries(entries: dict, renumber, pikepdf) -> list[bytes]:
+    """``/Key value`` of each entry, the keys in order."""
+    return [_name(k, pikepdf) + b" " + _serialise(v, renumber, pikepdf) for k, v in sorted(entries.items())]
+
+
+def _join(parts: list[bytes]) -> bytes:
+    """``<< … >>`` around entries already written."""
+    return b"<< " + b" ".join(parts) + b" >>"
+
+
 def _dictionary(entries: dict, renumber, pikepdf, extra: list[bytes] = ()) -> bytes:
     """``<< /Key value … >>`` with the keys in order, then the ``extra`` entries (already written)."""
-    parts = [_name(k, pikepdf) + b" " + _serialise(v, renumber, pikepdf) for k, v in sorted(entries.items())]
-    return b"<< " + b" ".join([*parts, *extra]) + b" >>"
+    return _join([*_entries(entries, renumber, pikepdf), *extra])
 
 
 def _serialise_object(obj, renumber, pikepdf) -> tuple[bytes, bytes | None]:
@@ -285,26 +368,20 @@ def _renumber(head: bytes, first: int) -> bytes:
     return _LOCAL.sub(lambda m: f"{first + int(m.group(1))} 0 R".encode(), head)
 
 
-def _resources_with_stamp(own, form: int, pikepdf) -> bytes:
-    """The page's resources with the form XObject ``/KaoheStamp`` added."""
-    items = dict(own.items()) if own is not None else {}
-    xobjects = items.pop("/XObject", None)
-    inner = {k: v for k, v in xobjects.items() if k != "/KaoheStamp"} if xobjects is not None else {}
-    stamp = _dictionary(inner, None, pikepdf, [f"/KaoheStamp {form} 0 R".encode()])
-    return _dictionary(items, None, pikepdf, [b"/XObject " + stamp])
+def _resources_with_stamp(own: dict, form: int) -> bytes:
+    """A page's resources (a plan's ``entries`` and ``xobjects``) with the form XObject ``/KaoheStamp`` added."""
+    stamp = _join([*_latin1(own["xobjects"]), f"/KaoheStamp {form} 0 R".encode()])
+    return _join([*_latin1(own["entries"]), b"/XObject " + stamp])
 
 
 class _Update:
     """The objects of one incremental update, written after the original file."""
 
-    def __init__(self, original: bytes, size: int):
-        tail = original[-1024:]
-        at = tail.rfind(b"startxref")
-        if at < 0:
-            raise ValueError("no startxref in the laid-out PDF")
-        self.prev = int(tail[at + 9:].split()[0])
-        self.base = len(original)  # the update's bytes start here
-        self.out = bytearray(b"" if original.endswith(b"\n") else b"\n")
+    def __init__(self, length: int, newline: bool, prev: int, size: int):
+        """``length``: the original file's, which ends with a newline or not; ``prev``: its startxref."""
+        self.prev = prev
+        self.base = length  # the update's bytes start here
+        self.out = bytearray(b"" if newline else b"\n")
         self.offsets: dict[int, tuple[int, int]] = {}  # number → (offset, generation)
         self.next = size
 
