@@ -91,15 +91,18 @@ class Project:
         return self._settings
 
 
-def open_project(root: Path, use_cache: bool = True, deferred: bool = False) -> Project:
+def open_project(root: Path, use_cache: bool = True, deferred: bool = False, changed=None) -> Project:
     """Load, assess and check; ``deferred``: answer from the diagnostics cache when no input changed
-    (see ``Project``), otherwise open fully and fill that cache."""
+    (see ``Project``), otherwise call ``changed()`` (if given: a build starts more layout workers,
+    which get ready while the records load), open fully and fill that cache."""
     if deferred and use_cache:
         digest = input_digest(root)
         cached = _cached_check(root, digest)
         if cached is not None:
             diagnostics, quarters = cached
             return Project(root, None, None, diagnostics, digest, quarters)
+        if changed is not None:
+            changed()
         project = _open_fully(root, use_cache)
         project.digest = digest
         _keep_check(root, digest, project)

@@ -320,7 +320,9 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     # WeasyPrint (about a second to start) gets ready while the records load and the documents are planned
     background = prestart(root, cache_root) if not html_only and prov is None else None
     try:
-        project = open_project(root, use_cache=prov is None, deferred=prov is None)
+        # records changed: documents will be laid out, more workers get ready meanwhile
+        project = open_project(root, use_cache=prov is None, deferred=prov is None,
+                               changed=background.grow if background is not None else None)
         _print_diagnostics(project.diagnostics, strict, pending="line")
         if final:
             require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")

@@ -491,8 +491,8 @@ def _reuse(builder: Builder, docs, markups, stamps, pdfs: "PdfCache", dests, res
     if todo:
         changed = [markups[i] for i in todo if not builder.has_layout(markups[i])]
         builder.warm_overlays({_variant(stamps[i], docs[i]) for i in todo}, workers=1)
-        if len(changed) > FEW_LAYOUTS:
-            builder._background().grow()
+        if len(changed) > FEW_LAYOUTS and len(builder._background().pools) < 2:
+            builder._background().grow(os.cpu_count())
         for markup in changed:
             builder.start_layout(markup)
     return keys, digests, todo

@@ -132,29 +132,34 @@ class Background:
     (about a second) and the layout of a changed document cost no extra wall time. Each result goes
     straight into the layout cache. ``warm()`` starts the workers before there is work (a build
     whose records changed starts WeasyPrint while they load); ``grow()`` adds workers for a
-    larger batch, which then goes to them."""
+    larger batch; jobs are spread over the pools by the number each worker has been given."""
 
     def __init__(self, root: Path, cache_folder: Path, workers: int | None = None):
         self.root, self.folder = root, cache_folder
-        self.pools = [self._pool(workers)]
+        self.pools: list[tuple[ProcessPoolExecutor, int, list]] = []  # (pool, workers, names of its jobs)
+        self._add_pool(workers or os.cpu_count() or 1)
         self.futures: dict = {}
-        self.given = 0  # jobs given (results collected are no longer in ``futures``)
 
-    def _pool(self, workers: int | None) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, initializer=_init_worker,
-                                   initargs=(str(self.root), None))
+    def _add_pool(self, workers: int) -> None:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(str(self.root), None))
+        self.pools.append((pool, workers, []))
 
     def warm(self) -> "Background":
-        self.pools[-1].submit(int)  # forked pools start all their workers with the first job
+        self.pools[-1][0].submit(int)  # forked pools start all their workers with the first job
         return self
 
     def grow(self, workers: int | None = None) -> None:
-        self.pools.append(self._pool(workers))
+        """Add a pool of ``workers`` (default: one per core less the ones running) and start them;
+        the next jobs go to it."""
+        running = sum(size for _, size, _ in self.pools)
+        self._add_pool(workers or max(1, (os.cpu_count() or 1) - running))
+        self.warm()
 
     def add(self, name, markup: str, key: str) -> None:
-        if name not in self.futures:
-            self.futures[name] = self.pools[-1].submit(_render_into, (markup, key, self.folder))
-            self.given += 1
+        if name not in self.futures:  # to the pool with the fewest jobs per worker
+            pool, _, jobs = min(self.pools, key=lambda p: len(p[2]) / p[1])
+            jobs.append(name)
+            self.futures[name] = pool.submit(_render_into, (markup, key, self.folder))
 
     def __contains__(self, name) -> bool:
         return name in self.futures
@@ -167,8 +172,8 @@ class Background:
     def close(self) -> None:
         """Wait for the workers to finish; a warmed pool that was never given work (nothing needed
         laying out) is stopped at once instead of being waited for while WeasyPrint starts."""
-        for pool in self.pools:
-            if not self.futures and not self.given:
+        for pool, _, jobs in self.pools:
+            if not jobs:
                 for process in list((getattr(pool, "_processes", None) or {}).values()):
                     process.terminate()
             pool.shutdown(wait=True, cancel_futures=True)
