@@ -3,16 +3,21 @@
 - Everything is written into a temporary folder beside the target; only when every document
   succeeded does it replace ``build/<period>/``. A failed or interrupted build leaves the
   previous output untouched.
+- Nothing is done twice for the same input: the period's plan (its documents and their content
+  keys) is cached by the digest of every input, a document's content HTML by the key of its data
+  (``layout_cache.content_key``), so a build whose inputs did not change neither loads the records
+  nor renders a template; only the documents whose data changed are rendered.
 - Layout keyed by content only: a document's content HTML (its data and styles, no
   provenance) is laid out once and cached by the hash of content, templates, policy, fonts,
   engine version and code (``layout_cache``) — never by commit or draft state.
 - Stamp, don't re-render: commit, date, 草稿/正式 and the public notices' verification code
-  are merged onto the finished pages (``stamp``), with the full provenance in the metadata.
-  A commit, an empty commit or a draft therefore re-lays out only the documents whose
-  content changed.
-- Incremental: a finished PDF whose key (layout + stamp) is unchanged is reused as it is, from
-  the repository's cache folder (inside ``.git`` or the user cache directory, never the work tree
-  or ``build/``, where a branch could plant one), only after its SHA-256 is checked.
+  are merged onto the finished pages (``stamp``, from each layout's stored stamp plan), with the
+  full provenance in the metadata. A commit, an empty commit or a draft therefore re-lays out only
+  the documents whose content changed.
+- Incremental: a finished PDF whose key (layout + stamp) is unchanged is hard-linked from the
+  repository's cache folder (inside ``.git`` or the user cache directory, never the work tree or
+  ``build/``, where a branch could plant one) while its size and modification time are the
+  recorded ones.
 - Every output path is checked to stay inside the output folder (``filenames.py``).
 - The print bundle joins the documents' PDFs with their bookmarks.
 """
@@ -339,7 +344,7 @@ class Builder:
 
 STAMP_POOL_BYTES = 20_000_000  # below this much PDF, stamping in one process beats starting a pool (``produce``)
 FEW_LAYOUTS = 4  # up to this many changed documents are laid out by the one background worker
-STAMP_POOL_DOCUMENTS = 64  # below this many documents, the build stamps in one process
+FORK_DOCUMENTS = 64  # below this many documents to write or stamp, the build does it in one process
 
 
 def refused_message(refused: list[str]) -> str:
@@ -428,19 +433,23 @@ def _build(period, docs, cached, builder, out, bundle, pdf, progress, result: Bu
                     "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "pdf": pdf, "documents": []}
         dests = [_output(staging, f"{doc.path}.pdf") for doc in docs] if pdf else []
         keys, digests, todo = _reuse(builder, docs, markups, stamps, pdfs, dests, result, progress) if pdf else ([], [], [])
-        start = time.perf_counter()  # the pages while the overlays and changed layouts are laid out in the background
-        for doc, markup, stamp in zip(docs, markups, stamps):
-            result.files.append(_write(_output(staging, f"{doc.path}.html"), builder.page_html(doc, markup, stamp).encode("utf-8")))
+        pages = [_output(staging, f"{doc.path}.html") for doc in docs]
+        result.files.extend(pages)
+        start = time.perf_counter()  # pages written here while the background lays out overlays and changed documents
+        written = 0
+        while written < len(docs) and todo and builder.background is not None and builder.background.busy():
+            _write(pages[written], builder.page_html(docs[written], markups[written], stamps[written]).encode("utf-8"))
+            written += 1
         result.timings["html_pages"] = time.perf_counter() - start
+        jobs = dict(zip(todo, _lay_out(builder, docs, markups, stamps, todo, result, progress))) if todo else {}
+        start = time.perf_counter()
         if todo:
-            sources = _lay_out(builder, docs, markups, stamps, todo, result, progress)
-            start = time.perf_counter()
             progress(f"加盖来源标记：{len(todo)} 份 PDF")
-            for i, (digest, warnings) in _stamp(builder, markups, stamps, dests, dict(zip(todo, sources)), result).items():
-                digests[i] = digest
-                pdfs.put_file(keys[i], dests[i], digest)
-                result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
-            result.timings["stamp"] = time.perf_counter() - start
+        for i, (digest, warnings) in _finish(builder, docs, markups, stamps, pages, written, dests, jobs, result).items():
+            digests[i] = digest
+            pdfs.put_file(keys[i], dests[i], digest)
+            result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
+        result.timings["stamp"] = time.perf_counter() - start
         start = time.perf_counter()
         if pdf:
             _record(builder, docs, stamps, keys, digests, dests, result, manifest)
@@ -493,7 +502,7 @@ def _reuse(builder: Builder, docs, markups, stamps, pdfs: "PdfCache", dests, res
         builder.warm_overlays({_variant(stamps[i], docs[i]) for i in todo}, workers=1)
         if len(changed) > FEW_LAYOUTS and len(builder._background().pools) < 2:
             builder._background().grow(os.cpu_count())
-        for markup in changed:
+        for markup in sorted(changed, key=len, reverse=True):  # largest first: the workers finish together
             builder.start_layout(markup)
     return keys, digests, todo
 
@@ -513,21 +522,31 @@ def _lay_out(builder: Builder, docs, markups, stamps, todo: list[int], result: B
     return sources
 
 
-def _stamp(builder: Builder, markups, stamps, dests: list[Path], jobs: dict, result: BuildResult) -> dict:
-    """Stamp the PDFs of ``jobs`` (index → (layout, warnings)) into ``dests``, over the cores in forked
-    workers that inherit all of it (only each PDF's SHA-256 and page count come back):
-    index → (SHA-256, warnings)."""
-    init_stamper(builder.stamper)
-    order = list(jobs)
-    plans = {i: builder.stamp_plan(markups[i]) for i in order}
-    done = map_forked(lambda i: stamp_one((jobs[i][0], plans[i], stamps[i], dests[i])), order, minimum=STAMP_POOL_DOCUMENTS)
+def _finish(builder: Builder, docs, markups, stamps, pages: list[Path], written: int, dests: list[Path], jobs: dict,
+            result: BuildResult) -> dict:
+    """Write the HTML pages from ``written`` on and stamp the PDFs of ``jobs`` (index → (layout,
+    warnings)) into ``dests``, over the cores in forked workers that inherit all of it (only each
+    PDF's SHA-256, page count and any stamp plan made come back): index → (SHA-256, warnings)."""
+    if jobs:
+        init_stamper(builder.stamper)
+    plans = {i: builder.stamp_plan(markups[i]) for i in jobs}
+
+    def finish(i: int):
+        if i >= written:
+            _write(pages[i], builder.page_html(docs[i], markups[i], stamps[i]).encode("utf-8"))
+        return stamp_one((jobs[i][0], plans[i], stamps[i], dests[i])) if i in jobs else None
+
+    order = sorted(set(range(written, len(docs))) | set(jobs))
     finished = {}
-    for i, (digest, pages, plan) in zip(order, done):
+    for i, outcome in zip(order, map_forked(finish, order, minimum=FORK_DOCUMENTS)):
+        if outcome is None:
+            continue
+        digest, count, plan = outcome
         if digest is None:  # a page of an orientation nobody predicted: its overlay is laid out here
             init_stamper(builder.stamper)
-            digest, pages, plan = stamp_one((jobs[i][0], plans[i], stamps[i], dests[i]))
+            digest, count, plan = stamp_one((jobs[i][0], plans[i], stamps[i], dests[i]))
         builder.keep_plan(markups[i], plan)
-        result.timings["pages"] = result.timings.get("pages", 0) + pages
+        result.timings["pages"] = result.timings.get("pages", 0) + count
         finished[i] = digest, jobs[i][1]
     return finished
 

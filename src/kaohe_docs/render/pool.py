@@ -132,37 +132,75 @@ class Background:
     (about a second) and the layout of a changed document cost no extra wall time. Each result goes
     straight into the layout cache. ``warm()`` starts the workers before there is work (a build
     whose records changed starts WeasyPrint while they load); ``grow()`` adds workers for a
-    larger batch; jobs are spread over the pools by the number each worker has been given."""
+    larger batch. A job goes to the first worker that is free (jobs wait here, not in one pool's
+    queue), so the pools finish together however unequal the documents are."""
 
     def __init__(self, root: Path, cache_folder: Path, workers: int | None = None):
+        import threading
+        from collections import deque
         self.root, self.folder = root, cache_folder
-        self.pools: list[tuple[ProcessPoolExecutor, int, list]] = []  # (pool, workers, names of its jobs)
+        self.pools: list[list] = []  # [pool, workers, jobs running, jobs given]
+        self.waiting: deque = deque()  # (its future, job) not given to a pool yet
+        self.lock = threading.RLock()  # a pool's thread finishes jobs while the caller adds some
         self._add_pool(workers or os.cpu_count() or 1)
         self.futures: dict = {}
+        self.pending = 0  # jobs given and not finished
 
     def _add_pool(self, workers: int) -> None:
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(str(self.root), None))
-        self.pools.append((pool, workers, []))
+        self.pools.append([pool, workers, 0, 0])
 
     def warm(self) -> "Background":
         self.pools[-1][0].submit(int)  # forked pools start all their workers with the first job
         return self
 
     def grow(self, workers: int | None = None) -> None:
-        """Add a pool of ``workers`` (default: one per core less the ones running) and start them;
-        the next jobs go to it."""
-        running = sum(size for _, size, _ in self.pools)
-        self._add_pool(workers or max(1, (os.cpu_count() or 1) - running))
-        self.warm()
+        """Add a pool of ``workers`` (default: one per core less the ones running) and start them."""
+        with self.lock:
+            running = sum(slot[1] for slot in self.pools)
+            self._add_pool(workers or max(1, (os.cpu_count() or 1) - running))
+            self.warm()
+            self._dispatch()
 
     def add(self, name, markup: str, key: str) -> None:
-        if name not in self.futures:  # to the pool with the fewest jobs per worker
-            pool, _, jobs = min(self.pools, key=lambda p: len(p[2]) / p[1])
-            jobs.append(name)
-            self.futures[name] = pool.submit(_render_into, (markup, key, self.folder))
+        from concurrent.futures import Future
+        if name in self.futures:
+            return
+        self.futures[name] = future = Future()
+        with self.lock:
+            self.pending += 1
+            self.waiting.append((future, (markup, key, self.folder)))
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Give waiting jobs to the pools' free workers."""
+        with self.lock:
+            for slot in self.pools:
+                while slot[2] < slot[1] and self.waiting:
+                    future, job = self.waiting.popleft()
+                    slot[2] += 1
+                    slot[3] += 1
+                    slot[0].submit(_render_into, job).add_done_callback(
+                        lambda done, slot=slot, future=future: self._finished(done, slot, future))
+
+    def _finished(self, done, slot: list, future) -> None:
+        with self.lock:
+            slot[2] -= 1
+            self.pending -= 1
+            self._dispatch()
+        if done.cancelled():
+            future.cancel()
+        elif done.exception() is not None:
+            future.set_exception(done.exception())
+        else:
+            future.set_result(done.result())
 
     def __contains__(self, name) -> bool:
         return name in self.futures
+
+    def busy(self) -> bool:
+        """Whether a job given is still waiting or being laid out."""
+        return self.pending > 0
 
     def result(self, name):
         """(file or bytes, warnings, refused URLs) of the job ``name``, or None if it was not given."""
@@ -172,8 +210,10 @@ class Background:
     def close(self) -> None:
         """Wait for the workers to finish; a warmed pool that was never given work (nothing needed
         laying out) is stopped at once instead of being waited for while WeasyPrint starts."""
-        for pool, _, jobs in self.pools:
-            if not jobs:
+        with self.lock:
+            self.waiting.clear()
+        for pool, _, _, given in self.pools:
+            if not given:
                 for process in list((getattr(pool, "_processes", None) or {}).values()):
                     process.terminate()
             pool.shutdown(wait=True, cancel_futures=True)
