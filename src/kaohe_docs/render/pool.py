@@ -173,10 +173,11 @@ class Background:
             self._dispatch()
 
     def _dispatch(self) -> None:
-        """Give waiting jobs to the pools' free workers."""
+        """Give waiting jobs to the pools' free workers (and one more each, queued, so that a worker
+        never waits for the next one)."""
         with self.lock:
             for slot in self.pools:
-                while slot[2] < slot[1] and self.waiting:
+                while slot[2] <= slot[1] and self.waiting:
                     future, job = self.waiting.popleft()
                     slot[2] += 1
                     slot[3] += 1
