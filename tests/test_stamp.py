@@ -566,3 +566,24 @@ def test_a_plan_of_another_version_is_refused_and_an_unpredicted_orientation_sti
     with pytest.raises(KeyError):
         portrait_only.appendix_from_plan(plan, stamp)
     assert portrait_only.pages == 0
+
+
+def test_a_bureau_template_turning_a_form_landscape_gets_the_landscape_overlay(mini_git):
+    """The overlays are predicted from each document's kind (登记表: portrait); a page of another
+    orientation is handed back by the stamping worker and stamped with its own overlay, laid out then."""
+    from kaohe_docs.render.layout_cache import PACKAGE_TEMPLATES
+    import pikepdf
+    base = (PACKAGE_TEMPLATES / "registration.html").read_text(encoding="utf-8")
+    write(mini_git, {"templates/registration.html": base.replace(
+        "{% block body %}", "{% block body %}<style>@page { size: A4 landscape; }</style>", 1)})
+    commit_all(mini_git, "本局的登记表横排")
+    build(mini_git)
+    forms = sorted((mini_git / "build/2026Q1/05-登记表").glob("*.pdf"))
+    assert forms
+    for path in forms:
+        with pikepdf.open(path) as pdf:
+            for page in pdf.pages:
+                assert [float(v) for v in page.mediabox][2:] == pytest.approx([841.89, 595.28], abs=0.5)
+                assert [float(v) for v in page.obj.Resources.XObject.KaoheStamp.BBox] == \
+                    pytest.approx([0, 0, 841.89, 595.28], abs=0.5)  # the landscape overlay
+        assert "记录库提交" in page_texts(path)[0]

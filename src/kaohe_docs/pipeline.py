@@ -55,8 +55,7 @@ class Project:
     def _open(self) -> None:
         if self._deferred:
             self._deferred = False
-            self._loaded = load(self.root)
-            self._assessment = assess(self._loaded.bureau, self._loaded.policy) if self._loaded.ok else None
+            self._loaded, self._assessment = _load_and_assess(self.root, True)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -110,9 +109,13 @@ def open_project(root: Path, use_cache: bool = True, deferred: bool = False, cha
     return _open_fully(root, use_cache)
 
 
-def _open_fully(root: Path, use_cache: bool) -> Project:
+def _load_and_assess(root: Path, use_cache: bool) -> tuple[Loaded, Assessment | None]:
     loaded = load(root, use_cache=use_cache)
-    assessment = assess(loaded.bureau, loaded.policy) if loaded.ok else None
+    return loaded, assess(loaded.bureau, loaded.policy) if loaded.ok else None
+
+
+def _open_fully(root: Path, use_cache: bool) -> Project:
+    loaded, assessment = _load_and_assess(root, use_cache)
     diagnostics = list(loaded.diagnostics)
     if assessment is not None:
         diagnostics.extend(run_checks(assessment))

@@ -101,7 +101,6 @@ class Builder:
         self.background = background  # overlays and changed layouts being laid out meanwhile (see ``prestart``)
         self.warmed: set = set()  # overlay variants already looked up or started
         self.layout_keys: dict[str, str] = {}  # content HTML → layout key
-        self.stamper: Stamper | None = None  # this build's overlays, once laid out
 
     def documents(self, period) -> tuple[list[Document], list[Diagnostic], list[str | None]]:
         """The period's documents, the notes about them, and each one's content HTML where it is
@@ -190,8 +189,13 @@ class Builder:
 
     def stamp_plan(self, markup: str) -> dict | None:
         """The stored stamp plan of this content's layout (found in the cache or laid out in this build), or None."""
-        key = self.layout_key(markup)
-        return self.cache.plan(key) if self.cache.path(key) is not None else None
+        return self.cache.plan(self.layout_key(markup))
+
+    def restamp(self, overlays: dict, job):
+        """``stamp_one`` in this process for a job a worker gave back: a page of an orientation nobody
+        predicted gets its overlay laid out here, once (it is cached like any layout)."""
+        init_stamper(Stamper(overlays, missing=lambda variant: self.overlays([variant])[variant]))
+        return stamp_one(job)
 
     def keep_plan(self, markup: str, plan: dict | None) -> None:
         """Store a stamp plan made while stamping a layout cached without one."""
@@ -326,12 +330,8 @@ class Builder:
                 for (source, _), markup, stamp, dest in zip(sources, markups, stamps, dests)]
         size = sum(source.stat().st_size if isinstance(source, Path) else len(source) for source, _ in sources)
         results = stamp_all(overlays, jobs, 1 if size < STAMP_POOL_BYTES else None)
+        results = [result if result[0] is not None else self.restamp(overlays, job) for result, job in zip(results, jobs)]
         timings["pages"] = sum(result[1] for result in results)
-        if any(result[0] is None for result in results):
-            stamper = Stamper(overlays, missing=lambda variant: self.overlays([variant])[variant])
-            init_stamper(stamper)
-            results = [result if result[0] is not None else stamp_one(job) for result, job in zip(results, jobs)]
-            timings["pages"] += stamper.pages
         for markup, (_, _, plan) in zip(markups, results):
             self.keep_plan(markup, plan)
         timings["stamp"] = time.perf_counter() - start
@@ -441,11 +441,13 @@ def _build(period, docs, cached, builder, out, bundle, pdf, progress, result: Bu
             _write(pages[written], builder.page_html(docs[written], markups[written], stamps[written]).encode("utf-8"))
             written += 1
         result.timings["html_pages"] = time.perf_counter() - start
-        jobs = dict(zip(todo, _lay_out(builder, docs, markups, stamps, todo, result, progress))) if todo else {}
+        sources, overlays = _lay_out(builder, docs, markups, stamps, todo, result, progress) if todo else ([], {})
+        jobs = dict(zip(todo, sources))
         start = time.perf_counter()
         if todo:
             progress(f"加盖来源标记：{len(todo)} 份 PDF")
-        for i, (digest, warnings) in _finish(builder, docs, markups, stamps, pages, written, dests, jobs, result).items():
+        for i, (digest, warnings) in _finish(builder, docs, markups, stamps, pages, written, dests, jobs, overlays,
+                                             result).items():
             digests[i] = digest
             pdfs.put_file(keys[i], dests[i], digest)
             result.diagnostics.extend(warning(docs[i].id, 0, f"WeasyPrint: {m}") for m in warnings)
@@ -507,28 +509,28 @@ def _reuse(builder: Builder, docs, markups, stamps, pdfs: "PdfCache", dests, res
     return keys, digests, todo
 
 
-def _lay_out(builder: Builder, docs, markups, stamps, todo: list[int], result: BuildResult, progress) -> list:
+def _lay_out(builder: Builder, docs, markups, stamps, todo: list[int], result: BuildResult, progress):
     """The layouts of the documents ``todo`` (cached, or laid out now over the cores; with their
-    warnings), and the stamper with the overlays they need."""
+    warnings), and the overlays they need: (layouts, overlays)."""
     start = time.perf_counter()
     sources = builder.layout_sources([markups[i] for i in todo], lambda n, total: progress(f"[{n}/{total}] PDF"))
     result.timings["layout"] = time.perf_counter() - start
     result.rendered = builder.laid_out
     progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")
     start = time.perf_counter()
-    variants = {_variant(stamps[i], docs[i]) for i in todo}
-    builder.stamper = Stamper(builder.overlays(variants), missing=lambda variant: builder.overlays([variant])[variant])
+    overlays = builder.overlays(_variant(stamps[i], docs[i]) for i in todo)
     result.timings["stamp_overlay"] = time.perf_counter() - start
-    return sources
+    return sources, overlays
 
 
 def _finish(builder: Builder, docs, markups, stamps, pages: list[Path], written: int, dests: list[Path], jobs: dict,
-            result: BuildResult) -> dict:
+            overlays: dict, result: BuildResult) -> dict:
     """Write the HTML pages from ``written`` on and stamp the PDFs of ``jobs`` (index → (layout,
-    warnings)) into ``dests``, over the cores in forked workers that inherit all of it (only each
-    PDF's SHA-256, page count and any stamp plan made come back): index → (SHA-256, warnings)."""
+    warnings)) with ``overlays`` into ``dests``, over the cores in forked workers that inherit all of
+    it (only each PDF's SHA-256, page count and any stamp plan made come back; a document with a page
+    of an unpredicted orientation is stamped here): index → (SHA-256, warnings)."""
     if jobs:
-        init_stamper(builder.stamper)
+        init_stamper(Stamper(overlays))
     plans = {i: builder.stamp_plan(markups[i]) for i in jobs}
 
     def finish(i: int):
@@ -542,9 +544,8 @@ def _finish(builder: Builder, docs, markups, stamps, pages: list[Path], written:
         if outcome is None:
             continue
         digest, count, plan = outcome
-        if digest is None:  # a page of an orientation nobody predicted: its overlay is laid out here
-            init_stamper(builder.stamper)
-            digest, count, plan = stamp_one((jobs[i][0], plans[i], stamps[i], dests[i]))
+        if digest is None:
+            digest, count, plan = builder.restamp(overlays, (jobs[i][0], plans[i], stamps[i], dests[i]))
         builder.keep_plan(markups[i], plan)
         result.timings["pages"] = result.timings.get("pages", 0) + count
         finished[i] = digest, jobs[i][1]

@@ -207,9 +207,11 @@ class LayoutCache:
         return pdf, self._warnings(info)
 
     def plan(self, key: str) -> dict | None:
-        """The stamp plan of an entry ``path`` found, or None (an entry written before plans were kept)."""
+        """The stamp plan of a valid entry, or None (none, or one written before plans were kept)."""
         from kaohe_docs.render.stamp import PLAN_VERSION
-        plan = self.found.get(key, {}).get("plan")
+        if self.path(key) is None:
+            return None
+        plan = self.found[key].get("plan")
         return plan if isinstance(plan, dict) and plan.get("version") == PLAN_VERSION else None
 
     def put(self, key: str, data: bytes, warnings: list[str], plan: dict | None = None) -> Path | None:

@@ -21,7 +21,7 @@ _variant = None  # PDF variant ("pdf/a-2b" for the archive), or None
 GC_THRESHOLD = (50_000, 20, 20)
 
 
-def _worker_gc() -> None:
+def _worker_setup() -> None:
     """Set up a worker process: it ends with the build (a build killed with SIGKILL leaves no worker
     behind holding its output pipes); the objects inherited from the parent (records, assessment,
     HTML) are never garbage, so the cyclic collector leaves them alone (``gc.freeze``; it would
@@ -60,7 +60,7 @@ def steady_gc():
 
 
 def _init_worker(root: str, variant: str | None = None) -> None:
-    _worker_gc()
+    _worker_setup()
     _init(root, variant)
 
 
@@ -242,7 +242,7 @@ def map_forked(function, items: list, workers: int | None = None, minimum: int =
     _task = (function, items)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_gc) as pool:
+                                 initializer=_worker_setup) as pool:
             return list(pool.map(_run_task, range(len(items)), chunksize=max(1, len(items) // (workers * 4))))
     finally:
         _task = None
@@ -255,7 +255,7 @@ _stamper = None
 
 def _init_stamper(overlays: dict) -> None:
     from kaohe_docs.render.stamp import Stamper
-    _worker_gc()
+    _worker_setup()
     init_stamper(Stamper(overlays))
 
 
