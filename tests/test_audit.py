@@ -67,7 +67,8 @@ def test_approval_lock_catches_later_edits_but_not_a_recorded_appeal(mini_git, m
     result = run("-C", str(mini_git), "check")
     assert result.exit_code == 1
     sha = git(mini_git, "rev-parse", "--short=10", "HEAD").strip()
-    assert result.stderr.splitlines()[0] == (
+    assert result.stderr.splitlines()[0].startswith("policy/allowed_signers: 警告: 本库没有登记审定签名密钥")
+    assert result.stderr.splitlines()[1] == (
         f"{UNIT}:6: 错误: 2026Q1 已经局党委审定（标签 approved/2026Q1，2026-04-16），审定后 王志强（警号 010001）"
         f"2月绩效 96 → 97（提交 {sha}，考核办，2026-04-15 10:00，“审定后改分”）；审定后只能通过复核记录"
         f"（records/2026/Q1/appeals.yaml）变更结果：误改请撤销（git revert），局党委重新审定的请运行 "

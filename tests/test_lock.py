@@ -48,6 +48,17 @@ def approve(root: Path, *args, date: str = TAGGED):
             os.environ["GIT_COMMITTER_DATE"] = old
 
 
+NO_KEYS = ("policy/allowed_signers: 警告: 本库没有登记审定签名密钥（policy/allowed_signers），审定标签没有经过身份验证："
+           "任何能推送标签的人都能打出审定标签；请按 README“审定锁”为局党委的审定人生成签名密钥并登记")
+
+
+def lines(stderr: str) -> list[str]:
+    """The lines of a command's stderr without the one warning of a repository whose approvals are not signed."""
+    found = stderr.splitlines()
+    assert found.count(NO_KEYS) <= 1
+    return [line for line in found if line != NO_KEYS]
+
+
 def short(root: Path, rev: str = "HEAD") -> str:
     return git(root, "rev-parse", "--short=10", rev).strip()
 
@@ -67,20 +78,20 @@ def test_every_command_refuses_a_changed_approved_quarter_and_a_revert_clears_it
     git(mini_git, "add", UNIT)
     hook = sh(mini_git, "commit", "-q", "-m", "审定后改分")
     assert hook.returncode == 1
-    assert changed_message(mini_git, "已暂存未提交的修改") in hook.stderr.splitlines()
+    assert changed_message(mini_git, "已暂存未提交的修改") in lines(hook.stderr)
     # … which --no-verify skips; from then on every command refuses, naming the commit and its author
     assert sh(mini_git, "commit", "-q", "--no-verify", "-m", "审定后改分").returncode == 0
     expected = changed_message(mini_git, f"提交 {short(mini_git)}，考核办，2026-04-20 10:00，“审定后改分”")
     check = run(mini_git, "check")
-    assert check.exit_code == 1 and check.stderr.splitlines()[0] == expected
+    assert check.exit_code == 1 and lines(check.stderr)[0] == expected
     staged = run(mini_git, "check", "--staged")
-    assert staged.exit_code == 1 and staged.stderr.splitlines()[0] == expected
+    assert staged.exit_code == 1 and lines(staged.stderr)[0] == expected
     final = run(mini_git, "-q", "build", "2026Q1", "--final", "--html-only")
-    assert final.exit_code == 1 and final.stderr.splitlines()[0] == expected
+    assert final.exit_code == 1 and lines(final.stderr)[0] == expected
     assert not (mini_git / "build/2026Q1").exists()
     again = run(mini_git, "approve", "2026Q1")
     assert again.exit_code == 1
-    assert again.stderr.splitlines()[:3] == [
+    assert lines(again.stderr)[:3] == [
         "错误: 2026Q1 已经审定过（标签 approved/2026Q1，2026-04-16），此后该季度的记录有改动：",
         f"  {UNIT}: 王志强（警号 010001）3月绩效 94 → 91（提交 {short(mini_git)}，考核办，2026-04-20 10:00，“审定后改分”）",
         "如局党委已重新审定，请更新审定记录（records/2026/Q1/decision.yaml 的会议日期和纪要）并运行 kaohe approve 2026Q1 "
@@ -91,7 +102,7 @@ def test_every_command_refuses_a_changed_approved_quarter_and_a_revert_clears_it
     imported = run(mini_git, "import", "monthly", str(sheet), "--quarter", "2026Q1")
     assert imported.exit_code == 1
     assert (f"{UNIT}: 错误: 2026Q1 已经局党委审定（标签 approved/2026Q1，2026-04-16），不能导入：李娜（政工室）："
-            f"1月绩效 88 → 90；审定后只能通过复核记录（records/2026/Q1/appeals.yaml）变更结果") in imported.stderr.splitlines()
+            f"1月绩效 88 → 90；审定后只能通过复核记录（records/2026/Q1/appeals.yaml）变更结果") in lines(imported.stderr)
     assert (mini_git / UNIT).read_bytes() == before
 
     # a revert restores the approved content: everything passes again, nothing to re-approve
@@ -120,7 +131,7 @@ def test_a_review_after_approval_builds_with_its_own_provenance_and_the_approved
     built = run(mini_git, "build", "2026Q1", "--final", "--html-only")
     assert built.exit_code == 0, built.output
     assert ("policy/policy.yaml: 警告: 2026Q1 审定（标签 approved/2026Q1）后本文件有修改；"
-            "2026Q1 的正式文书仍按审定时的版本生成") in built.stderr.splitlines()
+            "2026Q1 的正式文书仍按审定时的版本生成") in lines(built.stderr)
     assert "，含审定后的复核、反馈记录" in built.stderr
     manifest = json.loads((mini_git / "build/2026Q1/manifest.json").read_text(encoding="utf-8"))
     assert manifest["commit"] == head  # the 复核 has its own provenance
@@ -164,19 +175,27 @@ def test_reapproval_appends_a_tag_that_names_the_one_it_supersedes(mini_git):
 
 def test_a_tag_made_by_the_previous_version_keeps_working(mini_git):
     message = ("局党委审定 2026年第一季度平时考核结果\n\n会议日期：2026-04-14\n会议纪要：清公党纪〔2026〕4号\n"
-               "审定记录：records/2026/Q1/decision.yaml\n提交：x\n")
+               "审定记录：records/2026/Q1/decision.yaml\n")
     assert sh(mini_git, "tag", "-a", "approved/2026Q1", "-m", message, GIT_COMMITTER_DATE=TAGGED).returncode == 0
     assert run(mini_git, "check").exit_code == 0
     edit(mini_git, UNIT, "3: 94", "3: 91")
     commit_all(mini_git, "审定后改分")
     result = run(mini_git, "check")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == changed_message(
+    assert lines(result.stderr)[0] == changed_message(
         mini_git, f"提交 {short(mini_git)}，考核办，2026-04-15 10:00，“审定后改分”")
     assert "审定 考核办" in run(mini_git, "approvals").stdout  # no 审定机关 line: the tagger
 
 
 # --- forged and stale tags ------------------------------------------------------------------------------
+
+def hand_tag(root, name: str = "approved/2026Q1", rev: str = "HEAD", date: str = TAGGED, **fields) -> None:
+    """An annotated tag made by hand with git, its message in kaohe approve's words."""
+    message = {"会议日期": "2026-04-14", "会议纪要": "清公党纪〔2026〕4号", "审定记录": DECISION, **fields}
+    text = "局党委审定 2026年第一季度平时考核结果\n\n" + "".join(f"{k}：{v}\n" for k, v in message.items() if v)
+    done = sh(root, "tag", "-a", name, "-m", text, rev, GIT_COMMITTER_DATE=date)
+    assert done.returncode == 0, done.stderr
+
 
 def _lightweight(root):
     git(root, "tag", "approved/2026Q1")
@@ -192,14 +211,14 @@ def _before_decision(root):
 
 
 def _before_meeting(root):
-    approve(root, date="2026-04-01T09:00:00+08:00")
+    hand_tag(root, date="2026-04-01T09:00:00+08:00")
 
 
 def _side_branch(root):
     git(root, "checkout", "-q", "-b", "side")
     edit(root, UNIT, "3: 94", "3: 91")
     commit_all(root, "支线")
-    approve(root)
+    hand_tag(root)
     git(root, "checkout", "-q", "main")
 
 
@@ -207,7 +226,7 @@ def _only_on_a_branch(root):
     git(root, "checkout", "-q", "-b", "work")
     edit(root, UNIT, "3: 94", "3: 91")
     commit_all(root, "分支上改分")
-    approve(root)
+    hand_tag(root)
 
 
 def _rewritten(root):
@@ -226,7 +245,8 @@ def _missing(root):
 
 
 def _second_without_first(root):
-    sh(root, "tag", "-a", "approved/2026Q1-2", "-m", "会议日期：2026-04-14\n", GIT_COMMITTER_DATE=TAGGED)
+    approve(root)
+    hand_tag(root, "approved/2026Q1-2")
 
 
 TAG_CASES = {
@@ -236,7 +256,7 @@ TAG_CASES = {
     "before the decision record": (_before_decision, "records/2026/Q1: 错误: 标签 approved/2026Q1 打在提交 {HEAD~1} 上，"
                                    "该提交中还没有局党委审定记录（records/2026/Q1/decision.yaml），标签早于审定；请删除它"
                                    "（git tag -d approved/2026Q1），提交审定记录后再运行 kaohe approve 2026Q1"),
-    "before the meeting": (_before_meeting, "records/2026/Q1: 错误: 标签 approved/2026Q1 的日期 2026-04-01 早于其记载的审定"
+    "before the meeting": (_before_meeting, "records/2026/Q1: 错误: 标签 approved/2026Q1 的日期 2026-04-01 早于审定记录中的"
                                             "会议日期 2026-04-14；请删除它（git tag -d approved/2026Q1），会后再运行 kaohe approve 2026Q1"),
     "not on the main history": (_side_branch, "records/2026/Q1: 错误: 标签 approved/2026Q1 指向的提交 {side} 不在当前分支的历史上；"
                                               "审定的必须是主分支上的提交：请先合并主分支（git merge main），或确认该标签是否打错了提交"),
@@ -246,8 +266,8 @@ TAG_CASES = {
     "commit missing": (_missing, "records/2026/Q1: 错误: 标签 approved/2026Q1 指向的提交 1234567890在本仓库中不存在"
                                  "（历史已被改写，或是浅克隆）；请从原仓库找回该提交（git fetch --unshallow 或恢复被覆盖的分支），不要删除审定标签"),
     "a second approval that supersedes nothing": (
-        _second_without_first, "records/2026/Q1: 错误: 标签 approved/2026Q1-2 没有写明取代哪一次审定（应为“取代：approved/2026Q1”），"
-                               "不是 kaohe approve --supersede 的审定记录"),
+        _second_without_first, "records/2026/Q1: 错误: 标签 approved/2026Q1-2 没有写明取代哪一次审定，而当时现行的审定是 "
+                               "approved/2026Q1（应为“取代：approved/2026Q1”），不是 kaohe approve --supersede 的审定记录；它不能作为审定依据"),
 }
 
 
@@ -260,10 +280,10 @@ def test_forged_and_stale_tags_are_errors_with_what_to_do(mini_git, case):
     result = run(mini_git, "check")
     assert result.exit_code == 1
     if case == "rewritten history":
-        line = next(x for x in result.stderr.splitlines() if "历史被改写" in x)
+        line = next(x for x in lines(result.stderr) if "历史被改写" in x)
         assert line.startswith(expected.replace(" （", "（")) and f"被改写成了 {short(mini_git)}" in line
     else:
-        assert expected in result.stderr.splitlines(), result.stderr
+        assert expected in lines(result.stderr), result.stderr
     # approve never answers "already approved" over a bad tag: it names the problem
     refused = run(mini_git, "approve", "2026Q1")
     assert refused.exit_code == 1 and "已经审定过" not in refused.stderr
@@ -279,12 +299,12 @@ def test_a_shallow_clone_does_not_crash(mini_git, tmp_path):
     git(clone, "fetch", "-q", "--depth", "1", "origin", "tag", "approved/2026Q1")
     result = run(clone, "check")
     assert result.exit_code == 0, result.output  # the content still equals the approval: no error
-    assert result.stderr.splitlines()[0] == ("records/2026/Q1: 警告: 无法确认标签 approved/2026Q1 的提交是否在当前分支的历史上"
+    assert lines(result.stderr)[0] == ("records/2026/Q1: 警告: 无法确认标签 approved/2026Q1 的提交是否在当前分支的历史上"
                                              "（浅克隆缺少历史）；请 git fetch --unshallow 后再检查")
     edit(clone, UNIT, "3: 94", "3: 91")
     changed = run(clone, "check")
     assert changed.exit_code == 1
-    assert changed_message(clone, "未提交的修改") in changed.stderr.splitlines()
+    assert changed_message(clone, "未提交的修改") in lines(changed.stderr)
 
 
 # --- the server hook ----------------------------------------------------------------------------------------
@@ -304,7 +324,7 @@ def remote(mini_git, tmp_path) -> Path:
 
 
 def remote_lines(result) -> list[str]:
-    return [line[len("remote: "):].rstrip() for line in result.stderr.splitlines() if line.startswith("remote: ")]
+    return [line[len("remote: "):].rstrip() for line in lines(result.stderr) if line.startswith("remote: ")]
 
 
 @pytest.mark.slow
@@ -438,12 +458,12 @@ def test_the_guard_as_an_update_hook_with_three_arguments(mini_git, remote, monk
     monkeypatch.chdir(remote)
     refused = CliRunner().invoke(main, ["guard", "refs/heads/main", old, new], catch_exceptions=False)
     assert refused.exit_code == 1
-    assert refused.stderr.splitlines()[0].startswith(
+    assert lines(refused.stderr)[0].startswith(
         f"refs/heads/main: {UNIT}:6: 错误: 2026Q1 已经局党委审定（标签 approved/2026Q1，2026-04-16），审定后 王志强（警号 010001）"
         f"3月绩效 94 → 91（提交 {new[:10]}，考核办，")
     deleted = CliRunner().invoke(main, ["guard", "refs/heads/main", old, "0" * 40], catch_exceptions=False)
     assert deleted.exit_code == 1
-    assert deleted.stderr.splitlines()[0] == "refs/heads/main: 不能删除主分支（考核记录的审计历史）"
+    assert lines(deleted.stderr)[0] == "refs/heads/main: 不能删除主分支（考核记录的审计历史）"
     fine = CliRunner().invoke(main, ["guard", "refs/heads/incoming", old, new], catch_exceptions=False)
     assert fine.exit_code == 0 and fine.stderr == ""
 

@@ -15,19 +15,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_docs.errors import Diagnostic, KaoheError, error, warning
+from kaohe_docs import gitport
+from kaohe_docs.audit.signers import SIGNERS, SignerList, list_at, verify
+from kaohe_docs.errors import Diagnostic, error, warning
 from kaohe_docs.model import Quarter
 
 TAG_PREFIX = "approved/"
 APPEALS = "appeals.yaml"
 AFTER_DECISION = (APPEALS, "feedback.yaml")  # process records that may follow the approval
 DECISION = "decision.yaml"
-ZERO = "0" * 40
+ZERO = gitport.ZERO
 _FIELD = re.compile(r"^(会议日期|会议纪要|审定机关|审定记录|取代|原因|提交)：(.*)$", re.M)
+# exactly approved/<YYYY>Q<n> or approved/<YYYY>Q<n>-<k> (k ≥ 2), ASCII, this case: nothing that only looks like it
+_NAME = re.compile(r"approved/([0-9]{4})Q([1-4])(?:-([2-9]|[1-9][0-9]+))?", re.ASCII)
+
+# Git access, kept under their old names for the callers (the one port is kaohe_docs.gitport)
+git_out, git_text, exists, is_ancestor, has_path, is_shallow, main_branch = (
+    gitport.out, gitport.text, gitport.exists, gitport.is_ancestor, gitport.has_path, gitport.is_shallow,
+    gitport.main_branch)
 
 
 def tag_name(quarter: Quarter, number: int = 1) -> str:
@@ -35,63 +43,17 @@ def tag_name(quarter: Quarter, number: int = 1) -> str:
 
 
 def parse_tag_name(name: str) -> tuple[Quarter, int] | None:
-    """'approved/2026Q1' → (2026Q1, 1); 'approved/2026Q1-2' → (2026Q1, 2); anything else → None."""
-    if not name.startswith(TAG_PREFIX):
+    """'approved/2026Q1' → (2026Q1, 1); 'approved/2026Q1-2' → (2026Q1, 2); anything else (other case,
+    full-width digits, 'approved/2026Q1-1', 'approved/2026Q1-02' …) → None."""
+    match = _NAME.fullmatch(name)
+    if match is None:
         return None
-    parts = name[len(TAG_PREFIX):].split("-")
-    quarter = Quarter.parse(parts[0])
-    if quarter is None or len(parts) > 2:
-        return None
-    if len(parts) == 2:
-        if not parts[1].isdigit() or int(parts[1]) < 2 or parts[1] != str(int(parts[1])):
-            return None
-        return quarter, int(parts[1])
-    return quarter, 1
-
-
-def git_out(cwd: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
-    """Run a git plumbing command; a failure becomes a KaoheError (or b"" with check=False)."""
-    try:
-        done = subprocess.run(["git", *args], cwd=str(cwd), input=input, capture_output=True, check=False)
-    except OSError as exc:
-        raise KaoheError("找不到 git 命令，请先安装 Git") from exc
-    if done.returncode != 0:
-        if check:
-            raise KaoheError(f"git {args[0]} 失败：{done.stderr.decode('utf-8', 'replace').strip()}")
-        return b""
-    return done.stdout
-
-
-def git_text(cwd: Path, *args: str, check: bool = True) -> str:
-    return git_out(cwd, *args, check=check).decode("utf-8", "replace")
-
-
-def exists(cwd: Path, rev: str) -> bool:
-    return bool(git_out(cwd, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip())
-
-
-def is_ancestor(cwd: Path, ancestor: str, descendant: str) -> bool | None:
-    """True/False, or None when Git cannot tell (a shallow clone without the history)."""
-    try:
-        done = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=str(cwd),
-                              capture_output=True, check=False)
-    except OSError:
-        return None
-    return {0: True, 1: False}.get(done.returncode)
-
-
-def has_path(cwd: Path, commit: str, path: str) -> bool:
-    done = subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=str(cwd), capture_output=True, check=False)
-    return done.returncode == 0
-
-
-def is_shallow(cwd: Path) -> bool:
-    return git_text(cwd, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+    return Quarter(int(match.group(1)), int(match.group(2))), int(match.group(3) or 1)
 
 
 @dataclass
 class Approval:
-    """One approval tag, as read from the repository."""
+    """One approval tag, as read from the repository, and whether the chain validation accepted it."""
 
     name: str
     quarter: Quarter
@@ -104,6 +66,10 @@ class Approval:
     message: str = ""
     signature: str = ""
     fields: dict[str, str] = field(default_factory=dict)
+    direct: bool = True  # the tag object names a commit (not another tag)
+    valid: bool = False  # set by validate(): counts as an approval
+    signer: str = ""  # "principal（SHA256:…）" when the signature was verified against policy/allowed_signers
+    problems: list[Diagnostic] = field(default_factory=list)  # set by validate(): why it does not count
 
     @property
     def meeting(self) -> str:
@@ -130,34 +96,40 @@ class Approval:
         return f"{self.date:%Y-%m-%d}" if self.date else "日期不明"
 
 
+def approval_refs(cwd: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Every ref under refs/tags/approved/ (name → object id), plus ``extra`` (a push being received)."""
+    found = {name: oid for name, oid in gitport.refs(cwd, f"refs/tags/{TAG_PREFIX}").items()
+             if name.startswith(TAG_PREFIX)}
+    found.update(extra or {})
+    return found
+
+
 def read_approvals(cwd: Path, extra: dict[str, str] | None = None) -> dict[Quarter, list[Approval]]:
-    """Every approval tag, per quarter, in chain order. ``extra``: tag name → object id of tags that are
-    not refs yet (a push being received)."""
-    listing = git_text(cwd, "for-each-ref", "--format=%(refname:short)%00%(objectname)", f"refs/tags/{TAG_PREFIX}",
-                       check=False)
-    objects = dict(line.split("\0", 1) for line in listing.splitlines() if "\0" in line)
-    objects.update(extra or {})
+    """Every approval tag with an exact name, per quarter, in number order. ``extra``: tag name → object
+    id of tags that are not refs yet (a push being received). Not yet validated: see ``validate``."""
     found: dict[Quarter, list[Approval]] = {}
-    for name, oid in objects.items():
+    for name, oid in approval_refs(cwd, extra).items():
         parsed = parse_tag_name(name)
-        if parsed is None:
-            continue
-        found.setdefault(parsed[0], []).append(_read_tag(cwd, name, oid, *parsed))
+        if parsed is not None:
+            found.setdefault(parsed[0], []).append(_read_tag(cwd, name, oid, *parsed))
     for chain in found.values():
         chain.sort(key=lambda a: a.number)
     return dict(sorted(found.items()))
 
 
+def bad_names(cwd: Path, extra: dict[str, str] | None = None) -> list[str]:
+    """Names under approved/ that are not exactly an approval name."""
+    return sorted(name for name in approval_refs(cwd, extra) if parse_tag_name(name) is None)
+
+
 def _read_tag(cwd: Path, name: str, oid: str, quarter: Quarter, number: int) -> Approval:
-    kind = git_text(cwd, "cat-file", "-t", oid, check=False).strip()
+    kind = gitport.object_type(cwd, oid)
     if kind != "tag":
         return Approval(name, quarter, number, oid, oid if kind == "commit" else "", False)
     raw = git_text(cwd, "cat-file", "tag", oid)
     head, _, body = raw.partition("\n\n")
     headers = dict(line.split(" ", 1) for line in head.splitlines() if " " in line)
     target = headers.get("object", "")
-    if headers.get("type") == "tag":  # a tag of a tag: peel it
-        target = git_text(cwd, "rev-parse", f"{oid}^{{commit}}", check=False).strip()
     tagger, date = headers.get("tagger", ""), None
     m = re.match(r"(.*?) <[^>]*> (\d+) ([+-]\d{4})$", tagger)
     if m:
@@ -170,12 +142,13 @@ def _read_tag(cwd: Path, name: str, oid: str, quarter: Quarter, number: int) -> 
     if marker >= 0:
         body, signature = body[:marker], body[marker:]
     fields = {k: v.strip() for k, v in _FIELD.findall(body)}
-    return Approval(name, quarter, number, oid, target, True, tagger, date, body.strip(), signature.strip(), fields)
+    return Approval(name, quarter, number, oid, target, True, tagger, date, body.strip(), signature.strip(), fields,
+                    direct=headers.get("type") == "commit")
 
 
 def current(chain: list[Approval]) -> Approval | None:
-    """The approval in force: the last annotated one of the chain."""
-    valid = [a for a in chain if a.annotated and a.commit]
+    """The approval in force: the last one of a validated chain that counts."""
+    valid = [a for a in chain if a.valid]
     return valid[-1] if valid else None
 
 
@@ -183,62 +156,255 @@ def _where(quarter: Quarter) -> str:
     return f"records/{quarter.path}"
 
 
-def main_branch(cwd: Path) -> tuple[str, str]:
-    """(name, commit) of the main branch — local main/master, else origin's — or ("", "")."""
-    for ref in ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/main", "refs/remotes/origin/master"):
-        sha = git_text(cwd, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False).strip()
-        if sha:
-            return ref.rsplit("/", 1)[-1] if ref.startswith("refs/heads/") else ref[len("refs/remotes/"):], sha
-    return "", ""
+# --- the one validation of the approval chain ----------------------------------------------------------
+
+@dataclass
+class Chains:
+    """Every quarter's approval chain, validated: what counts, what is in force, what is wrong."""
+
+    approvals: dict[Quarter, list[Approval]]
+    diagnostics: list[Diagnostic]
+    signers: SignerList | None = None  # the list in force at the tip (None: not looked up)
+
+    @property
+    def in_force(self) -> dict[Quarter, Approval]:
+        return {q: a for q, chain in self.approvals.items() if (a := current(chain)) is not None}
+
+
+@dataclass
+class _State:
+    """What one validation run learns once and reuses (lists per commit, quarter facts per commit)."""
+
+    cwd: Path
+    pre: str
+    lists: dict[str, SignerList] = field(default_factory=dict)
+    facts: dict[tuple[str, Quarter], dict] = field(default_factory=dict)
+
+    def signers(self, commit: str) -> SignerList:
+        if commit not in self.lists:
+            self.lists[commit] = list_at(self.cwd, self.pre, commit)
+        return self.lists[commit]
+
+    def quarter_at(self, commit: str, quarter: Quarter) -> dict:
+        key = (commit, quarter)
+        if key not in self.facts:
+            self.facts[key] = quarter_facts(self.cwd, self.pre, commit, quarter)
+        return self.facts[key]
+
+
+def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", main: tuple[str, str] = ("", ""),
+             extra: dict[str, str] | None = None, quarters=None, new: frozenset[str] = frozenset()) -> Chains:
+    """The one validation of every approval chain, shared by check, approvals, approve, build --final,
+    archive, the hooks, CI and the guard.
+
+    An approval counts only when its name is exact (``approved/<YYYY>Q<n>`` or ``…-<k>``); it is an
+    annotated tag naming a commit; the commit is on the main history (``tip``, and ``main`` when that is
+    another branch); it is signed by a key of the trusted ``policy/allowed_signers`` valid at the tag's
+    date (from the commit that adds the list; tags in ``new`` — a push — whenever the tip has one); at
+    that commit the quarter's records are complete with a ``decision.yaml`` whose meeting is no later
+    than the tag; the tag message's fields agree with that commit and decision; and a re-approval
+    names exactly the approval in force, comes with a later meeting on a later commit, with no number
+    missing before it. ``extra``: tags being pushed (name → object id).
+    """
+    state = _State(cwd, pre)
+    approvals = read_approvals(cwd, extra)
+    out: list[Diagnostic] = []
+    for name in bad_names(cwd, extra):
+        out.append(error("", 0, f"标签 {name} 不是有效的审定标签名（只能是 approved/2026Q1 或 approved/2026Q1-2 这样的 ASCII 名称，"
+                                f"大小写和数字都须一致），不能作为审定依据；请删除它（git tag -d {name}）"))
+    tip_list = state.signers(tip) if tip else SignerList(None)
+    for quarter, chain in approvals.items():
+        if quarters is not None and quarter not in quarters:
+            continue
+        out += _validate_chain(state, chain, tip, tip_label, main, tip_list, new)
+    if approvals and not tip_list.active:
+        out.append(warning(SIGNERS, 0, f"本库没有登记审定签名密钥（{SIGNERS}），审定标签没有经过身份验证：任何能推送标签的人"
+                                       f"都能打出审定标签；请按 README“审定锁”为局党委的审定人生成签名密钥并登记"))
+    return Chains(approvals, out, tip_list)
+
+
+def _validate_chain(state: _State, chain: list[Approval], tip: str, tip_label: str, main: tuple[str, str],
+                    tip_list: SignerList, new: frozenset[str]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    numbers = {a.number for a in chain}
+    in_force: Approval | None = None
+    for a in chain:
+        problems = _tag_problems(state, a, tip, tip_label, main, tip_list, a.name in new)
+        if not any(d.level == "error" for d in problems):
+            problems += _chain_problems(state, a, in_force, numbers)
+        out += problems
+        a.problems = problems
+        if not any(d.level == "error" for d in problems):
+            a.valid = True
+            in_force = a
+    return out
+
+
+def _tag_problems(state: _State, a: Approval, tip: str, tip_label: str, main: tuple[str, str],
+                  tip_list: SignerList, pushed: bool) -> list[Diagnostic]:
+    """What is wrong with one tag on its own (the first problem that makes it not count, after any warning)."""
+    cwd, where, q = state.cwd, _where(a.quarter), a.quarter
+    delete = f"请删除它（git tag -d {a.name}）"
+    if not a.annotated:
+        return [error(where, 0, f"标签 {a.name} 是轻量标签，没有会议日期、会议纪要和审定人，不是 kaohe approve 的审定记录，"
+                                f"不能作为审定依据；{delete}，按局党委审定记录运行 kaohe approve {q}")]
+    if not a.direct:
+        return [error(where, 0, f"标签 {a.name} 指向的是另一个标签而不是提交，不是 kaohe approve 的审定记录；{delete}")]
+    if not a.commit or not gitport.exists(cwd, a.commit):
+        return [error(where, 0, f"标签 {a.name} 指向的提交 {a.commit[:10] or '（无）'}在本仓库中不存在（历史已被改写，或是浅克隆）；"
+                                f"请从原仓库找回该提交（git fetch --unshallow 或恢复被覆盖的分支），不要删除审定标签")]
+    out = _history_problems(cwd, a, tip, tip_label, main)
+    if any(d.level == "error" for d in out):
+        return out
+    listed = state.signers(a.commit)
+    if not listed.active and pushed and tip_list.active:
+        listed = tip_list  # a new tag on an old commit is judged by the list in force now
+    if listed.active:
+        out += _signature_problems(cwd, a, listed)
+        if out and out[-1].level == "error":
+            return out
+    facts = state.quarter_at(a.commit, q)
+    if not facts.get("decision"):
+        return out + [error(where, 0, f"标签 {a.name} 打在提交 {a.commit[:10]} 上，该提交中还没有局党委审定记录（{where}/{DECISION}），"
+                                      f"标签早于审定；{delete}，提交审定记录后再运行 kaohe approve {q}")]
+    meeting = facts.get("meeting", "")
+    if facts.get("open"):
+        return out + [error(where, 0, f"标签 {a.name} 打在提交 {a.commit[:10]} 上，该提交中 {q} 的记录还没有完成（{facts['open']}），"
+                                      f"不能审定；{delete}，记录填齐、局党委开会后再运行 kaohe approve {q}")]
+    if a.date and meeting > f"{a.date:%Y-%m-%d}":
+        return out + [error(where, 0, f"标签 {a.name} 的日期 {a.day} 早于审定记录中的会议日期 {meeting}；"
+                                      f"{delete}，会后再运行 kaohe approve {q}")]
+    if not a.meeting:
+        return out + [error(where, 0, f"标签 {a.name} 没有写明会议日期，不是 kaohe approve 的审定记录；{delete}，"
+                                      f"按局党委审定记录运行 kaohe approve {q}")]
+    recorded = {"会议日期": meeting, "会议纪要": facts.get("minutes", ""), "提交": a.commit,
+                "审定记录": f"{where}/{DECISION}"}
+    for key, value in recorded.items():
+        said = a.fields.get(key)
+        if said is not None and said != value:
+            return out + [error(where, 0, f"标签 {a.name} 写的“{key}：{said}”与它指向的提交 {a.commit[:10]} 不符（应为“{value}”），"
+                                          f"不能作为审定依据；{delete}，按局党委审定记录运行 kaohe approve {q}")]
+    return out
+
+
+def _history_problems(cwd: Path, a: Approval, tip: str, tip_label: str, main: tuple[str, str]) -> list[Diagnostic]:
+    where = _where(a.quarter)
+    if not tip:
+        return []
+    on = gitport.is_ancestor(cwd, a.commit, tip)
+    if on is None or (not on and gitport.is_shallow(cwd)):
+        return [warning(where, 0, f"无法确认标签 {a.name} 的提交是否在{tip_label}的历史上（浅克隆缺少历史）；"
+                                  f"请 git fetch --unshallow 后再检查")]
+    if not on:
+        twin = _rewritten_as(cwd, a.commit, tip)
+        if twin:
+            return [error(where, 0, f"历史被改写：审定的提交 {a.commit[:10]}（标签 {a.name}）已不在{tip_label}的历史上，"
+                                    f"被改写成了 {twin[:10]}（rebase、amend 或强制推送）；已审定的历史不能改写，"
+                                    f"请恢复原来的历史（如 git reset --hard {a.commit[:10]} 后重新提交其后的修改）")]
+        return [error(where, 0, f"标签 {a.name} 指向的提交 {a.commit[:10]} 不在{tip_label}的历史上；审定的必须是主分支上的提交："
+                                f"请先合并主分支（git merge main），或确认该标签是否打错了提交")]
+    if main[1] and main[1] != tip and gitport.is_ancestor(cwd, a.commit, main[1]) is False and not gitport.is_shallow(cwd):
+        return [error(where, 0, f"标签 {a.name} 指向的提交 {a.commit[:10]} 只在当前分支上，不在主分支 {main[0]} 的历史上；"
+                                f"审定必须在主分支上进行：请先把本分支合并到 {main[0]}")]
+    return []
+
+
+def _signature_problems(cwd: Path, a: Approval, listed: SignerList) -> list[Diagnostic]:
+    where, q = _where(a.quarter), a.quarter
+    todo = f"它不是审定：请删除它（git tag -d {a.name}），由登记的审定人用自己的密钥运行 kaohe approve {q}"
+    sig = verify(cwd, a.tag_object, listed.content or b"")
+    if sig.ok:
+        a.signer = f"{sig.principal}（{sig.fingerprint}）"
+        return []
+    since = f"本库自提交 {listed.added[:10]} 起只承认用 {SIGNERS} 中登记的密钥签名的审定"
+    if not sig.signed:
+        why = f"标签 {a.name} 没有签名；{since}，"
+    elif sig.kind == "gpg":
+        why = f"标签 {a.name} 用 GPG 签名，而 {SIGNERS} 登记的是 SSH 密钥；"
+    elif sig.expired:
+        why = f"标签 {a.name} 的签名{sig.key}在标签日期 {a.day} 不在 {SIGNERS} 写明的有效期内（valid-after/valid-before）；"
+    else:
+        why = (f"标签 {a.name} 的签名{sig.key}不在 {SIGNERS} 中；{since}，"
+               f"如该密钥确属审定人，先把它登记到 {SIGNERS}（该提交须用已登记的密钥签名），")
+    return [error(where, 0, why + todo)]
+
+
+def _chain_problems(state: _State, a: Approval, in_force: Approval | None, numbers: set[int]) -> list[Diagnostic]:
+    """A re-approval against the approval in force before it: one line, no forks, cycles or gaps."""
+    if a.number == 1:
+        return []
+    where = _where(a.quarter)
+    previous = tag_name(a.quarter, a.number - 1)
+    if a.number - 1 not in numbers:
+        return [error(where, 0, f"审定记录不连续：有 {a.name}，但没有 {previous}；审定标签不能删除，请从原仓库找回（git fetch --tags）")]
+    if in_force is None:
+        return [error(where, 0, f"标签 {a.name} 要取代的审定都不成立（见上），它不能作为审定依据；请按局党委审定记录运行 "
+                                f"kaohe approve {a.quarter}")]
+    if a.supersedes != in_force.name:
+        named = f"写的是“取代：{a.supersedes}”" if a.supersedes else "没有写明取代哪一次审定"
+        return [error(where, 0, f"标签 {a.name} {named}，而当时现行的审定是 {in_force.name}（应为“取代：{in_force.name}”），"
+                                f"不是 kaohe approve --supersede 的审定记录；它不能作为审定依据")]
+    old = state.quarter_at(in_force.commit, a.quarter).get("meeting", "")
+    new = state.quarter_at(a.commit, a.quarter).get("meeting", "")
+    if not new > old:
+        return [error(where, 0, f"标签 {a.name} 取代 {in_force.name}，但审定记录中的会议日期 {new} 不晚于原审定的会议 {old}："
+                                f"重新审定须有局党委新一次会议（{where}/{DECISION} 写入新会议的日期和纪要）；它不能作为审定依据")]
+    if a.commit == in_force.commit or gitport.is_ancestor(state.cwd, in_force.commit, a.commit) is False:
+        return [error(where, 0, f"标签 {a.name} 指向的提交 {a.commit[:10]} 不在它取代的 {in_force.name}（提交 "
+                                f"{in_force.commit[:10]}）之后；重新审定必须审定之后的提交；它不能作为审定依据")]
+    return []
+
+
+def quarter_facts(cwd: Path, pre: str, commit: str, quarter: Quarter) -> dict:
+    """What the approval rules need to know about a quarter at a commit: its decision (meeting, minutes)
+    and whether its records are complete. Commits never change, so the answer is kept in the
+    repository's cache (``<git dir>/kaohe-cache/approvals.json``)."""
+    from kaohe_docs import __version__
+    from kaohe_docs.records.cache import GIT_CACHE, read_json, write_json
+    folder = gitport.git_dir(cwd)
+    path = folder / GIT_CACHE / "approvals.json" if folder else None
+    key = f"{__version__}:{commit}:{pre}:{quarter}"
+    cached = (read_json(path) or {}) if path else {}
+    if isinstance(cached, dict) and isinstance(cached.get(key), dict):
+        return cached[key]
+    facts = _facts(cwd, pre, commit, quarter)
+    if path is not None:
+        cached = cached if isinstance(cached, dict) else {}
+        cached[key] = facts
+        write_json(path, cached)
+    return facts
+
+
+def _facts(cwd: Path, pre: str, commit: str, quarter: Quarter) -> dict:
+    import tempfile
+    from kaohe_docs.audit import gitrepo
+    from kaohe_docs.pipeline import open_project
+    if not gitport.has_path(cwd, commit, f"{pre}{_where(quarter)}/{DECISION}"):
+        return {"decision": False}
+    repo = gitport.open_repo(cwd)
+    mine = f"{_where(quarter)}/"
+    with tempfile.TemporaryDirectory(prefix="kaohe-approval-") as tmp:
+        project = open_project(gitrepo.export(repo.commit(commit), pre, Path(tmp)), use_cache=False)
+        records = project.loaded.bureau.quarters.get(quarter) if project.loaded and project.loaded.bureau else None
+        decision = records.decision if records is not None else None
+        open_items = [d for d in project.diagnostics
+                      if d.level == "error" or (d.level == "pending" and d.file.startswith(mine))]
+    facts: dict = {"decision": True, "meeting": str(decision.meeting_date) if decision else "",
+                   "minutes": decision.minutes if decision else ""}
+    if decision is None:
+        facts["open"] = f"{mine}{DECISION} 无法读取或没有会议日期"
+    elif open_items:
+        first = open_items[0]
+        facts["open"] = f"{len(open_items)} 项待填写或有错误，如 {first.file}" + (f":{first.line}" if first.line else "")
+    return facts
 
 
 def tag_diagnostics(cwd: Path, pre: str, chain: list[Approval], tip: str, tip_label: str = "当前分支",
                     main: tuple[str, str] = ("", "")) -> list[Diagnostic]:
-    """Everything wrong with one quarter's approval tags: forged, stale, rewritten, broken chain.
-    ``main``: the main branch (name, commit), when it is not ``tip`` itself."""
-    out: list[Diagnostic] = []
-    names = {a.name for a in chain}
-    for a in chain:
-        where = _where(a.quarter)
-        if not a.annotated:
-            out.append(error(where, 0, f"标签 {a.name} 是轻量标签，没有会议日期、会议纪要和审定人，不是 kaohe approve 的审定记录，"
-                                       f"不能作为审定依据；请删除它（git tag -d {a.name}），按局党委审定记录运行 kaohe approve {a.quarter}"))
-            continue
-        if not a.commit or not exists(cwd, a.commit):
-            out.append(error(where, 0, f"标签 {a.name} 指向的提交 {a.commit[:10] or '（无）'}在本仓库中不存在（历史已被改写，或是浅克隆）；"
-                                       f"请从原仓库找回该提交（git fetch --unshallow 或恢复被覆盖的分支），不要删除审定标签"))
-            continue
-        if not has_path(cwd, a.commit, f"{pre}{where}/{DECISION}"):
-            out.append(error(where, 0, f"标签 {a.name} 打在提交 {a.commit[:10]} 上，该提交中还没有局党委审定记录（{where}/{DECISION}），"
-                                       f"标签早于审定；请删除它（git tag -d {a.name}），提交审定记录后再运行 kaohe approve {a.quarter}"))
-        elif a.meeting and a.date and a.meeting > f"{a.date:%Y-%m-%d}":
-            out.append(error(where, 0, f"标签 {a.name} 的日期 {a.day} 早于其记载的审定会议日期 {a.meeting}；"
-                                       f"请删除它（git tag -d {a.name}），会后再运行 kaohe approve {a.quarter}"))
-        if a.number > 1 and a.supersedes not in names:
-            out.append(error(where, 0, f"标签 {a.name} 没有写明取代哪一次审定（应为“取代：{tag_name(a.quarter, a.number - 1)}”），"
-                                       f"不是 kaohe approve --supersede 的审定记录"))
-        if a.number > 1 and not any(b.number == a.number - 1 for b in chain):
-            out.append(error(where, 0, f"审定记录不连续：有 {a.name}，但没有 {tag_name(a.quarter, a.number - 1)}；"
-                                       f"审定标签不能删除，请从原仓库找回（git fetch --tags）"))
-        if not tip:
-            continue
-        on = is_ancestor(cwd, a.commit, tip)
-        if on is None or (not on and is_shallow(cwd)):
-            out.append(warning(where, 0, f"无法确认标签 {a.name} 的提交是否在{tip_label}的历史上（浅克隆缺少历史）；"
-                                         f"请 git fetch --unshallow 后再检查"))
-        elif not on:
-            twin = _rewritten_as(cwd, a.commit, tip)
-            if twin:
-                out.append(error(where, 0, f"历史被改写：审定的提交 {a.commit[:10]}（标签 {a.name}）已不在{tip_label}的历史上，"
-                                           f"被改写成了 {twin[:10]}（rebase、amend 或强制推送）；已审定的历史不能改写，"
-                                           f"请恢复原来的历史（如 git reset --hard {a.commit[:10]} 后重新提交其后的修改）"))
-            else:
-                out.append(error(where, 0, f"标签 {a.name} 指向的提交 {a.commit[:10]} 不在{tip_label}的历史上；审定的必须是主分支上的提交："
-                                           f"请先合并主分支（git merge main），或确认该标签是否打错了提交"))
-        elif main[1] and main[1] != tip and is_ancestor(cwd, a.commit, main[1]) is False and not is_shallow(cwd):
-            out.append(error(where, 0, f"标签 {a.name} 指向的提交 {a.commit[:10]} 只在当前分支上，不在主分支 {main[0]} 的历史上；"
-                                       f"审定必须在主分支上进行：请先把本分支合并到 {main[0]}"))
-    return out
+    """Everything wrong with one quarter's (already read) approval tags; marks the valid ones."""
+    state = _State(cwd, pre)
+    return _validate_chain(state, chain, tip, tip_label, main, state.signers(tip) if tip else SignerList(None),
+                           frozenset())
 
 
 def _rewritten_as(cwd: Path, commit: str, tip: str) -> str:

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_docs.audit.approval import AFTER_DECISION, Approval, current, read_approvals
-from kaohe_docs.audit.lock import LockState, guard_diagnostics, repo_of
+from kaohe_docs import gitport
+from kaohe_docs.audit.approval import AFTER_DECISION, Approval
+from kaohe_docs.audit.lock import LockState, changed_diagnostics, chains_of
 from kaohe_docs.errors import Diagnostic, warning
 from kaohe_docs.model import Quarter
 
@@ -30,27 +31,28 @@ class FinalSource:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def approval_in_force(root: Path, quarter: Quarter) -> tuple[Approval | None, dict]:
-    where = repo_of(root)
-    if where is None:
+def approval_in_force(root: Path, quarter: Quarter, rev: str = "HEAD") -> tuple[Approval | None, dict]:
+    """Which approval is valid and in force for ``quarter`` at commit ``rev`` (judged with ``rev`` as the tip
+    of the main history, by the one chain validation ``approval.validate``), and the quarter's chain.
+    The entry point for anything that asks "is this 正式?"."""
+    found = chains_of(root, gitport.rev(root, rev), {quarter})
+    if found is None:
         return None, {}
-    chain = read_approvals(where[0]).get(quarter, [])
-    return current(chain), ({quarter: chain} if chain else {})
+    chains = found[2]
+    chain = chains.approvals.get(quarter, [])
+    return chains.in_force.get(quarter), ({quarter: chain} if chain else {})
 
 
 def lock_problems(root: Path, quarter: Quarter, rev: str) -> list[Diagnostic]:
     """Tag problems and differences from the approved content of ``quarter`` at ``rev``."""
-    from kaohe_docs.audit.approval import git_text
-    where = repo_of(root)
-    if where is None:
+    sha = gitport.rev(root, rev)
+    found = chains_of(root, sha, {quarter}) if sha else None
+    if found is None:
         return []
-    cwd, pre = where
-    _, chains = approval_in_force(root, quarter)
-    sha = git_text(cwd, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
-    if not chains or not sha:
+    cwd, pre, chains = found
+    if not chains.approvals.get(quarter) and not chains.diagnostics:
         return []
-    from kaohe_docs.audit.approval import main_branch
-    return guard_diagnostics(cwd, pre, LockState.commit(sha), chains, tip=sha, main=main_branch(cwd))
+    return chains.diagnostics + changed_diagnostics(cwd, pre, LockState.commit(sha), chains, {quarter})
 
 
 @contextmanager
@@ -60,8 +62,7 @@ def approved_source(root: Path, quarter: Quarter, rev: str):
     The caller has checked ``lock_problems`` first.
     """
     from kaohe_docs.audit import gitrepo
-    from kaohe_docs.audit.approval import git_text
-    approval, _ = approval_in_force(root, quarter)
+    approval, _ = approval_in_force(root, quarter, rev)
     if approval is None:
         yield None
         return
@@ -71,7 +72,7 @@ def approved_source(root: Path, quarter: Quarter, rev: str):
     approved = repo.commit(approval.commit)
     cwd = Path(repo.working_tree_dir)
     notes = []
-    changed = git_text(cwd, "diff", "--name-only", approval.commit, head.hexsha, "--",
+    changed = gitport.text(cwd, "diff", "--name-only", approval.commit, head.hexsha, "--",
                        *(f"{pre}{p}" for p in SHARED)).splitlines()
     for path in changed:
         rel = path[len(pre):]

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kaohe_docs import gitport
 from kaohe_docs.errors import Diagnostic, KaoheError, error, warning
 from kaohe_docs.filenames import inside
 
 INPUTS = ("policy", "records", "templates", "fonts")  # what a build reads
-MAIN_BRANCHES = ("main", "master")
 SYMLINK_MODE = 0o120000  # a tree entry that is a symbolic link
 
 
@@ -40,11 +40,7 @@ def info(commit) -> CommitInfo:
 
 
 def open_repo(root: Path):
-    import git
-    try:
-        return git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise KaoheError(f"{root} 不在 Git 仓库中；请先 git init 并提交记录") from exc
+    return gitport.open_repo(root)
 
 
 def prefix(repo, root: Path) -> str:
@@ -66,18 +62,14 @@ def resolve(repo, rev: str):
 
 
 def is_shallow(repo) -> bool:
-    return os.path.exists(os.path.join(repo.git_dir, "shallow"))
+    return gitport.is_shallow(Path(repo.git_dir))
 
 
 def main_branch(repo) -> str:
-    names = {head.name for head in repo.heads}
-    for name in MAIN_BRANCHES:
-        if name in names:
-            return name
-    for ref in repo.remotes[0].refs if repo.remotes else ():
-        if ref.remote_head in MAIN_BRANCHES:
-            return ref.name
-    raise KaoheError("找不到 main 或 master 分支，请明确指定要比较的两个版本，如 kaohe diff v1 v2")
+    name, _ = gitport.main_branch(Path(repo.working_tree_dir or repo.git_dir))
+    if not name:
+        raise KaoheError("找不到 main 或 master 分支，请明确指定要比较的两个版本，如 kaohe diff v1 v2")
+    return name
 
 
 def merge_base(repo, a, b):
@@ -150,19 +142,10 @@ def uncommitted(repo, pre: str, paths: list[str]) -> list[str]:
 FETCH_HINT = "请先运行 git fetch --unshallow --tags（CI 中把克隆深度设为 0，如 GitLab 的 GIT_DEPTH: 0、GitHub 的 fetch-depth: 0）"
 
 
-def _git(root: Path, *args: str):
-    import subprocess
-    try:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-
-
 def tag_names(root: Path, prefix: str) -> list[str]:
     """The names of the tags under ``prefix`` (e.g. "approved/"), read from the refs alone: a tag
     whose objects are missing (a shallow clone) is still listed."""
-    listed = _git(root, "for-each-ref", "--format=%(refname:short)", f"refs/tags/{prefix}")
-    return listed.stdout.split() if listed is not None and listed.returncode == 0 else []
+    return list(gitport.refs(root, f"refs/tags/{prefix}"))
 
 
 def history_diagnostics(root: Path, tags: dict) -> list[Diagnostic]:
@@ -173,14 +156,13 @@ def history_diagnostics(root: Path, tags: dict) -> list[Diagnostic]:
     tag whose commit did not arrive, or no approval tags at all. Each says what to fetch; an error
     here means the approval lock is not run.
     """
-    shallow = _git(root, "rev-parse", "--is-shallow-repository")
-    if shallow is None or shallow.returncode != 0:
+    shallow = gitport.text(root, "rev-parse", "--is-shallow-repository", check=False).strip()
+    if not shallow:
         return []
-    is_shallow = shallow.stdout.strip() == "true"
+    is_shallow = shallow == "true"
     out: list[Diagnostic] = []
     for quarter, name in sorted(tags.items()):
-        found = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}^{{commit}}")
-        if found is None or found.returncode != 0 or not found.stdout.strip():
+        if not gitport.rev(root, f"refs/tags/{name}"):
             if is_shallow:  # otherwise history was rewritten: the lock's tag check says what to recover
                 out.append(error("", 0, f"当前是浅克隆（shallow clone），审定标签 {name} 指向的提交不在本地，"
                                         f"无法核对 {quarter} 审定后是否被修改；{FETCH_HINT}"))

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaohe_docs.audit.approval import (AFTER_DECISION, Approval, current, exists, git_out, git_text, main_branch,
-                                       read_approvals, tag_diagnostics)
-from kaohe_docs.errors import Diagnostic, KaoheError, error
+from kaohe_docs import gitport
+from kaohe_docs.audit.approval import AFTER_DECISION, Approval, Chains, validate
+from kaohe_docs.errors import Diagnostic, error
 from kaohe_docs.model import Quarter
 
 
@@ -70,50 +69,50 @@ def is_locked(rel: str, quarter: Quarter) -> bool:
 
 # --- reading the quarter's files in a state -------------------------------------------------------------
 
-def _blobs(cwd: Path, oids: list[str]) -> dict[str, bytes]:
-    if not oids:
-        return {}
-    data = git_out(cwd, "cat-file", "--batch", input=("\n".join(oids) + "\n").encode())
-    out, pos = {}, 0
-    while pos < len(data):
-        end = data.index(b"\n", pos)
-        header = data[pos:end].decode().split()
-        pos = end + 1
-        if len(header) < 3:  # "<oid> missing"
-            continue
-        size = int(header[2])
-        out[header[0]] = data[pos:pos + size]
-        pos += size + 1
-    return out
-
-
 def files_at(cwd: Path, pre: str, quarter: Quarter, state: LockState) -> dict[str, bytes]:
     """The quarter's locked files in ``state``: path relative to the records root → bytes."""
     base = quarter_dir(pre, quarter)
     if state.kind == "worktree":
-        listed = git_out(cwd, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", base, check=False)
-        out = {}
+        listed = gitport.out(cwd, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", base,
+                             check=False)
+        raw = {}
         for path in filter(None, listed.decode("utf-8", "replace").split("\0")):
             try:  # a symbolic link compares as its target, as Git stores it (never followed out of the repo)
                 full = cwd / path
-                out[path[len(pre):]] = os.readlink(full).encode() if full.is_symlink() else full.read_bytes()
+                raw[path] = os.readlink(full).encode() if full.is_symlink() else full.read_bytes()
             except OSError:
                 continue  # deleted in the work tree
-        return {p: d for p, d in out.items() if is_locked(p, quarter)}
+        raw = {p: d for p, d in raw.items() if is_locked(p[len(pre):], quarter)}
+        return {p[len(pre):]: d for p, d in _as_stored(cwd, raw).items()}
     if state.kind == "index":
-        listed = git_out(cwd, "ls-files", "-s", "-z", "--", base, check=False).decode("utf-8", "replace")
+        listed = gitport.out(cwd, "ls-files", "-s", "-z", "--", base, check=False).decode("utf-8", "replace")
         entries = [(line.split("\t", 1)[1], line.split()[1]) for line in listed.split("\0") if "\t" in line]
     else:
-        listed = git_out(cwd, "ls-tree", "-r", "-z", "--full-tree", state.rev, "--", base, check=False)
+        listed = gitport.out(cwd, "ls-tree", "-r", "-z", "--full-tree", state.rev, "--", base, check=False)
         entries = [(line.split("\t", 1)[1], line.split()[2]) for line in listed.decode("utf-8", "replace").split("\0")
                    if "\t" in line and line.split()[1] == "blob"]
-    data = _blobs(cwd, [oid for _, oid in entries])
+    data = gitport.blobs(cwd, [oid for _, oid in entries])
     return {path[len(pre):]: data[oid] for path, oid in entries if oid in data and is_locked(path[len(pre):], quarter)}
 
 
+def _as_stored(cwd: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """Work-tree files as Git would store them: a file whose converted content (``core.autocrlf``,
+    ``eol=crlf`` in ``.gitattributes`` …) is the blob already in HEAD or the index is that blob, so line
+    endings never count as a change; any other file with CRLF line endings is read with LF ones."""
+    ids = gitport.stored_ids(cwd, [p for p in files if not (cwd / p).is_symlink()])
+    known = gitport.out(cwd, "ls-files", "-s", "-z", "--", *files, check=False).decode("utf-8", "replace") if files else ""
+    staged = {line.split("\t", 1)[1]: line.split()[1] for line in known.split("\0") if "\t" in line}
+    head = gitport.out(cwd, "ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", *files, check=False).decode(
+        "utf-8", "replace") if files else ""
+    committed = {line.split("\t", 1)[1]: line.split()[2] for line in head.split("\0") if "\t" in line}
+    same = {p: oid for p, oid in ids.items() if oid in (staged.get(p), committed.get(p))}
+    stored = gitport.blobs(cwd, sorted(set(same.values())))
+    return {p: stored.get(same.get(p, ""), data.replace(b"\r\n", b"\n") if p in ids else data)
+            for p, data in files.items()}
+
+
 def _file_at(cwd: Path, rev: str, path: str) -> bytes | None:
-    done = subprocess.run(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=str(cwd), capture_output=True, check=False)
-    return done.stdout if done.returncode == 0 else None
+    return gitport.blob(cwd, rev, path)
 
 
 # --- what a file says, field by field ---------------------------------------------------------------------
@@ -199,7 +198,7 @@ def _differences(path: str, old: bytes | None, new: bytes | None, quarter: Quart
 # --- who changed it ------------------------------------------------------------------------------------
 
 def _commit_line(cwd: Path, sha: str) -> str:
-    raw = git_text(cwd, "log", "-1", "--format=%h%x00%an%x00%ci%x00%s", "--abbrev=10", sha, check=False).strip()
+    raw = gitport.text(cwd, "log", "-1", "--format=%h%x00%an%x00%ci%x00%s", "--abbrev=10", sha, check=False).strip()
     parts = raw.split("\0")
     if len(parts) < 4:
         return f"提交 {sha[:10]}"
@@ -213,7 +212,7 @@ def _attribute(cwd: Path, pre: str, quarter: Quarter, approval: Approval, tip: s
     for c in changes:
         by_path.setdefault(c.path, []).append(c)
     for path, items in by_path.items():
-        commits = git_text(cwd, "rev-list", "--reverse", f"{approval.commit}..{tip}", "--", f"{pre}{path}",
+        commits = gitport.text(cwd, "rev-list", "--reverse", f"{approval.commit}..{tip}", "--", f"{pre}{path}",
                            check=False).split() if tip else []
         previous = fields_of(path, _file_at(cwd, approval.commit, f"{pre}{path}"), quarter, names)
         raw_prev = _file_at(cwd, approval.commit, f"{pre}{path}")
@@ -244,7 +243,7 @@ def compare_quarter(cwd: Path, pre: str, quarter: Quarter, approval: Approval, s
             changes += _differences(path, approved.get(path), now.get(path), quarter, names)
     if not changes:
         return []
-    tip = state.rev if state.kind == "commit" else git_text(cwd, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
+    tip = state.rev if state.kind == "commit" else gitport.rev(cwd, "HEAD")
     _attribute(cwd, pre, quarter, approval, tip, changes, names)
     if state.kind != "commit":  # changes not (yet) in HEAD are the user's own uncommitted edits
         committed = files_at(cwd, pre, quarter, LockState.commit(tip)) if tip else {}
@@ -261,14 +260,11 @@ def compare_quarter(cwd: Path, pre: str, quarter: Quarter, approval: Approval, s
 # --- the lock, as diagnostics --------------------------------------------------------------------------
 
 def repo_of(root: Path) -> tuple[Path, str] | None:
-    """(work-tree top, the records root's prefix inside it), or None outside Git."""
-    try:
-        top = git_text(root, "rev-parse", "--show-toplevel", check=False).strip()
-    except KaoheError:  # Git is not installed: nothing can have been approved
-        return None
+    """(work-tree top, the records root's prefix inside it), or None outside Git (or without Git)."""
+    top = gitport.toplevel(root)
     if not top:
         return None
-    pre = git_text(root, "rev-parse", "--show-prefix", check=False).strip()
+    pre = gitport.text(root, "rev-parse", "--show-prefix", check=False).strip()
     return Path(top), pre
 
 
@@ -278,39 +274,42 @@ def lock_message(quarter: Quarter, a: Approval, change: FieldChange) -> str:
             f"局党委重新审定的请运行 kaohe approve {quarter} --supersede \"原因\"")
 
 
+def chains_of(root: Path, tip: str | None = None, quarters=None) -> tuple[Path, str, Chains] | None:
+    """The validated approval chains of the repository containing ``root``, judged against ``tip``
+    (default HEAD) and the main branch: (work-tree top, prefix, chains), or None outside Git."""
+    where = repo_of(root)
+    if where is None:
+        return None
+    cwd, pre = where
+    tip = gitport.rev(cwd, "HEAD") if tip is None else tip
+    return cwd, pre, validate(cwd, pre, tip, main=gitport.main_branch(cwd), quarters=quarters)
+
+
 def lock_diagnostics(root: Path, state: LockState = WORKTREE, quarters: set[Quarter] | None = None,
                      tip: str | None = None) -> list[Diagnostic]:
     """Tag problems and changes to approved quarters, for every approved quarter (or ``quarters``)."""
-    where = repo_of(root)
-    if where is None:
+    if tip is None and state.kind == "commit":
+        tip = state.rev
+    found = chains_of(root, tip, quarters)
+    if found is None:
         return []
-    cwd, pre = where
-    return guard_diagnostics(cwd, pre, state, read_approvals(cwd), quarters, tip, main=main_branch(cwd))
+    cwd, pre, chains = found
+    return chains.diagnostics + changed_diagnostics(cwd, pre, state, chains, quarters)
 
 
-def guard_diagnostics(cwd: Path, pre: str, state: LockState, approvals: dict, quarters=None, tip: str | None = None,
-                      tip_label: str = "当前分支", main: tuple[str, str] = ("", "")) -> list[Diagnostic]:
-    if tip is None:
-        tip = state.rev if state.kind == "commit" else git_text(cwd, "rev-parse", "-q", "--verify", "HEAD",
-                                                                 check=False).strip()
+def changed_diagnostics(cwd: Path, pre: str, state: LockState, chains: Chains, quarters=None) -> list[Diagnostic]:
+    """Each difference between ``state`` and the approval in force of each approved quarter."""
     out: list[Diagnostic] = []
-    for quarter, chain in approvals.items():
-        if quarters is not None and quarter not in quarters:
-            continue
-        out += tag_diagnostics(cwd, pre, chain, tip, tip_label, main)
-        a = current(chain)
-        if a is None or not exists(cwd, a.commit):
-            continue
-        out += [error(c.path, c.line, lock_message(quarter, a, c)) for c in compare_quarter(cwd, pre, quarter, a, state)]
+    for quarter, a in chains.in_force.items():
+        if quarters is None or quarter in quarters:
+            out += [error(c.path, c.line, lock_message(quarter, a, c)) for c in compare_quarter(cwd, pre, quarter, a, state)]
     return out
 
 
 def approved_quarters(root: Path) -> dict[Quarter, Approval]:
     """The approval in force for each approved quarter."""
-    where = repo_of(root)
-    if where is None:
-        return {}
-    return {q: a for q, chain in read_approvals(where[0]).items() if (a := current(chain)) is not None}
+    found = chains_of(root)
+    return found[2].in_force if found else {}
 
 
 def locked_writes(root: Path, paths: list[str]) -> dict[str, tuple[Quarter, Approval]]:

@@ -20,8 +20,9 @@ from kaohe_docs.errors import KaoheError
 def approve(ctx: Ctx, quarter, reason, approver, force):
     """记录局党委对一个季度的审定：在当前提交上打附注标签 approved/<季度>。
 
-    标签中写明会议日期、会议纪要（取自该季度的 decision.yaml）和审定机关；配置了签名密钥
-    （git config user.signingkey）时标签带签名。此后该季度的记录（复核 appeals.yaml、反馈 feedback.yaml 除外）
+    标签中写明会议日期、会议纪要（取自该季度的 decision.yaml）和审定机关。记录库登记了审定签名密钥
+    （policy/allowed_signers）时，标签用本机的 SSH 密钥签名（git config user.signingkey，否则 ~/.ssh/id_ed25519），
+    密钥不在名单中则拒绝；没有设置密钥时说明怎样生成和登记。此后该季度的记录（复核 appeals.yaml、反馈 feedback.yaml 除外）
     与审定时的内容不同，check、提交前钩子、import、build --final 和服务器钩子都会拒绝。
     审定记录只增不改：局党委重新审定时用 --supersede 新增 approved/<季度>-2，原标签保留。
 
@@ -42,8 +43,10 @@ def approve(ctx: Ctx, quarter, reason, approver, force):
     if records is None or records.decision is None:
         raise KaoheError(f"{quarter} 还没有局党委审定记录（records/{quarter.path}/decision.yaml），不能审定")
     d = records.decision
-    name = make_tag(project.root, quarter, d.meeting_date, d.minutes, d.src.file,
-                    approver or project.loaded.bureau.info.issuer, reason)
+    name, notes = make_tag(project.root, quarter, d.meeting_date, d.minutes, d.src.file,
+                           approver or project.loaded.bureau.info.issuer, reason)
+    for note in notes:
+        click.echo(note, err=True)
     ctx.progress(f"已记录 {quarter} 的审定：标签 {name}（请连同所在分支一起推送：git push origin main {name}）")
     click.echo(name)
 
@@ -59,20 +62,16 @@ def approvals(ctx: Ctx, quarter):
       kaohe approvals
       kaohe approvals 2026Q1
     """
-    from kaohe_docs.audit.approval import chain_text, read_approvals, tag_diagnostics
-    from kaohe_docs.audit.lock import repo_of
-    where = repo_of(ctx.root)
-    if where is None:
+    from kaohe_docs.audit.approval import chain_text
+    from kaohe_docs.audit.lock import chains_of
+    found = chains_of(ctx.root, quarters={quarter} if quarter else None)
+    if found is None:
         raise KaoheError(f"{ctx.root} 不在 Git 仓库中；请先 git init 并提交记录")
-    cwd, pre = where
-    found = read_approvals(cwd)
-    click.echo(chain_text(found, quarter), nl=False)
-    from kaohe_docs.audit.approval import git_text
-    head = git_text(cwd, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
-    from kaohe_docs.audit.approval import main_branch
-    problems = [d for q, chain in found.items() if quarter in (None, q)
-                for d in tag_diagnostics(cwd, pre, chain, head, main=main_branch(cwd))]
-    _print_diagnostics(problems)
+    chains = found[2]
+    click.echo(chain_text(chains.approvals, quarter), nl=False)
+    if chains.signers is not None and chains.signers.active:
+        click.echo(f"审定签名密钥：policy/allowed_signers，首次登记于提交 {chains.signers.added[:10]}（{chains.signers.added_by}）")
+    _print_diagnostics(chains.diagnostics)
 
 
 @contextmanager
@@ -183,8 +182,10 @@ def archive(ctx: Ctx, quarter, out_dir):
     from kaohe_docs.audit.final import approval_in_force, lock_problems
     from kaohe_docs.render.provenance import provenance
     root = ctx.root
-    approval, _ = approval_in_force(root, quarter)
+    approval, chain = approval_in_force(root, quarter)
     if approval is None:
+        if chain:
+            _print_diagnostics(lock_problems(root, quarter, "HEAD"))
         raise KaoheError(f"{quarter} 还没有审定，只能归档已审定的季度（先运行 kaohe approve {quarter}）")
     if provenance(root).draft:
         raise KaoheError("记录库有未提交的修改，归档只能从已提交的记录生成；请先提交")
@@ -297,7 +298,7 @@ def guard(update):
     if update and len(update) != 3:
         raise click.UsageError("update 钩子的用法：kaohe guard 引用 旧提交 新提交")
     updates = [Update(update[1], update[2], update[0])] if update else parse_updates(sys.stdin.read())
-    refusals = check_push(Path.cwd(), updates)
+    refusals = check_push(Path.cwd(), updates)  # the pusher: GL_USERNAME, GITEA_PUSHER_NAME or KAOHE_PUSHER
     for line in refusals:
         click.echo(line, err=True)
     if refusals:

@@ -296,8 +296,10 @@ def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: boo
     """``build --final`` of an approved quarter: refuse a changed quarter, build the approved content."""
     from kaohe_docs.audit.final import approval_in_force, approved_source, lock_problems
     from kaohe_docs.render.provenance import of_commit, provenance
-    approval, _ = approval_in_force(root, quarter)
+    approval, chain = approval_in_force(root, quarter, rev or "HEAD")
     if approval is None:
+        if chain:  # tags that are not approvals: say why, never build 正式 from them
+            _print_diagnostics(lock_problems(root, quarter, rev or "HEAD"))
         return False
     if rev is None and provenance(root).draft:
         raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"

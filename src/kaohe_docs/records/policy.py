@@ -61,6 +61,7 @@ class Policy:
     sheet_headers: dict[str, tuple[str, ...]]
     holidays: dict = field(default_factory=dict)  # year → model.YearDays, for years chinese-calendar lacks
 
+    owners: "Owners | None" = None  # who may push which files (policy ``owners:``); None: anyone with push access
     limits: Limits = DEFAULT  # sizes and lengths (kaohe_docs.limits); policy ``limits:`` overrides the defaults
 
     def round(self, value: Decimal) -> Decimal:
@@ -111,13 +112,14 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         holidays=_holidays(top, top.mapping("holidays", required=False)),
         limits=_limits(top.sub("limits", "限制（limits）", required=False)),
     )
+    owners = _owners(top, top.mapping("owners", required=False))
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
         section.done()
     values["rounding"] = ROUNDING_MODES.get(values["rounding_name"])
     _check_consistency(top, values)
     if any(v is None for v in values.values()) or any(d.level == "error" for d in diags):
         return None, diags
-    return Policy(**values), diags
+    return Policy(**values, owners=owners), diags
 
 
 def _default(value, scheme_default):
@@ -192,6 +194,50 @@ def _sheet_headers(fields: Fields | None):
             headers[role] = tuple(str(n).strip() for n in names if n is not None and str(n).strip()) or headers[role]
     fields.done()
     return headers
+
+
+@dataclass(frozen=True)
+class Owners:
+    """Who may push which files: ``office`` (the 考核办: decision, appeals, feedback, policy, the signing keys,
+    roster and everything else) and ``units`` (unit code → who may push that unit's quarterly files).
+    A name that is a key of ``groups`` stands for its members. The guard enforces it; ``kaohe init`` and
+    ``kaohe owners`` write the matching CODEOWNERS."""
+
+    office: tuple[str, ...]
+    units: dict[str, tuple[str, ...]]
+    groups: dict[str, tuple[str, ...]]
+
+    def members(self, names: tuple[str, ...]) -> set[str]:
+        return {m for n in names for m in (self.groups.get(n, ()) or (n,))}
+
+
+def _owners(top: Fields, mapping) -> Owners | None:
+    """``owners: {office: [账号…], units: {单位代码: [账号…]}, groups: {组名: [账号…]}}`` (optional)."""
+    if mapping is None:
+        return None
+    f = Fields(mapping, top.path, top.diagnostics, "推送权限（owners）", top.line_of("owners"))
+
+    def names(value, line: int, what: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            f.report(line, f"owners 中的 {what} 应为账号名的列表，如 [zhangsan, lisi]")
+            return ()
+        return tuple(v.strip().lstrip("@") for v in value)
+
+    office = names(mapping.get("office"), f.line_of("office"), "office（考核办）") if "office" in mapping else ()
+    if not office:
+        f.report(f.line, "owners 须写明 office（考核办的账号），否则没有人能修改审定记录和政策")
+    sections = {}
+    for key in ("units", "groups"):
+        sub = mapping.get(key) or {}
+        if not hasattr(sub, "items"):
+            f.report(f.line_of(key), f"owners 中的 {key} 应为“名称: [账号…]”的映射")
+            sub = {}
+        sections[key] = {str(k): names(v, sub.line_of(k) if hasattr(sub, "line_of") else 0, f"{key}.{k}")
+                         for k, v in sub.items()}
+    f.done(("office", "units", "groups"))
+    return Owners(office, sections["units"], sections["groups"])
 
 
 def _holidays(top: Fields, mapping) -> dict:
