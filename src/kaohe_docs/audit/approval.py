@@ -431,7 +431,8 @@ def chain_text(approvals: dict[Quarter, list[Approval]], quarter: Quarter | None
                 lines.append(f"  {a.name}  轻量标签（无效，不是审定记录）")
                 continue
             lines.append(f"  {a.name}  提交 {a.commit[:10]}  {a.day}  会议 {a.meeting or '—'}  纪要 {a.minutes or '—'}"
-                         f"  审定 {a.approver or '—'}{'  已签名' if a.signature else ''}")
+                         f"  审定 {a.approver or '—'}" + (f"  签名 {a.signer}" if a.signer else "  已签名（未核对）" if a.signature
+                                                          else "") + ("" if a.valid else "  （无效，见下）"))
             if a.supersedes:
                 lines.append(f"    取代 {a.supersedes}：{a.reason or '（未写明原因）'}")
         valid = current(chain)

@@ -41,6 +41,9 @@ def init(target: Path) -> list[Path]:
         path.write_bytes(scaffold.joinpath(name).read_bytes().replace(b"@KAOHE_VERSION@", __version__.encode()))
         os.chmod(path, mode)
         written.append(path)
+    from kaohe_docs.audit.owners import codeowners
+    (target / "CODEOWNERS").write_text(codeowners(None), encoding="utf-8")  # kaohe owners > CODEOWNERS once owners are set
+    written.append(target / "CODEOWNERS")
     (target / "templates").mkdir()
     (target / "templates/.gitkeep").write_text("", encoding="utf-8")
     _git(target, "init", "-q", "-b", "main")

@@ -263,6 +263,21 @@ def init(directory):
 
 @main.command(context_settings=CONTEXT)
 @pass_ctx
+def owners(ctx):
+    """输出与政策 owners 一致的 CODEOWNERS（GitLab、GitHub、Gitea 的代码所有者文件），
+    让托管服务器的审核规则与服务器钩子的推送权限一致。政策没有 owners 时只输出说明。
+
+    \b
+    示例：
+      kaohe owners > CODEOWNERS
+    """
+    from kaohe_docs.audit.owners import codeowners
+    project = _open(ctx, strict=False)
+    click.echo(codeowners(project.policy.owners if project.policy else None), nl=False)
+
+
+@main.command(context_settings=CONTEXT)
+@pass_ctx
 def hook(ctx):
     """把提交前检查钩子装到本仓库的 .git/hooks/pre-commit（克隆记录库后运行一次）。
 

@@ -105,10 +105,11 @@ class Unencodable(TypeError):
 
 def _classes() -> dict[str, type]:
     from kaohe_docs.limits import Limits
-    from kaohe_docs.records.policy import Policy
+    from kaohe_docs.records.policy import Owners, Policy
     found = {name: obj for name, obj in vars(model).items()
              if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == model.__name__}
     found["Policy"] = Policy
+    found["Owners"] = Owners
     found["Limits"] = Limits
     found["Diagnostic"] = Diagnostic
     return found
