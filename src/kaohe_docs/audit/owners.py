@@ -29,7 +29,7 @@ def pusher_identity(env=None) -> str:
 
 def owners_at(cwd: Path, pre: str, commit: str) -> Owners | None:
     """The policy's ``owners`` at ``commit`` (None: no section, or no readable policy)."""
-    from kaohe_docs.records.policy import parse_policy
+    from kaohe_docs.records.policy import owners_section
     from kaohe_docs.records.yamlio import decode, parse
     data = gitport.blob(cwd, commit, f"{pre}{POLICY}") if commit else None
     if data is None:
@@ -38,8 +38,7 @@ def owners_at(cwd: Path, pre: str, commit: str) -> Owners | None:
     tree, _ = parse(text, POLICY) if text is not None else (None, [])
     if tree is None or not hasattr(tree, "get") or tree.get("owners") is None:
         return None
-    policy, _ = parse_policy(tree, POLICY)
-    return policy.owners if policy is not None else None
+    return owners_section(tree, POLICY)  # read on its own: another mistake in the policy never lifts the rights
 
 
 def may_push(owners: Owners, who: str, path: str) -> bool:
@@ -81,7 +80,7 @@ def codeowners(owners: Owners | None, pre: str = "") -> str:
     if owners is None:
         return head + "# 政策中没有 owners：任何有推送权限的人都可以修改任何文件。\n"
     at = lambda names: " ".join(f"@{n}" for n in names)  # noqa: E731
-    lines = [head, f"* {at(owners.office)}"]
+    lines = [head.rstrip("\n"), f"* {at(owners.office)}"]
     for unit, names in sorted(owners.units.items()):
         lines.append(f"/{pre}records/*/Q*/units/{unit}.yaml {at(names + owners.office)}")
     return "\n".join(lines) + "\n"

@@ -129,8 +129,10 @@ def fingerprint(public_key: str) -> str:
     import hashlib
     parts = public_key.split()
     try:
-        blob = base64.b64decode(parts[1])
+        blob = base64.b64decode(parts[1], validate=True)
     except (IndexError, ValueError):
+        return ""
+    if not blob:
         return ""
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 

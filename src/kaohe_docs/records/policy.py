@@ -211,6 +211,12 @@ class Owners:
         return {m for n in names for m in (self.groups.get(n, ()) or (n,))}
 
 
+def owners_section(tree, path: str = POLICY_FILE) -> Owners | None:
+    """Only the ``owners`` of a parsed policy file (for the guard)."""
+    top = Fields(tree, path, [], "政策文件", line=1)
+    return _owners(top, top.mapping("owners", required=False))
+
+
 def _owners(top: Fields, mapping) -> Owners | None:
     """``owners: {office: [账号…], units: {单位代码: [账号…]}, groups: {组名: [账号…]}}`` (optional)."""
     if mapping is None:
@@ -227,7 +233,7 @@ def _owners(top: Fields, mapping) -> Owners | None:
 
     office = names(mapping.get("office"), f.line_of("office"), "office（考核办）") if "office" in mapping else ()
     if not office:
-        f.report(f.line, "owners 须写明 office（考核办的账号），否则没有人能修改审定记录和政策")
+        f.report(top.line_of("owners"), "owners 须写明 office（考核办的账号），否则没有人能修改审定记录和政策")
     sections = {}
     for key in ("units", "groups"):
         sub = mapping.get(key) or {}
