@@ -8,29 +8,20 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
+from kaohe_docs import gitport
 from kaohe_docs.errors import Diagnostic, warning
 from kaohe_docs.records.cache import stray_cache
 
 
 def _git_config(root: Path, key: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), "config", "--get", key], capture_output=True, text=True,
-                              timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+    return gitport.config(root, key) or None
 
 
 def _work_tree(root: Path) -> Path | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True,
-                              text=True, timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
+    top = gitport.toplevel(root)
+    return Path(top) if top else None
 
 
 def hooks_path_diagnostics(root: Path) -> list[Diagnostic]:

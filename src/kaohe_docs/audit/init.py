@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
 
-from kaohe_docs import __version__
+from kaohe_docs import __version__, gitport
 from kaohe_docs.errors import KaoheError
 
 # scaffold file → where it goes in the new repository (mode); @KAOHE_VERSION@ becomes the version
@@ -85,10 +84,4 @@ def initial_commit(target: Path) -> bool:
 
 
 def _git(cwd: Path, *args: str, check: bool = True) -> str:
-    try:
-        done = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise KaoheError("找不到 git 命令，请先安装 Git") from exc
-    if done.returncode != 0 and check:
-        raise KaoheError(f"git {args[0]} 失败：{done.stderr.strip()}")
-    return done.stdout
+    return gitport.text(cwd, *args, check=check)

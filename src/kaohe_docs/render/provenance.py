@@ -41,14 +41,12 @@ def of_commit(commit) -> Provenance:
 
 
 def provenance(root: Path) -> Provenance:
+    from kaohe_docs import gitport
+    from kaohe_docs.errors import KaoheError
     try:
-        import git
-    except ImportError:  # pragma: no cover - gitpython is a dependency
-        return Provenance("", EPOCH, True)
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
+        repo = gitport.open_repo(root)
         head = repo.head.commit
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+    except (KaoheError, ValueError):
         return Provenance("", EPOCH, True)  # outside Git, or a repository with no commits yet
     paths = [str(root / name) for name in WATCHED if (root / name).exists()]
     dirty = bool(repo.git.status("--porcelain", "--", *paths)) if paths else False
