@@ -210,6 +210,14 @@ def _before_decision(root):
     commit_all(root, "审定记录")
 
 
+def _placeholder_decision(root):
+    from kaohe_docs.audit.opening import decision_text
+    from kaohe_docs.model import Quarter
+    write(root, {DECISION: decision_text(Quarter(2026, 1))})
+    commit_all(root, "审定记录待填")
+    hand_tag(root)
+
+
 def _before_meeting(root):
     hand_tag(root, date="2026-04-01T09:00:00+08:00")
 
@@ -256,6 +264,14 @@ TAG_CASES = {
     "before the decision record": (_before_decision, "records/2026/Q1: 错误: 标签 approved/2026Q1 打在提交 {HEAD~1} 上，"
                                    "该提交中还没有局党委审定记录（records/2026/Q1/decision.yaml），标签早于审定；请删除它"
                                    "（git tag -d approved/2026Q1），提交审定记录后再运行 kaohe approve 2026Q1"),
+    "decision still the placeholder of kaohe open": (
+        _placeholder_decision, "records/2026/Q1: 错误: 标签 approved/2026Q1 打在提交 {HEAD} 上，该提交中 2026Q1 的记录还没有完成"
+                               "（records/2026/Q1/decision.yaml 还没有写入局党委的审定会议（meeting_date、minutes）），不能审定；"
+                               "请删除它（git tag -d approved/2026Q1），记录填齐、局党委开会后再运行 kaohe approve 2026Q1"),
+    "message disagreeing with the commit": (
+        lambda root: hand_tag(root, 会议纪要="清公党纪〔2026〕9号"),
+        "records/2026/Q1: 错误: 标签 approved/2026Q1 写的“会议纪要：清公党纪〔2026〕9号”与它指向的提交 {HEAD} 不符"
+        "（应为“清公党纪〔2026〕4号”），不能作为审定依据；请删除它（git tag -d approved/2026Q1），按局党委审定记录运行 kaohe approve 2026Q1"),
     "before the meeting": (_before_meeting, "records/2026/Q1: 错误: 标签 approved/2026Q1 的日期 2026-04-01 早于审定记录中的"
                                             "会议日期 2026-04-14；请删除它（git tag -d approved/2026Q1），会后再运行 kaohe approve 2026Q1"),
     "not on the main history": (_side_branch, "records/2026/Q1: 错误: 标签 approved/2026Q1 指向的提交 {side} 不在当前分支的历史上；"

@@ -259,7 +259,10 @@ def test_changes_to_the_key_list_count_only_when_signed_by_a_listed_key(signed, 
     result = push(signed, "main")
     refused(result, f"refs/heads/main: policy/allowed_signers: 提交 {short(signed)} 修改了审定签名密钥名单，但没有签名；名单的修改只在"
                     "用已登记的密钥签名的提交中有效（git commit -S，密钥须在修改前的名单中）：请撤销该提交，由已登记的审定人签名提交")
-    # the stranger's key did not become listed
+    # the stranger's key did not become listed, and check says why
+    assert (f"policy/allowed_signers: 警告: 本文件的修改不生效，审定仍按最后一次有效的名单核对：名单的修改只在用修改前名单中的密钥签名的"
+            f"提交中有效（提交 {short(signed)} 没有签名）；请撤销这些修改，由已登记的审定人签名提交（git commit -S）"
+            ) in run(signed, "check").stderr.splitlines()
     use_key(signed, keys["stranger"])
     assert approve(signed).exit_code == 1
     git(signed, "reset", "-q", "--hard", "HEAD~1")

@@ -217,6 +217,10 @@ def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", mai
         if quarters is not None and quarter not in quarters:
             continue
         out += _validate_chain(state, chain, tip, tip_label, main, tip_list, new)
+    if tip and tip_list.added and gitport.blob(cwd, tip, f"{pre}{SIGNERS}") != tip_list.content:
+        refused = "；".join(f"提交 {sha[:10]} {why}" for sha, why in tip_list.problems) or "修改没有经过签名"
+        out.append(warning(SIGNERS, 0, f"本文件的修改不生效，审定仍按最后一次有效的名单核对：名单的修改只在用修改前名单中的密钥签名的"
+                                       f"提交中有效（{refused}）；请撤销这些修改，由已登记的审定人签名提交（git commit -S）"))
     if approvals and not tip_list.active:
         out.append(warning(SIGNERS, 0, f"本库没有登记审定签名密钥（{SIGNERS}），审定标签没有经过身份验证：任何能推送标签的人"
                                        f"都能打出审定标签；请按 README“审定锁”为局党委的审定人生成签名密钥并登记"))
@@ -392,7 +396,7 @@ def _facts(cwd: Path, pre: str, commit: str, quarter: Quarter) -> dict:
     facts: dict = {"decision": True, "meeting": str(decision.meeting_date) if decision else "",
                    "minutes": decision.minutes if decision else ""}
     if decision is None:
-        facts["open"] = f"{mine}{DECISION} 无法读取或没有会议日期"
+        facts["open"] = f"{mine}{DECISION} 还没有写入局党委的审定会议（meeting_date、minutes）"
     elif open_items:
         first = open_items[0]
         facts["open"] = f"{len(open_items)} 项待填写或有错误，如 {first.file}" + (f":{first.line}" if first.line else "")

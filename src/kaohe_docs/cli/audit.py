@@ -245,8 +245,9 @@ def verify(ctx: Ctx, target):
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory):
     """新建一个考核记录库：默认政策、空的花名册和单位名单、.gitignore、
-    GitLab CI 和 GitHub Actions 模板、提交前检查钩子，以及供 Git 服务器安装的 server-hooks/pre-receive
-    （拒绝改动已审定季度的推送；安装方法见该文件开头）。
+    GitLab CI 和 GitHub Actions 模板、CODEOWNERS（政策写了推送权限 owners 后用 kaohe owners 重新生成）、
+    提交前检查钩子，以及供 Git 服务器安装的 server-hooks/pre-receive
+    （拒绝改动已审定季度和不算审定的标签的推送；安装方法见该文件开头）。
 
     \b
     示例：
@@ -297,10 +298,13 @@ def hook(ctx):
 @main.command(context_settings=CONTEXT)
 @click.argument("update", nargs=-1, metavar="[REF OLD NEW]")
 def guard(update):
-    """服务器钩子：拒绝改动已审定季度、移动或删除审定标签、改写已审定历史的推送。
+    """服务器钩子：按推送之后服务器上的样子核对，拒绝改动已审定季度、移动或删除审定标签、改写已审定历史、
+    不算审定的新标签（未签名、密钥未登记、名称不合规定、不在主分支上、伪造的重新审定……）、refs/replace/、
+    未签名的签名密钥名单修改，以及政策 owners 不允许推送者修改的文件。
 
     由服务器上的 pre-receive 钩子（从标准输入读取“旧 新 引用”）或 update 钩子（三个参数）调用，
-    在裸仓库中运行；kaohe init 生成的 server-hooks/pre-receive 就是这样调用的。
+    在裸仓库中运行；kaohe init 生成的 server-hooks/pre-receive 就是这样调用的。推送者取自
+    GL_USERNAME（GitLab）、GITEA_PUSHER_NAME（Gitea/Forgejo）或 KAOHE_PUSHER（自建 ssh）。
     复核（appeals.yaml）和反馈（feedback.yaml）记录不受限制。
 
     \b
