@@ -325,14 +325,20 @@ def test_a_shallow_clone_does_not_crash(mini_git, tmp_path):
 
 # --- the server hook ----------------------------------------------------------------------------------------
 
-@pytest.fixture
-def remote(mini_git, tmp_path) -> Path:
-    server = tmp_path / "server.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(server))
+def serve(root: Path, folder: Path) -> Path:
+    """A bare server repository in ``folder`` running the shipped pre-receive hook, ``root``'s origin, main pushed."""
+    server = folder / "server.git"
+    git(folder, "init", "-q", "--bare", "-b", "main", str(server))
     shutil.copy(HOOK / "pre-receive", server / "hooks/pre-receive")
     os.chmod(server / "hooks/pre-receive", 0o755)
-    git(mini_git, "remote", "add", "origin", str(server))
-    assert sh(mini_git, "push", "-q", "origin", "main").returncode == 0
+    git(root, "remote", "add", "origin", str(server))
+    assert sh(root, "push", "-q", "origin", "main").returncode == 0
+    return server
+
+
+@pytest.fixture
+def remote(mini_git, tmp_path) -> Path:
+    server = serve(mini_git, tmp_path)
     assert approve(mini_git).exit_code == 0
     pushed = sh(mini_git, "push", "-q", "origin", "approved/2026Q1")
     assert pushed.returncode == 0, pushed.stderr

@@ -2,15 +2,13 @@
 repository running the shipped pre-receive hook."""
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import commit_all, edit, git, run, write
-from test_lock import DECISION, HOOK, TAGGED, UNIT, approve, hand_tag, remote_lines, sh, short
+from test_lock import DECISION, TAGGED, UNIT, approve, hand_tag, remote_lines, serve, sh, short
 
 pytestmark = pytest.mark.slow  # whole Git scenarios with keys and a server
 
@@ -63,12 +61,7 @@ def signed(mini_git, keys, tmp_path, monkeypatch) -> Path:
                               f'原审定人 namespaces="git",valid-before="20200101" {public(keys["retired"])}\n'})
     commit_all(mini_git, "登记审定签名密钥")
     use_key(mini_git, keys["chair"])
-    server = tmp_path / "server.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(server))
-    shutil.copy(HOOK / "pre-receive", server / "hooks/pre-receive")
-    os.chmod(server / "hooks/pre-receive", 0o755)
-    git(mini_git, "remote", "add", "origin", str(server))
-    assert sh(mini_git, "push", "-q", "origin", "main").returncode == 0
+    serve(mini_git, tmp_path)
     return mini_git
 
 
@@ -121,6 +114,14 @@ def _tag_problem(root: Path, tag: str, text: str) -> str:
     return f"refs/tags/{tag}: records/2026/Q1: 错误: {text}"
 
 
+def signed_tag(root: Path, key: Path | None, name: str = "approved/2026Q1", message: str = "会议日期：2026-04-14\n",
+               date: str = TAGGED) -> None:
+    """A tag signed by hand with ``key`` (the key configured when None)."""
+    if key is not None:
+        use_key(root, key)
+    assert sh(root, "tag", "-s", name, "-m", message, GIT_COMMITTER_DATE=date).returncode == 0
+
+
 def test_the_guard_refuses_tags_that_are_not_approvals(signed, keys):
     todo = "它不是审定：请删除它（git tag -d approved/2026Q1），由登记的审定人用自己的密钥运行 kaohe approve 2026Q1"
     since = f"本库自提交 {short(signed)} 起只承认用 policy/allowed_signers 中登记的密钥签名的审定"
@@ -131,16 +132,14 @@ def test_the_guard_refuses_tags_that_are_not_approvals(signed, keys):
     assert "标签 approved/2026Q1 没有签名" in run(signed, "check").stderr
     git(signed, "tag", "-d", "approved/2026Q1")
     # signed by a key that is not listed
-    use_key(signed, keys["stranger"])
-    assert sh(signed, "tag", "-s", "approved/2026Q1", "-m", "会议日期：2026-04-14\n", GIT_COMMITTER_DATE=TAGGED).returncode == 0
+    signed_tag(signed, keys["stranger"])
     refused(push(signed, "approved/2026Q1"),
             _tag_problem(signed, "approved/2026Q1",
                          f"标签 approved/2026Q1 的签名密钥 {fingerprint(keys['stranger'])}不在 policy/allowed_signers 中；{since}，"
                          f"如该密钥确属审定人，先把它登记到 policy/allowed_signers（该提交须用已登记的密钥签名），{todo}"))
     git(signed, "tag", "-d", "approved/2026Q1")
     # a listed key outside its validity
-    use_key(signed, keys["retired"])
-    assert sh(signed, "tag", "-s", "approved/2026Q1", "-m", "会议日期：2026-04-14\n", GIT_COMMITTER_DATE=TAGGED).returncode == 0
+    signed_tag(signed, keys["retired"])
     refused(push(signed, "approved/2026Q1"),
             _tag_problem(signed, "approved/2026Q1",
                          f"标签 approved/2026Q1 的签名密钥 {fingerprint(keys['retired'])}在标签日期 2026-04-16 不在 "
@@ -152,7 +151,7 @@ def test_the_guard_refuses_a_tag_on_a_branch_a_look_alike_name_and_a_quarter_wit
     git(signed, "checkout", "-q", "-b", "side")
     edit(signed, UNIT, "3: 94", "3: 91")
     commit_all(signed, "支线改分")
-    sh(signed, "tag", "-s", "approved/2026Q1", "-m", "会议日期：2026-04-14\n", GIT_COMMITTER_DATE=TAGGED)
+    signed_tag(signed, None)
     side = short(signed)
     refused(push(signed, "approved/2026Q1"), _tag_problem(
         signed, "approved/2026Q1", f"标签 approved/2026Q1 指向的提交 {side} 不在推送的主分支的历史上；审定的必须是主分支上的提交："
@@ -161,7 +160,7 @@ def test_the_guard_refuses_a_tag_on_a_branch_a_look_alike_name_and_a_quarter_wit
     git(signed, "tag", "-d", "approved/2026Q1")
     # names that only look like an approval, pushed together with an edit of the quarter
     for name in ("approved/2026q1", "approved/２０２６Q1", "approved/2026Q1-02"):
-        sh(signed, "tag", "-s", name, "-m", "会议日期：2026-04-14\n", GIT_COMMITTER_DATE=TAGGED)
+        signed_tag(signed, None, name)
         result = push(signed, name)
         assert result.returncode != 0
         assert remote_lines(result)[0] == (f"refs/tags/{name}: 不是有效的审定标签名（只能是 approved/2026Q1 或 approved/2026Q1-2 "
@@ -177,7 +176,7 @@ def test_the_guard_refuses_a_tag_on_a_branch_a_look_alike_name_and_a_quarter_wit
     assert remote_lines(result)[0].startswith(
         f"refs/tags/approved/2026Q1: records/2026/Q1: 错误: 标签 approved/2026Q1 没有签名；")
     sh(signed, "tag", "-d", "approved/2026Q1")
-    sh(signed, "tag", "-s", "approved/2026Q1", "-m", "会议日期：2026-04-14\n", GIT_COMMITTER_DATE=TAGGED)
+    signed_tag(signed, None)
     result = push(signed, "approved/2026Q1")
     assert result.returncode != 0
     assert remote_lines(result)[0].startswith(
@@ -199,10 +198,8 @@ def test_a_genuine_supersede_passes_the_guard_and_forged_or_forked_ones_do_not(s
     edit(signed, UNIT, "3: 94", "3: 91")
     commit_all(signed, "审定后改分")
     head = git(signed, "rev-parse", "HEAD").strip()
-    hand_tag(signed, "approved/2026Q1-2", 取代="approved/2026Q1", 提交=head)
-    git(signed, "tag", "-d", "approved/2026Q1-2")
-    sh(signed, "tag", "-s", "approved/2026Q1-2", "-m",
-       f"会议日期：2026-04-14\n会议纪要：清公党纪〔2026〕4号\n取代：approved/2026Q1\n提交：{head}\n", GIT_COMMITTER_DATE=TAGGED)
+    signed_tag(signed, None, "approved/2026Q1-2",
+               f"会议日期：2026-04-14\n会议纪要：清公党纪〔2026〕4号\n取代：approved/2026Q1\n提交：{head}\n")
     forged = push(signed, "main", "approved/2026Q1-2")
     assert forged.returncode != 0
     assert remote_lines(forged)[-2] == (
@@ -219,8 +216,7 @@ def test_a_genuine_supersede_passes_the_guard_and_forged_or_forked_ones_do_not(s
     accepted = push(signed, "main", "approved/2026Q1-2")
     assert accepted.returncode == 0, accepted.stderr
     # forked: another re-approval naming the first approval again
-    sh(signed, "tag", "-s", "approved/2026Q1-3", "-m", f"会议日期：2026-04-28\n取代：approved/2026Q1\n",
-       GIT_COMMITTER_DATE="2026-04-29T10:00:00+08:00")
+    signed_tag(signed, None, "approved/2026Q1-3", "会议日期：2026-04-28\n取代：approved/2026Q1\n", "2026-04-29T10:00:00+08:00")
     fork = push(signed, "approved/2026Q1-3")
     refused(fork, "refs/tags/approved/2026Q1-3: records/2026/Q1: 错误: 标签 approved/2026Q1-3 写的是“取代：approved/2026Q1”，而当时"
                   "现行的审定是 approved/2026Q1-2（应为“取代：approved/2026Q1-2”），不是 kaohe approve --supersede 的审定记录；"
