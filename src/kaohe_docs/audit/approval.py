@@ -1,15 +1,19 @@
 """Approvals: the committee's decision on a quarter, recorded as annotated Git tags.
 
-``kaohe approve 2026Q1`` tags the current commit ``approved/2026Q1`` (signed when the user has a
-signing key); the tag message carries the meeting date, the minutes reference and who approved.
+``kaohe approve 2026Q1`` tags the current commit ``approved/2026Q1``, signed with a key listed in
+``policy/allowed_signers`` (``kaohe_docs.audit.signers``); the tag message carries the meeting date,
+the minutes reference, who approved and the commit.
 Approvals are append-only: a re-approval after a new committee decision adds
 ``approved/2026Q1-2`` naming the approval it supersedes and why. No tag is ever moved or deleted.
 (Not ``approved/2026Q1/2``: Git cannot hold a tag ``approved/2026Q1`` and ``approved/2026Q1/…`` at once.)
 
-The approved state of a quarter is the tree of the latest approval's commit; the lock itself
-(comparing content with that tree) lives in ``kaohe_docs.audit.lock``. This module reads the
-tags with plain ``git`` plumbing, so it works in a work tree, a bare server repository (the
-pre-receive hook) and a shallow clone alike, and reports every suspicious tag as a diagnostic.
+``validate`` is the one check of the approval chains that every command, the hooks, CI and the
+guard share: which tags count, which approval is in force, and why any other tag does not count
+(``final.approval_in_force`` asks it for one quarter at one commit). The approved state of a quarter is
+the tree of the approval in force; the lock itself (comparing content with that tree) lives in
+``kaohe_docs.audit.lock``. Tags are read with plain ``git`` plumbing through ``kaohe_docs.gitport``
+(replacement objects and grafts disabled), so this works in a work tree, a bare server repository
+(the pre-receive hook, inside its quarantine) and a shallow clone alike.
 """
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
     """Write the archive of an approved quarter into ``out`` (replaced atomically). The caller has
     checked the lock (``final.lock_problems``)."""
     from kaohe_docs import __version__
-    from kaohe_docs.audit.approval import git_out
+    from kaohe_docs import gitport
     from kaohe_docs.audit.final import approved_source
     from kaohe_docs.audit.lock import repo_of
     from kaohe_docs.pipeline import open_project
@@ -59,7 +59,7 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
             files[f"{doc.path}.pdf"] = data
             for message in warnings:
                 progress(f"{doc.id}: 警告: WeasyPrint: {message}")
-        files[TAG_FILE] = git_out(where[0], "cat-file", "tag", approval.tag_object)
+        files[TAG_FILE] = gitport.out(where[0], "cat-file", "tag", approval.tag_object)
         files[SOURCE_FILE] = "\n".join([
             f"季度：{quarter}",
             f"审定标签：{approval.name}",
@@ -69,10 +69,11 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
             f"会议日期：{approval.meeting}",
             f"会议纪要：{approval.minutes}",
             f"审定机关：{approval.approver}",
-            f"签名：{'有（见 ' + TAG_FILE + '）' if approval.signature else '无'}",
+            f"签名：{approval.signer + '（见 ' + TAG_FILE + '）' if approval.signer else '有（未按名单核对，见 ' + TAG_FILE + '）' if approval.signature else '无'}",
             "文书格式：PDF/A-2b",
             f"生成工具：kaohe-docs {__version__}",
-            f"核对方法：kaohe verify 本文件夹；git hash-object -t tag {TAG_FILE} 应等于标签对象",
+            f"核对方法：kaohe verify 本文件夹；git hash-object -t tag {TAG_FILE} 应等于标签对象；"
+            f"签名：在记录库中 git -c gpg.ssh.allowedSignersFile=policy/allowed_signers verify-tag {approval.name}",
             "",
         ]).encode("utf-8")
     manifest = "".join(f"{sha256(data)}  {name}\n" for name, data in sorted(files.items()))
