@@ -147,41 +147,47 @@ def test_the_guard_refuses_tags_that_are_not_approvals(signed, keys):
     assert git(tmp := signed.parent / "server.git", "tag") == "" and tmp.exists()
 
 
-def test_the_guard_refuses_a_tag_on_a_branch_a_look_alike_name_and_a_quarter_without_its_meeting(signed, keys):
+def test_the_guard_refuses_a_tag_on_a_branch_and_a_quarter_without_its_meeting(signed):
     git(signed, "checkout", "-q", "-b", "side")
     edit(signed, UNIT, "3: 94", "3: 91")
     commit_all(signed, "支线改分")
     signed_tag(signed, None)
-    side = short(signed)
     refused(push(signed, "approved/2026Q1"), _tag_problem(
-        signed, "approved/2026Q1", f"标签 approved/2026Q1 指向的提交 {side} 不在推送的主分支的历史上；审定的必须是主分支上的提交："
-                                   "请先合并主分支（git merge main），或确认该标签是否打错了提交")
-        .replace("推送的主分支", "主分支"))
+        signed, "approved/2026Q1", f"标签 approved/2026Q1 指向的提交 {short(signed)} 不在主分支的历史上；审定的必须是主分支上的提交："
+                                   "请先合并主分支（git merge main），或确认该标签是否打错了提交"))
     git(signed, "tag", "-d", "approved/2026Q1")
-    # names that only look like an approval, pushed together with an edit of the quarter
-    for name in ("approved/2026q1", "approved/２０２６Q1", "approved/2026Q1-02"):
-        signed_tag(signed, None, name)
-        result = push(signed, name)
-        assert result.returncode != 0
-        assert remote_lines(result)[0] == (f"refs/tags/{name}: 不是有效的审定标签名（只能是 approved/2026Q1 或 approved/2026Q1-2 "
-                                           "这样的 ASCII 名称，大小写和数字都须一致）")
     git(signed, "checkout", "-q", "main")
-    # the decision still the empty placeholder of kaohe open
-    write(signed, {DECISION: "quarter: 2026Q1\nmeeting_date:\nminutes:\n"})
-    commit_all(signed, "清空审定记录")
+    # the decision still the empty placeholder of kaohe open: no meeting yet
+    from kaohe_docs.audit.opening import decision_text
+    from kaohe_docs.model import Quarter
+    write(signed, {DECISION: decision_text(Quarter(2026, 1))})
+    commit_all(signed, "审定记录待填")
     assert push(signed, "main").returncode == 0
-    hand_tag(signed)
-    result = push(signed, "approved/2026Q1")
-    assert result.returncode != 0
-    assert remote_lines(result)[0].startswith(
-        f"refs/tags/approved/2026Q1: records/2026/Q1: 错误: 标签 approved/2026Q1 没有签名；")
-    sh(signed, "tag", "-d", "approved/2026Q1")
     signed_tag(signed, None)
-    result = push(signed, "approved/2026Q1")
+    refused(push(signed, "approved/2026Q1"), _tag_problem(
+        signed, "approved/2026Q1", f"标签 approved/2026Q1 打在提交 {short(signed)} 上，该提交中 2026Q1 的记录还没有完成"
+                                   "（records/2026/Q1/decision.yaml 还没有写入局党委的审定会议（meeting_date、minutes）），不能审定；"
+                                   "请删除它（git tag -d approved/2026Q1），记录填齐、局党委开会后再运行 kaohe approve 2026Q1"))
+
+
+@pytest.mark.parametrize("name", ["approved/2026q1", "approved/２０２６Q1", "approved/2026Q1-02", "approved/2026Q1-1"])
+def test_a_look_alike_name_is_refused_and_lets_no_edit_through(signed, name):
+    assert approve(signed).exit_code == 0
+    assert push(signed, "main", "approved/2026Q1").returncode == 0
+    edit(signed, UNIT, "3: 94", "3: 91")
+    commit_all(signed, "审定后改分")
+    signed_tag(signed, None, name, "会议日期：2026-04-14\n会议纪要：清公党纪〔2026〕4号\n")
+    result = push(signed, "main", name)
     assert result.returncode != 0
-    assert remote_lines(result)[0].startswith(
-        f"refs/tags/approved/2026Q1: records/2026/Q1: 错误: 标签 approved/2026Q1 打在提交 {short(signed)} 上，该提交中 2026Q1 的记录"
-        "还没有完成（")
+    lines = remote_lines(result)
+    assert len(lines) == 3
+    assert lines[0].startswith(f"refs/heads/main: {UNIT}:6: 错误: 2026Q1 已经局党委审定（标签 approved/2026Q1，2026-04-16），"
+                               "审定后 王志强（警号 010001）3月绩效 94 → 91")
+    assert lines[1] == (f"refs/tags/{name}: 不是有效的审定标签名（只能是 approved/2026Q1 或 approved/2026Q1-2 这样的 ASCII 名称，"
+                        "大小写和数字都须一致）")
+    listed = run(signed, "check").stderr.splitlines()
+    assert (f"错误: 标签 {name} 不是有效的审定标签名（只能是 approved/2026Q1 或 approved/2026Q1-2 这样的 ASCII 名称，"
+            f"大小写和数字都须一致），不能作为审定依据；请删除它（git tag -d {name}）") in listed
 
 
 def _reapprove(root: Path, meeting: str = "2026-04-28", minutes: str = "清公党纪〔2026〕6号") -> None:

@@ -169,6 +169,7 @@ class Chains:
     approvals: dict[Quarter, list[Approval]]
     diagnostics: list[Diagnostic]
     signers: SignerList | None = None  # the list in force at the tip (None: not looked up)
+    misnamed: dict[str, Diagnostic] = field(default_factory=dict)  # refs under approved/ that are no approval name
 
     @property
     def in_force(self) -> dict[Quarter, Approval]:
@@ -212,10 +213,10 @@ def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", mai
     """
     state = _State(cwd, pre)
     approvals = read_approvals(cwd, extra)
-    out: list[Diagnostic] = []
-    for name in bad_names(cwd, extra):
-        out.append(error("", 0, f"标签 {name} 不是有效的审定标签名（只能是 approved/2026Q1 或 approved/2026Q1-2 这样的 ASCII 名称，"
-                                f"大小写和数字都须一致），不能作为审定依据；请删除它（git tag -d {name}）"))
+    misnamed = {name: error("", 0, f"标签 {name} 不是有效的审定标签名（只能是 approved/2026Q1 或 approved/2026Q1-2 这样的 ASCII 名称，"
+                                   f"大小写和数字都须一致），不能作为审定依据；请删除它（git tag -d {name}）")
+                for name in bad_names(cwd, extra)}
+    out: list[Diagnostic] = list(misnamed.values())
     tip_list = state.signers(tip) if tip else SignerList(None)
     for quarter, chain in approvals.items():
         if quarters is not None and quarter not in quarters:
@@ -228,7 +229,7 @@ def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", mai
     if approvals and not tip_list.active:
         out.append(warning(SIGNERS, 0, f"本库没有登记审定签名密钥（{SIGNERS}），审定标签没有经过身份验证：任何能推送标签的人"
                                        f"都能打出审定标签；请按 README“审定锁”为局党委的审定人生成签名密钥并登记"))
-    return Chains(approvals, out, tip_list)
+    return Chains(approvals, out, tip_list, misnamed)
 
 
 def _validate_chain(state: _State, chain: list[Approval], tip: str, tip_label: str, main: tuple[str, str],

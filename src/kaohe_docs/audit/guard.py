@@ -106,7 +106,8 @@ def check_push(cwd: Path, updates: list[Update], pusher: str | None = None) -> l
                 refusals.append(f"{u.ref}: 不能删除主分支（考核记录的审计历史）")
                 continue
             tip_chains = validate(cwd, pre, u.new, "推送的主分支", extra=new_tags) if u.new != main_tip else chains
-            mine = {id(d) for a in pushed.values() for d in a.problems}
+            mine = {id(d) for a in pushed.values() for d in a.problems}  # already said on the tag's own line
+            mine |= {id(d) for name, d in tip_chains.misnamed.items() if name in new_tags}
             refusals += [_line(u.ref, d) for d in tip_chains.diagnostics if d.level == "error" and id(d) not in mine]
             refusals += [_line(u.ref, d) for d in changed_diagnostics(cwd, pre, LockState.commit(u.new), tip_chains)]
             refusals += _signer_refusals(cwd, pre, u)
