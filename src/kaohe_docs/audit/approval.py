@@ -24,7 +24,7 @@ from pathlib import Path
 
 from kaohe_docs import gitport
 from kaohe_docs.audit.signers import SIGNERS, SignerList, list_at, verify
-from kaohe_docs.errors import Diagnostic, error, warning
+from kaohe_docs.errors import Diagnostic, KaoheError, error, warning
 from kaohe_docs.model import Quarter
 
 TAG_PREFIX = "approved/"
@@ -111,8 +111,12 @@ def approval_refs(cwd: Path, extra: dict[str, str] | None = None) -> dict[str, s
 def read_approvals(cwd: Path, extra: dict[str, str] | None = None) -> dict[Quarter, list[Approval]]:
     """Every approval tag with an exact name, per quarter, in number order. ``extra``: tag name → object
     id of tags that are not refs yet (a push being received). Not yet validated: see ``validate``."""
+    return _read(cwd, approval_refs(cwd, extra))
+
+
+def _read(cwd: Path, refs: dict[str, str]) -> dict[Quarter, list[Approval]]:
     found: dict[Quarter, list[Approval]] = {}
-    for name, oid in approval_refs(cwd, extra).items():
+    for name, oid in refs.items():
         parsed = parse_tag_name(name)
         if parsed is not None:
             found.setdefault(parsed[0], []).append(_read_tag(cwd, name, oid, *parsed))
@@ -121,9 +125,9 @@ def read_approvals(cwd: Path, extra: dict[str, str] | None = None) -> dict[Quart
     return dict(sorted(found.items()))
 
 
-def bad_names(cwd: Path, extra: dict[str, str] | None = None) -> list[str]:
+def bad_names(refs: dict[str, str]) -> list[str]:
     """Names under approved/ that are not exactly an approval name."""
-    return sorted(name for name in approval_refs(cwd, extra) if parse_tag_name(name) is None)
+    return sorted(name for name in refs if parse_tag_name(name) is None)
 
 
 def _read_tag(cwd: Path, name: str, oid: str, quarter: Quarter, number: int) -> Approval:
@@ -212,10 +216,11 @@ def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", mai
     missing before it. ``extra``: tags being pushed (name → object id).
     """
     state = _State(cwd, pre)
-    approvals = read_approvals(cwd, extra)
+    refs = approval_refs(cwd, extra)
+    approvals = _read(cwd, refs)
     misnamed = {name: error("", 0, f"标签 {name} 不是有效的审定标签名（只能是 approved/2026Q1 或 approved/2026Q1-2 这样的 ASCII 名称，"
                                    f"大小写和数字都须一致），不能作为审定依据；请删除它（git tag -d {name}）")
-                for name in bad_names(cwd, extra)}
+                for name in bad_names(refs)}
     out: list[Diagnostic] = list(misnamed.values())
     tip_list = state.signers(tip) if tip else SignerList(None)
     for quarter, chain in approvals.items():
@@ -393,11 +398,15 @@ def _facts(cwd: Path, pre: str, commit: str, quarter: Quarter) -> dict:
     repo = gitport.open_repo(cwd)
     mine = f"{_where(quarter)}/"
     with tempfile.TemporaryDirectory(prefix="kaohe-approval-") as tmp:
-        project = open_project(gitrepo.export(repo.commit(commit), pre, Path(tmp)), use_cache=False)
+        try:
+            project = open_project(gitrepo.export(repo.commit(commit), pre, Path(tmp)), use_cache=False)
+        except KaoheError as exc:  # a tree that cannot even be exported (a crafted path …) approves nothing
+            return {"decision": True, "meeting": "", "minutes": "", "open": exc.message}
         records = project.loaded.bureau.quarters.get(quarter) if project.loaded and project.loaded.bureau else None
         decision = records.decision if records is not None else None
-        open_items = [d for d in project.diagnostics
-                      if d.level == "error" or (d.level == "pending" and d.file.startswith(mine))]
+        # the quarter's own values not filled in, and errors in its files or in the shared ones (policy, roster …)
+        open_items = [d for d in project.diagnostics if d.level in ("error", "pending") and d.file.startswith(mine)
+                      or d.level == "error" and not d.file.startswith("records/20")]
     facts: dict = {"decision": True, "meeting": str(decision.meeting_date) if decision else "",
                    "minutes": decision.minutes if decision else ""}
     if decision is None:
