@@ -100,6 +100,13 @@ def test_approve_refuses_an_unlisted_key_and_explains_how_to_make_one(signed, ke
     assert result.stderr == (f"错误: 签名密钥 {fingerprint(keys['stranger'])} 没有登记在 policy/allowed_signers 中，用它签名的标签"
                              "不是审定，本次没有打标签；请用登记的密钥（git config user.signingkey 指向它），或先把该密钥登记到 "
                              "policy/allowed_signers（该提交须由已登记的审定人签名：git commit -S）\n")
+    use_key(signed, keys["retired"])  # listed, but only until 2020
+    result = approve(signed)
+    assert result.exit_code == 1
+    assert result.stderr == ("错误: 新打的标签 approved/2026Q1 没有通过审定核对，已删除，没有留下任何标签：\n"
+                             f"records/2026/Q1: 错误: 标签 approved/2026Q1 的签名密钥 {fingerprint(keys['retired'])}在标签日期 2026-04-16 "
+                             "不在 policy/allowed_signers 写明的有效期内（valid-after/valid-before）；它不是审定："
+                             "由登记的审定人用自己的密钥运行 kaohe approve 2026Q1\n")
     use_key(signed, None)
     result = approve(signed)
     assert result.exit_code == 1
@@ -311,3 +318,16 @@ def test_line_endings_of_the_checkout_never_count_as_a_change(signed, tmp_path, 
     assert changed.exit_code == 1
     assert f"{UNIT}:6: 错误: 2026Q1 已经局党委审定（标签 approved/2026Q1，2026-04-16），审定后 王志强（警号 010001）3月绩效 94 → 91（未提交的修改）" \
         in changed.stderr
+
+
+def test_approve_uses_the_default_ssh_key_when_none_is_configured(signed, keys, tmp_path):
+    ssh = tmp_path / "home/.ssh"
+    ssh.mkdir(parents=True)
+    for suffix in ("", ".pub"):
+        (ssh / f"id_ed25519{suffix}").write_bytes(Path(f"{keys['chair']}{suffix}").read_bytes())
+    (ssh / "id_ed25519").chmod(0o600)
+    git(signed, "config", "--unset", "user.signingkey")
+    git(signed, "config", "--unset", "gpg.format")
+    made = approve(signed)
+    assert made.exit_code == 0, made.output
+    assert f"签名 局党委审定人（{fingerprint(keys['chair'])}）" in run(signed, "approvals").stdout

@@ -109,5 +109,6 @@ def approve(root: Path, quarter: Quarter, meeting_date, minutes: str, decision_f
     mine = next(a for a in after.approvals[quarter] if a.name == name)
     if not mine.valid:  # never keep a tag that is not an approval (e.g. a key outside its validity)
         gitport.out(cwd, "tag", "-d", name, check=False)
-        raise KaoheError("新打的标签没有通过审定核对，已删除：\n" + "\n".join(d.format() for d in mine.problems))
+        said = "\n".join(d.format().replace(f"请删除它（git tag -d {name}），", "") for d in mine.problems)
+        raise KaoheError(f"新打的标签 {name} 没有通过审定核对，已删除，没有留下任何标签：\n{said}")
     return name, [d.format() for d in after.diagnostics if d.level == "warning"]
