@@ -129,29 +129,25 @@ def signed_tag(root: Path, key: Path | None, name: str = "approved/2026Q1", mess
     assert sh(root, "tag", "-s", name, "-m", message, GIT_COMMITTER_DATE=date).returncode == 0
 
 
-def test_the_guard_refuses_tags_that_are_not_approvals(signed, keys):
+def test_the_guard_refuses_tags_that_are_not_approvals(signed, keys, tmp_path):
     todo = "它不是审定：请删除它（git tag -d approved/2026Q1），由登记的审定人用自己的密钥运行 kaohe approve 2026Q1"
     since = f"本库自提交 {short(signed)} 起只承认用 policy/allowed_signers 中登记的密钥签名的审定"
-    # unsigned
-    hand_tag(signed, 提交=git(signed, "rev-parse", "HEAD").strip())
-    refused(push(signed, "approved/2026Q1"),
-            _tag_problem(signed, "approved/2026Q1", f"标签 approved/2026Q1 没有签名；{since}，{todo}"))
-    assert "标签 approved/2026Q1 没有签名" in run(signed, "check").stderr
-    git(signed, "tag", "-d", "approved/2026Q1")
-    # signed by a key that is not listed
-    signed_tag(signed, keys["stranger"])
-    refused(push(signed, "approved/2026Q1"),
-            _tag_problem(signed, "approved/2026Q1",
-                         f"标签 approved/2026Q1 的签名密钥 {fingerprint(keys['stranger'])}不在 policy/allowed_signers 中；{since}，"
-                         f"如该密钥确属审定人，先把它登记到 policy/allowed_signers（该提交须用已登记的密钥签名），{todo}"))
-    git(signed, "tag", "-d", "approved/2026Q1")
-    # a listed key outside its validity
-    signed_tag(signed, keys["retired"])
-    refused(push(signed, "approved/2026Q1"),
-            _tag_problem(signed, "approved/2026Q1",
-                         f"标签 approved/2026Q1 的签名密钥 {fingerprint(keys['retired'])}在标签日期 2026-04-16 不在 "
-                         f"policy/allowed_signers 写明的有效期内（valid-after/valid-before）；{todo}"))
-    assert git(tmp := signed.parent / "server.git", "tag") == "" and tmp.exists()
+    cases = {  # who signs → why it is not an approval
+        None: f" 没有签名；{since}，",
+        "stranger": f"的签名密钥 {fingerprint(keys['stranger'])}不在 policy/allowed_signers 中；{since}，"
+                    "如该密钥确属审定人，先把它登记到 policy/allowed_signers（该提交须用已登记的密钥签名），",
+        "retired": f"的签名密钥 {fingerprint(keys['retired'])}在标签日期 2026-04-16 不在 policy/allowed_signers 写明的有效期内"
+                   "（valid-after/valid-before）；",
+    }
+    for who, why in cases.items():
+        if who is None:
+            hand_tag(signed, 提交=git(signed, "rev-parse", "HEAD").strip())
+        else:
+            signed_tag(signed, keys[who])
+        refused(push(signed, "approved/2026Q1"), _tag_problem(signed, "approved/2026Q1", f"标签 approved/2026Q1{why}{todo}"))
+        assert f"records/2026/Q1: 错误: 标签 approved/2026Q1{why}{todo}" in run(signed, "check").stderr.splitlines()
+        git(signed, "tag", "-d", "approved/2026Q1")
+    assert git(tmp_path / "server.git", "tag") == ""
 
 
 def test_the_guard_refuses_a_tag_on_a_branch_and_a_quarter_without_its_meeting(signed):
