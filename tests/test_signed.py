@@ -104,7 +104,7 @@ def test_approve_refuses_an_unlisted_key_and_explains_how_to_make_one(signed, ke
     result = approve(signed)
     assert result.exit_code == 1
     assert result.stderr == ("错误: 新打的标签 approved/2026Q1 没有通过审定核对，已删除，没有留下任何标签：\n"
-                             f"records/2026/Q1: 错误: 标签 approved/2026Q1 的签名密钥 {fingerprint(keys['retired'])}在标签日期 2026-04-16 "
+                             f"records/2026/Q1: 错误: 标签 approved/2026Q1 的签名密钥 {fingerprint(keys['retired'])} 在标签日期 2026-04-16 "
                              "不在 policy/allowed_signers 写明的有效期内（valid-after/valid-before）；它不是审定："
                              "由登记的审定人用自己的密钥运行 kaohe approve 2026Q1\n")
     use_key(signed, None)
@@ -134,9 +134,9 @@ def test_the_guard_refuses_tags_that_are_not_approvals(signed, keys, tmp_path):
     since = f"本库自提交 {short(signed)} 起只承认用 policy/allowed_signers 中登记的密钥签名的审定"
     cases = {  # who signs → why it is not an approval
         None: f" 没有签名；{since}，",
-        "stranger": f"的签名密钥 {fingerprint(keys['stranger'])}不在 policy/allowed_signers 中；{since}，"
+        "stranger": f" 的签名密钥 {fingerprint(keys['stranger'])} 不在 policy/allowed_signers 中；{since}，"
                     "如该密钥确属审定人，先把它登记到 policy/allowed_signers（该提交须用已登记的密钥签名），",
-        "retired": f"的签名密钥 {fingerprint(keys['retired'])}在标签日期 2026-04-16 不在 policy/allowed_signers 写明的有效期内"
+        "retired": f" 的签名密钥 {fingerprint(keys['retired'])} 在标签日期 2026-04-16 不在 policy/allowed_signers 写明的有效期内"
                    "（valid-after/valid-before）；",
     }
     for who, why in cases.items():

@@ -336,9 +336,9 @@ def _signature_problems(cwd: Path, a: Approval, listed: SignerList) -> list[Diag
     elif sig.kind == "gpg":
         why = f"标签 {a.name} 用 GPG 签名，而 {SIGNERS} 登记的是 SSH 密钥；"
     elif sig.expired:
-        why = f"标签 {a.name} 的签名{sig.key}在标签日期 {a.day} 不在 {SIGNERS} 写明的有效期内（valid-after/valid-before）；"
+        why = f"标签 {a.name} 的签名{sig.key} 在标签日期 {a.day} 不在 {SIGNERS} 写明的有效期内（valid-after/valid-before）；"
     else:
-        why = (f"标签 {a.name} 的签名{sig.key}不在 {SIGNERS} 中；{since}，"
+        why = (f"标签 {a.name} 的签名{sig.key} 不在 {SIGNERS} 中；{since}，"
                f"如该密钥确属审定人，先把它登记到 {SIGNERS}（该提交须用已登记的密钥签名），")
     return [error(where, 0, why + todo)]
 
