@@ -327,3 +327,20 @@ def test_approve_uses_the_default_ssh_key_when_none_is_configured(signed, keys, 
     made = approve(signed)
     assert made.exit_code == 0, made.output
     assert f"签名 局党委审定人（{fingerprint(keys['chair'])}）" in run(signed, "approvals").stdout
+
+
+def test_a_tampered_tag_and_a_missing_ssh_keygen_are_said_as_such(signed):
+    assert approve(signed).exit_code == 0
+    raw = git(signed, "cat-file", "tag", "approved/2026Q1").replace("会议纪要：清公党纪〔2026〕4号", "会议纪要：清公党纪〔2026〕5号")
+    forged = subprocess.run(["git", "-C", str(signed), "hash-object", "-t", "tag", "-w", "--stdin"], input=raw,
+                            capture_output=True, text=True, check=True).stdout.strip()
+    git(signed, "update-ref", "refs/tags/approved/2026Q1", forged)
+    assert ("records/2026/Q1: 错误: 标签 approved/2026Q1 的签名与标签内容不符（标签在签名后被改动过）；它不是审定：请删除它"
+            "（git tag -d approved/2026Q1），由登记的审定人用自己的密钥运行 kaohe approve 2026Q1") in run(signed, "check").stderr
+    git(signed, "tag", "-d", "approved/2026Q1")
+    assert approve(signed).exit_code == 0
+    git(signed, "config", "gpg.ssh.program", "/nonexistent/ssh-keygen")
+    result = run(signed, "check")
+    assert result.exit_code == 1
+    assert ("records/2026/Q1: 错误: 无法核对标签 approved/2026Q1 的签名：找不到 ssh-keygen（Git 用它核对 SSH 签名）；请安装 OpenSSH 客户端"
+            "（Debian/国产 Linux：apt install openssh-client；Windows：Git for Windows 自带）后再检查") in result.stderr.splitlines()

@@ -331,8 +331,13 @@ def _signature_problems(cwd: Path, a: Approval, listed: SignerList) -> list[Diag
         a.signer = f"{sig.principal}（{sig.fingerprint}）"
         return []
     since = f"本库自提交 {listed.added[:10]} 起只承认用 {SIGNERS} 中登记的密钥签名的审定"
+    if sig.failure == "tool":
+        return [error(where, 0, f"无法核对标签 {a.name} 的签名：找不到 ssh-keygen（Git 用它核对 SSH 签名）；请安装 OpenSSH 客户端"
+                                f"（Debian/国产 Linux：apt install openssh-client；Windows：Git for Windows 自带）后再检查")]
     if not sig.signed:
         why = f"标签 {a.name} 没有签名；{since}，"
+    elif sig.failure == "bad":
+        why = f"标签 {a.name} 的签名与标签内容不符（标签在签名后被改动过）；"
     elif sig.kind == "gpg":
         why = f"标签 {a.name} 用 GPG 签名，而 {SIGNERS} 登记的是 SSH 密钥；"
     elif sig.expired:

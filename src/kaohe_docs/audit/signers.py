@@ -36,6 +36,7 @@ class Signature:
     fingerprint: str = ""
     expired: bool = False  # listed, but not valid at the object's date
     kind: str = "ssh"  # "ssh" | "gpg" | ""
+    failure: str = ""  # "tool": ssh-keygen could not run; "bad": the signature does not match the object
 
     @property
     def key(self) -> str:
@@ -78,7 +79,7 @@ def verify(cwd: Path, oid: str, content: bytes, kind: str = "tag") -> Signature:
         sig_kind = "gpg"
     else:
         return Signature(False, False, kind="")
-    if sig_kind == "gpg" and b"\ngpgsig -----BEGIN SSH" not in raw:
+    if sig_kind == "gpg":
         return Signature(False, True, kind="gpg")
     with tempfile.NamedTemporaryFile(prefix="kaohe-signers-", delete=False) as fh:
         fh.write(content)
@@ -93,7 +94,8 @@ def verify(cwd: Path, oid: str, content: bytes, kind: str = "tag") -> Signature:
     principal = (good.group(1) or "") if good else ""
     ok = done is not None and done.returncode == 0 and bool(principal)
     expired = not ok and ("expired" in said or "not yet valid" in said)
-    return Signature(ok, True, principal, fingerprint, expired, "ssh")
+    failure = "" if ok or good else "tool" if done is None or "cannot run" in said else "bad"
+    return Signature(ok, True, principal, fingerprint, expired, "ssh", failure)
 
 
 def list_at(cwd: Path, pre: str, commit: str) -> SignerList:
@@ -117,7 +119,9 @@ def list_at(cwd: Path, pre: str, commit: str) -> SignerList:
         if verdict.ok:
             state.content = new
             continue
-        why = (f"用{verdict.key}签名，该密钥不在修改前的名单中" if verdict.signed and verdict.kind == "ssh"
+        why = ("无法核对签名（找不到 ssh-keygen）" if verdict.failure == "tool"
+               else "签名与提交内容不符" if verdict.failure == "bad"
+               else f"用{verdict.key}签名，该密钥不在修改前的名单中或不在有效期内" if verdict.signed and verdict.kind == "ssh"
                else "用 GPG 签名，名单只登记 SSH 密钥" if verdict.kind == "gpg" else "没有签名")
         state.problems.append((sha, why))
     return state
