@@ -497,6 +497,8 @@ def test_init_ships_the_server_hook(tmp_path):
     assert hook.stat().st_mode & 0o777 == 0o755
     assert hook.read_bytes() == (HOOK / "pre-receive").read_bytes()
     assert 'exec "$KAOHE" guard' in hook.read_text(encoding="utf-8")
+    assert (target / "CODEOWNERS").read_text(encoding="utf-8").splitlines()[-1] == (
+        "# 政策中没有 owners：任何有推送权限的人都可以修改任何文件。")
 
 
 def test_approve_refuses_a_meeting_that_has_not_happened(mini_git):

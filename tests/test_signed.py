@@ -293,6 +293,10 @@ def test_owners_let_a_unit_push_only_its_own_file(signed):
     assert push(signed, "main", GITEA_PUSHER_NAME="fz").returncode == 0
     codeowners = run(signed, "owners").stdout
     assert "/records/*/Q*/units/zhengong.yaml @zg @kaohe" in codeowners.splitlines()
+    stale = "CODEOWNERS: 警告: 与政策中的推送权限（owners）不一致，托管服务器的代码所有者审核规则会与服务器钩子不同；请运行 kaohe owners > CODEOWNERS 后提交"
+    assert stale in run(signed, "check").stderr.splitlines()
+    (signed / "CODEOWNERS").write_text(codeowners, encoding="utf-8")
+    assert stale not in run(signed, "check").stderr.splitlines()
 
 
 @pytest.mark.parametrize("how", ["autocrlf", "gitattributes"])

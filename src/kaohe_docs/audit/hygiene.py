@@ -48,4 +48,5 @@ def stray_cache_diagnostics(root: Path) -> list[Diagnostic]:
 
 
 def hygiene_diagnostics(root: Path) -> list[Diagnostic]:
-    return hooks_path_diagnostics(root) + stray_cache_diagnostics(root)
+    from kaohe_docs.audit.owners import codeowners_diagnostics
+    return hooks_path_diagnostics(root) + stray_cache_diagnostics(root) + codeowners_diagnostics(root)

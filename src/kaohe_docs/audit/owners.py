@@ -72,6 +72,34 @@ def refusals(cwd: Path, pre: str, updates, pusher: str | None = None) -> list[st
     return out
 
 
+CODEOWNERS_FILE = "CODEOWNERS"
+
+
+def codeowners_diagnostics(root: Path) -> list:
+    """``kaohe check``: the CODEOWNERS beside the records says what the policy's ``owners`` say."""
+    from kaohe_docs.errors import warning
+    from kaohe_docs.records.policy import owners_section
+    from kaohe_docs.records.yamlio import decode, parse
+    try:
+        data = (root / POLICY).read_bytes()
+    except OSError:
+        return []
+    text, _ = decode(data, POLICY)
+    tree, _ = parse(text, POLICY) if text is not None else (None, [])
+    if tree is None or not hasattr(tree, "get") or tree.get("owners") is None:
+        return []
+    expected = codeowners(owners_section(tree, POLICY))
+    path = root / CODEOWNERS_FILE
+    try:
+        found = path.read_text(encoding="utf-8") if not path.is_symlink() else None
+    except (OSError, UnicodeDecodeError):
+        found = None
+    if found is not None and found.replace("\r\n", "\n") == expected:
+        return []
+    return [warning(CODEOWNERS_FILE, 0, "与政策中的推送权限（owners）不一致，托管服务器的代码所有者审核规则会与服务器钩子不同；"
+                                        "请运行 kaohe owners > CODEOWNERS 后提交")]
+
+
 def codeowners(owners: Owners | None, pre: str = "") -> str:
     """CODEOWNERS (GitLab, GitHub, Gitea) matching ``owners``: the hosting server's review rules agree
     with the guard."""
