@@ -260,6 +260,9 @@ def test_the_guard_refuses_replace_refs_and_reads_around_them(signed, tmp_path):
 def test_changes_to_the_key_list_count_only_when_signed_by_a_listed_key(signed, keys):
     with open(signed / SIGNERS, "a", encoding="utf-8") as fh:
         fh.write(f'外人 namespaces="git" {public(keys["stranger"])}\n')
+    git(signed, "add", SIGNERS)
+    assert ("policy/allowed_signers: 警告: 审定签名密钥名单的修改只在用修改前名单中的密钥签名的提交中有效：请用 git commit -S 提交"
+            "（本机的签名密钥须已登记），否则修改不生效，服务器钩子也会拒绝") in run(signed, "check", "--staged").stderr.splitlines()
     commit_all(signed, "登记新的审定人")  # unsigned
     result = push(signed, "main")
     refused(result, f"refs/heads/main: policy/allowed_signers: 提交 {short(signed)} 修改了审定签名密钥名单，但没有签名；名单的修改只在"
@@ -348,3 +351,15 @@ def test_a_tampered_tag_and_a_missing_ssh_keygen_are_said_as_such(signed):
     assert result.exit_code == 1
     assert ("records/2026/Q1: 错误: 无法核对标签 approved/2026Q1 的签名：找不到 ssh-keygen（Git 用它核对 SSH 签名）；请安装 OpenSSH 客户端"
             "（Debian/国产 Linux：apt install openssh-client；Windows：Git for Windows 自带）后再检查") in result.stderr.splitlines()
+
+
+def test_a_shallow_clone_cannot_vouch_for_the_key_list(signed, tmp_path):
+    assert approve(signed).exit_code == 0
+    assert push(signed, "main", "approved/2026Q1").returncode == 0
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{tmp_path / 'server.git'}", str(clone))
+    result = run(clone, "check")
+    assert (f"policy/allowed_signers: 警告: 当前是浅克隆（shallow clone），本地历史从提交 {short(signed)} 开始，无法确认签名密钥名单的来历"
+            "（它此前的修改是否都经过签名）；请 git fetch --unshallow 后再检查") in result.stderr.splitlines()
+    git(clone, "fetch", "-q", "--unshallow")
+    assert "浅克隆" not in run(clone, "check").stderr

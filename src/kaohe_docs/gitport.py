@@ -133,6 +133,15 @@ def is_shallow(cwd: Path) -> bool:
     return text(cwd, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
 
 
+def shallow_commits(cwd: Path) -> set[str]:
+    """The commits where a shallow clone's history stops (empty for a full clone)."""
+    path = text(cwd, "rev-parse", "--git-path", "shallow", check=False).strip()
+    try:
+        return set((Path(cwd) / path).read_text(encoding="ascii").split()) if path else set()
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
 def toplevel(cwd: Path) -> str:
     """The work tree's top folder, "" outside a work tree; KaoheError when Git is not installed."""
     return text(cwd, "rev-parse", "--show-toplevel", check=False).strip() if run(cwd, "--version") else ""

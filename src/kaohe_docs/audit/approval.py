@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe_docs import gitport
-from kaohe_docs.audit.signers import SIGNERS, SignerList, list_at, verify
+from kaohe_docs.audit.signers import SIGNERS, SignerList, forget_verified, list_at, verify
 from kaohe_docs.errors import Diagnostic, KaoheError, error, warning
 from kaohe_docs.model import Quarter
 
@@ -215,6 +215,7 @@ def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", mai
     names exactly the approval in force, comes with a later meeting on a later commit, with no number
     missing before it. ``extra``: tags being pushed (name → object id).
     """
+    forget_verified()  # within one validation an object and a list always give the same answer
     state = _State(cwd, pre)
     refs = approval_refs(cwd, extra)
     approvals = _read(cwd, refs)
@@ -231,6 +232,9 @@ def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", mai
         refused = "；".join(f"提交 {sha[:10]} {why}" for sha, why in tip_list.problems) or "修改没有经过签名"
         out.append(warning(SIGNERS, 0, f"本文件的修改不生效，审定仍按最后一次有效的名单核对：名单的修改只在用修改前名单中的密钥签名的"
                                        f"提交中有效（{refused}）；请撤销这些修改，由已登记的审定人签名提交（git commit -S）"))
+    if tip_list.unsure:
+        out.append(warning(SIGNERS, 0, f"当前是浅克隆（shallow clone），本地历史从提交 {tip_list.added[:10]} 开始，无法确认签名密钥名单的来历"
+                                       f"（它此前的修改是否都经过签名）；请 git fetch --unshallow 后再检查"))
     if approvals and not tip_list.active:
         out.append(warning(SIGNERS, 0, f"本库没有登记审定签名密钥（{SIGNERS}），审定标签没有经过身份验证：任何能推送标签的人"
                                        f"都能打出审定标签；请按 README“审定锁”为局党委的审定人生成签名密钥并登记"))

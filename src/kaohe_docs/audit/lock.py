@@ -294,7 +294,21 @@ def lock_diagnostics(root: Path, state: LockState = WORKTREE, quarters: set[Quar
     if found is None:
         return []
     cwd, pre, chains = found
-    return chains.diagnostics + changed_diagnostics(cwd, pre, state, chains, quarters)
+    return chains.diagnostics + changed_diagnostics(cwd, pre, state, chains, quarters) + _signers_staged(cwd, pre, state)
+
+
+def _signers_staged(cwd: Path, pre: str, state: LockState) -> list[Diagnostic]:
+    """The pre-commit hook's reminder: a change to the key list counts only in a signed commit."""
+    from kaohe_docs.audit.signers import SIGNERS
+    from kaohe_docs.errors import warning
+    if state.kind != "index":
+        return []
+    staged = gitport.text(cwd, "rev-parse", "-q", "--verify", f":{pre}{SIGNERS}", check=False).strip()
+    committed = gitport.blob_id(cwd, "HEAD", f"{pre}{SIGNERS}")
+    if not committed or staged == committed:  # unchanged, or the first list (trusted as it is added)
+        return []
+    return [warning(SIGNERS, 0, "审定签名密钥名单的修改只在用修改前名单中的密钥签名的提交中有效：请用 git commit -S 提交"
+                                "（本机的签名密钥须已登记），否则修改不生效，服务器钩子也会拒绝")]
 
 
 def changed_diagnostics(cwd: Path, pre: str, state: LockState, chains: Chains, quarters=None) -> list[Diagnostic]:

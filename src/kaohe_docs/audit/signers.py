@@ -50,6 +50,7 @@ class SignerList:
     content: bytes | None  # None: no list (approvals are not authenticated)
     added: str = ""  # the commit that added the first list
     added_by: str = ""  # its author and date, for ``kaohe approvals``
+    unsure: bool = False  # a shallow clone: the commit that "adds" the list may only be where the history stops
     problems: list[tuple[str, str]] = field(default_factory=list)  # (commit, Chinese text) of refused changes
 
     @property
@@ -70,8 +71,22 @@ def keys_of(content: bytes) -> list[tuple[str, str, str]]:
     return out
 
 
+_VERIFIED: dict[tuple, Signature] = {}  # an object and a list give the same answer (while Git's settings stay)
+
+
+def forget_verified() -> None:
+    _VERIFIED.clear()
+
+
 def verify(cwd: Path, oid: str, content: bytes, kind: str = "tag") -> Signature:
     """Check the signature of a tag or commit object against the list ``content`` with Git itself."""
+    key = (str(cwd), oid, content, kind)
+    if key not in _VERIFIED:
+        _VERIFIED[key] = _verify(cwd, oid, content, kind)
+    return _VERIFIED[key]
+
+
+def _verify(cwd: Path, oid: str, content: bytes, kind: str) -> Signature:
     raw = gitport.out(cwd, "cat-file", kind, oid, check=False)
     if b"-----BEGIN SSH SIGNATURE-----" in raw:
         sig_kind = "ssh"
@@ -110,6 +125,7 @@ def list_at(cwd: Path, pre: str, commit: str) -> SignerList:
             if new is None:
                 continue
             state.content, state.added = new, sha
+            state.unsure = sha in gitport.shallow_commits(cwd)
             state.added_by = gitport.text(cwd, "log", "-1", "--format=%an，%ad", "--date=format:%Y-%m-%d %H:%M", sha,
                                           check=False).strip()
             continue
