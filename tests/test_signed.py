@@ -145,7 +145,11 @@ def test_the_guard_refuses_tags_that_are_not_approvals(signed, keys, tmp_path):
         else:
             signed_tag(signed, keys[who])
         refused(push(signed, "approved/2026Q1"), _tag_problem(signed, "approved/2026Q1", f"标签 approved/2026Q1{why}{todo}"))
-        assert f"records/2026/Q1: 错误: 标签 approved/2026Q1{why}{todo}" in run(signed, "check").stderr.splitlines()
+        said = f"records/2026/Q1: 错误: 标签 approved/2026Q1{why}{todo}"
+        for command in (["check"], ["approvals"], ["build", "2026Q1", "--final", "--html-only"], ["archive", "2026Q1"]):
+            result = run(signed, *command)
+            assert result.exit_code == 1 and said in result.stderr.splitlines(), (command, result.output)
+        assert not (signed / "build").exists()
         git(signed, "tag", "-d", "approved/2026Q1")
     assert git(tmp_path / "server.git", "tag") == ""
 
