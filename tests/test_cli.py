@@ -115,3 +115,61 @@ def test_help_does_not_import_weasyprint():
            "print('weasyprint' in sys.modules, 'git' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
+
+
+def _click_words() -> set[str]:
+    """Every English word Click can print (its gettext messages and usage-line metavars)."""
+    import ast
+    import pathlib
+    import re
+    words = {"required", "OPTIONS", "COMMAND", "ARGS", "TEXT", "INTEGER", "FLOAT", "BOOLEAN", "PATH", "FILE", "DIRECTORY", "RANGE"}
+    for source in pathlib.Path(click.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "ngettext"):
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        words |= set(re.findall(r"(?<![{%(])\b[A-Za-z]{3,}\b(?![}])", arg.value))
+    return {w.lower() for w in words}
+
+
+def _english_from_click(output: str, words: set[str]) -> set[str]:
+    import re
+    text = re.sub(r"(?<![\w/])--?[A-Za-z][\w-]*", " ", output)  # option names are ours
+    text = re.sub(r"kaohe [^\n]*", " ", text)  # example command lines
+    text = re.sub(r"'[^'\n]*'", " ", text)  # the user's own words, quoted back
+    ours = {"JSON", "CSV", "Git", "HTML", "PDF"} | {name for path, _ in _commands(main) for name in path}
+    return {w for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() in words} - ours
+
+
+def test_no_english_from_click_in_help_or_usage_errors(tmp_path):
+    """Every command's --help, and each kind of bad usage, speaks Chinese (Click's own messages included)."""
+    words = _click_words()
+    assert {"usage", "options", "missing", "invalid", "exist"} <= words  # the scan finds Click's messages
+    assert _english_from_click("Error: Missing option '--unit'.", words) == {"Error", "Missing", "option"}
+    seen = 0
+    for path, command in [((), main), *_commands(main)]:
+        runs = [[*path, "--help"], [*path, "--no-such-option"]]
+        required = [p for p in command.params if p.required]
+        if required:
+            runs.append(list(path))  # a missing argument or option
+        for param in command.params:
+            if isinstance(param, click.Argument) and isinstance(param.type, click.Path) and param.type.exists:
+                runs.append([*path, str(tmp_path / "没有这个文件.xlsx")])
+        if isinstance(command, click.Group):
+            runs.append([*path, "不存在的命令"])
+        for args in runs:
+            result = run(*args)
+            output = result.stdout + result.stderr
+            assert _english_from_click(output, words) == set(), (args, output)
+            seen += 1
+    assert seen > 60
+
+
+def test_usage_errors_read_in_chinese(tmp_path):
+    result = run("export", "sheet", "2026Q1")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "错误: 缺少选项 '--unit'."
+    assert result.stderr.splitlines()[0] == "用法: main export sheet [选项] QUARTER"
+    result = run("import", "sheet", str(tmp_path / "刑侦.xlsx"))
+    assert result.stderr.splitlines()[-1] == f"错误: '工作簿' 的值无效：文件 '{tmp_path / '刑侦.xlsx'}' 不存在。"
+    assert "选项:" in run("check", "--help").stdout and "显示本帮助并退出。" in run("check", "--help").stdout

@@ -242,7 +242,7 @@ def verify(ctx: Ctx, target):
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹")
 def init(directory):
     """新建一个考核记录库：默认政策、空的花名册和单位名单、.gitignore、
     GitLab CI 和 GitHub Actions 模板、CODEOWNERS（政策写了推送权限 owners 后用 kaohe owners 重新生成）、

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from kaohe_docs import __version__
+from kaohe_docs.cli.zh import Group  # first: Click's own messages in Chinese before any command is made
 from kaohe_docs.errors import DiagnosticsFailed, KaoheError, has_errors, to_json
 from kaohe_docs.model import Quarter
 
@@ -97,7 +98,7 @@ def _open(ctx: Ctx, strict: bool = False):
     return project
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", message="kaohe %(version)s")
 @click.option("-C", "directory", metavar="DIR", help="在 DIR 所在的考核记录库中运行（默认：当前目录）。")
 @click.option("-v", "--verbose", count=True, help="显示更多过程信息（可重复：-vv）。")

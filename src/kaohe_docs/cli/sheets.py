@@ -14,6 +14,7 @@ from kaohe_docs.filenames import inside, output_folder, safe_name
 from kaohe_docs.model import Quarter
 
 XLSX = click.Path(exists=True, dir_okay=False, path_type=Path)
+BOOK = "工作簿"  # the metavar of a workbook argument
 
 
 @main.group("import", context_settings=CONTEXT)
@@ -97,7 +98,7 @@ def _refuse_approved(root: Path, plan) -> None:
 
 
 @import_.command("monthly", context_settings=CONTEXT)
-@click.argument("workbook", type=XLSX)
+@click.argument("workbook", type=XLSX, metavar=BOOK)
 @click.option("--quarter", "quarter", type=_quarter, required=True, help="导入到哪个季度，如 2026Q1。")
 @click.option("--dry-run", is_flag=True, help="只显示将要改变的内容，不写入。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出计划和问题（问题带工作簿、工作表、行、列）。")
@@ -121,7 +122,7 @@ def import_monthly(ctx: Ctx, workbook, quarter, dry_run, as_json):
 
 
 @import_.command("roster", context_settings=CONTEXT)
-@click.argument("workbook", type=XLSX)
+@click.argument("workbook", type=XLSX, metavar=BOOK)
 @click.option("--dry-run", is_flag=True, help="只显示新增、变化和可能的调离，不写入。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出计划和问题（问题带工作簿、工作表、行、列）。")
 @pass_ctx
@@ -140,7 +141,7 @@ def import_roster(ctx: Ctx, workbook, dry_run, as_json):
 
 
 @import_.command("sheet", context_settings=CONTEXT)
-@click.argument("workbook", type=XLSX)
+@click.argument("workbook", type=XLSX, metavar=BOOK)
 @click.option("--dry-run", is_flag=True, help="只显示将要改变的内容，不写入。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出计划和问题（问题带工作簿、工作表、行、列）。")
 @pass_ctx
