@@ -92,7 +92,7 @@ def test_quota_ledger_table(mini):
 @pytest.mark.parametrize("args, message", [
     (("score", "2026Q9"), "“2026Q9”不是季度，应写作 2026Q1"),
     (("score", "2025Q1"), "错误: 没有 2025Q1 的考核记录（records/2025/Q1/）"),
-    (("score", "2026Q1", "--unit", "nope"), "错误: 没有单位代码为“nope”的所室队（见 records/units.yaml）"),
+    (("score", "2026Q1", "--unit", "nope"), "错误: 没有单位“nope”（见 records/units.yaml）；可写单位代码、名称或简称，单位代码有：zhengong（政工室）、solo（法制室）"),
     (("quota", "2030"), "错误: 没有 2030 年的考核记录（records/2030/）"),
 ])
 def test_bad_arguments_are_explained(mini, args, message):

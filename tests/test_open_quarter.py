@@ -200,9 +200,9 @@ def test_a_new_bureau_runs_its_first_quarter_from_open_to_final(bureau, tmp_path
         sheets[unit] = tmp_path / f"{unit}.xlsx"
         result = run(bureau, "export", "sheet", "2026Q1", "--unit", unit, "-o", str(sheets[unit]))
         assert (result.exit_code, result.stdout) == (0, f"{sheets[unit]}\n")
-    rows = list(openpyxl.load_workbook(sheets["xingzhen"]).active.iter_rows(values_only=True))
-    assert rows == [("警号", "姓名", "职务（职级）", "德", "能", "勤", "绩", "廉"),
-                    *[(pid, name, "科员（四级警长）", None, None, None, None, None) for pid, name, u in PEOPLE if u == "xingzhen"]]
+    rows = list(openpyxl.load_workbook(sheets["xingzhen"]).active.iter_rows(values_only=True, max_col=11))
+    assert rows == [("警号", "姓名", "职务（职级）", "德", "能", "勤", "绩", "廉", "1月绩效", "2月绩效", "3月绩效"),
+                    *[(pid, name, "科员（四级警长）", *[None] * 8) for pid, name, u in PEOPLE if u == "xingzhen"]]
     for unit, path in sheets.items():
         fill_unit_sheet(path, {pid: 17 for pid, _, _ in PEOPLE}, blank="010005" if unit == "xingzhen" else None)
         result = run(bureau, "import", "sheet", str(path))

@@ -13,7 +13,10 @@ def test_unit_score_sheet_round_trip(mini, tmp_path):
     assert run(mini, "export", "sheet", "2026Q1", "--unit", "zhengong", "-o", str(out)).exit_code == 0
     wb = openpyxl.load_workbook(out)
     ws = wb.active
-    assert [c.value for c in ws[1]] == ["警号", "姓名", "职务（职级）", "德", "能", "勤", "绩", "廉"]
+    assert [c.value for c in ws[1]] == ["警号", "姓名", "职务（职级）", "德", "能", "勤", "绩", "廉", "1月绩效", "2月绩效",
+                                        "3月绩效", "建议等次", "低于分数段理由", "不确定等次原因", "外单位考核机关",
+                                        "外单位考核等次", "外单位考核文号", "备注", "个人小结"]
+    assert wb.sheetnames == ["政工室", "加分申报", "单位信息"]
     assert ws.protection.sheet and ws["A2"].protection.locked and not ws["D2"].protection.locked
     assert ws.freeze_panes == "A2"
     assert ws.data_validations.dataValidation[0].formula2 == "20"
@@ -35,7 +38,8 @@ def test_a_workbook_not_made_by_export_is_refused(mini, tmp_path):
     path = book(tmp_path / "自制.xlsx", {"表": [["警号", "德"], ["010001", 18]]})
     result = run(mini, "import", "sheet", str(path))
     assert result.exit_code == 1
-    assert "自制.xlsx: 错误: 不是由 kaohe export sheet 导出的评分表（请用导出的表填写，不要另建工作簿）" in result.stderr
+    assert ("自制.xlsx: 错误: 认不出是哪个单位、哪个季度的填报表：请用 kaohe export sheet 导出的工作簿填写；"
+            "自己录入的工作簿须有与导出表相同的表头，并有“填报项”工作表写明“单位”“季度”") in result.stderr
 
 
 @pytest.mark.slow
@@ -66,7 +70,7 @@ def test_a_unit_score_sheet_only_takes_people_of_its_unit(mini, tmp_path):
     wb.save(out)
     result = run(mini, "import", "sheet", str(out))
     assert result.exit_code == 1
-    assert stderr_lines(result)[0] == "评分表.xlsx [政工室] 第3行: 错误: 刘洋不属于本表的单位"
+    assert stderr_lines(result)[0] == "评分表.xlsx [政工室] 第3行: 错误: 刘洋不属于本表的单位（政工室）"
 
 
 def test_a_unit_name_excel_does_not_allow_as_a_sheet_title_is_adjusted(mini, tmp_path):

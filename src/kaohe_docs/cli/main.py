@@ -212,7 +212,7 @@ def _in_period(file: str, period) -> bool:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("quarter", type=_quarter)
-@click.option("--unit", "unit_id", metavar="U", help="只列出单位代码为 U 的所室队。")
+@click.option("--unit", "unit_id", metavar="U", help="只列出一个所室队：单位代码、名称或简称，如 xingzhen 或 刑侦大队。")
 @click.option("--json", "fmt", flag_value="json", help="以 JSON 输出。")
 @click.option("--csv", "fmt", flag_value="csv", help="以 CSV 输出（UTF-8 带 BOM，Excel 可直接打开）。")
 @pass_ctx
@@ -226,7 +226,7 @@ def score(ctx, quarter, unit_id, fmt):
     """
     from kaohe_docs.cli.reports import score_rows, write_rows
     project = _open(ctx)
-    _require_quarter(project, quarter, unit_id)
+    unit_id = _require_quarter(project, quarter, unit_id)
     write_rows(score_rows(project.assessment, quarter, unit_id), fmt)
 
 
@@ -398,8 +398,18 @@ def annual(ctx, year, fmt, candidates, flagged):
     write_rows(annual_report_rows(project.assessment, year, candidates, flagged), fmt)
 
 
-def _require_quarter(project, quarter: Quarter, unit_id: str | None = None) -> None:
+def _require_quarter(project, quarter: Quarter, unit: str | None = None) -> str | None:
+    """Stop unless ``quarter`` has records; the unit's code for ``unit`` written as code, name or alias."""
     if quarter not in project.quarters:
         raise KaoheError(f"没有 {quarter} 的考核记录（records/{quarter.path}/）")
-    if unit_id is not None and unit_id not in project.loaded.bureau.units:
-        raise KaoheError(f"没有单位代码为“{unit_id}”的所室队（见 records/units.yaml）")
+    return None if unit is None else unit_code(project.loaded.bureau, unit)
+
+
+def unit_code(bureau, written: str) -> str:
+    """The unit a clerk means by its code, name or alias (units.yaml); unknown: the codes there are."""
+    from kaohe_docs.sheets.imports import unit_names
+    found = unit_names(bureau).get(written.strip())
+    if found is None:
+        codes = "、".join(f"{u.id}（{u.name}）" for u in bureau.units_in_order())
+        raise KaoheError(f"没有单位“{written}”（见 records/units.yaml）；可写单位代码、名称或简称，单位代码有：{codes}")
+    return found

@@ -146,11 +146,13 @@ def import_roster(ctx: Ctx, workbook, dry_run, as_json):
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出计划和问题（问题带工作簿、工作表、行、列）。")
 @pass_ctx
 def import_sheet(ctx: Ctx, workbook, dry_run, as_json):
-    """导入所室队填写的共性指标评分表（由 kaohe export sheet 导出）。
+    """导入所室队填写的季度考核填报表（kaohe export sheet 导出的，或按同样表头自己录入的）。
+
+    每个工作表按表头读取；空着的格子保留记录中的值；问题逐条写明工作表、行和列。
 
     \b
     示例：
-      kaohe import sheet 刑事侦查大队-2026Q1-共性评分表.xlsx
+      kaohe import sheet 刑事侦查大队-2026Q1-考核填报表.xlsx --dry-run
     """
     from kaohe_docs.sheets.imports import plan_unit_sheet
     with _writing(ctx, dry_run):
@@ -172,26 +174,43 @@ def export():
 
 @export.command("sheet", context_settings=CONTEXT)
 @click.argument("quarter", type=_quarter)
-@click.option("--unit", "unit_id", required=True, metavar="U", help="单位代码，如 xingzhen。")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（默认：build/ 下）。")
+@click.option("--unit", "unit", metavar="U", help="所室队：单位代码、名称或简称，如 xingzhen 或 刑侦大队。")
+@click.option("--all", "every", is_flag=True, help="每个所室队一个工作簿，按单位名称命名，写入 -o 指定的文件夹。")
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="路径",
+              help="输出文件（--all 时为文件夹）；默认：build/sheets/ 下。")
 @pass_ctx
-def export_sheet(ctx: Ctx, quarter, unit_id, output):
-    """导出一个所室队的共性指标评分表（警号、姓名锁定，分数有范围校验），填好后用 kaohe import sheet 导入。
+def export_sheet(ctx: Ctx, quarter, unit, every, output):
+    """导出所室队季度考核填报表：一个单位的全部填报内容（共性得分、月度绩效、建议等次、个人小结、
+    不确定等次/外单位考核、备注、加分申报、主要领导、报送日期），警号、姓名锁定，分数和等次有范围校验；
+    填好后用 kaohe import sheet 导入。
 
     \b
     示例：
-      kaohe export sheet 2026Q2 --unit xingzhen -o 刑侦大队评分表.xlsx
+      kaohe export sheet 2026Q2 --all -o 填报表
+      kaohe export sheet 2026Q2 --unit 刑侦大队 -o 刑侦大队填报表.xlsx
     """
-    from kaohe_docs.sheets.exports import unit_sheet
+    from kaohe_docs.sheets.unitbook import export, file_names
+    if every == (unit is not None):
+        raise click.UsageError("请用 --unit 指定一个所室队，或用 --all 导出全部所室队")
     project = _open(ctx)
-    _require_quarter(project, quarter, unit_id)
-    name = project.loaded.bureau.units[unit_id].name
-    out = output or inside(output_folder(project.root, "build", "sheets"), f"{safe_name(name)}-{quarter}-共性评分表.xlsx")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        click.echo(unit_sheet(project.assessment, quarter, unit_id, out))
-    except OSError as exc:
-        raise cannot_write(out, exc) from exc
+    unit_id = _require_quarter(project, quarter, unit)
+    names = file_names(project.loaded.bureau, quarter)
+    if every:
+        folder = output or output_folder(project.root, "build", "sheets")
+        targets = {u: inside(folder, name) for u, name in names.items()}
+    else:
+        if unit_id not in names:
+            raise KaoheError(f"{quarter} 没有{project.loaded.bureau.units[unit_id].name}的记录文件"
+                             f"（records/{quarter.path}/units/{unit_id}.yaml）")
+        targets = {unit_id: output or inside(output_folder(project.root, "build", "sheets"), names[unit_id])}
+    for n, (unit_id, out) in enumerate(targets.items(), 1):
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            click.echo(export(project.assessment, quarter, unit_id, out))
+        except OSError as exc:
+            raise cannot_write(out, exc) from exc
+        if every:
+            ctx.progress(f"[{n}/{len(targets)}] {project.loaded.bureau.units[unit_id].name}")
 
 
 @export.command("results", context_settings=CONTEXT)

@@ -1,4 +1,4 @@
-"""Records out to spreadsheets: unit score sheets to fill in, results for upward reports."""
+"""Records out to spreadsheets: results for upward reports (the unit's workbook is ``unitbook``)."""
 from __future__ import annotations
 
 import csv
@@ -6,11 +6,9 @@ import io
 import re
 from pathlib import Path
 
-from kaohe_docs.engine.assess import Assessment
-from kaohe_docs.model import Quarter, Status
+
 from kaohe_docs.sheets.cells import append_row, inert
 
-SHEET_SUBJECT = "kaohe-docs 共性指标评分表"
 HEADER_FILL = "DDE4EE"
 _NOT_IN_TITLE = re.compile(r"[\\/*?:\[\]]")  # Excel refuses these in a sheet title
 
@@ -20,7 +18,7 @@ def sheet_title(name: str) -> str:
     return _NOT_IN_TITLE.sub("_", name).strip("'")[:31] or "_"
 
 
-def _workbook():
+def new_workbook():
     import openpyxl
     book = openpyxl.Workbook()
     book.remove(book.active)
@@ -31,7 +29,7 @@ def _workbook():
     return book
 
 
-def _style_header(ws, widths: list[int]) -> None:
+def style_header(ws, widths: list[int]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     for i, width in enumerate(widths, 1):
@@ -70,55 +68,7 @@ def _sheet(book, title: str, rows: list[dict]) -> None:
             if fmt:
                 cell.number_format = fmt
     widths = [min(40, max([_width(h)] + [_width(r[h]) for r in rows]) + 2) for h in headers]
-    _style_header(ws, widths)
-
-
-def unit_sheet(a: Assessment, quarter: Quarter, unit_id: str, out: Path) -> Path:
-    """An xlsx for a unit to fill in the 共性 element scores: ID and name locked, ranges validated."""
-    from openpyxl.styles import Protection
-    from openpyxl.worksheet.datavalidation import DataValidation
-    book = _workbook()
-    book.properties.subject = SHEET_SUBJECT
-    book.properties.keywords = f"{quarter}|{unit_id}"
-    unit = a.bureau.units[unit_id]
-    ws = book.create_sheet(title=sheet_title(unit.name))
-    elements = list(a.policy.elements)
-    append_row(ws, ["警号", "姓名", "职务（职级）", *elements])
-    for r in a.quarter_results(quarter, unit_id):
-        if r.entry.status is not Status.ASSESSED:
-            continue
-        append_row(ws, [r.entry.person_id, r.entry.name, r.person.post if r.person else "",
-                   *(float(r.entry.common[e]) if e in r.entry.common else None for e in elements)])
-    last = ws.max_row
-    for i, (element, maximum) in enumerate(a.policy.elements.items(), 4):
-        letter = ws.cell(row=1, column=i).column_letter
-        rule = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(maximum), allow_blank=True,
-                              showErrorMessage=True, errorTitle="分数超出范围", error=f"“{element}”应在 0 到 {maximum} 之间")
-        ws.add_data_validation(rule)
-        rule.add(f"{letter}2:{letter}{max(last, 2)}")
-        for row in range(2, last + 1):
-            ws.cell(row=row, column=i).protection = Protection(locked=False)
-    _style_header(ws, [10, 10, 24, *([8] * len(elements))])
-    for row in range(2, last + 1):
-        ws.cell(row=row, column=1).number_format = "@"
-    ws.protection.sheet = True
-    book.save(out)
-    return out
-
-
-def sheet_identity(path: Path) -> tuple[Quarter | None, str | None, str | None]:
-    """(quarter, unit id, problem) from a sheet made by ``unit_sheet``."""
-    import openpyxl
-    try:
-        book = openpyxl.load_workbook(path, read_only=True)
-    except Exception:
-        return None, None, "无法读取工作簿：文件损坏，或不是 .xlsx 格式"
-    props = book.properties
-    quarter_text, _, unit_id = (props.keywords or "").partition("|")
-    quarter = Quarter.parse(quarter_text)
-    if props.subject != SHEET_SUBJECT or quarter is None or not unit_id:
-        return None, None, "不是由 kaohe export sheet 导出的评分表（请用导出的表填写，不要另建工作簿）"
-    return quarter, unit_id, None
+    style_header(ws, widths)
 
 
 def results(rows_by_sheet: dict[str, list[dict]], out: Path, fmt: str) -> Path:
@@ -131,7 +81,7 @@ def results(rows_by_sheet: dict[str, list[dict]], out: Path, fmt: str) -> Path:
         writer.writerows({k: inert(v) for k, v in row.items()} for row in rows)
         out.write_bytes(("\ufeff" + buffer.getvalue()).encode("utf-8"))
         return out
-    book = _workbook()
+    book = new_workbook()
     for title, rows in rows_by_sheet.items():
         _sheet(book, title, rows)
     book.save(out)

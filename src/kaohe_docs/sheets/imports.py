@@ -36,6 +36,7 @@ class Change:
     old: object
     new: object
     key: tuple  # where it goes in the file: ("monthly", 3), ("common", "德"), ("position",)
+    value: object = None  # what is written when ``new`` is only its preview (a long text, a list of claims)
 
     def format(self) -> str:
         old = "（空）" if self.old is None else self.old
@@ -329,53 +330,9 @@ def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: "Place") -> 
 
 
 def plan_unit_sheet(path: Path, bureau: Bureau, policy: Policy) -> tuple[Plan, Quarter | None, str | None]:
-    """A 共性 score sheet made by ``kaohe export sheet``, filled in by the unit."""
-    from kaohe_docs.sheets.exports import sheet_identity
-    from kaohe_docs.sheets.workbook import check_workbook
-    plan = Plan()
-    plan.diagnostics = check_workbook(path, policy.limits) if path.suffix.lower() in (".xlsx", ".xlsm") else []
-    if plan.diagnostics:
-        return plan, None, None
-    quarter, unit_id, problem = sheet_identity(path)
-    if problem:
-        plan.diagnostics.append(error(path.name, 0, problem))
-        return plan, None, None
-    h = policy.sheet_headers
-    tables, plan.diagnostics = read_tables(path, h["id"], policy.limits)
-    people = _People(bureau, quarter)
-    for table in tables:
-        id_h = _header(table, h["id"])
-        for row in table.rows:
-            note = summary_row(table, row, id_h, _header(table, h["name"]), [row.cells.get(e) for e in policy.elements])
-            if note:
-                plan.notes.append(note)
-                continue
-            pid, found = people.find(table, row, id_h, _header(table, h["name"]), None)
-            plan.diagnostics += found
-            if pid is None:
-                continue
-            entry = people.entries[pid]
-            if entry.unit_id != unit_id:
-                plan.diagnostics.append(error(table.where(row.number), 0, f"{entry.name}不属于本表的单位"))
-                continue
-            for element, maximum in policy.elements.items():
-                cell = row.cells.get(element)
-                if not filled(cell):
-                    if element in entry.common and cell is not None:
-                        plan.diagnostics.append(warning(table.where(row.number, cell.column), 0,
-                                                        f"空白，保留记录中{entry.name}的共性“{element}”得分 {entry.common[element]}"))
-                    continue
-                value, notes = number(cell, table, row, policy.places, policy.rounding)
-                plan.diagnostics += notes
-                if value is None:
-                    continue
-                if not 0 <= value <= maximum:
-                    plan.diagnostics.append(error(table.where(row.number, cell.column), 0,
-                                                  f"“{element}”得分 {value} 超出 0–{maximum}"))
-                elif entry.common.get(element) != value:
-                    plan.changes.append(Change(entry.src.file, pid, entry.name, f"共性“{element}”",
-                                               entry.common.get(element), value, ("common", element)))
-    return plan, quarter, unit_id
+    """A unit's workbook (``kaohe export sheet``, or retyped with its headers), filled in by the unit."""
+    from kaohe_docs.sheets.unitbook import plan
+    return plan(path, bureau, policy)
 
 
 def apply(root: Path, plan: Plan) -> list[str]:
@@ -398,13 +355,52 @@ def apply(root: Path, plan: Plan) -> list[str]:
     return list(texts)
 
 
+LEFTOVER = ("summary", "common", "monthly", "suggested")  # what ``kaohe open`` leaves empty for the unit to fill
+
+
 def _apply_one(doc, change: Change) -> None:
+    value = change.new if change.value is None else change.value
+    if not change.person_id:  # the unit's own values (leader, submitted)
+        _set_after(doc, change.key[0], _yaml_value(value), "quarter")
+        return
     item = rtyaml.person_item(doc, change.person_id)
     if change.key[0] in ("monthly", "common"):
         after = "common" if change.key[0] == "monthly" else "name"
-        rtyaml.set_in(item, change.key[0], change.key[1], rtyaml.scalar(change.new), after=after)
+        rtyaml.set_in(item, change.key[0], change.key[1], _yaml_value(value), after=after)
+    elif change.key[0] == "external":  # body, grade, document: in the order the workbook lists them
+        if not isinstance(item.get("external"), dict):
+            _set_after(item, "external", rtyaml.flow_map({}), "name")
+        item["external"][change.key[1]] = _yaml_value(value)
+    elif change.key[0] == "bonus":
+        from ruamel.yaml.comments import CommentedSeq
+        item["bonus"] = CommentedSeq(rtyaml.flow_map({k: _yaml_value(v) for k, v in claim.items()}) for claim in value)
     else:
-        item[change.key[0]] = change.new
+        item[change.key[0]] = _yaml_value(value)
+    if change.key[0] in ("ungraded", "external"):  # keys left empty for an assessed person mean nothing now
+        for key in LEFTOVER:
+            if key in item and _empty(item[key]):
+                del item[key]
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, dict) and all(v is None for v in value.values()))
+
+
+def _yaml_value(value):
+    from decimal import Decimal as D
+    if isinstance(value, D):
+        return rtyaml.scalar(value)
+    if isinstance(value, str) and "\n" in value:
+        from ruamel.yaml.scalarstring import LiteralScalarString
+        return LiteralScalarString(value)
+    return value
+
+
+def _set_after(mapping, key: str, value, after: str) -> None:
+    if key in mapping:
+        mapping[key] = value
+    else:
+        mapping.insert(list(mapping).index(after) + 1 if after in mapping else len(mapping), key, value)
 
 
 def _add_people(doc, additions: list[dict]) -> None:

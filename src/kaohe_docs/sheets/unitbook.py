@@ -1,0 +1,523 @@
+"""The unit's workbook: a unit's whole quarterly submission, filled in Excel, WPS or LibreOffice.
+
+One workbook per unit and quarter carries everything the unit submits: per person the 共性
+elements, the months the unit fills, 建议等次, lower_reason, 不确定等次 / 外单位考核, 备注 and
+个人小结 (sheet 1, named after the unit); the bonus claims, one row each (sheet 加分申报); the
+leader and the submission date (sheet 单位信息, which also names the unit and the quarter).
+
+The sheets and their columns are declared once (``layout``): export writes them, import reads
+them by header, so a column added there (or a further sheet) is exported, validated and
+imported without other changes. A column missing from a workbook leaves its records alone;
+an empty cell keeps the recorded value (with a warning), as in the other imports.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from kaohe_docs.errors import Diagnostic, error, warning
+from kaohe_docs.model import GRADE_NAMES, Bureau, ClaimStatus, Entry, Quarter, UnitQuarter
+from kaohe_docs.records.policy import Policy
+from kaohe_docs.records.yamlio import forbidden_characters
+from kaohe_docs.sheets.cells import restored
+from kaohe_docs.sheets.workbook import Cell, Row, Table, filled, number, read_tables, text
+
+SUBJECT = "kaohe-docs 所室队季度考核填报表"
+OLD_SUBJECT = "kaohe-docs 共性指标评分表"  # workbooks exported by earlier versions (共性 only) still import
+
+# kinds of column
+ID, NAME, SHOWN, NUMBER, TEXT, GRADE, CHOICE, DATE = "id", "name", "shown", "number", "text", "grade", "choice", "date"
+LOCKED = (ID, NAME, SHOWN)
+
+PEOPLE, BONUS, UNIT = "people", "bonus", "unit"  # the sheets, by what one row is
+INFO_HEADER, VALUE_HEADER = "填报项", "内容"
+ITEM_HEADER = "加分项目"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str  # where the value lives: "summary", "common:德", "monthly:1", "external:body", a claim's "item"
+    kind: str
+    width: int = 10
+    maximum: Decimal | None = None  # NUMBER: 0 … maximum
+    choices: tuple[str, ...] = ()  # GRADE, CHOICE
+    prompt: str = ""  # shown by Excel when the cell is selected
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str  # PEOPLE, BONUS, UNIT
+    title: str
+    columns: tuple[Column, ...]
+    marker: str  # the header that tells this sheet from the others
+
+    def column(self, key: str) -> Column | None:
+        return next((c for c in self.columns if c.key == key), None)
+
+
+def layout(policy: Policy, quarter: Quarter, unit_name: str) -> tuple[Sheet, ...]:
+    """Every sheet and column of the unit's workbook, in order (the one declaration)."""
+    grades = tuple(GRADE_NAMES)
+    people = (
+        Column("警号", "id", ID, 10), Column("姓名", "name", NAME, 10), Column("职务（职级）", "post", SHOWN, 20),
+        *(Column(e, f"common:{e}", NUMBER, 7, m, prompt=f"共性“{e}”得分，0 到 {m}") for e, m in policy.elements.items()),
+        *(Column(f"{m}月绩效", f"monthly:{m}", NUMBER, 9, policy.monthly_max, prompt=f"{m}月绩效考评得分（已由考核办导入的可不填）")
+          for m in quarter.months),
+        Column("建议等次", "suggested", GRADE, 9, choices=grades, prompt="所室队主要领导的建议等次"),
+        Column("低于分数段理由", "lower_reason", TEXT, 16, prompt="建议等次低于分数段可评等次时写明理由"),
+        Column("不确定等次原因", "ungraded", TEXT, 16, prompt="不确定等次的写明原因（不填分数和建议等次）"),
+        Column("外单位考核机关", "external:body", TEXT, 18, prompt="由外单位考核的：考核机关"),
+        Column("外单位考核等次", "external:grade", GRADE, 9, choices=grades),
+        Column("外单位考核文号", "external:document", TEXT, 16),
+        Column("备注", "note", TEXT, 16, prompt="借用、调入等，印在结果登记表上"),
+        Column("个人小结", "summary", TEXT, 60, prompt="本人填写的个人小结"),
+    )
+    bonus = (
+        Column("警号", "id", ID, 10), Column("姓名", "name", NAME, 10),
+        Column(ITEM_HEADER, "item", CHOICE, 14, choices=tuple(policy.catalogue), prompt="政策加分目录中的项目"),
+        Column("事项", "deed", TEXT, 30, prompt="同一事项多项加分只记一次"),
+        Column("分值", "points", NUMBER, 7, max(policy.catalogue.values(), default=Decimal(0)),
+               prompt="多人共同完成的事项：单位确定的本人分值"),
+        Column("依据", "evidence", TEXT, 20, prompt="文号、材料"),
+        Column("状态", "status", CHOICE, 9, choices=tuple(s.value for s in ClaimStatus), prompt="新申报的填“已申报”或“待审核”"),
+        Column("不通过理由", "reason", TEXT, 20),
+    )
+    unit = (Column(INFO_HEADER, "label", SHOWN, 12), Column(VALUE_HEADER, "value", TEXT, 30))
+    return (Sheet(PEOPLE, unit_name, people, "警号"), Sheet(BONUS, "加分申报", bonus, ITEM_HEADER),
+            Sheet(UNIT, "单位信息", unit, INFO_HEADER))
+
+
+# the rows of the 单位信息 sheet: label → (key, kind); the first three name the workbook and stay locked
+UNIT_ROWS = {"单位": ("unit", SHOWN), "单位代码": ("unit_id", SHOWN), "季度": ("quarter", SHOWN),
+             "主要领导": ("leader", TEXT), "报送日期": ("submitted", DATE)}
+
+
+# -- reading a record's values ---------------------------------------------------------------------
+
+def entry_value(entry: Entry, key: str, post: str = ""):
+    """The recorded value of a column, as the workbook shows it (Decimal, text or None)."""
+    kind, _, part = key.partition(":")
+    if kind == "common":
+        return entry.common.get(part)
+    if kind == "monthly":
+        return entry.monthly.get(int(part))
+    if kind == "external":
+        if entry.external is None:
+            return None
+        value = getattr(entry.external, part)
+        return value.value if part == "grade" and value is not None else value
+    if key == "id":
+        return entry.person_id
+    if key == "post":
+        return post
+    if key == "suggested":
+        return entry.suggested.value if entry.suggested else None
+    if key == "ungraded":
+        return entry.ungraded_reason
+    return getattr(entry, key)
+
+
+def claim_values(claim) -> dict:
+    return {"item": claim.item, "deed": claim.deed, "points": claim.points, "evidence": claim.evidence,
+            "status": claim.status, "reason": claim.reason}
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+def export(a, quarter: Quarter, unit_id: str, out: Path) -> Path:
+    """The unit's workbook: names and 警号 locked, scores, grades and dates validated."""
+    from kaohe_docs.sheets.exports import new_workbook, sheet_title, style_header
+    from kaohe_docs.sheets.cells import append_row
+    unit = a.bureau.units[unit_id]
+    uq = a.bureau.quarters[quarter].units.get(unit_id)
+    book = new_workbook()
+    book.properties.subject = SUBJECT
+    book.properties.keywords = f"{quarter}|{unit_id}"
+    sheets = layout(a.policy, quarter, unit.name)
+    results = a.quarter_results(quarter, unit_id)
+    for sheet in sheets:
+        ws = book.create_sheet(title=sheet_title(sheet.title))
+        append_row(ws, [c.header for c in sheet.columns])
+        if sheet.key == PEOPLE:
+            for r in results:
+                post = r.person.post if r.person else ""
+                append_row(ws, [_shown(entry_value(r.entry, c.key, post)) for c in sheet.columns])
+        elif sheet.key == BONUS:
+            for r in results:
+                for claim in r.entry.bonuses:
+                    values = claim_values(claim) | {"id": r.entry.person_id, "name": r.entry.name}
+                    append_row(ws, [_shown(values.get(c.key)) for c in sheet.columns])
+        else:
+            values = {"unit": unit.name, "unit_id": unit.id, "quarter": str(quarter),
+                      "leader": uq.leader if uq else None, "submitted": uq.submitted if uq else None}
+            for label, (key, _) in UNIT_ROWS.items():
+                append_row(ws, [label, values[key]])
+        _protect(ws, sheet)
+        style_header(ws, [c.width for c in sheet.columns])
+    book.save(out)
+    return out
+
+
+def _shown(value):
+    """A record value as a cell: numbers stay numbers (Excel sums them), text stays text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _protect(ws, sheet: Sheet) -> None:
+    """Locked identity cells, the rest open; validation on numbers, grades, choices and dates."""
+    from openpyxl.styles import Alignment, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+    last = max(ws.max_row, 2)
+    rows = max(last, 100) if sheet.key == BONUS else last  # room for new claims
+    for index, column in enumerate(sheet.columns, 1):
+        letter = ws.cell(row=1, column=index).column_letter
+        for row in range(2, rows + 1):
+            cell = ws.cell(row=row, column=index)
+            if column.kind in (ID, NAME):
+                cell.number_format = "@"
+            editable = column.kind not in LOCKED or (sheet.key == BONUS and column.kind in (ID, NAME))
+            if sheet.key == UNIT:
+                editable = column.kind not in LOCKED and row > 4  # 单位、单位代码、季度 stay as exported
+            cell.protection = Protection(locked=not editable)
+            if column.key == "summary":
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        rule = None
+        if column.kind == NUMBER and column.maximum is not None:
+            rule = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(column.maximum),
+                                  allow_blank=True, showErrorMessage=True, errorTitle="分数超出范围",
+                                  error=f"“{column.header}”应在 0 到 {column.maximum} 之间")
+        elif column.kind in (GRADE, CHOICE) and column.choices and len(",".join(column.choices)) < 250:
+            rule = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True,
+                                  showErrorMessage=True, errorTitle="不在可选范围内",
+                                  error=f"“{column.header}”可填：{'、'.join(column.choices)}")
+        if rule is not None:
+            if column.prompt:
+                rule.showInputMessage, rule.prompt = True, column.prompt
+            ws.add_data_validation(rule)
+            rule.add(f"{letter}2:{letter}{rows}")
+    if sheet.key == UNIT:
+        ws.cell(row=6, column=2).number_format = "yyyy-mm-dd"
+    ws.protection.sheet = True
+
+
+# -- import ----------------------------------------------------------------------------------------
+
+@dataclass
+class Found:
+    """What a workbook says: its unit and quarter, and the tables of its sheets."""
+
+    quarter: Quarter | None = None
+    unit_id: str | None = None
+    people: list[Table] = field(default_factory=list)
+    bonus: list[Table] = field(default_factory=list)
+    unit: Table | None = None
+
+
+def identify(path: Path, tables: list[Table], bureau: Bureau, properties) -> tuple[Found, list[Diagnostic]]:
+    """Unit and quarter from the document properties our export writes, else (a workbook retyped with the
+    same headers) from the 单位信息 sheet's 单位 and 季度 cells, with a warning."""
+    from kaohe_docs.sheets.imports import unit_names
+    found, diags = Found(), []
+    for table in tables:
+        if INFO_HEADER in table.headers:
+            found.unit = table
+        elif ITEM_HEADER in table.headers:
+            found.bonus.append(table)
+        else:
+            found.people.append(table)
+    subject, keywords = properties
+    if subject in (SUBJECT, OLD_SUBJECT):
+        quarter_text, _, unit_id = (keywords or "").partition("|")
+        found.quarter, found.unit_id = Quarter.parse(quarter_text), unit_id
+        if found.quarter is not None and unit_id:
+            return found, diags
+    cells = _unit_cells(found.unit)
+    written_unit = text(cells.get("单位代码") or cells.get("单位"))
+    written_quarter = text(cells.get("季度"))
+    if not found.people or not written_unit or not written_quarter:
+        diags.append(error(path.name, 0, "认不出是哪个单位、哪个季度的填报表：请用 kaohe export sheet 导出的工作簿填写；"
+                                         f"自己录入的工作簿须有与导出表相同的表头，并有“{INFO_HEADER}”工作表写明“单位”“季度”"))
+        return found, diags
+    names = unit_names(bureau)
+    found.unit_id, found.quarter = names.get(written_unit), Quarter.parse(written_quarter)
+    where = found.unit
+    if found.unit_id is None:
+        from kaohe_docs.sheets.imports import unknown_unit
+        cell = cells.get("单位代码") or cells.get("单位")
+        diags.append(error(where.where(cell.row, cell.column), 0, unknown_unit(bureau, written_unit)))
+    if found.quarter is None:
+        cell = cells["季度"]
+        diags.append(error(where.where(cell.row, cell.column), 0, f"季度“{written_quarter}”应写作 2026Q1"))
+    if found.unit_id and found.quarter:
+        diags.append(warning(path.name, 0, f"不是由 kaohe export sheet 导出的工作簿：按表头和“单位”“季度”单元格识别为 "
+                                           f"{bureau.units[found.unit_id].name} {found.quarter}，请核对"))
+    return found, diags
+
+
+class _At(Cell):
+    row: int = 0
+
+
+def _unit_cells(table: Table | None) -> dict[str, Cell]:
+    """单位信息: label → its value cell (with the row it stands in)."""
+    cells: dict[str, Cell] = {}
+    if table is None:
+        return cells
+    for row in table.rows:
+        label = text(row.cells.get(INFO_HEADER))
+        value = row.cells.get(VALUE_HEADER)
+        if label and value is not None:
+            at = _At(value.value, value.column, value.formula)
+            at.row = row.number
+            cells.setdefault(label, at)
+    return cells
+
+
+def free_text(cell: Cell | None) -> str:
+    """A text as typed (no NFKC: full-width punctuation in a 个人小结 stays), our export's quote removed."""
+    if cell is None or cell.value is None:
+        return ""
+    value = cell.value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return restored(str(value).replace("\r\n", "\n").strip())
+
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\Z")
+
+
+def cell_date(cell: Cell) -> dt.date | str:
+    """A date cell, or a text written as 2027-04-08, 2027/4/8 or 2027年4月8日; else the problem."""
+    if isinstance(cell.value, dt.datetime):
+        return cell.value.date()
+    if isinstance(cell.value, dt.date):
+        return cell.value
+    raw = text(cell)
+    match = _DATE.match(raw)
+    if match:
+        try:
+            return dt.date(*map(int, match.groups()))
+        except ValueError:
+            return f"日期“{raw}”不存在，请核对年月日"
+    return f"“{raw}”不是日期，请写作 2027-04-08"
+
+
+def cell_value(cell: Cell, column: Column, table: Table, row: Row, policy: Policy):
+    """(value, diagnostics) of a filled cell, checked against its column's kind."""
+    where = table.where(row.number, cell.column)
+    if column.kind == NUMBER:
+        value, diags = number(cell, table, row, policy.places, policy.rounding)
+        if value is not None and column.maximum is not None and not 0 <= value <= column.maximum:
+            what = f"“{column.header}”得分" if column.key.startswith(("common:", "monthly:")) else f"“{column.header}”"
+            return None, diags + [error(where, 0, f"{what} {value} 超出 0–{column.maximum}")]
+        return value, diags
+    if column.kind == DATE:
+        value = cell_date(cell)
+        return (None, [error(where, 0, value)]) if isinstance(value, str) else (value, [])
+    value = free_text(cell) if column.kind == TEXT else text(cell)
+    if column.kind in (GRADE, CHOICE) and value not in column.choices:
+        return None, [error(where, 0, f"“{column.header}”应为 {' | '.join(column.choices)}，现在是“{value}”")]
+    bad = forbidden_characters(value)
+    if bad:
+        return None, [error(where, 0, f"含有不允许的控制字符或不可见的方向控制字符（{bad}），请删除后重新输入")]
+    limit = policy.limits.text_length(column.key.partition(":")[2] or column.key)
+    if len(value) > limit:
+        return None, [error(where, 0, f"“{column.header}”有 {len(value)} 个字，超过上限 {limit} 个字"
+                                      f"（政策 limits.text.{column.key.partition(':')[2] or column.key}）")]
+    return value, []
+
+
+def plan(path: Path, bureau: Bureau, policy: Policy):
+    """The planned changes of a filled unit workbook (``imports.Plan``), its quarter and unit."""
+    from kaohe_docs.sheets.imports import Change, Plan, _People, summary_row
+    result = Plan()
+    h = policy.sheet_headers
+    tables, result.diagnostics = read_tables(path, (*h["id"], INFO_HEADER), policy.limits)
+    if not result.ok:
+        return result, None, None
+    found, diags = identify(path, tables, bureau, workbook_properties(path))
+    result.diagnostics += diags
+    if not result.ok:
+        return result, None, None
+    quarter, unit_id = found.quarter, found.unit_id
+    records = bureau.quarters.get(quarter)
+    if records is None or unit_id not in bureau.units:
+        result.diagnostics.append(error(path.name, 0, f"没有 {quarter} 的考核记录，或没有单位“{unit_id}”"
+                                                      f"（请先 kaohe open {quarter}）"))
+        return result, None, None
+    uq = records.units.get(unit_id)
+    unit_name = bureau.units[unit_id].name
+    sheets = {s.key: s for s in layout(policy, quarter, unit_name)}
+    people = _People(bureau, quarter)
+    rows_of: dict[str, tuple[Table, Row]] = {}
+    for table in found.people:
+        id_h, name_h = _first(table, h["id"]), _first(table, h["name"])
+        scores = [c.header for c in sheets[PEOPLE].columns if c.kind == NUMBER]
+        for row in table.rows:
+            note = summary_row(table, row, id_h, name_h, [row.cells.get(s) for s in scores])
+            if note:
+                result.notes.append(note)
+                continue
+            entry = _entry_of(people, table, row, id_h, name_h, unit_id, unit_name, result, rows_of)
+            if entry is not None:
+                _person_changes(entry, table, row, sheets[PEOPLE], policy, result, Change)
+    claims: dict[str, list[dict]] = {}
+    for table in found.bonus:
+        id_h, name_h = _first(table, h["id"]), _first(table, h["name"])
+        for row in table.rows:
+            entry = _entry_of(people, table, row, id_h, name_h, unit_id, unit_name, result, None)
+            if entry is not None:
+                claim = _claim(table, row, sheets[BONUS], policy, result)
+                if claim is not None:
+                    claims.setdefault(entry.person_id, []).append(claim)
+    for person_id, wanted in claims.items():
+        entry = people.entries[person_id]
+        _claim_changes(entry, wanted, result, Change)
+    if found.unit is not None and uq is not None:
+        _unit_changes(found.unit, uq, unit_name, policy, result, Change)
+    return result, quarter, unit_id
+
+
+def workbook_properties(path: Path) -> tuple[str | None, str | None]:
+    """(subject, keywords) of an xlsx; (None, None) for other files."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None, None
+    import openpyxl
+    try:
+        props = openpyxl.load_workbook(path, read_only=True).properties
+    except Exception:  # noqa: BLE001 - a damaged file was already reported by read_tables
+        return None, None
+    return props.subject, props.keywords
+
+
+def _first(table: Table, names) -> str | None:
+    return next((n for n in names if n in table.headers), None)
+
+
+def _entry_of(people, table, row, id_h, name_h, unit_id, unit_name, result, seen) -> Entry | None:
+    person_id, diags = people.find(table, row, id_h, name_h, None)
+    result.diagnostics += diags
+    if person_id is None:
+        return None
+    entry = people.entries[person_id]
+    if entry.unit_id != unit_id:
+        result.diagnostics.append(error(table.where(row.number), 0, f"{entry.name}不属于本表的单位（{unit_name}）"))
+        return None
+    if seen is not None:
+        if person_id in seen:
+            first = seen[person_id]
+            result.diagnostics.append(error(table.where(row.number), 0,
+                                            f"{entry.name}（警号 {person_id}）重复，{first[0].where(first[1].number)} 已有"))
+            return None
+        seen[person_id] = (table, row)
+    return entry
+
+
+def _person_changes(entry: Entry, table: Table, row: Row, sheet: Sheet, policy: Policy, result, Change) -> None:
+    for column in sheet.columns:
+        if column.kind in LOCKED or column.header not in table.headers:
+            continue
+        cell = row.cells.get(column.header)
+        old = entry_value(entry, column.key)
+        if not filled(cell):
+            # monthly scores usually arrive from the performance system after the export: a blank is no news
+            if old is not None and cell is not None and not column.key.startswith("monthly:"):
+                shown = ("个人小结" if column.key == "summary" else f"共性“{column.header}”得分 {old}"
+                         if column.key.startswith("common:") else f"“{column.header}” {old}")
+                result.diagnostics.append(warning(table.where(row.number, cell.column), 0,
+                                                  f"空白，保留记录中{entry.name}的{shown}"))
+            continue
+        value, diags = cell_value(cell, column, table, row, policy)
+        result.diagnostics += diags
+        if value is None or value == old:
+            continue
+        kind, _, part = column.key.partition(":")
+        key = (kind, int(part) if kind == "monthly" else part) if part else (kind,)
+        label = {"common": f"共性“{part}”", "monthly": f"{part}月绩效"}.get(kind, column.header)
+        result.changes.append(Change(entry.src.file, entry.person_id, entry.name, label, _brief(old), _brief(value), key,
+                                     value=value))
+
+
+def _brief(value):
+    """A long text shown in the preview as its start."""
+    if isinstance(value, str):
+        value = " ".join(value.split("\n"))
+        return value[:18] + "……" if len(value) > 20 else value
+    return value
+
+
+def _claim(table: Table, row: Row, sheet: Sheet, policy: Policy, result) -> dict | None:
+    claim: dict = {}
+    ok = True
+    for column in sheet.columns:
+        if column.kind in (ID, NAME) or column.header not in table.headers:
+            continue
+        cell = row.cells.get(column.header)
+        if not filled(cell):
+            continue
+        value, diags = cell_value(cell, column, table, row, policy)
+        result.diagnostics += diags
+        if value is None:
+            ok = False
+            continue
+        claim[column.key] = value
+    for key in ("item", "deed"):
+        if key not in claim and ok:
+            column = sheet.column(key)
+            result.diagnostics.append(error(table.where(row.number, table.headers.get(column.header)), 0,
+                                            f"加分申报缺少“{column.header}”"))
+            ok = False
+    if "points" in claim and claim.get("item") in policy.catalogue and claim["points"] > policy.catalogue[claim["item"]]:
+        result.diagnostics.append(error(table.where(row.number, table.headers.get("分值")), 0,
+                                        f"分值 {claim['points']} 超过“{claim['item']}”的分值 {policy.catalogue[claim['item']]}"))
+        ok = False
+    return claim if ok else None
+
+
+def _claim_changes(entry: Entry, wanted: list[dict], result, Change) -> None:
+    """The person's claims as the sheet lists them; a claim left without 状态 keeps its recorded one (else 已申报)."""
+    recorded = {(c.item, c.deed): c for c in entry.bonuses}
+    claims = []
+    for claim in wanted:
+        old = recorded.get((claim["item"], claim["deed"]))
+        status = claim.get("status") or (old.status if old else ClaimStatus.DECLARED.value)
+        claims.append({k: v for k, v in (claim | {"status": status}).items() if v is not None})
+    before = [{k: v for k, v in claim_values(c).items() if v is not None} for c in entry.bonuses]
+    if claims == before:
+        return
+    show = lambda items: "；".join(f"{c['item']}（{c['deed']}，{c['status']}）" for c in items) or "（无）"  # noqa: E731
+    result.changes.append(Change(entry.src.file, entry.person_id, entry.name, "加分申报", show(before), show(claims),
+                                 ("bonus",), value=claims))
+
+
+def _unit_changes(table: Table, uq: UnitQuarter, unit_name: str, policy: Policy, result, Change) -> None:
+    cells = _unit_cells(table)
+    for label, (key, kind) in UNIT_ROWS.items():
+        cell = cells.get(label)
+        if kind == SHOWN or cell is None:
+            continue
+        old = getattr(uq, key)
+        if not filled(cell):
+            if old is not None:
+                result.diagnostics.append(warning(table.where(cell.row, cell.column), 0, f"空白，保留记录中的{label} {old}"))
+            continue
+        column = Column(label, key, kind)
+        value, diags = cell_value(cell, column, table, Row(cell.row, {}), policy)
+        result.diagnostics += diags
+        if value is not None and value != old:
+            result.changes.append(Change(uq.src.file, "", unit_name, label, old, value, (key,), value=value))
+
+
+def file_names(bureau: Bureau, quarter: Quarter) -> dict[str, str]:
+    """Unit id → the workbook's file name (by unit name), for every unit with a file in the quarter."""
+    from kaohe_docs.filenames import safe_name
+    records = bureau.quarters[quarter]
+    return {unit.id: f"{safe_name(unit.name)}-{quarter}-考核填报表.xlsx" for unit in bureau.units_in_order()
+            if unit.id in records.units}
+
