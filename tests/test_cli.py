@@ -166,10 +166,11 @@ def test_no_english_from_click_in_help_or_usage_errors(tmp_path):
 
 
 def test_usage_errors_read_in_chinese(tmp_path):
-    result = run("export", "sheet", "2026Q1")
+    (tmp_path / "绩效.xlsx").write_bytes(b"")
+    result = run("import", "monthly", str(tmp_path / "绩效.xlsx"))
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == "错误: 缺少选项 '--unit'."
-    assert result.stderr.splitlines()[0] == "用法: main export sheet [选项] QUARTER"
+    assert result.stderr.splitlines()[-1] == "错误: 缺少选项 '--quarter'."
+    assert result.stderr.splitlines()[0] == "用法: main import monthly [选项] 工作簿"
     result = run("import", "sheet", str(tmp_path / "刑侦.xlsx"))
     assert result.stderr.splitlines()[-1] == f"错误: '工作簿' 的值无效：文件 '{tmp_path / '刑侦.xlsx'}' 不存在。"
     assert "选项:" in run("check", "--help").stdout and "显示本帮助并退出。" in run("check", "--help").stdout
