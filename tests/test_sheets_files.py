@@ -6,6 +6,7 @@ import stat
 
 import pytest
 
+from conftest import FIXTURES, write
 from sheetbooks import HEAD, UNIT, book, monthly, run, stderr_lines
 
 
@@ -36,7 +37,9 @@ def test_files_that_are_not_workbooks_are_refused_without_a_traceback(mini, tmp_
     cases = {
         "乱码.csv": (b"\xff\xff\xff\xfe", "乱码.csv: 错误: CSV 文件既不是 UTF-8 也不是 GBK 编码，请在 Excel 中另存为“CSV UTF-8”"),
         "损坏.xlsx": (b"not a zip", "损坏.xlsx: 错误: 无法读取工作簿（BadZipFile）：文件损坏，或不是 Excel 2007 以后的 .xlsx 格式"),
-        "旧格式.xls": (b"\xd0\xcf\x11\xe0", "旧格式.xls: 错误: 只能导入 .xlsx 或 .csv 文件（.xls 请先在 Excel 中另存为 .xlsx）"),
+        "损坏.xls": (b"\xd0\xcf\x11\xe0", "损坏.xls: 错误: 无法读取工作簿（CalamineError）：文件损坏、有密码，或不是 Excel 97-2003（.xls）格式；"
+                                          "请在 Excel 或 WPS 中另存为 .xlsx 后再导入"),
+        "文档.docx": (b"PK", "文档.docx: 错误: 只能导入 .xlsx、.xls（Excel 97-2003、WPS 兼容格式）或 .csv 文件，其他格式请在 Excel 或 WPS 中另存为 .xlsx"),
     }
     for name, (data, message) in cases.items():
         (tmp_path / name).write_bytes(data)
@@ -107,3 +110,56 @@ def test_an_import_keeps_the_file_mode(mini, tmp_path):
     os.chmod(path, 0o644)
     assert monthly(mini, tmp_path, ONE_CHANGE).exit_code == 0
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+SAVED = FIXTURES / "sheets"  # files saved by LibreOffice and by a BIFF writer (make_fixtures.py)
+
+
+@pytest.mark.parametrize("name", ["绩效-libreoffice.xls", "绩效-libreoffice.xlsx", "绩效-xlwt.xls"])
+def test_monthly_sheets_saved_by_libreoffice_and_biff_writers_import(mini, name):
+    result = run(mini, "import", "monthly", str(SAVED / name), "--quarter", "2026Q1", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "李娜（政工室）：1月绩效 88 → 91\n"
+    assert stderr_lines(result) == [
+        f"{name} [一季度] 第3行 A列: 警告: 警号“000001”（赵局长）不在本季度的所室队记录中，已跳过（--strict 时为错误）",
+        f"提示: {name} [一季度] 第4行“平均”是公式或汇总行（如平均分），已跳过",
+        "共 1 处变化；--dry-run：未写入任何文件。",
+    ]
+    strict = run(mini, "import", "monthly", str(SAVED / name), "--quarter", "2026Q1", "--strict")
+    assert strict.exit_code == 1
+    assert stderr_lines(strict)[0] == f"{name} [一季度] 第3行 A列: 错误: 警号“000001”（赵局长）不在本季度的所室队记录中"
+
+
+@pytest.mark.parametrize("name", ["政工室填报表-libreoffice.xls", "政工室填报表-libreoffice.xlsx"])
+def test_a_unit_workbook_saved_by_libreoffice_imports(mini, name):
+    result = run(mini, "import", "sheet", str(SAVED / name))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["李娜：共性“德” 18 → 19", "李娜：个人小结 （空） → 本季度认真完成各项工作。",
+                                          "李娜：加分申报 （无） → 嘉奖（专项行动，待审核）", "政工室：主要领导 王志强 → 赵局长"]
+    assert "      - {item: 嘉奖, deed: 专项行动, points: 0.5, evidence: 清公〔2026〕9号, status: 待审核}\n" in (
+        mini / "records/2026/Q1/units/zhengong.yaml").read_text(encoding="utf-8")
+    assert run(mini, "import", "sheet", str(SAVED / name)).stdout == ""
+
+
+def test_xls_has_the_same_limits_and_located_errors(mini, tmp_path):
+    import xlwt
+    biff = xlwt.Workbook(encoding="utf-8")
+    sheet = biff.add_sheet("一季度")
+    for r, row in enumerate([["警号", "姓名", "1月"], ["010002", "李娜", "九十一"]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    sheet.write_merge(3, 3, 0, 1, "合并")
+    biff.add_sheet("旧表", cell_overwrite_ok=True).visibility = 1
+    biff.save(str(tmp_path / "绩效.xls"))
+    result = run(mini, "import", "monthly", str(tmp_path / "绩效.xls"), "--quarter", "2026Q1")
+    assert result.exit_code == 1
+    assert stderr_lines(result) == [
+        "绩效.xls [一季度] A4:B4: 错误: 含有合并单元格，请取消合并并在每个单元格中填写",
+        "绩效.xls [旧表]: 警告: 隐藏的工作表，已跳过",
+        "绩效.xls [一季度] 第2行 C列: 错误: “九十一”不是数字，请填写阿拉伯数字，如 95 或 92.5",
+        "错误: 共有 2 处错误，请修改后重试。",
+    ]
+    write(mini, {"policy/policy.yaml": (mini / "policy/policy.yaml").read_text(encoding="utf-8")
+                 + "limits:\n  sheet_rows: 1\n"})
+    limited = run(mini, "import", "monthly", str(tmp_path / "绩效.xls"), "--quarter", "2026Q1")
+    assert stderr_lines(limited)[0] == "绩效.xls [一季度]: 错误: 行数超过上限：每张表最多 1 行（政策 limits.sheet_rows），请拆分或删除多余的行后再导入"

@@ -85,8 +85,8 @@ def test_a_retyped_workbook_is_recognised_by_its_headers_and_unit_cells(mini, tm
     result = run(mini, "import", "sheet", str(path))
     assert result.exit_code == 0, result.output
     assert result.stdout == "李娜：共性“德” 18 → 19\n"
-    assert ("自己录入.xlsx: 警告: 不是由 kaohe export sheet 导出的工作簿：按表头和“单位”“季度”单元格识别为 政工室 2026Q1，请核对"
-            in result.stderr)
+    assert ("自己录入.xlsx: 警告: 工作簿中没有导出时的标记（自己录入的，或另存为其他格式的）：按表头和“单位”“季度”单元格识别为 "
+            "政工室 2026Q1，请核对") in result.stderr
 
 
 def test_unit_by_name_alias_or_code_and_every_unit_at_once(mini, tmp_path):

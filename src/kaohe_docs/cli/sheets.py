@@ -101,13 +101,15 @@ def _refuse_approved(root: Path, plan) -> None:
 @click.argument("workbook", type=XLSX, metavar=BOOK)
 @click.option("--quarter", "quarter", type=_quarter, required=True, help="导入到哪个季度，如 2026Q1。")
 @click.option("--dry-run", is_flag=True, help="只显示将要改变的内容，不写入。")
+@click.option("--strict", is_flag=True, help="表中有本季度记录以外的人员（如局领导）时作为错误，不导入。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出计划和问题（问题带工作簿、工作表、行、列）。")
 @pass_ctx
-def import_monthly(ctx: Ctx, workbook, quarter, dry_run, as_json):
+def import_monthly(ctx: Ctx, workbook, quarter, dry_run, strict, as_json):
     """导入月度绩效考评得分（个性指标）到各所室队的季度记录。
 
     表格可以是一张工作表、每月一列（“1月”“2月”“3月”），或每月一张工作表（表名“3月”，有“得分”列）；
-    按警号匹配，没有警号时按姓名和单位匹配。
+    按警号匹配，没有警号时按姓名和单位匹配。.xlsx、.xls（WPS 兼容格式）、.csv 均可。
+    本季度记录以外的人员（如局领导）逐行列出并跳过（--strict 时为错误）。
 
     \b
     示例：
@@ -118,7 +120,8 @@ def import_monthly(ctx: Ctx, workbook, quarter, dry_run, as_json):
     with _writing(ctx, dry_run):
         project = _open(ctx)
         _require_quarter(project, quarter)
-        _run(ctx, project, plan_monthly(workbook, project.loaded.bureau, project.loaded.policy, quarter), dry_run, as_json)
+        _run(ctx, project, plan_monthly(workbook, project.loaded.bureau, project.loaded.policy, quarter, strict),
+             dry_run, as_json)
 
 
 @import_.command("roster", context_settings=CONTEXT)

@@ -62,8 +62,9 @@ def _header(table: Table, names: tuple[str, ...]) -> str | None:
 class _People:
     """Who a row means: by 警号 first, else by 姓名 + 单位 (among the people of the quarter)."""
 
-    def __init__(self, bureau: Bureau, quarter: Quarter | None):
+    def __init__(self, bureau: Bureau, quarter: Quarter | None, skip_outside: bool = False):
         self.bureau = bureau
+        self.skip_outside = skip_outside
         self.entries = {e.person_id: e for e in bureau.entries(quarter)} if quarter else {}
         self.known = self.entries if quarter else bureau.people
         self.units = unit_names(bureau)
@@ -80,7 +81,7 @@ class _People:
         if raw_id:
             found = self._by_id(raw_id)
             if found is None:
-                return None, [error(table.where(row.number, id_col), 0, f"警号“{raw_id}”（{name}）不在{self._scope()}中")]
+                return None, [self._outside(table.where(row.number, id_col), f"警号“{raw_id}”（{name}）不在{self._scope()}中")]
             person = self.bureau.people.get(found)
             notes = []
             if found != raw_id:
@@ -102,10 +103,17 @@ class _People:
                         or (not self.entries and self.bureau.people[pid].unit == unit_id))]
         where = table.where(row.number, row.cells[name_h].column)
         if not matches:
-            return None, [error(where, 0, f"“{name}”（{unit or '未写单位'}）不在{self._scope()}中")]
+            return None, [self._outside(where, f"“{name}”（{unit or '未写单位'}）不在{self._scope()}中")]
         if len(matches) > 1:
             return None, [error(where, 0, f"“{name}”有 {len(matches)} 人（警号 {'、'.join(matches)}），请填写警号")]
         return matches[0], []
+
+    def _outside(self, where, message: str) -> Diagnostic:
+        """A row for someone outside the quarter (a bureau leader in the 绩效 export): listed and skipped
+        with a warning when ``skip_outside``, else an error."""
+        if self.skip_outside:
+            return warning(where, 0, f"{message}，已跳过（--strict 时为错误）")
+        return error(where, 0, message)
 
     def _by_id(self, raw: str) -> str | None:
         if raw in self.known:
@@ -165,12 +173,15 @@ def _month_of(label: str) -> tuple[int | None, int] | None:
     return (int(match.group(1)) if match.group(1) else None), int(match.group(2))
 
 
-def plan_monthly(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter) -> Plan:
-    """月度绩效考评: one sheet with month columns, or one sheet per month with a score column."""
+def plan_monthly(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter, strict: bool = False) -> Plan:
+    """月度绩效考评: one sheet with month columns, or one sheet per month with a score column.
+
+    Rows for people outside the quarter's unit files (the bureau's leaders are in the performance
+    system's export too) are skipped with a warning; ``strict`` makes them errors."""
     plan = Plan()
     h = policy.sheet_headers
     tables, plan.diagnostics = read_tables(path, h["id"] + h["name"], policy.limits)
-    people = _People(bureau, quarter)
+    people = _People(bureau, quarter, skip_outside=not strict)
     seen: dict[tuple[str, int], str] = {}
     wanted: dict[tuple[str, int], Decimal] = {}
     in_quarter = False

@@ -255,8 +255,8 @@ def identify(path: Path, tables: list[Table], bureau: Bureau, properties) -> tup
         cell = cells["季度"]
         diags.append(error(where.where(cell.row, cell.column), 0, f"季度“{written_quarter}”应写作 2026Q1"))
     if found.unit_id and found.quarter:
-        diags.append(warning(path.name, 0, f"不是由 kaohe export sheet 导出的工作簿：按表头和“单位”“季度”单元格识别为 "
-                                           f"{bureau.units[found.unit_id].name} {found.quarter}，请核对"))
+        diags.append(warning(path.name, 0, f"工作簿中没有导出时的标记（自己录入的，或另存为其他格式的）：按表头和“单位”“季度”"
+                                           f"单元格识别为 {bureau.units[found.unit_id].name} {found.quarter}，请核对"))
     return found, diags
 
 

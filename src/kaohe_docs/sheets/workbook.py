@@ -80,7 +80,64 @@ def read_tables(path: Path, header_hint: tuple[str, ...], limits: Limits = DEFAU
         if problems:
             return [], problems
         return _read_xlsx(path, header_hint)
-    return [], [error(path.name, 0, "只能导入 .xlsx 或 .csv 文件（.xls 请先在 Excel 中另存为 .xlsx）")]
+    if path.suffix.lower() in BIFF:
+        return _read_biff(path, header_hint, limits)
+    return [], [error(path.name, 0, "只能导入 .xlsx、.xls（Excel 97-2003、WPS 兼容格式）或 .csv 文件，"
+                                    "其他格式请在 Excel 或 WPS 中另存为 .xlsx")]
+
+
+BIFF = (".xls", ".et", ".xlt", ".ett")  # Excel 97-2003 and WPS's own names for the same BIFF format
+
+
+def _read_biff(path: Path, hint, limits: Limits = DEFAULT) -> tuple[list[Table], list[Diagnostic]]:
+    """An .xls (or a WPS .et saved in the BIFF format) through python-calamine, with the xlsx limits.
+
+    Calamine gives each cell's value as Excel saved it (a formula's cached result); hidden rows and
+    columns are not reported by the format reader, so the import preview is the clerk's check.
+    """
+    import python_calamine
+    name = path.name
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        sheets = book.sheets_metadata
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own kinds for a damaged or foreign file
+        return [], [error(name, 0, f"无法读取工作簿（{type(exc).__name__}）：文件损坏、有密码，"
+                                   "或不是 Excel 97-2003（.xls）格式；请在 Excel 或 WPS 中另存为 .xlsx 后再导入")]
+    tables, diags, cells = [], [], 0
+    for meta in sheets:
+        place = Place(name, meta.name)
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue
+        if meta.visible != python_calamine.SheetVisibleEnum.Visible:
+            diags.append(warning(place, 0, "隐藏的工作表，已跳过"))
+            continue
+        try:
+            sheet = book.get_sheet_by_name(meta.name)
+            height, width = sheet.total_height, sheet.total_width
+            if height > limits.sheet_rows:
+                return [], [error(place, 0, f"行数超过上限：每张表最多 {limits.sheet_rows} 行（政策 limits.sheet_rows），"
+                                            "请拆分或删除多余的行后再导入")]
+            if width > limits.sheet_columns:
+                return [], [error(place, 0, f"第 {column_letter(width)} 列超出上限：每张表最多 {limits.sheet_columns} 列"
+                                            "（政策 limits.sheet_columns），请删除多余的列后再导入")]
+            cells += height * width
+            if cells > limits.workbook_cells:
+                return [], [error(place, 0, f"单元格总数超过上限：整个工作簿最多 {limits.workbook_cells} 个单元格"
+                                            "（政策 limits.workbook_cells），请删除多余的内容或拆分后再导入")]
+            grid = sheet.to_python(skip_empty_area=False)
+            merged = sheet.merged_cell_ranges or []
+        except Exception as exc:  # noqa: BLE001
+            return [], [error(place, 0, f"无法读取工作表（{type(exc).__name__}）：文件损坏，请在 Excel 或 WPS 中另存为 .xlsx")]
+        rows = [(n, [None if v == "" else v for v in values], [False] * len(values)) for n, values in enumerate(grid, 1)]
+        table, more = _table(name, meta.name, rows, hint)
+        if table:
+            for (top, left), (bottom, right) in merged:
+                if bottom + 1 >= table.header_row:
+                    span = f"{column_letter(left + 1)}{top + 1}:{column_letter(right + 1)}{bottom + 1}"
+                    diags.append(error(Place(name, meta.name, column=span), 0, "含有合并单元格，请取消合并并在每个单元格中填写"))
+            tables.append(table)
+        diags += more
+    return tables, diags
 
 
 def _column_number(letters: str) -> int:
