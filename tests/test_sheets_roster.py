@@ -112,3 +112,24 @@ def test_fuzz_the_roster_csv_importer(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz") / "r.csv"
     path.write_bytes(data)
     plan_roster(path, MINI.bureau, MINI.policy)
+
+
+def test_a_transfer_in_the_roster_shows_in_the_dry_run_and_lands_in_the_roster_unit(mini, tmp_path):
+    path = tmp_path / "花名册.csv"
+    path.write_text(ROSTER_CSV_HEAD + "010001,王志强,男,1978-03,政工室,主任,一级警长\n010002,李娜,女,1990-11,法制室,科员,二级警长\n",
+                    encoding="utf-8")
+    dry = run(mini, "import", "roster", str(path), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout == "李娜：单位 政工室 → 法制室\n"  # 王志强 stays in 政工室: no change
+    assert run(mini, "import", "roster", str(path)).exit_code == 0
+    assert "    rank: 二级警长\n    unit: solo\n" in (mini / ROSTER).read_text(encoding="utf-8")
+    opened = run(mini, "open", "2026Q2")
+    assert opened.exit_code == 0, opened.output
+    solo = (mini / "records/2026/Q2/units/solo.yaml").read_text(encoding="utf-8")
+    assert "    note: 由政工室调入\n" in solo.partition("name: 李娜")[2]
+    assert run(mini, "import", "roster", str(path)).stdout == ""  # idempotent
+    wrong = tmp_path / "错.csv"
+    wrong.write_text(ROSTER_CSV_HEAD + "010002,李娜,女,1990-11,刑侦队,科员,二级警长\n", encoding="utf-8")
+    result = run(mini, "import", "roster", str(wrong))
+    assert result.exit_code == 1
+    assert stderr_lines(result)[0].startswith("错.csv 第2行 E列: 错误: 单位“刑侦队”不是本局的所室队")

@@ -24,6 +24,7 @@ _MONTH = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:绩效|得分|考评
 ROSTER_FIELDS = {"姓名": "name", "性别": "gender", "出生年月": "birth", "职务": "position", "职级": "rank",
                  "入职年月": "joined", "离开年月": "left"}
 ROSTER_MONTHS = ("birth", "joined", "left")
+ROSTER_UNIT = "单位"  # name, alias or code → the roster's ``unit``
 ROSTER_REQUIRED = ("name", "gender", "birth", "position")  # what records.read_roster requires of a person
 
 
@@ -290,6 +291,13 @@ def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, bureau: Bureau, l
                                       f"警号 {pid} 是数字格式，可能丢失了开头的 0；请把该列设为文本格式后重新填写"))
         return None
     person = {"id": pid}
+    unit_cell = row.cells.get(ROSTER_UNIT)
+    if filled(unit_cell):
+        unit_id = unit_names(bureau).get(text(unit_cell))
+        if unit_id is None:
+            plan.diagnostics.append(error(table.where(row.number, unit_cell.column), 0, unknown_unit(bureau, text(unit_cell))))
+            return None
+        person["unit"] = unit_id
     for header, key in ROSTER_FIELDS.items():
         cell = row.cells.get(header)
         value = text(cell)
@@ -338,6 +346,21 @@ def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: "Place") -> 
         if key in person and person[key] != getattr(existing, key):
             plan.changes.append(Change("records/roster.yaml", existing.id, existing.name, labels[key],
                                        getattr(existing, key) or None, person[key], (key,)))
+    if "unit" in person:  # a transfer: the unit kaohe open puts the person in from now on
+        now = existing.unit or latest_unit(bureau, existing.id)
+        if person["unit"] != now or (existing.unit is None and now is None):
+            plan.changes.append(Change("records/roster.yaml", existing.id, existing.name, "单位",
+                                       bureau.unit_name(now) if now else None, bureau.unit_name(person["unit"]),
+                                       ("unit",), value=person["unit"]))
+
+
+def latest_unit(bureau: Bureau, person_id: str) -> str | None:
+    """The unit of the person's latest quarter file (where kaohe open puts him when the roster says nothing)."""
+    for quarter in sorted(bureau.quarters, reverse=True):
+        for entry in bureau.entries(quarter):
+            if entry.person_id == person_id:
+                return entry.unit_id
+    return None
 
 
 def plan_unit_sheet(path: Path, bureau: Bureau, policy: Policy) -> tuple[Plan, Quarter | None, str | None]:
@@ -422,7 +445,7 @@ def _add_people(doc, additions: list[dict]) -> None:
     for person in additions:
         item = CommentedMap()
         item["id"] = rtyaml.quoted(person["id"])
-        for key in ROSTER_FIELDS.values():
+        for key in (*ROSTER_FIELDS.values(), "unit"):
             if person.get(key):
                 item[key] = person[key]
         doc["people"].append(item)
