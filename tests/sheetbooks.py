@@ -62,9 +62,9 @@ def with_cached_value(path: Path, cell: str, value: str) -> Path:
 HEAD = ["警号", "姓名", "单位", "1月", "2月", "3月"]
 
 
-def monthly(root: Path, tmp_path: Path, rows, name="绩效.xlsx", **options):
+def monthly(root: Path, tmp_path: Path, rows, name="绩效.xlsx", *args, **options):
     return run(root, "import", "monthly", str(book(tmp_path / name, {"一季度": [HEAD, *rows]}, **options)),
-               "--quarter", "2026Q1")
+               "--quarter", "2026Q1", *args)
 
 
 def stderr_lines(result) -> list[str]:

@@ -75,7 +75,7 @@ BAD = {
 def test_bad_monthly_workbooks_are_explained_and_nothing_is_written(mini, tmp_path, case):
     rows, expected = BAD[case]
     before = (mini / UNIT).read_text(encoding="utf-8")
-    result = monthly(mini, tmp_path, rows)
+    result = monthly(mini, tmp_path, rows, "绩效.xlsx", "--strict")  # --strict: a person outside the quarter is an error
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[:-1] == expected and lines[-1].startswith("错误: 共有")
@@ -153,7 +153,7 @@ def test_every_error_of_a_workbook_is_reported_at_once_and_nothing_is_written(mi
         ["010002", "李娜", "政工室", "九十", 105, "=A1*2"],
         ["010001", "王志强", "政工室", 95, 95, 95],
         ["010001", "王志强", "政工室", 95, None, None],
-    ])
+    ], "绩效.xlsx", "--strict")
     assert result.exit_code == 1
     assert result.stdout == ""
     assert stderr_lines(result) == [
