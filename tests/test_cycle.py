@@ -195,3 +195,29 @@ def test_a_transfer_mid_year_moves_the_person_between_quota_bases(mini):
     assert str(ledgers[("zhengong", q2q)].available) == "0.2"  # −0.2 + 1 × 0.4
     rows = json.loads(run("-C", str(mini), "annual", "2026", "--json").stdout)
     assert [r["单位"] for r in rows if r["姓名"] == "李娜"] == ["法制室"]
+
+
+def test_ungraded_and_external_people_with_leftover_empty_keys_are_complete(mini):
+    """Marked 不确定等次 or 外单位考核 where kaohe open left empty keys: complete for check, status and approve."""
+    text = (mini / UNIT).read_text(encoding="utf-8")
+    leftover = "    summary:\n    common:\n      德:\n      能:\n    monthly:\n      1:\n    suggested:\n"
+    text = text.replace("    ungraded: 长期病假\n", "    ungraded: 长期病假\n" + leftover)
+    text += ('  - id: "010004"\n    name: 赵敏\n    external: {body: 县行政服务中心管理委员会, grade: 较好, document: 清行服〔2026〕3号}\n'
+             "    summary:\n    common:\n      德:\n")
+    write(mini, {UNIT: text})
+    roster = mini / "records/roster.yaml"
+    write(mini, {"records/roster.yaml": roster.read_text(encoding="utf-8")
+                 + '  - id: "010004"\n    name: 赵敏\n    gender: 女\n    birth: 1992-05\n    position: 科员\n    rank: 一级警员\n'})
+    result = run("-C", str(mini), "check", "2026Q1", "--complete")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{UNIT}:22: 警告: 张伟是不确定等次人员，留空的 summary、common、monthly、suggested 不需要填写，已忽略；可删除这些键",
+        f"{UNIT}:32: 警告: 赵敏是外单位考核人员，留空的 summary、common 不需要填写，已忽略；可删除这些键",
+        "检查完成：0 个错误，2 个警告。",
+    ]
+    _, items = status_lines(mini)
+    assert not [item for item in items if "张伟" in item or "赵敏" in item]
+    from kaohe_docs.cli.main import require_complete  # what approve and build --final ask
+    from kaohe_docs.model import Quarter
+    from kaohe_docs.pipeline import open_project
+    require_complete(open_project(mini).diagnostics, Quarter(2026, 1), "不能审定")

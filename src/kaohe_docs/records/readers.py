@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kaohe_docs.errors import Diagnostic
+from kaohe_docs.errors import Diagnostic, warning
 from kaohe_docs.model import (
     AnnualChoice, AnnualDecision, Appeal, BonusClaim, BureauInfo, Decision, Entry, External, Feedback, Grade, GradeChange,
     GRADE_NAMES, Person, Quarter, Src, Status, Talk, Unit, UnitQuarter, AppealOutcome, ClaimStatus, FeedbackMethod,
@@ -123,13 +123,25 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
         ungraded_reason=ungraded,
         external=_external(external_fields, p) if external_fields else None,
         src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map}, invalid=frozenset(invalid),
-        pending=tuple(pending))
+        pending=tuple(pending) if assessed else ())
+    leftover = [k for k in FILLED_BY_UNIT if k in p.map and _empty(p.map.get(k))]
+    if not assessed and leftover:  # keys kaohe open left for the unit to fill: nothing to fill for this person
+        p.diagnostics.append(warning(p.path, p.line_of(leftover[0]), f"{name or person_id}是{status.value}人员，"
+                                     f"留空的 {'、'.join(leftover)} 不需要填写，已忽略；可删除这些键"))
     if ungraded and external_fields:
         p.report(p.line, "同一人不能既是“不确定等次”（ungraded）又由外单位考核（external）")
     if not assessed and (common or entry.suggested):
         p.report(p.line, f"{status.value}人员不应填写共性得分或建议等次")
     p.done()
     return entry if person_id is not None else None
+
+
+FILLED_BY_UNIT = ("summary", "common", "monthly", "suggested")  # what kaohe open leaves empty in a person's item
+
+
+def _empty(value) -> bool:
+    """Nothing filled in: an empty value, or a mapping whose values are all empty (``common: {德: , …}``)."""
+    return value is None or (hasattr(value, "values") and all(v is None for v in value.values()))
 
 
 def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None = None,
