@@ -78,7 +78,7 @@ def test_unreadable_file(mini):
 def test_unit_file_in_the_wrong_place(mini):
     write(mini, {"records/2026/Q1/solo.yaml": SOLO_TEXT, "records/2026/Q5/x.yaml": "a: 1\n"})
     assert diagnostics(mini) == [
-        "records/2026/Q1/solo.yaml: 错误: records/2026/Q1/ 下只能有 units/ 文件夹和 decision.yaml、appeals.yaml、feedback.yaml",
+        "records/2026/Q1/solo.yaml: 错误: records/2026/Q1/ 下只能有 units/、feedback/ 文件夹和 decision.yaml、appeals.yaml、feedback.yaml",
         "records/2026/Q5: 错误: records/2026/ 下只能有 Q1–Q4 四个季度文件夹和 annual.yaml",
     ]
 

@@ -30,6 +30,12 @@ from kaohe_docs.model import Quarter
 TAG_PREFIX = "approved/"
 APPEALS = "appeals.yaml"
 AFTER_DECISION = (APPEALS, "feedback.yaml")  # process records that may follow the approval
+UNIT_FEEDBACK = "feedback/"  # and each unit's feedback file, feedback/<unit>.yaml
+
+
+def after_decision(name: str) -> bool:
+    """Is ``name`` (relative to the quarter's folder) a process record that may change after the approval?"""
+    return name in AFTER_DECISION or (name.startswith(UNIT_FEEDBACK) and "/" not in name[len(UNIT_FEEDBACK):])
 DECISION = "decision.yaml"
 ZERO = gitport.ZERO
 _FIELD = re.compile(r"^(会议日期|会议纪要|审定机关|审定记录|取代|原因|提交)：(.*)$", re.M)

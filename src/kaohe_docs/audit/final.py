@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe_docs import gitport
-from kaohe_docs.audit.approval import AFTER_DECISION, Approval
+from kaohe_docs.audit.approval import AFTER_DECISION, UNIT_FEEDBACK, Approval
 from kaohe_docs.audit.lock import LockState, changed_diagnostics, chains_of
 from kaohe_docs.errors import Diagnostic, warning
 from kaohe_docs.model import Quarter
@@ -81,7 +81,7 @@ def approved_source(root: Path, quarter: Quarter, rev: str):
     with tempfile.TemporaryDirectory(prefix="kaohe-final-") as tmp:
         folder = gitrepo.export(approved, pre, Path(tmp))
         later = False
-        for name in AFTER_DECISION:
+        for name in (*AFTER_DECISION, *_unit_feedback(approved, head, f"{pre}records/{quarter.path}/{UNIT_FEEDBACK}")):
             rel = f"records/{quarter.path}/{name}"
             old, new = _blob(approved, f"{pre}{rel}"), _blob(head, f"{pre}{rel}")
             if old == new:
@@ -94,6 +94,18 @@ def approved_source(root: Path, quarter: Quarter, rev: str):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(new)
         yield FinalSource(folder, head if later else approved, approval, notes)
+
+
+def _unit_feedback(approved, head, folder: str) -> list[str]:
+    """``feedback/<unit>.yaml`` names in either commit (a unit's file added or removed after the approval)."""
+    names = set()
+    for commit in (approved, head):
+        try:
+            tree = commit.tree / folder.rstrip("/")
+        except KeyError:
+            continue
+        names |= {f"{UNIT_FEEDBACK}{blob.name}" for blob in tree.blobs}
+    return sorted(names)
 
 
 def _blob(commit, path: str) -> bytes | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kaohe_docs import gitport
-from kaohe_docs.audit.approval import AFTER_DECISION, Approval, Chains, validate
+from kaohe_docs.audit.approval import Approval, Chains, after_decision, validate
 from kaohe_docs.errors import Diagnostic, error
 from kaohe_docs.model import Quarter
 
@@ -64,7 +64,7 @@ def quarter_dir(pre: str, quarter: Quarter) -> str:
 def is_locked(rel: str, quarter: Quarter) -> bool:
     """Is a file (relative to the records root) one of the quarter's locked files?"""
     base = f"records/{quarter.path}/"
-    return rel.startswith(base) and rel[len(base):] not in AFTER_DECISION
+    return rel.startswith(base) and not after_decision(rel[len(base):])
 
 
 # --- reading the quarter's files in a state -------------------------------------------------------------

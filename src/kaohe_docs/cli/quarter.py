@@ -1,9 +1,11 @@
-"""``kaohe open QUARTER``: start a quarter's collection (registered on ``kaohe``)."""
+"""``kaohe open QUARTER``: start a quarter's collection; ``kaohe migrate``: records to the current layout."""
 from __future__ import annotations
+
+from contextlib import nullcontext
 
 import click
 
-from kaohe_docs.cli.main import CONTEXT, Ctx, _print_diagnostics, _quarter, main, pass_ctx
+from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _print_diagnostics, _quarter, main, pass_ctx
 from kaohe_docs.errors import KaoheError, cannot_write
 
 
@@ -57,3 +59,37 @@ def open_quarter(ctx: Ctx, quarter, dry_run):
     else:
         ctx.progress(f"已建立 {quarter}：{len(texts)} 个文件。留空的项目是待填写，kaohe status {quarter} 查看进度；"
                      "请提交（git add records && git commit）后分发给各所室队。")
+
+
+@main.command("migrate", context_settings=CONTEXT)
+@click.option("--dry-run", is_flag=True, help="只列出将要移动的记录，不写入。")
+@pass_ctx
+def migrate(ctx: Ctx, dry_run):
+    """把以前版本的记录改为现在的布局：各季度的 feedback.yaml 拆分为每个所室队一个
+    feedback/<单位代码>.yaml（两个单位同时记录反馈不再冲突）。注释随记录移动；旧布局照常读取，不迁移也可以。
+
+    \b
+    示例：
+      kaohe migrate --dry-run
+      kaohe migrate
+    """
+    from kaohe_docs.audit.migrate import apply_migration, plan_migration
+    from kaohe_docs.records.lock import writing
+    with writing(ctx.root) if not dry_run else nullcontext():
+        project = _open(ctx)
+        plan = plan_migration(project.root, project.loaded.bureau)
+        if plan.problems:
+            raise KaoheError("；".join(plan.problems) + "。请先改正这些记录，未写入任何文件")
+        for line in plan.moved:
+            click.echo(line)
+        if not plan.moved and not plan.removed:
+            ctx.progress("记录已是现在的布局，没有需要迁移的内容。")
+            return
+        if dry_run:
+            ctx.progress("--dry-run：未写入任何文件。")
+            return
+        try:
+            apply_migration(project.root, plan)
+        except OSError as exc:
+            raise cannot_write(exc.filename or project.root, exc) from exc
+        ctx.progress("已迁移。请运行 kaohe check 核对后提交（git add -A records && git commit）。")

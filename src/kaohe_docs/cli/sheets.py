@@ -157,10 +157,10 @@ def import_sheet(ctx: Ctx, workbook, dry_run, as_json):
     示例：
       kaohe import sheet 刑事侦查大队-2026Q1-考核填报表.xlsx --dry-run
     """
-    from kaohe_docs.sheets.imports import plan_unit_sheet
+    from kaohe_docs.sheets.unitbook import plan as plan_workbook
     with _writing(ctx, dry_run):
         project = _open(ctx)
-        plan, _, _ = plan_unit_sheet(workbook, project.loaded.bureau, project.loaded.policy)
+        plan, _, _ = plan_workbook(workbook, project.loaded.bureau, project.loaded.policy)
         _run(ctx, project, plan, dry_run, as_json)
 
 

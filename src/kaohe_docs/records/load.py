@@ -32,6 +32,7 @@ UNITS_FILE = "records/units.yaml"
 ROSTER_FILE = "records/roster.yaml"
 ANNUAL_FILE = "annual.yaml"  # beside Q1–Q4 in records/YYYY/: the committee's annual 优秀 choice
 QUARTER_FILES = ("decision.yaml", "appeals.yaml", "feedback.yaml")  # beside units/ in records/YYYY/Qn/
+FEEDBACK_DIR = "feedback"  # records/YYYY/Qn/feedback/<unit>.yaml: each unit's feedback in its own file
 
 
 @dataclass
@@ -205,10 +206,10 @@ def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
             records.incomplete = True
         else:
             records.units[unit_quarter.unit_id] = unit_quarter
-    allowed = {f"{base}/units"} | {f"{base}/{name}" for name in QUARTER_FILES}
+    allowed = {f"{base}/units", f"{base}/{FEEDBACK_DIR}"} | {f"{base}/{name}" for name in QUARTER_FILES}
     for path in r.source.list(base):
         if path not in allowed:
-            r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/ 文件夹和 {'、'.join(QUARTER_FILES)}"))
+            r.diagnostics.append(error(path, 0, f"{base}/ 下只能有 units/、{FEEDBACK_DIR}/ 文件夹和 {'、'.join(QUARTER_FILES)}"))
     if r.source.exists(f"{base}/decision.yaml"):
         before = len(r.diagnostics)
         records.decision = r.typed(f"{base}/decision.yaml", read_decision, quarter)
@@ -218,4 +219,29 @@ def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
             value = r.typed(f"{base}/{name}", reader, quarter)
             setattr(records, attr, value or {})
             records.incomplete |= value is None
+    _unit_feedback(r, quarter, records)
     return records
+
+
+def _unit_feedback(r: _Reader, quarter: Quarter, records: QuarterRecords) -> None:
+    """``feedback/<unit>.yaml``: each unit records its own people's feedback (two units never touch one
+    file); merged with a ``feedback.yaml`` of the earlier layout, a person recorded twice is an error."""
+    base = f"records/{quarter.path}/{FEEDBACK_DIR}"
+    where = {fb.person_id: fb.src for fb in records.feedback.values()}
+    for path in r.source.list(base):
+        name = path.rsplit("/", 1)[1]
+        if not name.endswith(".yaml") or r.source.is_dir(path):
+            r.diagnostics.append(error(path, 0, f"{base}/ 下只能有各单位的反馈记录，文件名为单位代码，如 xingzhen.yaml"))
+            continue
+        value = r.typed(path, read_feedback, quarter, name[: -len(".yaml")])
+        if value is None:
+            records.incomplete = True
+            continue
+        for person_id, fb in value.items():
+            if person_id in where:
+                first = where[person_id]
+                r.diagnostics.append(error(fb.src.file, fb.src.line, f"警号“{person_id}”的反馈记录重复（{first.file}:{first.line} 已有），"
+                                                                     "请删去其中一条"))
+                continue
+            where[person_id] = fb.src
+            records.feedback[person_id] = fb

@@ -237,13 +237,18 @@ def read_decision(data, path: str, quarter: Quarter):
 read_decision.allows_empty = True  # an empty decision.yaml (kaohe open) is a quarter not decided yet
 
 
-def _quarter_list(data, path: str, quarter: Quarter, key: str, what: str, item_what: str, read_item):
-    """A per-quarter list file (appeals.yaml, feedback.yaml): id → record, one per person."""
+def _quarter_list(data, path: str, quarter: Quarter, key: str, what: str, item_what: str, read_item,
+                  unit_id: str | None = None):
+    """A per-quarter list file (appeals.yaml, feedback.yaml, feedback/<unit>.yaml): id → record, one per person."""
     diags: list[Diagnostic] = []
     f = Fields(data, path, diags, what, line=1)
     declared = f.text("quarter")
     if declared is not None and Quarter.parse(declared) != quarter:
         f.report(f.line_of("quarter"), f"文件位于 {quarter} 的目录中，但文件中写的季度是“{declared}”")
+    if unit_id is not None:
+        declared_unit = f.ident("unit", what="单位代码")
+        if declared_unit is not None and declared_unit != unit_id:
+            f.report(f.line_of("unit"), f"文件名对应单位“{unit_id}”，但文件中写的是“{declared_unit}”")
     found = _unique(f.items(key, item_what, required=False), lambda item, _: read_item(item), "person_id", "警号")
     f.done()
     return found, diags
@@ -259,8 +264,9 @@ def read_appeals(data, path: str, quarter: Quarter):
     return _quarter_list(data, path, quarter, "appeals", "复核记录", "复核事项", item)
 
 
-def read_feedback(data, path: str, quarter: Quarter):
-    """``records/2026/Q1/feedback.yaml``: how each person was told the result (结果反馈)."""
+def read_feedback(data, path: str, quarter: Quarter, unit_id: str | None = None):
+    """``records/2026/Q1/feedback/<unit>.yaml`` (or the whole bureau's ``feedback.yaml`` of the earlier
+    layout): how each person was told the result (结果反馈)."""
     def item(b: Fields):
         talk_fields = b.sub("talk", "谈话记录", required=False)
         talk = None
@@ -270,7 +276,7 @@ def read_feedback(data, path: str, quarter: Quarter):
         record = Feedback(b.ident("id", what="警号"), b.choice("method", FEEDBACK_METHODS), b.date("date"),
                           b.date("receipt", required=False), talk, b.boolean("admonish"), Src(b.path, b.line))
         return record if None not in (record.person_id, record.method, record.date) else None
-    return _quarter_list(data, path, quarter, "feedback", "结果反馈记录", "反馈记录", item)
+    return _quarter_list(data, path, quarter, "feedback", "结果反馈记录", "反馈记录", item, unit_id)
 
 
 def read_annual(data, path: str, year: int):

@@ -1,4 +1,4 @@
-"""Spreadsheets into records: monthly performance scores, the roster, unit score sheets.
+"""Spreadsheets into records: monthly performance scores, the roster (the unit's workbook: ``unitbook``).
 
 Each import first plans (reads the workbook, matches people, collects every problem); only a
 plan without errors is applied, file by file, with round-trip writes. Importing the same file
@@ -361,12 +361,6 @@ def latest_unit(bureau: Bureau, person_id: str) -> str | None:
             if entry.person_id == person_id:
                 return entry.unit_id
     return None
-
-
-def plan_unit_sheet(path: Path, bureau: Bureau, policy: Policy) -> tuple[Plan, Quarter | None, str | None]:
-    """A unit's workbook (``kaohe export sheet``, or retyped with its headers), filled in by the unit."""
-    from kaohe_docs.sheets.unitbook import plan
-    return plan(path, bureau, policy)
 
 
 def apply(root: Path, plan: Plan) -> list[str]:
