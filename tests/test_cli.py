@@ -174,3 +174,42 @@ def test_usage_errors_read_in_chinese(tmp_path):
     result = run("import", "sheet", str(tmp_path / "刑侦.xlsx"))
     assert result.stderr.splitlines()[-1] == f"错误: '工作簿' 的值无效：文件 '{tmp_path / '刑侦.xlsx'}' 不存在。"
     assert "选项:" in run("check", "--help").stdout and "显示本帮助并退出。" in run("check", "--help").stdout
+
+
+@pytest.mark.slow
+def test_ci_judges_the_merge_request_warnings_only_in_changed_files(mini_git):
+    """An old quarter's warning is listed, not failing; a warning in a changed file or an error anywhere fails."""
+    from conftest import commit_all, git, write
+    solo = "records/2026/Q1/units/solo.yaml"
+    git(mini_git, "checkout", "-q", "-b", "old-warning")
+    write(mini_git, {"records/2026/Q1/feedback/zhengong.yaml": """
+        quarter: 2026Q1
+        unit: zhengong
+        feedback:
+          - {id: "010001", method: 书面送达, date: 2026-04-22}
+        """})
+    commit_all(mini_git, "反馈（缺回执）")
+    git(mini_git, "checkout", "-q", "-b", "request")
+    text = (mini_git / solo).read_text(encoding="utf-8")
+    write(mini_git, {solo: text.replace("unit: solo\n", "unit: solo\n# 法制室\n")})
+    result = run("-C", str(mini_git), "check", "--strict", "--changed-since", "old-warning")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "records/2026/Q1/feedback/zhengong.yaml:4: 警告: 王志强（警号 010001）以书面送达方式反馈，请记录回执签收日期（receipt）；"
+        "确实无法取得回执的，写明原因（no_receipt）",
+        "警告：0 个在 old-warning 以来改动的文件或审定标签中，1 个在未改动的文件中（只列出，不影响本次检查）",
+        "检查完成：0 个错误，1 个警告。",
+    ]
+    assert run("-C", str(mini_git), "check", "--strict").exit_code == 1  # without it every warning fails
+    write(mini_git, {"records/2026/Q1/feedback/zhengong.yaml": (mini_git / "records/2026/Q1/feedback/zhengong.yaml")
+                     .read_text(encoding="utf-8") + "  - {id: \"010002\", method: 书面送达, date: 2026-04-22}\n"})
+    changed = run("-C", str(mini_git), "check", "--strict", "--changed-since", "old-warning")
+    assert changed.exit_code == 1
+    assert "警告：2 个在 old-warning 以来改动的文件或审定标签中（--strict：不通过），0 个在未改动的文件中（只列出，不影响本次检查）" in changed.stderr
+    git(mini_git, "checkout", "-q", "-f", "old-warning")
+    write(mini_git, {solo: text.replace("name: 刘洋", "name: 刘阳")})
+    commit_all(mini_git, "错名")
+    git(mini_git, "checkout", "-q", "-b", "request2")
+    broken = run("-C", str(mini_git), "check", "--changed-since", "old-warning")
+    assert broken.exit_code == 1  # an error fails wherever it is: solo.yaml is not changed by this request
+    assert f"{solo}:5: 错误:" in broken.stderr

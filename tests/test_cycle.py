@@ -161,9 +161,23 @@ def test_feedback_rules(mini):
         """})
     assert diagnostics(mini) == [
         f"{FEEDBACK}:3: 错误: 王志强（警号 010001）的反馈日期 2026-04-10 早于局党委审定日期 2026-04-14",
-        f"{FEEDBACK}:4: 警告: 刘洋（警号 020001）以书面送达方式反馈，请记录回执签收日期（receipt）",
+        f"{FEEDBACK}:4: 警告: 刘洋（警号 020001）以书面送达方式反馈，请记录回执签收日期（receipt）；确实无法取得回执的，写明原因（no_receipt）",
         f"{FEEDBACK}:5: 错误: 反馈记录中的警号“010003”在 2026Q1 没有已审定的考核等次",
     ]
+    write(mini, {FEEDBACK: """
+        quarter: 2026Q1
+        feedback:
+          - {id: "010001", method: 会议点评, date: 2026-04-22, no_receipt: 已退休}
+          - {id: "020001", method: 书面送达, date: 2026-04-23, no_receipt: 本人已退休，邮寄送达无法取得回执}
+        """})
+    assert diagnostics(mini) == []  # a receipt recorded as impossible, with its reason
+    write(mini, {FEEDBACK: """
+        quarter: 2026Q1
+        feedback:
+          - {id: "020001", method: 书面送达, date: 2026-04-23, receipt: 2026-04-24, no_receipt: 已退休}
+        """})
+    assert diagnostics(mini) == [f"{FEEDBACK}:3: 错误: 刘洋（警号 020001）的反馈既有回执签收日期（receipt）又写明无法取得回执"
+                                 "（no_receipt），请删去其一"]
 
 
 def test_a_transfer_mid_year_moves_the_person_between_quota_bases(mini):

@@ -291,6 +291,7 @@ class Feedback:
     talk: Talk | None
     admonish: bool  # 诫勉 decided (较差 only)
     src: Src
+    no_receipt: str | None = None  # 书面送达 without a receipt that can ever come (retired, deceased …): why
 
 
 @dataclass

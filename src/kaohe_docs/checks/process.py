@@ -74,8 +74,11 @@ def feedback_is_complete_and_consistent(a):
                 yield err(fb.src, f"{who(r)}等次为“{r.final.value}”，须有{talk}记录（talk: {{date, by}}）")
             if fb.admonish and r.final is not Grade.POOR:
                 yield warn(fb.src, f"{who(r)}等次为“{r.final.value}”，诫勉（admonish）只用于“较差”等次")
-            if fb.method == FeedbackMethod.WRITTEN and fb.receipt is None:
-                yield warn(fb.src, f"{who(r)}以书面送达方式反馈，请记录回执签收日期（receipt）")
+            if fb.method == FeedbackMethod.WRITTEN and fb.receipt is None and fb.no_receipt is None:
+                yield warn(fb.src, f"{who(r)}以书面送达方式反馈，请记录回执签收日期（receipt）；"
+                                   "确实无法取得回执的，写明原因（no_receipt）")
+            if fb.receipt is not None and fb.no_receipt is not None:
+                yield err(fb.src, f"{who(r)}的反馈既有回执签收日期（receipt）又写明无法取得回执（no_receipt），请删去其一")
             if records.decision and fb.date < records.decision.meeting_date:
                 yield err(fb.src, f"{who(r)}的反馈日期 {fb.date} 早于局党委审定日期 {records.decision.meeting_date}")
 

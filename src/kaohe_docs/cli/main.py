@@ -123,8 +123,11 @@ def main(click_ctx, directory, verbose, quiet):
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部问题（写到标准输出）。")
 @click.option("--staged", is_flag=True, help="检查暂存区（git add 之后）的记录，供提交前钩子使用。")
 @click.option("--complete", is_flag=True, help="要求全部填齐：尚未填写的项目也当作错误（退出码 1）。")
+@click.option("--changed-since", "since", metavar="REV",
+              help="供 CI 检查合并请求：与 REV（如目标分支）分叉以来改动的文件中的警告才按 --strict 算失败，"
+                   "其他文件中的警告照常列出；错误无论在哪里都失败。")
 @pass_ctx
-def check(ctx, period, strict, as_json, staged, complete):
+def check(ctx, period, strict, as_json, staged, complete, since):
     """校验记录和政策，一次报告全部错误和警告（文件:行号: 问题）。
 
     区分“未填写”和“填错”：留空的项目（如“德:”后面没有分数）是待填写，只计数、不算错误；
@@ -138,28 +141,51 @@ def check(ctx, period, strict, as_json, staged, complete):
       kaohe check 2026Q1 --strict
       kaohe check --json > problems.json
       kaohe check --staged        （提交前钩子）
+      kaohe check --strict --changed-since origin/main   （CI：合并请求改动的文件中的警告才算失败）
     """
     from kaohe_docs.audit.lock import INDEX, lock_diagnostics
     from kaohe_docs.errors import sort_diagnostics
     from kaohe_docs.pipeline import check_diagnostics
     root = ctx.root
+    approvals: list = []  # the approval chain is the repository's, not a file's: its warnings are always judged
     if staged:
         diagnostics = sort_diagnostics(_staged_diagnostics(root) + lock_diagnostics(root, INDEX))
     else:
         from kaohe_docs.audit.hygiene import hygiene_diagnostics
-        diagnostics = sort_diagnostics(check_diagnostics(root) + _approval_diagnostics(root) + hygiene_diagnostics(root))
+        approvals = _approval_diagnostics(root)
+        diagnostics = sort_diagnostics(check_diagnostics(root) + approvals + hygiene_diagnostics(root))
     if period is not None:
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
+    changed = _changed_files(root, since) if since is not None else None
+    # --changed-since: warnings fail --strict only in the files the merge request changes (and the approvals')
+    judged = [d for d in diagnostics if d.level == "warning" and (changed is None or d.file in changed or d in approvals)]
+    failing = judged if strict else []
     if as_json:
         click.echo(to_json(diagnostics))
-        if has_errors(diagnostics, strict, complete):
+        if has_errors(diagnostics, False, complete) or failing:
             sys.exit(1)
         return
-    _print_diagnostics(diagnostics, strict, complete, pending="detail")
     errors = sum(d.level == "error" for d in diagnostics)
     waiting = sum(d.level == "pending" for d in diagnostics)
-    ctx.progress(f"检查完成：{errors} 个错误，{len(diagnostics) - errors - waiting} 个警告"
+    warnings = len(diagnostics) - errors - waiting
+    try:
+        _print_diagnostics(diagnostics, strict and changed is None, complete, pending="detail")
+    finally:
+        if changed is not None and warnings:
+            ctx.progress(f"警告：{len(judged)} 个在 {since} 以来改动的文件或审定标签中{'（--strict：不通过）' if failing else ''}，"
+                         f"{warnings - len(judged)} 个在未改动的文件中（只列出，不影响本次检查）")
+    if failing:
+        raise DiagnosticsFailed(len(failing))
+    ctx.progress(f"检查完成：{errors} 个错误，{warnings} 个警告"
                  + (f"，{waiting} 人有待填写项目。" if waiting else "。"))
+
+
+def _changed_files(root: Path, since: str) -> set[str]:
+    """Files (relative to the records root) changed in the work tree since it forked from ``since``."""
+    from kaohe_docs.audit import gitrepo
+    repo = gitrepo.open_repo(root)
+    base = gitrepo.merge_base(repo, gitrepo.resolve(repo, since), repo.head.commit)
+    return {path for _, path, _ in gitrepo.changed_paths(repo, gitrepo.prefix(repo, root), base.hexsha, None)}
 
 
 def require_complete(diagnostics, period, consequence: str) -> None:

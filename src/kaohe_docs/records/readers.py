@@ -274,7 +274,8 @@ def read_feedback(data, path: str, quarter: Quarter, unit_id: str | None = None)
             talk = Talk(talk_fields.date("date"), talk_fields.text("by"), talk_fields.text("note", required=False))
             talk_fields.done()
         record = Feedback(b.ident("id", what="警号"), b.choice("method", FEEDBACK_METHODS), b.date("date"),
-                          b.date("receipt", required=False), talk, b.boolean("admonish"), Src(b.path, b.line))
+                          b.date("receipt", required=False), talk, b.boolean("admonish"), Src(b.path, b.line),
+                          b.text("no_receipt", required=False))
         return record if None not in (record.person_id, record.method, record.date) else None
     return _quarter_list(data, path, quarter, "feedback", "结果反馈记录", "反馈记录", item, unit_id)
 
