@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -458,3 +459,34 @@ def test_open_on_a_bureau_without_units_or_people_says_what_to_fill_first(tmp_pa
     assert result.stderr == ("错误: records/units.yaml 中还没有所室队，或 records/roster.yaml 中还没有人员：请先填写单位名单和花名册"
                              "（也可用 kaohe import roster 导入花名册），再开始季度\n")
     assert not (root / "records/2026").exists()
+
+
+@pytest.mark.slow
+def test_a_year_without_holidays_namesakes_and_the_commit_hook(bureau):
+    """2027Q1 before the State Council's 2027 notice: open, check and status warn; the two 张伟 are told apart;
+    open's comments carry 2027 dates; the commit hook says in one line what is still to fill in."""
+    (bureau / "records/roster.yaml").write_text(roster().replace("name: 赵敏", "name: 张伟"), encoding="utf-8")
+    gap = ("2027Q1 的报送截止日期无法确定：节假日日历没有 2027 年的数据，无法按工作日计算；请在 policy/policy.yaml 的 holidays 中"
+           "写明 2027 年的放假日期（days_off）和调休上班日期（workdays），以国务院办公厅通知为准，或升级 chinese-calendar")
+    opened = run(bureau, "open", "2027Q1")
+    assert opened.exit_code == 0, opened.output
+    assert opened.stderr.splitlines()[0] == f"警告: {gap}"
+    unit = (bureau / "records/2027/Q1/units/xingzhen.yaml").read_text(encoding="utf-8")
+    assert "submitted:          # 报送考核办的日期，如 2027-04-09（所室队）\n" in unit
+    decision = (bureau / "records/2027/Q1/decision.yaml").read_text(encoding="utf-8")
+    assert "# meeting_date: 2027-04-14\n# minutes: 局党委会议纪要〔2027〕8号\n" in decision
+    assert "# publicity_start: 2027-04-15\n" in decision
+    check = run(bureau, "check")
+    assert check.exit_code == 0
+    lines = check.stderr.splitlines()
+    assert lines[0] == f"records/2027/Q1: 警告: {gap}"
+    assert ("  records/2027/Q1/units/xingzhen.yaml：4 人 40 项（陈静 10 项、张伟（警号 010005） 10 项、张伟（警号 010006） 10 项、"
+            "孙丽 10 项）") in lines
+    state = run(bureau, "status", "2027Q1", "--today", "2027-03-01")
+    assert "  - 张伟（警号 010005）：个人小结未填写\n" in state.stdout and "  - 张伟（警号 010006）：个人小结未填写\n" in state.stdout
+    assert f"  - 报送截止日期无法确定：{gap.split('：', 1)[1]}\n" in state.stdout
+    subprocess.run(["git", "-C", str(bureau), "add", "-A"], check=True)
+    staged = run(bureau, "check", "--staged")
+    assert staged.exit_code == 0
+    assert staged.stderr.splitlines()[-1] == "检查完成：0 个错误，1 个警告，12 人有待填写项目。"
+    assert len(staged.stderr.splitlines()) == 2  # the warning and the summary: no list of every person

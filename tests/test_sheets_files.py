@@ -163,3 +163,10 @@ def test_xls_has_the_same_limits_and_located_errors(mini, tmp_path):
                  + "limits:\n  sheet_rows: 1\n"})
     limited = run(mini, "import", "monthly", str(tmp_path / "绩效.xls"), "--quarter", "2026Q1")
     assert stderr_lines(limited)[0] == "绩效.xls [一季度]: 错误: 行数超过上限：每张表最多 1 行（政策 limits.sheet_rows），请拆分或删除多余的行后再导入"
+
+
+def test_the_import_preview_tells_namesakes_apart_by_their_id(mini):
+    for rel in ("records/roster.yaml", "records/2026/Q1/units/solo.yaml"):
+        (mini / rel).write_text((mini / rel).read_text(encoding="utf-8").replace("name: 刘洋", "name: 李娜"), encoding="utf-8")
+    result = run(mini, "import", "monthly", str(SAVED / "绩效-xlwt.xls"), "--quarter", "2026Q1", "--dry-run")
+    assert result.stdout == "李娜（警号 010002，政工室）：1月绩效 88 → 91\n"

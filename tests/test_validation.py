@@ -145,6 +145,11 @@ CASES = {
         [f"{DECISION}:1: 错误: 文件位于 2026Q1 的目录中，但文件中写的季度是“2026Q2”",
          f"{DECISION}:2: 错误: 日期“2026-02-30”不存在，请核对年月日"],
     ),
+    "a quoted date": (
+        {UNIT: unit_file(WANG, LI, ZHANG).replace("submitted: 2026-04-08", "submitted: '2026-04-08'")},
+        [f"{UNIT}:3: 错误: “submitted”应为日期，现在是带引号的文字“2026-04-08”：日期不要加引号，写作 submitted: 2026-04-08"
+         "（只有警号、单位代码要加引号）"],
+    ),
     "a bad record and an undecided quarter over the bureau bound": (
         {DECISION: None},
         ["records/2026/Q1: 警告: 各所室队共推荐“好”等次 2 名，超过全局可用名额（参加人数 3，本季度名额 1.2，上季度结转 0，累计 1.2，可报 1 名），局党委审定时须压减"],

@@ -347,6 +347,14 @@ class Bureau:
     def units_in_order(self) -> list[Unit]:
         return sorted(self.units.values(), key=lambda u: u.order)
 
+    def shown_name(self, person_id: str, name: str | None = None) -> str:
+        """The name a list shows: “张伟（警号 010003）” when someone else on the roster has the same name."""
+        person = self.people.get(person_id)
+        name = name or (person.name if person else person_id)
+        if sum(p.name == name for p in self.people.values()) > 1:
+            return f"{name}（警号 {person_id}）"
+        return name
+
     def entries(self, quarter: Quarter):
         """Entries of a quarter, units in the bureau's order (unknown units last)."""
         records = self.quarters.get(quarter)

@@ -78,7 +78,7 @@ def unit_file_text(bureau: Bureau, policy: Policy, quarter: Quarter, unit_id: st
         f"# 留空的项目由所室队填写，{deadline_text(policy, quarter)} 前报送考核办；kaohe status {quarter} 查看还缺什么。",
         "# 空着的项目是“待填写”，不是错误；填了但不合规定的值才是错误（kaohe check 指出行号）。",
         f"unit: {unit_id}", f"quarter: {quarter}",
-        "submitted:          # 报送考核办的日期，如 2026-04-09（所室队）",
+        f"submitted:          # 报送考核办的日期，如 {_after(quarter, 9)}（所室队）",
         "leader:             # 所室队主要领导姓名",
         "people:",
     ]
@@ -87,11 +87,18 @@ def unit_file_text(bureau: Bureau, policy: Policy, quarter: Quarter, unit_id: st
     return "\n".join(lines) + "\n"
 
 
+def _after(quarter: Quarter, day: int) -> str:
+    """A day of the month after the quarter (2027Q1 → 2027-04-09): the examples in the comments open writes."""
+    year, month = (quarter.year + 1, 1) if quarter.q == 4 else (quarter.year, quarter.months[2] + 1)
+    return f"{year}-{month:02d}-{day:02d}"
+
+
 def decision_text(quarter: Quarter) -> str:
+    meeting = _after(quarter, 14)
     return (f"# 局党委（考核委）对{quarter.zh}平时考核的审定记录：审定会议后由考核办填写，格式见 docs/records.md。\n"
-            f"# quarter: {quarter}\n# meeting_date: 2026-04-14\n# minutes: 局党委会议纪要〔2026〕8号\n"
+            f"# quarter: {quarter}\n# meeting_date: {meeting}\n# minutes: 局党委会议纪要〔{meeting[:4]}〕8号\n"
             "# changes: []      # 等次与建议等次不同的人员\n# additions: []    # 党委在推荐人选之外确定的“好”\n"
-            "# publicity_start: 2026-04-15\n")
+            f"# publicity_start: {_after(quarter, 15)}\n")
 
 
 def plan_open(root: Path, bureau: Bureau, policy: Policy, quarter: Quarter) -> tuple[Opened, dict[str, str]]:

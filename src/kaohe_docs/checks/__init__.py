@@ -43,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     decisions.decision_names_assessed_people,
     decisions.final_good_is_recommended_or_added,
     # 复核、反馈
+    process.calendar_knows_submission_deadlines,
     process.calendar_knows_publicity_period,
     process.policy_holidays_agree_with_calendar,
     process.appeals_are_consistent,

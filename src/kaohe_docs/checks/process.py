@@ -83,6 +83,16 @@ def feedback_is_complete_and_consistent(a):
                 yield err(fb.src, f"{who(r)}的反馈日期 {fb.date} 早于局党委审定日期 {records.decision.meeting_date}")
 
 
+def calendar_knows_submission_deadlines(a):
+    """The submission deadline moves past holidays: the year each quarter's deadline falls in is in the calendar
+    or the policy (a warning on the quarter; status shows the same gap)."""
+    calendar = calendar_of(a.policy)
+    for quarter in sorted(a.bureau.quarters):
+        if calendar.submission_deadline(quarter, a.policy.submission_day, a.policy.extend_to_workday) is None:
+            yield warn(Src(f"records/{quarter.path}", 0),
+                       f"{quarter} 的报送截止日期无法确定：" + gap_message(quarter.year + (quarter.q == 4)))
+
+
 def calendar_knows_publicity_period(a):
     """The publicity period is counted in working days: the year must be in the calendar or the policy."""
     calendar = calendar_of(a.policy)

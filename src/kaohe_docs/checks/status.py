@@ -36,8 +36,8 @@ def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Sect
     return sections
 
 
-def _person_items(r) -> list[str]:
-    e, name = r.entry, r.entry.name
+def _person_items(r, bureau) -> list[str]:
+    e, name = r.entry, bureau.shown_name(r.entry.person_id, r.entry.name)
     if e.status is not Status.ASSESSED:
         return []
     items = []
@@ -63,7 +63,7 @@ def _person_items(r) -> list[str]:
 def _filled(a: Assessment, quarter: Quarter, unit_id: str) -> str:
     """“已填齐 3/4 人”: people of the unit with nothing left to fill in."""
     results = [r for r in a.quarter_results(quarter, unit_id) if r.entry.status is Status.ASSESSED]
-    done = sum(not _person_items(r) for r in results)
+    done = sum(not _person_items(r, a.bureau) for r in results)
     return f"已填齐 {done}/{len(results)} 人"
 
 
@@ -76,7 +76,7 @@ def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.
     elif uq.submitted is not None and uq.submitted > deadline:
         notes.append(f"逾期报送：{uq.submitted} 报送，截止 {deadline}")
     for r in a.quarter_results(quarter, unit_id):
-        items += _person_items(r)
+        items += _person_items(r, a.bureau)
     return items, notes
 
 
@@ -96,21 +96,16 @@ def _bureau_items(a: Assessment, quarter: Quarter, today: dt.date) -> list[str]:
         items.append(f"公示期中（至 {end}）")
     for appeal in records.appeals.values():
         if appeal.outcome is None:
-            items.append(f"复核未办结：{_name(a, appeal.person_id)}（{appeal.received} 收到）")
+            items.append(f"复核未办结：{a.bureau.shown_name(appeal.person_id)}（{appeal.received} 收到）")
     for r in a.quarter_results(quarter):
         if r.entry.status is not Status.ASSESSED or r.final is None:
             continue
         fb = records.feedback.get(r.entry.person_id)
         if fb is None:
-            items.append(f"结果未反馈：{r.entry.name}（{a.bureau.units[r.entry.unit_id].name}）")
+            items.append(f"结果未反馈：{a.bureau.shown_name(r.entry.person_id, r.entry.name)}（{a.bureau.units[r.entry.unit_id].name}）")
         elif talk_kind(r.final) and fb.talk is None:
-            items.append(f"缺{talk_kind(r.final)}记录：{r.entry.name}（{r.final.value}）")
+            items.append(f"缺{talk_kind(r.final)}记录：{a.bureau.shown_name(r.entry.person_id, r.entry.name)}（{r.final.value}）")
     return items
-
-
-def _name(a: Assessment, person_id: str) -> str:
-    person = a.bureau.people.get(person_id)
-    return person.name if person else person_id
 
 
 def pending_count(sections: list[Section]) -> int:

@@ -77,7 +77,10 @@ def pending_summary(diagnostics) -> list[str]:
     for d in diagnostics:
         if d.level == PENDING:
             person, _, fields = d.message.partition("尚未填写：")
-            by_file.setdefault(d.file, []).append((person.split("（")[0], len(fields.split("、"))))
+            by_file.setdefault(d.file, []).append((person, len(fields.split("、"))))
+    names = [person.split("（")[0] for items in by_file.values() for person, _ in items]
+    by_file = {file: [(person if names.count(person.split("（")[0]) > 1 else person.split("（")[0], n) for person, n in items]
+               for file, items in by_file.items()}  # the 警号 stays where two people share a name
     if not by_file:
         return []
     people = sum(len(v) for v in by_file.values())
@@ -169,7 +172,8 @@ def check(ctx, period, strict, as_json, staged, complete, since):
     waiting = sum(d.level == "pending" for d in diagnostics)
     warnings = len(diagnostics) - errors - waiting
     try:
-        _print_diagnostics(diagnostics, strict and changed is None, complete, pending="detail")
+        # the commit hook (--staged) says in one line what is still to fill in; check lists it per file and person
+        _print_diagnostics(diagnostics, strict and changed is None, complete, pending="" if staged else "detail")
     finally:
         if changed is not None and warnings:
             ctx.progress(f"警告：{len(judged)} 个在 {since} 以来改动的文件或审定标签中{'（--strict：不通过）' if failing else ''}，"

@@ -37,6 +37,9 @@ def open_quarter(ctx: Ctx, quarter, dry_run):
         raise KaoheError("records/units.yaml 中还没有所室队，或 records/roster.yaml 中还没有人员：请先填写单位名单和花名册"
                          "（也可用 kaohe import roster 导入花名册），再开始季度")
     opened, texts = plan_open(project.root, bureau, policy, quarter)
+    from kaohe_docs.engine.calendar import calendar_of, gap_message
+    if calendar_of(policy).submission_deadline(quarter, policy.submission_day, policy.extend_to_workday) is None:
+        click.echo(f"警告: {quarter} 的报送截止日期无法确定：{gap_message(quarter.year + (quarter.q == 4))}", err=True)
     if opened.unplaced:
         raise KaoheError(f"以下人员在花名册中没有单位（unit），上一季度也没有记录，无法放入单位文件："
                          f"{'、'.join(opened.unplaced)}；请在 records/roster.yaml 中为其写明 unit，未写入任何文件")

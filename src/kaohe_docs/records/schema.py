@@ -19,6 +19,7 @@ _MISSING = object()
 _FULLWIDTH = re.compile(r"[０-９．－＋　]")
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*\Z")
 _MONTH = re.compile(r"(\d{4})-(\d{2})\Z")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\Z")
 _SPACE = re.compile(r"\s")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%\Z")
 
@@ -191,6 +192,10 @@ class Fields:
             return None
         if isinstance(value, dt.date):
             return value
+        if isinstance(value, str) and _DATE.match(value.strip()):  # unquoted, YAML would have read a date
+            self.report(line, f"“{key}”应为日期，现在是带引号的文字“{value}”：日期不要加引号，写作 {key}: {value.strip()}"
+                              "（只有警号、单位代码要加引号）")
+            return None
         self.report(line, f"“{key}”应为日期，写作 2026-04-10，现在是{_describe(value)}")
         return None
 

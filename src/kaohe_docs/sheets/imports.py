@@ -74,6 +74,12 @@ class _People:
         entry = self.entries.get(person_id)
         return self.bureau.unit_name(entry.unit_id) if entry else ""
 
+    def who(self, person_id: str) -> str:
+        """“李娜（政工室）”, or “张伟（警号 010003，政工室）” where two people share the name."""
+        shown = self.bureau.shown_name(person_id)
+        unit = self.unit_name(person_id)
+        return f"{shown[:-1]}，{unit}）" if shown.endswith("）") else f"{shown}（{unit}）"
+
     def find(self, table: Table, row: Row, id_h, name_h, unit_h) -> tuple[str | None, list[Diagnostic]]:
         raw_id = text(row.cells.get(id_h)) if id_h else ""
         name = text(row.cells.get(name_h)) if name_h else ""
@@ -199,7 +205,7 @@ def plan_monthly(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter, s
     for (pid, month), value in wanted.items():
         old = entries[pid].monthly.get(month)
         if old != value:
-            plan.changes.append(Change(entries[pid].src.file, pid, f"{bureau.people[pid].name}（{people.unit_name(pid)}）",
+            plan.changes.append(Change(entries[pid].src.file, pid, people.who(pid),
                                        f"{month}月绩效", old, value, ("monthly", month)))
     return plan
 
@@ -344,12 +350,12 @@ def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: "Place") -> 
     labels = {v: k for k, v in ROSTER_FIELDS.items()}
     for key in ROSTER_FIELDS.values():
         if key in person and person[key] != getattr(existing, key):
-            plan.changes.append(Change("records/roster.yaml", existing.id, existing.name, labels[key],
+            plan.changes.append(Change("records/roster.yaml", existing.id, bureau.shown_name(existing.id), labels[key],
                                        getattr(existing, key) or None, person[key], (key,)))
     if "unit" in person:  # a transfer: the unit kaohe open puts the person in from now on
         now = existing.unit or latest_unit(bureau, existing.id)
         if person["unit"] != now or (existing.unit is None and now is None):
-            plan.changes.append(Change("records/roster.yaml", existing.id, existing.name, "单位",
+            plan.changes.append(Change("records/roster.yaml", existing.id, bureau.shown_name(existing.id), "单位",
                                        bureau.unit_name(now) if now else None, bureau.unit_name(person["unit"]),
                                        ("unit",), value=person["unit"]))
 

@@ -366,7 +366,7 @@ def plan(path: Path, bureau: Bureau, policy: Policy):
                 continue
             entry = _entry_of(people, table, row, id_h, name_h, unit_id, unit_name, result, rows_of)
             if entry is not None:
-                _person_changes(entry, table, row, sheets[PEOPLE], policy, result, Change)
+                _person_changes(bureau, entry, table, row, sheets[PEOPLE], policy, result, Change)
     claims: dict[str, list[dict]] = {}
     for table in found.bonus:
         id_h, name_h = _first(table, h["id"]), _first(table, h["name"])
@@ -378,7 +378,7 @@ def plan(path: Path, bureau: Bureau, policy: Policy):
                     claims.setdefault(entry.person_id, []).append(claim)
     for person_id, wanted in claims.items():
         entry = people.entries[person_id]
-        _claim_changes(entry, wanted, result, Change)
+        _claim_changes(bureau, entry, wanted, result, Change)
     if found.unit is not None and uq is not None:
         _unit_changes(found.unit, uq, unit_name, policy, result, Change)
     return result, quarter, unit_id
@@ -419,7 +419,8 @@ def _entry_of(people, table, row, id_h, name_h, unit_id, unit_name, result, seen
     return entry
 
 
-def _person_changes(entry: Entry, table: Table, row: Row, sheet: Sheet, policy: Policy, result, Change) -> None:
+def _person_changes(bureau: Bureau, entry: Entry, table: Table, row: Row, sheet: Sheet, policy: Policy, result,
+                    Change) -> None:
     for column in sheet.columns:
         if column.kind in LOCKED or column.header not in table.headers:
             continue
@@ -440,7 +441,7 @@ def _person_changes(entry: Entry, table: Table, row: Row, sheet: Sheet, policy: 
         kind, _, part = column.key.partition(":")
         key = (kind, int(part) if kind == "monthly" else part) if part else (kind,)
         label = {"common": f"共性“{part}”", "monthly": f"{part}月绩效"}.get(kind, column.header)
-        result.changes.append(Change(entry.src.file, entry.person_id, entry.name, label, _brief(old), _brief(value), key,
+        result.changes.append(Change(entry.src.file, entry.person_id, bureau.shown_name(entry.person_id, entry.name), label, _brief(old), _brief(value), key,
                                      value=value))
 
 
@@ -480,7 +481,7 @@ def _claim(table: Table, row: Row, sheet: Sheet, policy: Policy, result) -> dict
     return claim if ok else None
 
 
-def _claim_changes(entry: Entry, wanted: list[dict], result, Change) -> None:
+def _claim_changes(bureau: Bureau, entry: Entry, wanted: list[dict], result, Change) -> None:
     """The person's claims as the sheet lists them; a claim left without 状态 keeps its recorded one (else 已申报)."""
     recorded = {(c.item, c.deed): c for c in entry.bonuses}
     claims = []
@@ -492,7 +493,7 @@ def _claim_changes(entry: Entry, wanted: list[dict], result, Change) -> None:
     if claims == before:
         return
     show = lambda items: "；".join(f"{c['item']}（{c['deed']}，{c['status']}）" for c in items) or "（无）"  # noqa: E731
-    result.changes.append(Change(entry.src.file, entry.person_id, entry.name, "加分申报", show(before), show(claims),
+    result.changes.append(Change(entry.src.file, entry.person_id, bureau.shown_name(entry.person_id, entry.name), "加分申报", show(before), show(claims),
                                  ("bonus",), value=claims))
 
 
