@@ -363,13 +363,16 @@ def test_a_year_the_library_does_not_know_comes_from_policy(example_q4):
     lines = result.stderr.splitlines()
     # the calendar gap is one diagnostic among the others, not the end of the run
     assert lines == [
+        "records/2026/Q4: 警告: 2026Q4 的报送截止日期无法确定：节假日日历没有 2027 年的数据，无法按工作日计算；"
+        "请在 policy/policy.yaml 的 holidays 中写明 2027 年的放假日期（days_off）和调休上班日期（workdays），以国务院办公厅通知为准，"
+        "或升级 chinese-calendar",
         "records/2026/Q4/decision.yaml:5: 错误: 2026Q4 公示期从 2027-01-15 开始，节假日日历没有 2027 年的数据，无法按工作日计算；"
         "请在 policy/policy.yaml 的 holidays 中写明 2027 年的放假日期（days_off）和调休上班日期（workdays），以国务院办公厅通知为准，"
         "或升级 chinese-calendar",
         "records/2026/Q4/units/xingzhen.yaml:10: 错误: 田成琳（警号 197292）10月绩效得分 185 超出 0–100",
         "错误: 共有 2 处错误，请修改后重试。",
-        "检查完成：2 个错误，0 个警告。"][: len(lines)]
-    assert len(lines) == 3
+        "检查完成：2 个错误，1 个警告。"][: len(lines)]
+    assert len(lines) == 4
     unit.write_text(good, encoding="utf-8")
     policy = example_q4 / "policy/policy.yaml"
     policy.write_text(policy.read_text(encoding="utf-8") + HOLIDAYS_2027, encoding="utf-8")

@@ -53,7 +53,6 @@ class Sheet:
     key: str  # PEOPLE, BONUS, UNIT
     title: str
     columns: tuple[Column, ...]
-    marker: str  # the header that tells this sheet from the others
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -87,8 +86,11 @@ def layout(policy: Policy, quarter: Quarter, unit_name: str) -> tuple[Sheet, ...
         Column("不通过理由", "reason", TEXT, 20),
     )
     unit = (Column(INFO_HEADER, "label", SHOWN, 12), Column(VALUE_HEADER, "value", TEXT, 30))
-    return (Sheet(PEOPLE, unit_name, people, "警号"), Sheet(BONUS, "加分申报", bonus, ITEM_HEADER),
-            Sheet(UNIT, "单位信息", unit, INFO_HEADER))
+    return (Sheet(PEOPLE, unit_name, people), Sheet(BONUS, "加分申报", bonus), Sheet(UNIT, "单位信息", unit))
+
+
+# the header that tells a sheet from the others (a retyped workbook may name its sheets anything); PEOPLE otherwise
+MARKERS = {UNIT: INFO_HEADER, BONUS: ITEM_HEADER}
 
 
 # the rows of the 单位信息 sheet: label → (key, kind); the first three name the workbook and stay locked
@@ -132,34 +134,41 @@ def export(a, quarter: Quarter, unit_id: str, out: Path) -> Path:
     """The unit's workbook: names and 警号 locked, scores, grades and dates validated."""
     from kaohe_docs.sheets.exports import new_workbook, sheet_title, style_header
     from kaohe_docs.sheets.cells import append_row
-    unit = a.bureau.units[unit_id]
-    uq = a.bureau.quarters[quarter].units.get(unit_id)
     book = new_workbook()
     book.properties.subject = SUBJECT
     book.properties.keywords = f"{quarter}|{unit_id}"
-    sheets = layout(a.policy, quarter, unit.name)
-    results = a.quarter_results(quarter, unit_id)
-    for sheet in sheets:
+    for sheet in layout(a.policy, quarter, a.bureau.units[unit_id].name):
         ws = book.create_sheet(title=sheet_title(sheet.title))
         append_row(ws, [c.header for c in sheet.columns])
-        if sheet.key == PEOPLE:
-            for r in results:
-                post = r.person.post if r.person else ""
-                append_row(ws, [_shown(entry_value(r.entry, c.key, post)) for c in sheet.columns])
-        elif sheet.key == BONUS:
-            for r in results:
-                for claim in r.entry.bonuses:
-                    values = claim_values(claim) | {"id": r.entry.person_id, "name": r.entry.name}
-                    append_row(ws, [_shown(values.get(c.key)) for c in sheet.columns])
-        else:
-            values = {"unit": unit.name, "unit_id": unit.id, "quarter": str(quarter),
-                      "leader": uq.leader if uq else None, "submitted": uq.submitted if uq else None}
-            for label, (key, _) in UNIT_ROWS.items():
-                append_row(ws, [label, values[key]])
+        for values in EXPORT_ROWS[sheet.key](a, quarter, unit_id, sheet):
+            append_row(ws, [_shown(values.get(c.key)) for c in sheet.columns])
         _protect(ws, sheet)
         style_header(ws, [c.width for c in sheet.columns])
     book.save(out)
     return out
+
+
+def _people_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
+    for r in a.quarter_results(quarter, unit_id):
+        post = r.person.post if r.person else ""
+        yield {c.key: entry_value(r.entry, c.key, post) for c in sheet.columns}
+
+
+def _claim_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
+    for r in a.quarter_results(quarter, unit_id):
+        for claim in r.entry.bonuses:
+            yield claim_values(claim) | {"id": r.entry.person_id, "name": r.entry.name}
+
+
+def _unit_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
+    unit, uq = a.bureau.units[unit_id], a.bureau.quarters[quarter].units.get(unit_id)
+    values = {"unit": unit.name, "unit_id": unit.id, "quarter": str(quarter),
+              "leader": uq.leader if uq else None, "submitted": uq.submitted if uq else None}
+    for label, (key, _) in UNIT_ROWS.items():
+        yield {"label": label, "value": values[key]}
+
+
+EXPORT_ROWS = {PEOPLE: _people_rows, BONUS: _claim_rows, UNIT: _unit_rows}  # sheet → its rows' values
 
 
 def _shown(value):
@@ -214,9 +223,10 @@ class Found:
 
     quarter: Quarter | None = None
     unit_id: str | None = None
-    people: list[Table] = field(default_factory=list)
-    bonus: list[Table] = field(default_factory=list)
-    unit: Table | None = None
+    tables: dict[str, list[Table]] = field(default_factory=dict)  # sheet key → its tables
+
+    def of(self, key: str) -> list[Table]:
+        return self.tables.get(key, [])
 
 
 def identify(path: Path, tables: list[Table], bureau: Bureau, properties) -> tuple[Found, list[Diagnostic]]:
@@ -225,57 +235,45 @@ def identify(path: Path, tables: list[Table], bureau: Bureau, properties) -> tup
     from kaohe_docs.sheets.imports import unit_names
     found, diags = Found(), []
     for table in tables:
-        if INFO_HEADER in table.headers:
-            found.unit = table
-        elif ITEM_HEADER in table.headers:
-            found.bonus.append(table)
-        else:
-            found.people.append(table)
+        key = next((k for k, header in MARKERS.items() if header in table.headers), PEOPLE)
+        found.tables.setdefault(key, []).append(table)
     subject, keywords = properties
     if subject in (SUBJECT, OLD_SUBJECT):
         quarter_text, _, unit_id = (keywords or "").partition("|")
         found.quarter, found.unit_id = Quarter.parse(quarter_text), unit_id
         if found.quarter is not None and unit_id:
             return found, diags
-    cells = _unit_cells(found.unit)
-    written_unit = text(cells.get("单位代码") or cells.get("单位"))
-    written_quarter = text(cells.get("季度"))
-    if not found.people or not written_unit or not written_quarter:
+    info = next(iter(found.of(UNIT)), None)
+    cells = _unit_cells(info)
+    unit_at, quarter_at = cells.get("单位代码") or cells.get("单位"), cells.get("季度")
+    written_unit = text(unit_at[1]) if unit_at else ""
+    written_quarter = text(quarter_at[1]) if quarter_at else ""
+    if not found.of(PEOPLE) or not written_unit or not written_quarter:
         diags.append(error(path.name, 0, "认不出是哪个单位、哪个季度的填报表：请用 kaohe export sheet 导出的工作簿填写；"
                                          f"自己录入的工作簿须有与导出表相同的表头，并有“{INFO_HEADER}”工作表写明“单位”“季度”"))
         return found, diags
     names = unit_names(bureau)
     found.unit_id, found.quarter = names.get(written_unit), Quarter.parse(written_quarter)
-    where = found.unit
+    where = info
     if found.unit_id is None:
         from kaohe_docs.sheets.imports import unknown_unit
-        cell = cells.get("单位代码") or cells.get("单位")
-        diags.append(error(where.where(cell.row, cell.column), 0, unknown_unit(bureau, written_unit)))
+        diags.append(error(where.where(unit_at[0].number, unit_at[1].column), 0, unknown_unit(bureau, written_unit)))
     if found.quarter is None:
-        cell = cells["季度"]
-        diags.append(error(where.where(cell.row, cell.column), 0, f"季度“{written_quarter}”应写作 2026Q1"))
+        diags.append(error(where.where(quarter_at[0].number, quarter_at[1].column), 0, f"季度“{written_quarter}”应写作 2026Q1"))
     if found.unit_id and found.quarter:
         diags.append(warning(path.name, 0, f"工作簿中没有导出时的标记（自己录入的，或另存为其他格式的）：按表头和“单位”“季度”"
                                            f"单元格识别为 {bureau.units[found.unit_id].name} {found.quarter}，请核对"))
     return found, diags
 
 
-class _At(Cell):
-    row: int = 0
-
-
-def _unit_cells(table: Table | None) -> dict[str, Cell]:
-    """单位信息: label → its value cell (with the row it stands in)."""
-    cells: dict[str, Cell] = {}
-    if table is None:
-        return cells
-    for row in table.rows:
+def _unit_cells(table: Table | None) -> dict[str, tuple[Row, Cell]]:
+    """单位信息: label → (its row, its value cell)."""
+    cells: dict[str, tuple[Row, Cell]] = {}
+    for row in table.rows if table is not None else ():
         label = text(row.cells.get(INFO_HEADER))
         value = row.cells.get(VALUE_HEADER)
         if label and value is not None:
-            at = _At(value.value, value.column, value.formula)
-            at.row = row.number
-            cells.setdefault(label, at)
+            cells.setdefault(label, (row, value))
     return cells
 
 
@@ -351,37 +349,71 @@ def plan(path: Path, bureau: Bureau, policy: Policy):
         result.diagnostics.append(error(path.name, 0, f"没有 {quarter} 的考核记录，或没有单位“{unit_id}”"
                                                       f"（请先 kaohe open {quarter}）"))
         return result, None, None
-    uq = records.units.get(unit_id)
-    unit_name = bureau.units[unit_id].name
-    sheets = {s.key: s for s in layout(policy, quarter, unit_name)}
-    people = _People(bureau, quarter)
-    rows_of: dict[str, tuple[Table, Row]] = {}
-    for table in found.people:
-        id_h, name_h = _first(table, h["id"]), _first(table, h["name"])
-        scores = [c.header for c in sheets[PEOPLE].columns if c.kind == NUMBER]
+    context = _Context(bureau, policy, unit_id, records.units.get(unit_id), bureau.units[unit_id].name, _People(bureau, quarter),
+                       {s.key: s for s in layout(policy, quarter, bureau.units[unit_id].name)}, result, Change, summary_row)
+    for key, read in IMPORT_TABLES.items():
+        read(context, found.of(key))
+    return result, quarter, unit_id
+
+
+@dataclass
+class _Context:
+    """What reading a workbook's sheets shares: the records, the layout and the plan being made."""
+
+    bureau: Bureau
+    policy: Policy
+    unit_id: str
+    uq: UnitQuarter | None
+    unit_name: str
+    people: object  # imports._People
+    sheets: dict[str, Sheet]
+    result: object  # imports.Plan
+    Change: type
+    summary_row: object
+
+    def entry(self, table: Table, row: Row, seen: dict | None) -> Entry | None:
+        h = self.policy.sheet_headers
+        return _entry_of(self.people, table, row, _first(table, h["id"]), _first(table, h["name"]), self.unit_id,
+                         self.unit_name, self.result, seen)
+
+
+def _read_people(c: _Context, tables: list[Table]) -> None:
+    seen: dict[str, tuple[Table, Row]] = {}
+    sheet = c.sheets[PEOPLE]
+    scores = [column.header for column in sheet.columns if column.kind == NUMBER]
+    h = c.policy.sheet_headers
+    for table in tables:
         for row in table.rows:
-            note = summary_row(table, row, id_h, name_h, [row.cells.get(s) for s in scores])
+            note = c.summary_row(table, row, _first(table, h["id"]), _first(table, h["name"]),
+                                 [row.cells.get(s) for s in scores])
             if note:
-                result.notes.append(note)
+                c.result.notes.append(note)
                 continue
-            entry = _entry_of(people, table, row, id_h, name_h, unit_id, unit_name, result, rows_of)
+            entry = c.entry(table, row, seen)
             if entry is not None:
-                _person_changes(bureau, entry, table, row, sheets[PEOPLE], policy, result, Change)
+                _person_changes(c.bureau, entry, table, row, sheet, c.policy, c.result, c.Change)
+
+
+def _read_claims(c: _Context, tables: list[Table]) -> None:
     claims: dict[str, list[dict]] = {}
-    for table in found.bonus:
-        id_h, name_h = _first(table, h["id"]), _first(table, h["name"])
+    for table in tables:
         for row in table.rows:
-            entry = _entry_of(people, table, row, id_h, name_h, unit_id, unit_name, result, None)
+            entry = c.entry(table, row, None)
             if entry is not None:
-                claim = _claim(table, row, sheets[BONUS], policy, result)
+                claim = _claim(table, row, c.sheets[BONUS], c.policy, c.result)
                 if claim is not None:
                     claims.setdefault(entry.person_id, []).append(claim)
     for person_id, wanted in claims.items():
-        entry = people.entries[person_id]
-        _claim_changes(bureau, entry, wanted, result, Change)
-    if found.unit is not None and uq is not None:
-        _unit_changes(found.unit, uq, unit_name, policy, result, Change)
-    return result, quarter, unit_id
+        _claim_changes(c.bureau, c.people.entries[person_id], wanted, c.result, c.Change)
+
+
+def _read_unit(c: _Context, tables: list[Table]) -> None:
+    for table in tables[:1]:
+        if c.uq is not None:
+            _unit_changes(table, c.uq, c.unit_name, c.policy, c.result, c.Change)
+
+
+IMPORT_TABLES = {PEOPLE: _read_people, BONUS: _read_claims, UNIT: _read_unit}  # sheet → how its rows become changes
 
 
 def workbook_properties(path: Path) -> tuple[str | None, str | None]:
@@ -500,16 +532,16 @@ def _claim_changes(bureau: Bureau, entry: Entry, wanted: list[dict], result, Cha
 def _unit_changes(table: Table, uq: UnitQuarter, unit_name: str, policy: Policy, result, Change) -> None:
     cells = _unit_cells(table)
     for label, (key, kind) in UNIT_ROWS.items():
-        cell = cells.get(label)
-        if kind == SHOWN or cell is None:
+        if kind == SHOWN or label not in cells:
             continue
+        row, cell = cells[label]
         old = getattr(uq, key)
         if not filled(cell):
             if old is not None:
-                result.diagnostics.append(warning(table.where(cell.row, cell.column), 0, f"空白，保留记录中的{label} {old}"))
+                result.diagnostics.append(warning(table.where(row.number, cell.column), 0, f"空白，保留记录中的{label} {old}"))
             continue
         column = Column(label, key, kind)
-        value, diags = cell_value(cell, column, table, Row(cell.row, {}), policy)
+        value, diags = cell_value(cell, column, table, row, policy)
         result.diagnostics += diags
         if value is not None and value != old:
             result.changes.append(Change(uq.src.file, "", unit_name, label, old, value, (key,), value=value))
