@@ -6,9 +6,12 @@ elements, the months the unit fills, 建议等次, lower_reason, 不确定等次
 leader and the submission date (sheet 单位信息, which also names the unit and the quarter).
 
 The sheets and their columns are declared once (``layout``): export writes them, import reads
-them by header, so a column added there (or a further sheet) is exported, validated and
-imported without other changes. A column missing from a workbook leaves its records alone;
-an empty cell keeps the recorded value (with a warning), as in the other imports.
+them by header, so a column added to a sheet is exported, validated and imported without other
+changes (its ``key`` says where the value lives: ``entry_value`` and ``imports._apply_one``). A
+further sheet is one ``Sheet`` in ``layout``, its rows in ``EXPORT_ROWS``, its reader in
+``IMPORT_TABLES`` and, when a retyped copy must be told apart, its header in ``MARKERS``.
+A column missing from a workbook leaves its records alone; an empty cell keeps the recorded
+value (with a warning), as in the other imports.
 """
 from __future__ import annotations
 
