@@ -25,7 +25,6 @@ from kaohe_docs.errors import Diagnostic, error, warning
 from kaohe_docs.model import GRADE_NAMES, Bureau, ClaimStatus, Entry, Quarter, UnitQuarter
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.records.yamlio import forbidden_characters
-from kaohe_docs.sheets.cells import restored
 from kaohe_docs.sheets.workbook import Cell, Row, Table, filled, number, read_tables, text
 
 SUBJECT = "kaohe-docs 所室队季度考核填报表"
@@ -280,16 +279,6 @@ def _unit_cells(table: Table | None) -> dict[str, tuple[Row, Cell]]:
     return cells
 
 
-def free_text(cell: Cell | None) -> str:
-    """A text as typed (no NFKC: full-width punctuation in a 个人小结 stays), our export's quote removed."""
-    if cell is None or cell.value is None:
-        return ""
-    value = cell.value
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return restored(str(value).replace("\r\n", "\n").strip())
-
-
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\Z")
 
 
@@ -321,7 +310,7 @@ def cell_value(cell: Cell, column: Column, table: Table, row: Row, policy: Polic
     if column.kind == DATE:
         value = cell_date(cell)
         return (None, [error(where, 0, value)]) if isinstance(value, str) else (value, [])
-    value = free_text(cell) if column.kind == TEXT else text(cell)
+    value = text(cell, normalise=column.kind != TEXT)
     if column.kind in (GRADE, CHOICE) and value not in column.choices:
         return None, [error(where, 0, f"“{column.header}”应为 {' | '.join(column.choices)}，现在是“{value}”")]
     bad = forbidden_characters(value)

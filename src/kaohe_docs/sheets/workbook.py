@@ -349,13 +349,16 @@ def filled(cell: Cell | None) -> bool:
     return cell is not None and (cell.formula or (cell.value is not None and str(cell.value).strip() != ""))
 
 
-def text(cell: Cell | None) -> str:
+def text(cell: Cell | None, normalise: bool = True) -> str:
+    """A cell's text, our export's quote removed; ``normalise`` (names, codes, choices): NFKC, so ９５ reads 95.
+    A free text (a 个人小结) keeps its full-width punctuation, with Windows line ends made plain."""
     if cell is None or cell.value is None:
         return ""
     value = cell.value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return restored(unicodedata.normalize("NFKC", str(value)).strip())
+    value = unicodedata.normalize("NFKC", str(value)) if normalise else str(value).replace("\r\n", "\n")
+    return restored(value.strip())
 
 
 def _fit(value: Decimal, shown: str, places: int, rounding: str, where: str, notes: list) -> tuple[Decimal, list]:
