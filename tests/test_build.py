@@ -170,6 +170,9 @@ def test_cli_build_prints_the_files_on_stdout(mini_git):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:2] == [str(mini_git / f"build/2026Q1/{name}") for name in ("01-公示.html", "01-公示.pdf")]
     assert "排版 PDF：11 份需要生成，0 份未变化沿用上次结果" in result.stderr
+    named = sorted(line.split("PDF：", 1)[1] for line in result.stderr.splitlines() if line.startswith("[") and "] PDF：" in line)
+    assert "01-公示" in named and "05-登记表/01-政工室" in named  # progress names each document
+    assert len(named) == len(set(named))
     assert not (mini_git / "build/2026Q1/00-打印合订本.pdf").exists()  # review builds leave the bundle out
     result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1", "--final"], catch_exceptions=False)
     assert result.stdout.splitlines()[0] == str(mini_git / "build/2026Q1/00-打印合订本.pdf")

@@ -262,7 +262,7 @@ def lay_out(build: Build, todo: list[int]) -> dict:
     builder, items, result = build.builder, build.items, build.result
     start = time.perf_counter()
     sources = builder.layout_sources([items[i].markup for i in todo],
-                                     lambda n, total: build.progress(f"[{n}/{total}] PDF"))
+                                     lambda n, total, j: build.progress(f"[{n}/{total}] PDF：{items[todo[j]].doc.path}"))
     for i, source in zip(todo, sources):
         items[i].layout = source
     result.timings["layout"] = time.perf_counter() - start

@@ -207,17 +207,19 @@ class Builder:
         todo = [key for key in unique if key not in found and key not in started]
         total = len(started) + len(todo)
         problems = []
+        position = {key: i for i, key in reversed(list(enumerate(keys)))}  # progress names a markup by its index
         for n, key in enumerate(started, 1):  # laid out (or being laid out) during the HTML step
             try:
                 found[key] = self._collect(key)
             except KaoheError as exc:
                 problems.append(exc.message)
             if progress:
-                progress(n, total)
-        first = {key: markups[i] for i, key in reversed(list(enumerate(keys)))}
-        report = (lambda n, _jobs: progress(len(started) + n, total)) if progress else None
-        for i, (data, warnings, refused) in render_each(self.project.root, [(first[key], key) for key in todo],
-                                                        workers=workers, progress=report):
+                progress(n, total, position[key])
+        first = {key: markups[i] for key, i in position.items()}
+        for n, (i, (data, warnings, refused)) in enumerate(render_each(self.project.root, [(first[key], key) for key in todo],
+                                                                       workers=workers), len(started) + 1):
+            if progress:
+                progress(n, total, position[todo[i]])
             if refused:
                 problems.append(refused_message(refused))
                 continue
