@@ -75,7 +75,7 @@ def touch_inputs(line: str) -> None:
     """Create the files a line reads (not the ones it writes with -o), so Click's path checks pass."""
     words = shlex.split(line)
     for before, word in zip(["", *words], words):
-        if re.search(r"\.(xlsx|csv|pdf)$", word) and before not in ("-o", "--output"):
+        if re.search(r"\.(xlsx|csv|pdf|docx)$", word) and before not in ("-o", "--output"):
             Path(word).parent.mkdir(parents=True, exist_ok=True)
             Path(word).touch()
 

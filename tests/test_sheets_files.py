@@ -170,3 +170,26 @@ def test_the_import_preview_tells_namesakes_apart_by_their_id(mini):
         (mini / rel).write_text((mini / rel).read_text(encoding="utf-8").replace("name: 刘洋", "name: 李娜"), encoding="utf-8")
     result = run(mini, "import", "monthly", str(SAVED / "绩效-xlwt.xls"), "--quarter", "2026Q1", "--dry-run")
     assert result.stdout == "李娜（警号 010002，政工室）：1月绩效 88 → 91\n"
+
+
+def test_a_summary_written_in_a_word_processor_is_imported(mini, tmp_path):
+    docx = SAVED / "李娜-个人小结.docx"  # saved by LibreOffice Writer, with a title line
+    dry = run(mini, "import", "summary", str(docx), "--quarter", "2026Q1", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout == "李娜：个人小结 （空） → 本季度认真学习，（一）办理案件12起……\n"
+    assert run(mini, "import", "summary", str(docx), "--quarter", "2026Q1").exit_code == 0
+    assert ("    summary: |-\n      本季度认真学习，（一）办理案件12起；\n      （二）参加专项行动，未发生差错。\n"
+            in (mini / UNIT).read_text(encoding="utf-8"))
+    assert run(mini, "import", "summary", str(docx), "--quarter", "2026Q1").stdout == ""  # idempotent
+    unnamed = tmp_path / "小结.docx"
+    unnamed.write_bytes(docx.read_bytes())
+    result = run(mini, "import", "summary", str(unnamed), "--quarter", "2026Q1")
+    assert result.exit_code == 1
+    assert stderr_lines(result)[0] == "小结.docx: 错误: 文件名中没有 2026Q1 记录中的姓名，请用 --id 写明警号"
+    assert run(mini, "import", "summary", str(unnamed), "--quarter", "2026Q1", "--id", "010001", "--dry-run").stdout == (
+        "王志强：个人小结 认真履行职责。 → 本季度认真学习，（一）办理案件12起……\n")
+    broken = tmp_path / "王志强.docx"
+    broken.write_bytes(b"PK\x03\x04 not really")
+    result = run(mini, "import", "summary", str(broken), "--quarter", "2026Q1")
+    assert stderr_lines(result)[0] == ("王志强.docx: 错误: 无法读取文档（BadZipFile）：文件损坏，或不是 Word 2007 以后的 .docx 格式"
+                                       "（.doc 请另存为 .docx）")

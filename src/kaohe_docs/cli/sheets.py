@@ -19,7 +19,7 @@ BOOK = "工作簿"  # the metavar of a workbook argument
 
 @main.group("import", context_settings=CONTEXT)
 def import_():
-    """从电子表格导入：月度绩效得分、花名册、所室队共性评分表。
+    """从电子表格导入：月度绩效得分、花名册、所室队填报表；以及 Word 写的个人小结。
 
     有任何错误时不写入任何文件；重复导入同一文件不会产生变化。
 
@@ -162,6 +162,30 @@ def import_sheet(ctx: Ctx, workbook, dry_run, as_json):
         project = _open(ctx)
         plan, _, _ = plan_workbook(workbook, project.loaded.bureau, project.loaded.policy)
         _run(ctx, project, plan, dry_run, as_json)
+
+
+@import_.command("summary", context_settings=CONTEXT)
+@click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="文档")
+@click.option("--quarter", "quarter", type=_quarter, required=True, help="哪个季度的个人小结，如 2026Q1。")
+@click.option("--id", "person_id", metavar="警号", help="是谁的小结（默认：按文件名中的姓名查找）。")
+@click.option("--dry-run", is_flag=True, help="只显示将要改变的内容，不写入。")
+@pass_ctx
+def import_summary(ctx: Ctx, document, quarter, person_id, dry_run):
+    """导入本人用 Word 或 WPS 写的个人小结（.docx）：全文写入该人本季度记录的 summary。
+
+    文件名中有本人姓名时自动对应（如 张伟-个人小结.docx），重名或没有姓名时用 --id 写明警号；
+    开头的“个人小结”之类的标题行不计入。
+
+    \b
+    示例：
+      kaohe import summary 王志强-个人小结.docx --quarter 2026Q4 --dry-run
+      kaohe import summary 个人小结.docx --quarter 2026Q4 --id 010001
+    """
+    from kaohe_docs.sheets.summary import plan_summary
+    with _writing(ctx, dry_run):
+        project = _open(ctx)
+        _require_quarter(project, quarter)
+        _run(ctx, project, plan_summary(document, project.loaded.bureau, project.loaded.policy, quarter, person_id), dry_run)
 
 
 @main.group("export", context_settings=CONTEXT)

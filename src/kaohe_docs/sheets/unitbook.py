@@ -465,11 +465,11 @@ def _person_changes(bureau: Bureau, entry: Entry, table: Table, row: Row, sheet:
         kind, _, part = column.key.partition(":")
         key = (kind, int(part) if kind == "monthly" else part) if part else (kind,)
         label = {"common": f"共性“{part}”", "monthly": f"{part}月绩效"}.get(kind, column.header)
-        result.changes.append(Change(entry.src.file, entry.person_id, bureau.shown_name(entry.person_id, entry.name), label, _brief(old), _brief(value), key,
+        result.changes.append(Change(entry.src.file, entry.person_id, bureau.shown_name(entry.person_id, entry.name), label, brief(old), brief(value), key,
                                      value=value))
 
 
-def _brief(value):
+def brief(value):
     """A long text shown in the preview as its start."""
     if isinstance(value, str):
         value = " ".join(value.split("\n"))
