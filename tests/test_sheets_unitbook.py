@@ -65,6 +65,8 @@ def test_errors_are_located_by_sheet_row_and_column(mini, tmp_path):
     for cell, value in {"A3": "010002", "B3": "李娜", "C3": "嘉奖", "D3": "专项行动", "E3": 5}.items():
         wb["加分申报"][cell] = value
     wb["单位信息"]["B6"] = "四月八日"
+    for cell, value in {"A4": "010002", "B4": "李娜", "C4": "嘉奖", "D4": "抗洪", "G4": "通过"}.items():
+        wb["加分申报"][cell] = value  # a unit approving its own claim
     wb.save(out)
     result = run(mini, "import", "sheet", str(out))
     assert result.exit_code == 1
@@ -72,8 +74,9 @@ def test_errors_are_located_by_sheet_row_and_column(mini, tmp_path):
         "填报表.xlsx [政工室] 第2行 E列: 错误: “十八”不是数字，请填写阿拉伯数字，如 95 或 92.5",
         "填报表.xlsx [政工室] 第3行 L列: 错误: “建议等次”应为 好 | 较好 | 一般 | 较差，现在是“优秀”",
         "填报表.xlsx [加分申报] 第3行 E列: 错误: 分值 5 超过“嘉奖”的分值 1",
+        "填报表.xlsx [加分申报] 第4行 G列: 错误: “通过”由考核办审核后填写，所室队的填报表中只能填 已申报 或 待审核",
         "填报表.xlsx [单位信息] 第6行 B列: 错误: “四月八日”不是日期，请写作 2027-04-08",
-        "错误: 共有 4 处错误，请修改后重试。",
+        "错误: 共有 5 处错误，请修改后重试。",
     ]
 
 

@@ -393,7 +393,7 @@ def _read_claims(c: _Context, tables: list[Table]) -> None:
             entry = c.entry(table, row, None)
             if entry is not None:
                 claim = _claim(table, row, c.sheets[BONUS], c.policy, c.result)
-                if claim is not None:
+                if claim is not None and _unit_may_set(entry, claim, table, row, c.result):
                     claims.setdefault(entry.person_id, []).append(claim)
     for person_id, wanted in claims.items():
         _claim_changes(c.bureau, c.people.entries[person_id], wanted, c.result, c.Change)
@@ -465,8 +465,8 @@ def _person_changes(bureau: Bureau, entry: Entry, table: Table, row: Row, sheet:
         kind, _, part = column.key.partition(":")
         key = (kind, int(part) if kind == "monthly" else part) if part else (kind,)
         label = {"common": f"共性“{part}”", "monthly": f"{part}月绩效"}.get(kind, column.header)
-        result.changes.append(Change(entry.src.file, entry.person_id, bureau.shown_name(entry.person_id, entry.name), label, brief(old), brief(value), key,
-                                     value=value))
+        result.changes.append(Change(entry.src.file, entry.person_id, bureau.shown_name(entry.person_id, entry.name), label,
+                                     brief(old), brief(value), key, value=value))
 
 
 def brief(value):
@@ -505,6 +505,22 @@ def _claim(table: Table, row: Row, sheet: Sheet, policy: Policy, result) -> dict
     return claim if ok else None
 
 
+UNIT_STATUSES = (ClaimStatus.DECLARED.value, ClaimStatus.CHECKED.value)  # 通过/不通过 are the office's answer
+
+
+def _unit_may_set(entry: Entry, claim: dict, table: Table, row: Row, result) -> bool:
+    """A unit's workbook declares and checks claims; it never approves or rejects one the record does not."""
+    status = claim.get("status")
+    if status is None or status in UNIT_STATUSES:
+        return True
+    recorded = next((c.status for c in entry.bonuses if (c.item, c.deed) == (claim["item"], claim["deed"])), None)
+    if status == recorded:
+        return True
+    result.diagnostics.append(error(table.where(row.number, table.headers.get("状态")), 0,
+                                    f"“{status}”由考核办审核后填写，所室队的填报表中只能填 {' 或 '.join(UNIT_STATUSES)}"))
+    return False
+
+
 def _claim_changes(bureau: Bureau, entry: Entry, wanted: list[dict], result, Change) -> None:
     """The person's claims as the sheet lists them; a claim left without 状态 keeps its recorded one (else 已申报)."""
     recorded = {(c.item, c.deed): c for c in entry.bonuses}
@@ -517,8 +533,8 @@ def _claim_changes(bureau: Bureau, entry: Entry, wanted: list[dict], result, Cha
     if claims == before:
         return
     show = lambda items: "；".join(f"{c['item']}（{c['deed']}，{c['status']}）" for c in items) or "（无）"  # noqa: E731
-    result.changes.append(Change(entry.src.file, entry.person_id, bureau.shown_name(entry.person_id, entry.name), "加分申报", show(before), show(claims),
-                                 ("bonus",), value=claims))
+    result.changes.append(Change(entry.src.file, entry.person_id, bureau.shown_name(entry.person_id, entry.name), "加分申报",
+                                 show(before), show(claims), ("bonus",), value=claims))
 
 
 def _unit_changes(table: Table, uq: UnitQuarter, unit_name: str, policy: Policy, result, Change) -> None:
