@@ -110,3 +110,14 @@ def test_unit_by_name_alias_or_code_and_every_unit_at_once(mini, tmp_path):
                                           str(folder / "法制室-2026Q1-考核填报表.xlsx")]
     both = run(mini, "export", "sheet", "2026Q1")
     assert both.exit_code == 2 and "请用 --unit 指定一个所室队，或用 --all 导出全部所室队" in both.stderr
+
+
+def test_a_score_sheet_exported_by_an_earlier_version_still_imports(mini, tmp_path):
+    path = book(tmp_path / "评分表.xlsx", {"政工室": [["警号", "姓名", "职务（职级）", "德", "能", "勤", "绩", "廉"],
+                                                   ["010002", "李娜", "科员（二级警长）", 19, 17, 18, 17, 19]]})
+    wb = openpyxl.load_workbook(path)
+    wb.properties.subject, wb.properties.keywords = "kaohe-docs 共性指标评分表", "2026Q1|zhengong"
+    wb.save(path)
+    result = run(mini, "import", "sheet", str(path))
+    assert result.exit_code == 0, result.output
+    assert (result.stdout, result.stderr.count("警告")) == ("李娜：共性“德” 18 → 19\n", 0)
