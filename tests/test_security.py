@@ -223,7 +223,7 @@ def test_hostile_names_never_write_outside_the_output_folders(mini_git, tmp_path
     sheet = run("-C", str(mini_git), "export", "sheet", "2026Q1", "--unit", "solo")
     assert sheet.exit_code == 0, sheet.output
     assert files_outside(scope, mini_git / "build", mini_git / ".git") - before == set()
-    assert sheet.stdout.strip() == str(mini_git / "build/sheets/x_.._.._.._.._.._evil-2026Q1-共性评分表.xlsx")
+    assert sheet.stdout.strip() == str(mini_git / "build/sheets/x_.._.._.._.._.._evil-2026Q1-考核填报表.xlsx")
     written = {p.relative_to(mini_git / "build") for p in (mini_git / "build").rglob("*") if p.is_file()}
     assert Path("2026Q1/04-结果登记表/02-x_.._.._.._.._.._evil.html") in written
     assert Path("sheets/a_.._.._.._b2026Q1平时考核结果.csv") in written

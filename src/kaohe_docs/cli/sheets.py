@@ -27,7 +27,7 @@ def import_():
     示例：
       kaohe import monthly 绩效.xlsx --quarter 2026Q1 --dry-run
       kaohe import roster 花名册.xlsx
-      kaohe import sheet 刑侦大队评分表.xlsx
+      kaohe import sheet 刑侦大队填报表.xlsx
     """
 
 
@@ -190,11 +190,11 @@ def import_summary(ctx: Ctx, document, quarter, person_id, dry_run):
 
 @main.group("export", context_settings=CONTEXT)
 def export():
-    """导出电子表格：所室队共性评分表、考核结果（上报用）。
+    """导出电子表格：所室队季度考核填报表、考核结果（上报用）。
 
     \b
     示例：
-      kaohe export sheet 2026Q2 --unit xingzhen
+      kaohe export sheet 2026Q2 --all -o 填报表
       kaohe export results 2026Q1 --xlsx
     """
 
