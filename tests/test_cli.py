@@ -137,6 +137,7 @@ def _english_from_click(output: str, words: set[str]) -> set[str]:
     text = re.sub(r"(?<![\w/])--?[A-Za-z][\w-]*", " ", output)  # option names are ours
     text = re.sub(r"kaohe [^\n]*", " ", text)  # example command lines
     text = re.sub(r"'[^'\n]*'", " ", text)  # the user's own words, quoted back
+    text = re.sub(r"\w*_\w*", " ", text)  # identifiers such as GITEA_PUSHER_NAME
     ours = {"JSON", "CSV", "Git", "HTML", "PDF"} | {name for path, _ in _commands(main) for name in path}
     return {w for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() in words} - ours
 
