@@ -131,7 +131,11 @@ def test_owners_decide_who_may_push_which_file():
     assert not may_push(owners, "wang", "records/2026/Q1/decision.yaml")
     assert not may_push(owners, "wang", "policy/allowed_signers")
     assert may_push(owners, "kaohe", "policy/allowed_signers")
-    assert codeowners(owners).splitlines()[2:] == ["* @kaohe", "/records/*/Q*/units/xingzhen.yaml @wang @zhian @kaohe"]
+    assert may_push(owners, "wang", "records/2026/Q1/feedback/xingzhen.yaml")  # the unit's own feedback file
+    assert not may_push(owners, "wang", "records/2026/Q1/feedback/zhengong.yaml")
+    assert not may_push(owners, "wang", "records/2026/Q1/feedback.yaml")  # the earlier layout: the office's
+    assert codeowners(owners).splitlines()[2:] == ["* @kaohe", "/records/*/Q*/units/xingzhen.yaml @wang @zhian @kaohe",
+                                                   "/records/*/Q*/feedback/xingzhen.yaml @wang @zhian @kaohe"]
     _, bad = owners_of("owners:\n  units:\n    xingzhen: 12\n  staff: [a]\n")
     assert [(d.line, d.message) for d in bad] == [
         (1, "owners 须写明 office（考核办的账号），否则没有人能修改审定记录和政策"),

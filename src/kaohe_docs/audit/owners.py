@@ -1,7 +1,8 @@
 """Who may change what: the policy's optional ``owners`` section, enforced by the guard.
 
-A unit's quarterly file (``records/<年>/Q<n>/units/<单位>.yaml``) may be pushed by that unit's owners and
-by the 考核办 (``office``); everything else — decision, 复核 and 反馈 records, policy, the signing keys,
+A unit's quarterly file (``records/<年>/Q<n>/units/<单位>.yaml``) and its feedback file
+(``records/<年>/Q<n>/feedback/<单位>.yaml``) may be pushed by that unit's owners and by the 考核办
+(``office``); everything else — decision, 复核 records, the earlier layout's ``feedback.yaml``, policy, the signing keys,
 roster, templates — only by the 考核办. The pusher is who the Git server says: GitLab ``GL_USERNAME``,
 Gitea/Forgejo ``GITEA_PUSHER_NAME``, and for plain ssh ``KAOHE_PUSHER`` (set per key in
 ``authorized_keys``: ``environment="KAOHE_PUSHER=zhangsan"`` with ``PermitUserEnvironment yes``, or by the
@@ -19,7 +20,7 @@ from kaohe_docs.records.policy import Owners
 
 PUSHER_VARIABLES = ("GL_USERNAME", "GITEA_PUSHER_NAME", "KAOHE_PUSHER")
 POLICY = "policy/policy.yaml"
-_UNIT_FILE = re.compile(r"records/[0-9]{4}/Q[1-4]/units/([^/]+)\.yaml")
+_UNIT_FILE = re.compile(r"records/[0-9]{4}/Q[1-4]/(?:units|feedback)/([^/]+)\.yaml")  # a unit's record and its feedback
 
 
 def pusher_identity(env=None) -> str:
@@ -110,5 +111,6 @@ def codeowners(owners: Owners | None, pre: str = "") -> str:
     at = lambda names: " ".join(f"@{n}" for n in names)  # noqa: E731
     lines = [head.rstrip("\n"), f"* {at(owners.office)}"]
     for unit, names in sorted(owners.units.items()):
-        lines.append(f"/{pre}records/*/Q*/units/{unit}.yaml {at(names + owners.office)}")
+        for folder in ("units", "feedback"):
+            lines.append(f"/{pre}records/*/Q*/{folder}/{unit}.yaml {at(names + owners.office)}")
     return "\n".join(lines) + "\n"
