@@ -146,6 +146,7 @@ def export(a, quarter: Quarter, unit_id: str, out: Path) -> Path:
             append_row(ws, [_shown(values.get(c.key)) for c in sheet.columns])
         _protect(ws, sheet)
         style_header(ws, [c.width for c in sheet.columns])
+        _printable(ws)
     book.save(out)
     return out
 
@@ -171,6 +172,15 @@ def _unit_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
 
 
 EXPORT_ROWS = {PEOPLE: _people_rows, BONUS: _claim_rows, UNIT: _unit_rows}  # sheet → its rows' values
+
+
+def _printable(ws) -> None:
+    """Printed as a clerk would: landscape A4, all columns on one page wide, the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
 
 
 def _shown(value):
