@@ -39,7 +39,7 @@ def test_a_workbook_not_made_by_export_is_refused(mini, tmp_path):
     result = run(mini, "import", "sheet", str(path))
     assert result.exit_code == 1
     assert ("自制.xlsx: 错误: 认不出是哪个单位、哪个季度的填报表：请用 kaohe export sheet 导出的工作簿填写；"
-            "自己录入的工作簿须有与导出表相同的表头，并有“填报项”工作表写明“单位”“季度”") in result.stderr
+            "自己录入的工作簿须有与导出表相同的表头，并在“填报项”工作表或表头上方写明“单位”“季度”") in result.stderr
 
 
 @pytest.mark.slow

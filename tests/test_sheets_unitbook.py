@@ -121,3 +121,16 @@ def test_a_score_sheet_exported_by_an_earlier_version_still_imports(mini, tmp_pa
     result = run(mini, "import", "sheet", str(path))
     assert result.exit_code == 0, result.output
     assert (result.stdout, result.stderr.count("警告")) == ("李娜：共性“德” 18 → 19\n", 0)
+
+
+def test_a_retyped_sheet_with_unit_and_quarter_above_its_headers(mini, tmp_path):
+    path = book(tmp_path / "手工表.xlsx", {"Sheet1": [["单位：政工室　季度：2026Q1"], [], ["警号", "姓名", "德", "备注"],
+                                                    ["010002", "李娜", 19, "借用"]]})
+    result = run(mini, "import", "sheet", str(path), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "李娜：共性“德” 18 → 19\n李娜：备注 （空） → 借用\n"
+    split = book(tmp_path / "分开写.xlsx", {"Sheet1": [["单位", "刑侦队", "季度", "2026Q1"], ["警号", "姓名", "德"],
+                                                     ["010002", "李娜", 19]]})
+    wrong = run(mini, "import", "sheet", str(split))
+    assert wrong.exit_code == 1
+    assert stderr_lines(wrong)[0].startswith("分开写.xlsx [Sheet1] 第1行 B列: 错误: 单位“刑侦队”不是本局的所室队")

@@ -256,36 +256,57 @@ def identify(path: Path, tables: list[Table], bureau: Bureau, properties) -> tup
         if found.quarter is not None and unit_id:
             return found, diags
     info = next(iter(found.of(UNIT)), None)
-    cells = _unit_cells(info)
+    cells = _unit_cells(info) or _title_cells(found.of(PEOPLE))
     unit_at, quarter_at = cells.get("单位代码") or cells.get("单位"), cells.get("季度")
-    written_unit = text(unit_at[1]) if unit_at else ""
-    written_quarter = text(quarter_at[1]) if quarter_at else ""
+    written_unit = text(unit_at[2]) if unit_at else ""
+    written_quarter = text(quarter_at[2]) if quarter_at else ""
     if not found.of(PEOPLE) or not written_unit or not written_quarter:
         diags.append(error(path.name, 0, "认不出是哪个单位、哪个季度的填报表：请用 kaohe export sheet 导出的工作簿填写；"
-                                         f"自己录入的工作簿须有与导出表相同的表头，并有“{INFO_HEADER}”工作表写明“单位”“季度”"))
+                                         f"自己录入的工作簿须有与导出表相同的表头，并在“{INFO_HEADER}”工作表或表头上方写明“单位”“季度”"))
         return found, diags
     names = unit_names(bureau)
     found.unit_id, found.quarter = names.get(written_unit), Quarter.parse(written_quarter)
-    where = info
     if found.unit_id is None:
         from kaohe_docs.sheets.imports import unknown_unit
-        diags.append(error(where.where(unit_at[0].number, unit_at[1].column), 0, unknown_unit(bureau, written_unit)))
+        table, row, cell = unit_at
+        diags.append(error(table.where(row.number, cell.column), 0, unknown_unit(bureau, written_unit)))
     if found.quarter is None:
-        diags.append(error(where.where(quarter_at[0].number, quarter_at[1].column), 0, f"季度“{written_quarter}”应写作 2026Q1"))
+        table, row, cell = quarter_at
+        diags.append(error(table.where(row.number, cell.column), 0, f"季度“{written_quarter}”应写作 2026Q1"))
     if found.unit_id and found.quarter:
         diags.append(warning(path.name, 0, f"工作簿中没有导出时的标记（自己录入的，或另存为其他格式的）：按表头和“单位”“季度”"
                                            f"单元格识别为 {bureau.units[found.unit_id].name} {found.quarter}，请核对"))
     return found, diags
 
 
-def _unit_cells(table: Table | None) -> dict[str, tuple[Row, Cell]]:
-    """单位信息: label → (its row, its value cell)."""
-    cells: dict[str, tuple[Row, Cell]] = {}
+def _unit_cells(table: Table | None) -> dict[str, tuple[Table, Row, Cell]]:
+    """单位信息: label → (the table, its row, its value cell)."""
+    cells: dict[str, tuple[Table, Row, Cell]] = {}
     for row in table.rows if table is not None else ():
         label = text(row.cells.get(INFO_HEADER))
         value = row.cells.get(VALUE_HEADER)
         if label and value is not None:
-            cells.setdefault(label, (row, value))
+            cells.setdefault(label, (table, row, value))
+    return cells
+
+
+_LABELLED = re.compile(r"(单位代码|单位|季度)\s*[:：]\s*(\S+)")
+
+
+def _title_cells(tables: list[Table]) -> dict[str, tuple[Table, Row, Cell]]:
+    """单位 and 季度 written above a retyped sheet's headers: “单位：刑侦大队　季度：2026Q1” in one cell, or a
+    label cell with its value in the next one."""
+    cells: dict[str, tuple[Table, Row, Cell]] = {}
+    for table in tables:
+        for row in table.above:
+            ordered = sorted(row.cells.values(), key=lambda c: (len(c.column), c.column))
+            for cell, following in zip(ordered, [*ordered[1:], None]):
+                written = text(cell)
+                for label, value in _LABELLED.findall(written):
+                    cells.setdefault(label, (table, row, Cell(value, cell.column)))
+                label = written.rstrip(":：")
+                if label in UNIT_ROWS and following is not None:
+                    cells.setdefault(label, (table, row, following))
     return cells
 
 
@@ -552,7 +573,7 @@ def _unit_changes(table: Table, uq: UnitQuarter, unit_name: str, policy: Policy,
     for label, (key, kind) in UNIT_ROWS.items():
         if kind == SHOWN or label not in cells:
             continue
-        row, cell = cells[label]
+        _, row, cell = cells[label]
         old = getattr(uq, key)
         if not filled(cell):
             if old is not None:

@@ -44,6 +44,7 @@ class Table:
     headers: dict[str, str]  # header → column letter
     rows: list[Row] = field(default_factory=list)
     header_row: int = 1  # the row the headers stand in (a title may stand above it)
+    above: list[Row] = field(default_factory=list)  # the rows above the headers (a title, 单位：… 季度：…), by column letter
 
     def where(self, row: int | None = None, column: str | None = None) -> Place:
         return Place(self.book, self.sheet, row or 0, column or "")
@@ -310,6 +311,8 @@ def _table(book: str, sheet: str, rows, hint) -> tuple[Table | None, list[Diagno
         names = [str(v).strip() if v is not None else "" for v in values]
         if any(h in names for h in hint):
             table = Table(book, sheet, {}, header_row=number)
+            table.above = [Row(n, {column_letter(i + 1): Cell(v, column_letter(i + 1)) for i, v in enumerate(vals) if v is not None})
+                           for n, vals, _ in rows[:index]]
             columns, diags = _columns(table, names)
             for n, vals, formulas in rows[index + 1:]:
                 if all(v is None or str(v).strip() == "" for v in vals):
