@@ -52,6 +52,7 @@ from kaohe_docs.render.index import write_index
 from kaohe_docs.render.output import build_lock, swap_in
 from kaohe_docs.render.pool import Background, init_stamper, map_forked, stamp_one, steady_gc
 from kaohe_docs.render.provenance import Provenance, provenance
+from kaohe_docs.render.renderer import LAYOUT_NOTE
 from kaohe_docs.render.stamp import Stamp, Stamper
 
 MANIFEST = "manifest.json"
@@ -233,6 +234,10 @@ def reuse(build: Build) -> list[int]:
     for item in items:
         item.digest = build.pdfs.get(item.key, item.dest)
     todo = [i for i, item in enumerate(items) if item.digest is None]
+    for item in items:  # a reused PDF: its layout check's findings are reported again
+        cached = builder.cache.path(builder.layout_key(item.markup)) if item.digest is not None else None
+        build.result.diagnostics.extend(layout_warning(item.doc, m) for m in (cached[1] if cached else ())
+                                        if m.startswith(LAYOUT_NOTE))
     build.result.reused = len(items) - len(todo)
     build.progress(f"排版 PDF：{len(todo)} 份需要生成，{build.result.reused} 份未变化沿用上次结果")
     if todo:
@@ -306,7 +311,12 @@ def stamp(build: Build, written: int, overlays: dict) -> None:
         finished.append(item)
     for item in finished:
         build.pdfs.put_file(item.key, item.dest, item.digest)
-        result.diagnostics.extend(warning(item.doc.id, 0, f"WeasyPrint: {m}") for m in item.layout[1])
+        result.diagnostics.extend(layout_warning(item.doc, m) for m in item.layout[1])
+
+
+def layout_warning(doc: Document, message: str) -> Diagnostic:
+    """A layout's warning about ``doc``: the build's own layout check (``signoff_alone``), or WeasyPrint's."""
+    return warning(doc.id, 0, message if message.startswith(LAYOUT_NOTE) else f"WeasyPrint: {message}")
 
 
 def write(build: Build) -> None:

@@ -252,6 +252,51 @@ def check_glyphs(fonts: Fonts, markup: str, document: str) -> None:
                          "请改用常用字，或在 policy/policy.yaml 的 fonts 中换用包含该字的字体")
 
 
+# A signature or seal block (class "signoff", or the older names below, in the templates: 签字盖章栏, 审定意见, 落款, 回执) is
+# never printed on a page without the data it signs for: a seal on an empty page is refused.
+SIGNOFF = frozenset({"signoff", "signature", "boxes", "receipt", "sign", "seal"})
+LAYOUT_NOTE = "版面："  # prefix of the layout check's findings among a layout's warnings
+# What a page may carry besides the data without counting as data: titles, repeated table heads,
+# the running head of a continuation page, the meta line; the page's margin boxes are not looked at.
+_FURNITURE_TAGS = frozenset({"thead", "h1", "head", "style", "title"})
+_FURNITURE_CLASSES = frozenset({"meta", "subtitle", "running-head", "bookmark", "watermark", "provenance"})
+
+
+def signoff_alone(pages) -> list[str]:
+    """Findings (``LAYOUT_NOTE`` …) for each page that carries a signature or seal block and no data.
+
+    ``pages``: WeasyPrint's laid-out pages. The person a page belongs to (the last ``data-bookmark``
+    seen) is named, so that a form in a 10-person document is found.
+    """
+    from weasyprint.formatting_structure import boxes
+    findings, person = [], ""
+    for number, page in enumerate(pages, 1):
+        seen = {"data": False, "sign": False}
+
+        def walk(box, signing: bool) -> None:
+            nonlocal person
+            if isinstance(box, boxes.MarginBox):
+                return
+            element = getattr(box, "element", None)
+            classes = set((element.get("class") or "").split()) if element is not None else set()
+            if element is not None and element.get("data-bookmark"):
+                person = element.get("data-bookmark")
+            if box.element_tag in _FURNITURE_TAGS or classes & _FURNITURE_CLASSES:
+                return
+            signing = signing or bool(SIGNOFF & classes)
+            if isinstance(box, boxes.TextBox) and box.text.strip():
+                seen["sign" if signing else "data"] = True
+            for child in getattr(box, "children", ()):
+                walk(child, signing)
+
+        walk(page._page_box, False)
+        if seen["sign"] and not seen["data"]:
+            who = f"（{person}）" if person else ""
+            findings.append(f"{LAYOUT_NOTE}第 {number} 页{who}只有签字盖章栏，没有所签的内容；"
+                            "签字盖章栏须与表格内容同页，请检查模板的分页规则（break-before: avoid）")
+    return findings
+
+
 @dataclass
 class RenderLog:
     """WeasyPrint's warnings and refused fetches during one rendering."""
@@ -339,7 +384,9 @@ class PdfRenderer:
         if document is not None and len(document.pages) > 1 and _NOTICE_BODY in markup:
             tight = self._layout(markup.replace(_NOTICE_BODY, _NOTICE_BODY_TIGHT, 1), RenderLog())
             if tight is not None and len(tight.pages) < len(document.pages):
-                return tight
+                document = tight
+        if document is not None:
+            log.warnings.extend(signoff_alone(document.pages))
         return document
 
     def _layout(self, markup: str, log: RenderLog):
