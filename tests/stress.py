@@ -13,6 +13,8 @@ SENTENCES = ("本季度认真履行岗位职责，牵头完成辖区治安隐患
              "不足之处是业务理论学习还不够系统，调查研究和总结提炼还需加强，今后将进一步改进。")
 LONG_NAME = "买买提·艾力江木"[:7]  # 7 characters
 LONG_POSITION = "刑事侦查大队重案侦查中队副中队长兼刑事技术室主任科员（代理）"  # 30 characters
+LONG_REASON = ("在全县禁毒专项行动中牵头侦破特大跨省贩毒案件，抓获犯罪嫌疑人十二名，缴获毒品三公斤，"
+               "受到省公安厅通报表扬；所室队因名额所限未予推荐，经局党委研究，在推荐人选以外确定为“好”等次")
 assert len(LONG_NAME) == 7 and len(LONG_POSITION) == 30
 
 
@@ -35,5 +37,17 @@ def make_stress(root: Path) -> Path:
     text = unit.read_text(encoding="utf-8").replace("name: 李娜", f"name: {LONG_NAME}")
     text = text.replace("summary: 认真履行职责。", f"summary: {long_summary()}")
     text = text.replace("    suggested: 较好\n", "    suggested: 较好\n    summary: " + long_summary(1200) + "\n")
+    # the long-named person is a committee addition after the unit suggested 较好 for lack of places
+    text = text.replace("monthly: {1: 88, 2: 90, 3: 89}\n    suggested: 较好\n",
+                        "monthly: {1: 98, 2: 98, 3: 98}\n    suggested: 较好\n    lower_reason: 名额所限\n")
+    text += ('  - id: "010004"\n    name: 赵敏\n    external:\n      body: 县行政服务中心管理委员会\n'
+             '      grade: 较好\n      document: 清行服〔2026〕3号\n')
     unit.write_text(text, encoding="utf-8")
+    roster.write_text(roster.read_text(encoding="utf-8") + '  - id: "010004"\n    name: 赵敏\n    gender: 女\n'
+                      '    birth: 1992-05\n    position: 科员\n    rank: 四级警长\n', encoding="utf-8")
+    decision = root / "records/2026/Q1/decision.yaml"
+    decision.write_text(decision.read_text(encoding="utf-8") + f'additions:\n  - id: "010002"\n    reason: {LONG_REASON}\n',
+                        encoding="utf-8")
+    policy = root / "policy/policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("ratio: 40%", "ratio: 70%"), encoding="utf-8")
     return root

@@ -3,13 +3,15 @@ bureau and of the stress bureau (texts at their limits, tests/stress.py)."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pdfplumber
 import pytest
 
 from conftest import commit_all, write
-from stress import LONG_NAME, LONG_POSITION, make_stress
+from stress import LONG_NAME, LONG_POSITION, LONG_REASON, long_summary, make_stress
+from kaohe_docs.documents.bureau import quota_usage
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
 from kaohe_docs.render.build import build_period
@@ -72,3 +74,75 @@ def test_signature_alone_is_reported_by_the_build(mini_git):
         result = build_period(open_project(mini_git), Q1, mini_git / "build")
         found = [(d.file, d.message) for d in result.diagnostics if "版面" in d.message]
         assert expected in found
+
+
+# -- 2. no record text is cut ------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_no_text_is_cut_and_long_texts_continue(stress_build):
+    root, _ = stress_build
+    folder = root / "build/2026Q1"
+    for path in pdfs(folder):
+        assert "…" not in "".join(pages_text(path)), path.name
+    brief = "".join(cell for row in table_rows(folder / "06-简明情况登记表/01-政工室.pdf") for cell in row)
+    assert "".join(LONG_REASON.split()) in brief  # the committee's reason, whole
+    assert long_summary().split("。")[0] + "。" in brief  # 简要表现: the first sentence, whole
+    registration = "".join(pages_text(folder / "05-登记表/01-政工室.pdf"))
+    assert long_summary()[-60:] in registration  # the 1,925-character 个人小结 to its end
+
+
+def table_rows(path: Path) -> list[list[str]]:
+    with pdfplumber.open(path) as pdf:
+        return [["".join((cell or "").split()) for cell in row]
+                for page in pdf.pages for table in page.extract_tables() for row in table]
+
+
+@pytest.mark.slow
+def test_brief_grade_column_and_committee_addition(stress_build):
+    root, _ = stress_build
+    rows = table_rows(root / "build/2026Q1/06-简明情况登记表/01-政工室.pdf")
+    header = rows[0]
+    grade, remark = header.index("审定等次"), header.index("简要表现")
+    external = next(row for row in rows if row[1] == "赵敏")
+    assert external[grade] == "较好（外单位）"
+    added = next(row for row in rows if row[1] == LONG_NAME)
+    assert added[grade] == "好"
+    assert added[remark].startswith("所室队建议“较好”（名额所限），局党委在推荐人选以外确定为“好”（党委增加，不占所室队名额），理由：")
+    assert "建议“较好”，理由" not in added[remark]
+    post = header.index("职务（职级）")
+    assert added[post] == f"{LONG_POSITION}（二级高级警长）"
+
+
+# -- 3. the 申报表's bureau row follows from the unit rows --------------------------------------
+
+@pytest.fixture(scope="module")
+def example():
+    return open_project(Path(__file__).parent.parent, use_cache=False)
+
+
+def _number(cell) -> Decimal:
+    return Decimal(str(cell or "0").lstrip("+"))
+
+
+@pytest.mark.parametrize("quarter", [Quarter(2026, q) for q in (1, 2, 3, 4)])
+def test_quota_usage_reconciles_units_with_the_bureau(example, quarter):
+    """各所室队合计 + the difference lines = 全局, column by column (推荐/使用, 上季度结转, 累计, 结转), for
+    every quarter of the example (2026Q2 and Q3 have committee additions, Q4 carries them in)."""
+    doc = quota_usage(example.assessment, quarter)
+    totals = doc.context["totals"]
+    assert [row[0] for row in totals][0] == "各所室队合计" and totals[-1][0] == "全局"
+    assert doc.context["rows"] and all(row[0] not in ("全局", "各所室队合计") for row in doc.context["rows"])
+    for column in (4, 5, 7, 12):  # 上季度结转, 累计名额, 推荐/使用, 结转下季度
+        assert sum(_number(row[column]) for row in totals[:-1]) == _number(totals[-1][column]), (quarter, column)
+    units = sum(_number(row[7]) for row in doc.context["rows"])
+    assert units == _number(totals[0][7])
+
+
+def test_quota_usage_names_the_committee_additions_on_their_own_line(example):
+    doc = quota_usage(example.assessment, Quarter(2026, 3))
+    line = next(row for row in doc.context["totals"] if row[0] == "局党委增加")
+    additions = [pid for (u, q), row in example.assessment.unit_ledgers.items() if q == Quarter(2026, 3) for pid in row.additions]
+    assert line[7] == f"+{len(additions)}" and list(line[11]) == [example.assessment.bureau.people[i].name for i in additions]
+    q4 = quota_usage(example.assessment, Quarter(2026, 4))
+    assert any(row[0] == "以前季度差额" for row in q4.context["totals"])
+    assert any(note.startswith("以前季度差额：本年以前各季度") for note in q4.context["notes"])

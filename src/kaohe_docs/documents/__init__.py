@@ -26,7 +26,8 @@ class Document:
 
 
 def col(label, width: str = "", align: str = "") -> dict:
-    """A column; a tuple label is printed as those lines (e.g. ("参加", "人数")), never broken elsewhere."""
+    """A column; a tuple label is printed as those lines (e.g. ("参加", "人数")), never broken elsewhere.
+    ``align``: "left", "num", or "name" (a name column: a name is never split across lines)."""
     return {"label": _cell(label), "width": width, "align": align}
 
 
@@ -53,7 +54,20 @@ class Words(tuple):
     kind = "words"
 
 
+class Post(tuple):
+    """职务（职级）: the position, which may wrap, then the rank in brackets, never split ("二级高级警长")."""
+
+    kind = "post"
+
+
+def post_cell(person) -> Post | str:
+    """A person's 职务（职级） cell ("" without a roster entry)."""
+    return Post((person.position, person.rank)) if person is not None else ""
+
+
 def _cell(value):
+    if isinstance(value, Post):
+        return Post(str(v or "") for v in value)
     if isinstance(value, (Lines, Words)):
         return type(value)(str(v) for v in value)
     if isinstance(value, tuple):

@@ -59,7 +59,7 @@ def annual_publicity(a: Assessment, year: int) -> Document | None:
             "share": percent(a.policy.excellent_min_good_share), "limit": percent(a.policy.excellent_limit),
             "period": publicity_period(a, decision.publicity_start), "contact": a.policy.contact,
             "order_note": order_note(a.policy),
-            "columns": [col("序号", "8%"), col("单位", "20%"), col("姓名", "12%"), *QUARTER_COLS],
+            "columns": [col("序号", "8%"), col("单位", "20%"), col("姓名", "12%", "name"), *QUARTER_COLS],
             "rows": [[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4))]
                      for n, r in enumerate(chosen, 1)],
             "issuer": a.bureau.info.office, "issue_date": date_zh(decision.publicity_start),
@@ -73,7 +73,7 @@ def annual_worksheet(a: Assessment, year: int) -> Document:
     decision = a.bureau.annual.get(year)
     chosen = set(decision.choices) if decision else set()
     basis = _basis(a, year)
-    columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%"), *QUARTER_COLS,
+    columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%", "name"), *QUARTER_COLS,
                col("“好”次数", "8%"), col("局党委审定", "12%")]
     return table(
         id=f"{year}/年度优秀资格审查表", title=f"{a.bureau.info.name}{year}年度考核“优秀”人选资格审查工作表",
@@ -114,7 +114,7 @@ def annual_summary(a: Assessment, year: int) -> Document:
 def annual_flags(a: Assessment, year: int) -> Document:
     """Those whose 一般 + 较差 exceed half of the graded quarters (与年度考核挂钩)."""
     flagged = _ordered(a, [r for r in annual_rows(a, year) if flag(r, a.policy.annual_weak_share)])
-    columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%"), *QUARTER_COLS,
+    columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%", "name"), *QUARTER_COLS,
                col("一般+较差", "9%"), col("年度考核意见", "22%", "left")]
     return on_basis(table(
         id=f"{year}/年度等次提示名单", title=f"{a.bureau.info.name}{year}年度考核等次提示名单（平时考核结果运用）",
