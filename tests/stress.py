@@ -48,6 +48,10 @@ def make_stress(root: Path) -> Path:
     decision = root / "records/2026/Q1/decision.yaml"
     decision.write_text(decision.read_text(encoding="utf-8") + f'additions:\n  - id: "010002"\n    reason: {LONG_REASON}\n',
                         encoding="utf-8")
+    (root / "records/2026/Q1/feedback.yaml").write_text(
+        'quarter: 2026Q1\nfeedback:\n  - {id: "010001", method: 会议点评, date: 2026-04-22}\n'
+        '  - {id: "010002", method: 书面送达, date: 2026-04-23, receipt: 2026-04-24}\n'
+        '  - {id: "020001", method: 个别谈话, date: 2026-04-23}\n', encoding="utf-8")
     policy = root / "policy/policy.yaml"
     policy.write_text(policy.read_text(encoding="utf-8").replace("ratio: 40%", "ratio: 70%"), encoding="utf-8")
     return root

@@ -113,6 +113,64 @@ def test_brief_grade_column_and_committee_addition(stress_build):
     assert added[post] == f"{LONG_POSITION}（二级高级警长）"
 
 
+# -- 4. 反馈通知: the appeal path open on the day of delivery, wording per grade, reasons ----------
+
+def letters(path: Path) -> dict[str, str]:
+    """Each person's letter in a 反馈通知 PDF: name → its text (a letter begins with "××同志：")."""
+    text = "".join(pages_text(path))
+    parts = re.split(r"(?=清河县公安局平时考核结果反馈通知)", text)
+    found = {}
+    for part in parts:
+        match = re.search(r"通知(.+?)同志：", part)
+        if match:
+            found[match.group(1)] = part
+    return found
+
+
+@pytest.mark.slow
+def test_feedback_letters_tell_the_appeal_path_and_why(stress_build):
+    root, _ = stress_build
+    zhengong = letters(root / "build/2026Q1/07-反馈通知/01-政工室.pdf")
+    solo = letters(root / "build/2026Q1/07-反馈通知/02-法制室.pdf")
+    # 好: told by the committee's addition, and no appeal path offered
+    added = zhengong[LONG_NAME]
+    assert "所室队未推荐你为“好”等次人选，局党委（考核委）研究决定，在推荐人选以外确定你为“好”等次，理由：" in added
+    assert "复核申请" not in added and "公示期内" not in added
+    assert "复核申请" not in zhengong["王志强"]
+    # rejected by the committee: why, and the appeal period from the day of the talk (2026-04-23, a Thursday):
+    # five working days from the next day: 4-24, 4-27 … 4-30
+    rejected = solo["刘洋"]
+    assert "所室队推荐你为“好”等次人选，经局党委（考核委）研究未予通过，审定为“较好”，理由：全局“好”等次名额所限，经局党委研究未通过。" in rejected
+    assert ("对考核结果有异议的，可以自收到本通知之日起5个工作日内（本通知于2026年4月23日送达，截至2026年4月30日）"
+            "向清河县公安局平时考核工作委员会办公室书面提出复核申请") in rejected
+    assert all("公示期内" not in letter for letter in (*zhengong.values(), *solo.values()))
+
+
+def test_appeal_period_counts_working_days_after_receipt(example):
+    """书面送达 received on Friday 2026-04-24: the period runs 4-27 … 4-30 and, after the 劳动节 holiday, 5-6."""
+    from kaohe_docs.documents.personal import _appeal_path
+    from kaohe_docs.model import Feedback, FeedbackMethod
+    import datetime as dt
+    a = example.assessment
+    result = next(r for r in a.quarter_results(Quarter(2026, 1)) if r.final is not None and r.final.value == "较好")
+    record = Feedback(result.entry.person_id, FeedbackMethod.WRITTEN, dt.date(2026, 4, 23), dt.date(2026, 4, 24),
+                      None, False, None)
+    path = _appeal_path(a, result, record)
+    assert (path["days"], path["received"], path["until"], path["open"]) == (5, "2026年4月24日", "2026年5月6日", True)
+    unreceived = _appeal_path(a, result, Feedback(result.entry.person_id, FeedbackMethod.WRITTEN, dt.date(2026, 4, 23),
+                                                  None, None, False, None))
+    assert (unreceived["received"], unreceived["until"]) == ("", "")
+
+
+def test_appeal_answer_is_in_the_second_person(example):
+    from kaohe_docs.documents.personal import appeal_notices
+    for quarter in (Quarter(2026, 2), Quarter(2026, 3)):
+        for doc in appeal_notices(example.assessment, quarter):
+            for person in doc.context["people"]:
+                assert "该同志" not in person["reason"] + person["grounds"]
+                assert "本人" not in person["grounds"]
+
+
 # -- 3. the 申报表's bureau row follows from the unit rows --------------------------------------
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,7 @@ class Policy:
     submission_day: int
     extend_to_workday: bool
     publicity_working_days: int
+    appeal_working_days: int  # 复核申请期限: working days after the day the result notice is received
     excellent_min_good_share: Decimal
     annual_weak_share: Decimal  # 一般+较差 in more than this share of graded quarters → flagged
     excellent_limit: Decimal  # annual 优秀 at most this share of the year's participants (20%; 25% with approval)
@@ -101,6 +102,8 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         submission_day=deadlines.integer("submission_day", low=1, high=28),
         extend_to_workday=deadlines.boolean("extend_to_workday", default=True),
         publicity_working_days=deadlines.integer("publicity_working_days", low=1, high=30),
+        appeal_working_days=_default(deadlines.integer("appeal_working_days", required=False, low=1, high=30),
+                                     DEFAULT_APPEAL_WORKING_DAYS),
         excellent_min_good_share=annual.percent("excellent_min_good_share"),
         annual_weak_share=_default(annual.percent("weak_share", required=False), Decimal("0.5")),
         excellent_limit=annual.percent("excellent_limit", required=False) or DEFAULT_EXCELLENT_LIMIT,
@@ -120,6 +123,10 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
     if any(v is None for v in values.values()) or any(d.level == "error" for d in diags):
         return None, diags
     return Policy(**values, owners=owners), diags
+
+
+# 复核申请期限 when a policy written before it existed does not say: as the publicity period's common value
+DEFAULT_APPEAL_WORKING_DAYS = 5
 
 
 def _default(value, scheme_default):
