@@ -10,7 +10,7 @@ from kaohe_docs.engine.annual import (
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.documents.charts import stacked_bars
 from kaohe_docs.documents.formatting import date_zh, grade_text, percent
-from kaohe_docs.documents.publicity import publicity_period
+from kaohe_docs.documents.publicity import publicity_period, signoff
 from kaohe_docs.model import Grade, quarter_name
 from kaohe_docs.documents import Document, col, order_note, person_order, table
 
@@ -62,7 +62,7 @@ def annual_publicity(a: Assessment, year: int) -> Document | None:
             "columns": [col("序号", "8%"), col("单位", "20%"), col("姓名", "12%", "name"), *QUARTER_COLS],
             "rows": [[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4))]
                      for n, r in enumerate(chosen, 1)],
-            "issuer": a.bureau.info.office, "issue_date": date_zh(decision.publicity_start),
+            **signoff(a.bureau.info.office, date_zh(decision.publicity_start)),
         })
 
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import html
 import logging
@@ -297,6 +298,63 @@ def signoff_alone(pages) -> list[str]:
     return findings
 
 
+def justify_lines(pages) -> None:
+    """Justify Chinese text to both edges: each line of a ``text-align: justify`` block but its last (and
+    but a line ended by ``<br>``) gets the letter spacing that makes it end at the block's right edge.
+
+    WeasyPrint justifies by widening spaces only, and Chinese text has none: without this, lines stop
+    short wherever a half-width character or a punctuation rule (no "，" at a line's start) leaves a gap.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    def text_boxes(box, out):
+        if isinstance(box, boxes.TextBox):
+            out.append(box)
+        for child in getattr(box, "children", ()):
+            text_boxes(child, out)
+        return out
+
+    def blocks(box):
+        children = getattr(box, "children", ())
+        if isinstance(box, boxes.BlockContainerBox) and any(isinstance(c, boxes.LineBox) for c in children):
+            yield box
+        for child in children:
+            if not isinstance(child, boxes.LineBox):
+                yield from blocks(child)
+
+    for page in pages:
+        for block in blocks(page._page_box):
+            if block.style["text_align_all"] != "justify":
+                continue
+            right = block.content_box_x() + block.width
+            lines = [c for c in block.children if isinstance(c, boxes.LineBox)]
+            for line in lines[:-1]:
+                texts = text_boxes(line, [])
+                if not texts or texts[-1].text.endswith("\n") or _ends_with_break(line):
+                    continue
+                extra = right - max(t.position_x + t.width for t in texts)
+                count = sum(len(t.text) for t in texts)
+                if count < 2 or not 0 < extra <= 4 * texts[-1].style["font_size"]:
+                    continue
+                delta, shift = extra / (count - 1), 0.0
+                for box in texts:
+                    style = copy.copy(box.style)
+                    spacing = style["letter_spacing"]
+                    style["letter_spacing"] = (0 if spacing == "normal" else spacing) + delta
+                    box.style = style
+                    box.position_x += shift
+                    box.width += len(box.text) * delta
+                    shift += len(box.text) * delta
+
+
+def _ends_with_break(line) -> bool:
+    """Whether a line box ends with a forced break (``<br>``): such a line is a last line, never justified."""
+    last = line
+    while getattr(last, "children", None):
+        last = last.children[-1]
+    return getattr(last, "element_tag", "") == "br"
+
+
 @dataclass
 class RenderLog:
     """WeasyPrint's warnings and refused fetches during one rendering."""
@@ -332,8 +390,6 @@ def _allowed_file(url: str, allowed: tuple[str, ...]) -> bool:
         return False
 
 
-_NOTICE_BODY = '<body class="notice'
-_NOTICE_BODY_TIGHT = '<body class="tight notice'
 
 
 class PdfRenderer:
@@ -373,19 +429,15 @@ class PdfRenderer:
             logger.removeHandler(handler)
 
     def layout(self, markup: str, log: RenderLog):
-        """HTML → laid-out WeasyPrint document (None when a forbidden fetch stopped it).
+        """HTML → laid-out WeasyPrint document (None when a forbidden fetch stopped it), with the
+        layout check's findings (``signoff_alone``) added to the log's warnings.
 
-        A notice (公文) over several pages is laid out a second time with tighter line and
-        character spacing (body class "tight"); when that saves its last page, the tight one
-        is kept (GB/T 9704 7.3.5: adjust the spacing so that the 落款 fits with the text).
-        Otherwise the stylesheet's break rules move the last body lines along with the 落款.
+        A notice (公文) keeps its 22 × 28 grid on every page: when the 落款 does not fit under the
+        text, the stylesheet's break rules move the last body lines along with it (GB/T 9704 7.3.5).
         """
         document = self._layout(markup, log)
-        if document is not None and len(document.pages) > 1 and _NOTICE_BODY in markup:
-            tight = self._layout(markup.replace(_NOTICE_BODY, _NOTICE_BODY_TIGHT, 1), RenderLog())
-            if tight is not None and len(tight.pages) < len(document.pages):
-                document = tight
         if document is not None:
+            justify_lines(document.pages)
             log.warnings.extend(signoff_alone(document.pages))
         return document
 
