@@ -2,11 +2,15 @@
 bureau and of the stress bureau (texts at their limits, tests/stress.py)."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pdfplumber
+import pypdf
 import pytest
 
 from conftest import commit_all, write
@@ -204,3 +208,102 @@ def test_quota_usage_names_the_committee_additions_on_their_own_line(example):
     q4 = quota_usage(example.assessment, Quarter(2026, 4))
     assert any(row[0] == "以前季度差额" for row in q4.context["totals"])
     assert any(note.startswith("以前季度差额：本年以前各季度") for note in q4.context["notes"])
+
+
+# -- 6. fonts: the glyph check per font role ---------------------------------------------------
+
+def gb2312(char: str) -> bool:
+    """In GB2312's repertoire: both bytes of its GBK (cp936) code in 0xA1–0xFE, or ASCII."""
+    try:
+        code = char.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 1 or all(0xA1 <= b <= 0xFE for b in code)
+
+
+def gb2312_font(folder: Path, family: str) -> Path:
+    """A GB2312-only face (like a licensed 仿宋_GB2312): the free LXGW WenKai subset with fontTools to the
+    GB2312 characters that the templates, the code and the fixture records use, renamed ``family``."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    source = subprocess.run(["fc-match", "-f", "%{file}", "LXGW WenKai:style=Regular"], capture_output=True,
+                            text=True, check=True).stdout
+    here = Path(__file__).parent
+    text = set()
+    for path in [*(here.parent / "src/kaohe_docs").rglob("*"), *(here / "fixtures/mini").rglob("*"), here / "stress.py"]:
+        if path.is_file() and path.suffix in (".py", ".html", ".css", ".yaml"):
+            text |= set(path.read_text(encoding="utf-8"))
+    font = TTFont(source)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(c) for c in text if gb2312(c)] + list(range(0x20, 0x7F)))
+    subsetter.subset(font)
+    for record in font["name"].names:
+        if record.nameID in (1, 4, 16):
+            record.string = family
+        elif record.nameID == 6:
+            record.string = "GB2312TestFangSong"
+    folder.mkdir(parents=True, exist_ok=True)
+    font.save(folder / "gb2312-test.ttf")
+    return folder / "gb2312-test.ttf"
+
+
+@pytest.mark.slow
+def test_character_missing_from_a_roles_font_is_an_error_unless_a_fallback_is_declared(tmp_path, mini_git):
+    """With a GB2312-only 仿宋 for the body role, the name 欧阳祎喆 (祎 and 喆 are GBK) is not printed half in
+    a fallback face: the build fails naming the person and the characters; a declared fallback passes, and
+    the PDF then holds exactly the declared faces."""
+    family = "测试仿宋_GB2312"
+    gb2312_font(tmp_path / "fonts", family)
+    (tmp_path / "fonts.conf").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f'<dir>{tmp_path / "fonts"}</dir>\n<cachedir>{tmp_path / "fc-cache"}</cachedir>\n</fontconfig>\n',
+        encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(tmp_path / "fonts.conf"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for rel in ("records/roster.yaml", "records/2026/Q1/units/zhengong.yaml"):
+        path = mini_git / rel
+        path.write_text(path.read_text(encoding="utf-8").replace("王志强", "欧阳祎喆"), encoding="utf-8")
+    policy = mini_git / "policy/policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    body = re.search(r"^  body: .*$", text, re.M).group()
+    policy.write_text(text.replace(body, f"  body: [{family}, Noto Serif CJK SC]"), encoding="utf-8")
+    commit_all(mini_git, "GB2312 仿宋")
+    kaohe = [sys.executable, "-m", "kaohe_docs.cli", "build", "2026Q1"]
+    failed = subprocess.run(kaohe, cwd=mini_git, env=env, capture_output=True, text=True)
+    assert failed.returncode == 1, failed.stderr
+    assert "《清河县公安局2026年第一季度平时考核结果反馈通知（政工室）》第 1 页（欧阳祎喆）“祎”（U+794E" in failed.stderr
+    assert "“喆”（U+5586" in failed.stderr and f"在字体“{family}”中没有" in failed.stderr
+    assert "Traceback" not in failed.stderr and not (mini_git / "build/2026Q1").exists()
+
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        f"  body: [{family}, Noto Serif CJK SC]", f"  body: [{family}, Noto Serif CJK SC]\n  fallback: [Noto Serif CJK SC]"),
+        encoding="utf-8")
+    commit_all(mini_git, "补字字体")
+    built = subprocess.run(kaohe, cwd=mini_git, env=env, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    with pdfplumber.open(mini_git / "build/2026Q1/07-反馈通知/01-政工室.pdf") as pdf:
+        faces = {c["fontname"].split("+")[-1] for c in pdf.pages[0].chars}
+        zhe = {c["fontname"].split("+")[-1] for c in pdf.pages[0].chars if c["text"] in "祎喆"}
+    assert zhe == {"Noto-Serif-CJK-SC"} and family in faces  # 欧阳 in the 仿宋, 祎喆 in the declared fallback
+
+
+@pytest.mark.slow
+def test_fonts_read_back_have_no_japanese_or_fallback_faces(tmp_path, mini_git):
+    """Every PDF of the quarter and the year (the chart included): only the policy's faces, no Noto Sans CJK JP,
+    no DejaVu."""
+    project = open_project(mini_git, use_cache=False)
+    for period in (Q1, 2026):
+        result = build_period(project, period, mini_git / "build")
+        for path in pdfs(result.folder):
+            reader = pypdf.PdfReader(path)
+            names = set()
+            for page in reader.pages:
+                for font in (page["/Resources"].get("/Font") or {}).values():
+                    names.add(str(font.get_object()["/BaseFont"]))
+                xobjects = page["/Resources"].get("/XObject") or {}
+                for x in xobjects.values():
+                    fonts = (x.get_object().get("/Resources") or {}).get("/Font") or {}
+                    names |= {str(f.get_object()["/BaseFont"]) for f in fonts.values()}
+            assert names and not [n for n in names if "JP" in n or "DejaVu" in n], (path.name, names)

@@ -141,7 +141,9 @@ def statistics(a: Assessment, year: int) -> Document:
         counts = Counter(r.final for q in quarters for r in a.quarter_results(q, unit.id) if r.final is not None)
         if counts:
             unit_good.append((unit.name, counts))
-    font = ", ".join(f"'{family}'" for family in a.policy.fonts["table"])
+    # the table role's families, unquoted (WeasyPrint's SVG text takes the first installed of such a list;
+    # quoted names make it fall back to its default faces), without a weight suffix ("…:bold")
+    font = ", ".join(dict.fromkeys(family.split(":")[0].strip() for family in a.policy.fonts["table"]))
     charts = [
         {"title": "各季度等次分布（人）",
          "svg": stacked_bars([q.zh[5:] for q in quarters], [(g.value, [per_quarter[q][g] for q in quarters]) for g in GRADES],

@@ -91,11 +91,11 @@ def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
     record = a.bureau.quarters[quarter].feedback.get(r.entry.person_id)
     return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
             "final": r.final.value, "talk": _talk(r.final),
-            "methods": [("▣" if record and record.method == m else "□") + m.value for m in FeedbackMethod],
+            "methods": [("■" if record and record.method == m else "□") + m.value for m in FeedbackMethod],
             "date": date_zh(record.date) if record else date_zh(None),
             "why": _why(a, r), "must": _must(a, r), "appeal": _appeal_path(a, r, record),
             "talked": {"by": record.talk.by, "date": date_zh(record.talk.date), "note": record.talk.note or "",
-                       "admonish": "▣是　□否" if record.admonish else "□是　▣否"}
+                       "admonish": "■是　□否" if record.admonish else "□是　■否"}
             if record and record.talk else {"by": "", "date": "", "note": "", "admonish": "□是　□否"}}
 
 

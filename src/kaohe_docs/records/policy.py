@@ -29,6 +29,9 @@ OPTIONAL_FONT_ROLES = {
     # the provenance stamp (footer, 草稿 watermark, 核验码) merged onto every page of every document:
     # a TrueType family adds about 10 KB to each PDF, an OpenType/CFF one (Noto CJK) about 140 KB
     "stamp": ("宋体", "SimSun", "LXGW WenKai", "Noto Serif CJK SC"),
+    # families for characters a role's family lacks (a rare character in a name, with a GB2312-only
+    # 仿宋_GB2312): none unless the policy declares them — such a character is then an error
+    "fallback": (),
 }
 SHEET_ROLES = ("id", "name", "unit", "score")  # the columns an import looks for (policy `sheets:` names them)
 

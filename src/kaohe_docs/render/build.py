@@ -52,7 +52,7 @@ from kaohe_docs.render.index import write_index
 from kaohe_docs.render.output import build_lock, swap_in
 from kaohe_docs.render.pool import Background, init_stamper, map_forked, stamp_one, steady_gc
 from kaohe_docs.render.provenance import Provenance, provenance
-from kaohe_docs.render.renderer import LAYOUT_NOTE
+from kaohe_docs.render.renderer import GLYPH_NOTE, LAYOUT_NOTE
 from kaohe_docs.render.stamp import Stamp, Stamper
 
 MANIFEST = "manifest.json"
@@ -270,6 +270,10 @@ def lay_out(build: Build, todo: list[int]) -> dict:
                                      lambda n, total: build.progress(f"[{n}/{total}] PDF"))
     for i, source in zip(todo, sources):
         items[i].layout = source
+    missing = [f"《{items[i].doc.title}》{m[len(GLYPH_NOTE):]}" for i in todo for m in items[i].layout[1]
+               if m.startswith(GLYPH_NOTE)]
+    if missing:  # before anything is written into place
+        raise KaoheError("以下文书有字体中缺少的字，build/ 中原有文件未改动：\n" + "\n".join(missing))
     result.timings["layout"] = time.perf_counter() - start
     result.rendered = builder.laid_out
     build.progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")

@@ -134,9 +134,26 @@ def make_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["css_string"] = _css_string
+    env.filters["font_stack"] = _font_stack
+    env.filters["font_weight"] = _font_weight
     env.filters["title_lines"] = _title_lines
     env.filters["sentence"] = sentence
     return env
+
+
+@jinja2.pass_context
+def _font_stack(context, role: str) -> Markup:
+    """A role's CSS font-family list: its family, then the fallback families the policy declares."""
+    fonts = context.get("fonts") or {}
+    names = [fonts.get(role)] + list(context.get("font_fallback") or ())
+    return Markup(", ".join(f'"{_css_string(name)}"' for name in dict.fromkeys(names) if name))
+
+
+@jinja2.pass_context
+def _font_weight(context, role: str) -> str:
+    """The CSS font-weight of a role's chosen entry ("bold" for "Noto Serif CJK SC:bold", else normal)."""
+    weight = (context.get("font_weights") or {}).get(role, "normal")
+    return weight if weight in ("normal", "bold", "500", "600", "900") else "normal"
 
 
 # Characters (em) per title line: 版心 width / title size, with a little slack for estimated widths.
@@ -355,6 +372,39 @@ def _ends_with_break(line) -> bool:
     return getattr(last, "element_tag", "") == "br"
 
 
+GLYPH_NOTE = "缺字："  # prefix of the per-role glyph check's findings among a layout's warnings
+
+
+def missing_in_role(pages) -> list[str]:
+    """Findings (``GLYPH_NOTE`` …) for each character printed in a font list (a role's family and the
+    fallback the policy declares) that has no glyph for it: the renderer would take it from some other
+    installed face (a 黑体 in a 仿宋 name). Names the page, the person and the text around it."""
+    from weasyprint.formatting_structure import boxes
+    from kaohe_docs.render.fonts import covered, stack_ranges
+    findings, person, seen = [], "", set()
+    for number, page in enumerate(pages, 1):
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            if element is not None and element.get("data-bookmark"):
+                person = element.get("data-bookmark")
+            if isinstance(box, boxes.TextBox):
+                families = tuple(box.style["font_family"])
+                ranges = stack_ranges(families)
+                for at, char in enumerate(box.text):
+                    if (char, families) in seen or covered(ranges, char) or not char.strip():
+                        continue
+                    seen.add((char, families))
+                    who = f"（{person}）" if person else ""
+                    around = box.text[max(0, at - 6): at + 6].strip()
+                    findings.append(f"{GLYPH_NOTE}第 {number} 页{who}“{char}”（U+{ord(char):04X}，见“{around}”）"
+                                    f"在字体“{'、'.join(families)}”中没有，会用别的字体印出；请在 policy/policy.yaml 的 "
+                                    "fonts 中换用包含该字的字体，或在 fonts.fallback 中声明补字字体")
+            stack.extend(reversed(getattr(box, "children", ())))
+    return findings
+
+
 @dataclass
 class RenderLog:
     """WeasyPrint's warnings and refused fetches during one rendering."""
@@ -439,6 +489,7 @@ class PdfRenderer:
         if document is not None:
             justify_lines(document.pages)
             log.warnings.extend(signoff_alone(document.pages))
+            log.warnings.extend(missing_in_role(document.pages))
         return document
 
     def _layout(self, markup: str, log: RenderLog):
