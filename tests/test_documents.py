@@ -128,18 +128,18 @@ def test_annual_documents(built_mini):
     year = root / "build/2026"
     # no records/2026/annual.yaml: no publicity, only the 考核办's worksheet of who is eligible, a draft
     assert not (year / "01-年度优秀人选公示.pdf").exists()
-    count, text = text_of(year / "01-年度优秀资格审查表.pdf")
+    count, text = text_of(year / "02-年度优秀资格审查表.pdf")
     assert count == 1 and "清河县公安局2026年度考核“优秀”人选资格审查工作表" in text
     assert "政工室王志强好———1/1" in text and "李娜" not in text
     assert "根据前1个季度已审定的平时考核结果统计，第四季度审定前为草稿" in text and "草稿" in text
-    _, summary = text_of(year / "02-年度结果汇总.pdf")
+    _, summary = text_of(year / "03-年度结果汇总.pdf")
     assert "Q1好" in summary and "全局" in summary
-    _, flags = text_of(year / "03-年度等次提示名单.pdf")
+    _, flags = text_of(year / "04-年度等次提示名单.pdf")
     assert "（无）" in flags
-    _, stats = text_of(year / "04-年度统计.pdf")
+    _, stats = text_of(year / "05-年度统计.pdf")
     assert "各季度等次分布（人）" in stats and "33.3%" in stats
-    _, unit = text_of(year / "05-年度结果登记表/01-政工室.pdf")
+    _, unit = text_of(year / "06-年度结果登记表/01-政工室.pdf")
     assert "王志强" in unit and "不确定等次" in unit
-    assert "‘好’1次，‘较好’0次，‘一般’0次，‘较差’0次" in unit
-    _, extract = text_of(year / "06-年度平时考核情况摘录/01-政工室.pdf")
-    assert "王志强" in extract and "年度平时考核情况：‘好’1次，‘较好’0次，‘一般’0次，‘较差’0次" in extract
+    assert "“好”1次，“较好”0次，“一般”0次，“较差”0次" in unit
+    _, extract = text_of(year / "07-年度平时考核情况摘录/01-政工室.pdf")
+    assert "王志强" in extract and "年度平时考核情况：“好”1次，“较好”0次，“一般”0次，“较差”0次" in extract

@@ -25,6 +25,13 @@ def score_cells(s, policy: Policy) -> list[str]:
             number(s.bonus, policy), number(s.total, policy) if s.complete else ""]
 
 
+def aligned(values) -> list[str]:
+    """Raw scores printed side by side with the same number of decimal places (17.5 and 17.0, not 17.5
+    and 17); None is printed blank."""
+    places = max((max(0, -v.normalize().as_tuple().exponent) for v in values if v is not None), default=0)
+    return ["" if v is None else f"{v.quantize(Decimal(1).scaleb(-places)):f}" for v in values]
+
+
 def percent(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 

@@ -60,7 +60,7 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
             continue
         docs.append(on_basis(table(
             id=f"{year}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{year}年度平时考核结果登记表（{unit.name}）",
-            template="unit_results_annual.html", path=f"05-年度结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}",
+            template="unit_results_annual.html", path=f"06-年度结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}",
             period=f"{year}年度", landscape=True, heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核年度：{year}年"], columns=columns,
             rows=[[n, r.person.name, post_cell(r.person), *(_quarter_cell(r, q) for q in (1, 2, 3, 4)),
