@@ -307,3 +307,49 @@ def test_fonts_read_back_have_no_japanese_or_fallback_faces(tmp_path, mini_git):
                     fonts = (x.get_object().get("/Resources") or {}).get("/Font") or {}
                     names |= {str(f.get_object()["/BaseFont"]) for f in fonts.values()}
             assert names and not [n for n in names if "JP" in n or "DejaVu" in n], (path.name, names)
+
+
+# -- 7. print: duplex bundle, binding margin ---------------------------------------------------
+
+def outline_pages(reader) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) of every bookmark."""
+    found = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item)))
+    walk(reader.outline, 0)
+    return found
+
+
+@pytest.mark.slow
+def test_duplex_bundle_starts_every_document_and_person_on_a_recto(tmp_path):
+    root = make_stress(tmp_path / "bureau")
+    policy = root / "policy/policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "\nprint:\n  duplex: true\n  binding_margin: 30\n", encoding="utf-8")
+    (root / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")
+    commit_all(root)
+    result = build_period(open_project(root, use_cache=False), Q1, root / "build", bundle=True)
+    assert [d for d in result.diagnostics if d.level == "error"] == []
+    folder = root / "build/2026Q1"
+    # in each document, each person's form begins on a recto (an even index), blank versos between
+    registration = pypdf.PdfReader(folder / "05-登记表/01-政工室.pdf")
+    starts = [page for depth, _, page in outline_pages(registration) if depth == 1]
+    assert starts == [0, 4], starts  # 王志强's 1,925-character 个人小结 takes three pages, then a blank verso
+    with pdfplumber.open(folder / "05-登记表/01-政工室.pdf") as pdf:
+        assert not pdf.pages[3].edges and "（续）" not in (pdf.pages[3].extract_text() or "")
+    # the binding edge: 30 mm on the left of a recto, on the right of a verso
+    with pdfplumber.open(folder / "05-登记表/01-政工室.pdf") as pdf:
+        recto, verso = pdf.pages[0], pdf.pages[1]
+        assert min(e["x0"] for e in recto.edges) == pytest.approx(30 * 72 / 25.4, abs=1)
+        assert 210 * 72 / 25.4 - max(e["x1"] for e in verso.edges) == pytest.approx(30 * 72 / 25.4, abs=1)
+    # the bundle: every document on a recto, the landscape documents together at the end
+    bundle = pypdf.PdfReader(folder / "00-打印合订本.pdf")
+    documents = [(title, page) for depth, title, page in outline_pages(bundle) if depth == 0]
+    assert all(page % 2 == 0 for _, page in documents), documents
+    landscape = [page.mediabox.width > page.mediabox.height for page in bundle.pages]
+    first = landscape.index(True)
+    assert all(landscape[first:]) and not any(landscape[:first])

@@ -67,6 +67,9 @@ class Policy:
 
     owners: "Owners | None" = None  # who may push which files (policy ``owners:``); None: anyone with push access
     limits: Limits = DEFAULT  # sizes and lengths (kaohe_docs.limits); policy ``limits:`` overrides the defaults
+    # printing (policy ``print:``): a duplex print office gets each document and each person's form on a recto
+    duplex: bool = False
+    binding_margin: Decimal = Decimal(20)  # mm, the bound edge of forms and letters (装订边)
 
     def round(self, value: Decimal) -> Decimal:
         """The one rounding rule for totals."""
@@ -117,6 +120,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         sheet_headers=_sheet_headers(top.sub("sheets", "电子表格列名（sheets）", required=False)),
         holidays=_holidays(top, top.mapping("holidays", required=False)),
         limits=_limits(top.sub("limits", "限制（limits）", required=False)),
+        **_print(top.sub("print", "打印（print）", required=False)),
     )
     owners = _owners(top, top.mapping("owners", required=False))
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
@@ -192,6 +196,18 @@ def default_sheet_headers() -> dict[str, tuple[str, ...]]:
     text = (resources.files("kaohe_docs") / "scaffold" / "policy.yaml").read_text(encoding="utf-8")
     sheets = yaml.safe_load(text)["sheets"]  # the package's own file, not a repository's
     return {role: tuple(sheets[role]) for role in SHEET_ROLES}
+
+
+def _print(fields: Fields | None) -> dict:
+    """``print:`` (optional): ``duplex`` (true: blank versos so that every document and every person's form
+    begins on a recto), ``binding_margin`` (mm, the bound edge of forms and letters)."""
+    if fields is None:
+        return {}
+    values = {"duplex": fields.boolean("duplex", default=False),
+              "binding_margin": _default(fields.number("binding_margin", required=False, low=Decimal(10),
+                                                       high=Decimal(40)), Decimal(20))}
+    fields.done()
+    return values
 
 
 def _sheet_headers(fields: Fields | None):

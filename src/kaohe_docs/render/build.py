@@ -357,12 +357,14 @@ def _bundle(build: Build) -> None:
     if not build.items:
         return
     builder, period, manifest = build.builder, build.period, build.manifest
-    key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode())
+    duplex = builder.project.policy.duplex
+    key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode()
+               + (b"\0duplex" if duplex else b""))
     dest = build.staging / f"{BUNDLE}.pdf"
     digest = build.pdfs.get(key, dest)
     if digest is None:
         paths = [_output(build.staging, f"{item.doc.path}.pdf") for item in build.items]
-        data = join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]))
+        data = join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]), duplex)
         dest.write_bytes(data)
         digest = build.pdfs.put(key, data)
     manifest["bundle"] = {"path": BUNDLE, "key": key, "sha256": digest}
