@@ -329,7 +329,8 @@ def outline_pages(reader) -> list[tuple[int, str, int]]:
 def test_duplex_bundle_starts_every_document_and_person_on_a_recto(tmp_path):
     root = make_stress(tmp_path / "bureau")
     policy = root / "policy/policy.yaml"
-    policy.write_text(policy.read_text(encoding="utf-8") + "\nprint:\n  duplex: true\n  binding_margin: 30\n", encoding="utf-8")
+    policy.write_text(policy.read_text(encoding="utf-8") + "\nprint:\n  duplex: true\n  binding_margin: 30\n"
+                      "titles:\n  登记表: 清河县公务员平时考核登记表\n", encoding="utf-8")
     (root / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")
     commit_all(root)
     result = build_period(open_project(root, use_cache=False), Q1, root / "build", bundle=True)
@@ -338,7 +339,8 @@ def test_duplex_bundle_starts_every_document_and_person_on_a_recto(tmp_path):
     # in each document, each person's form begins on a recto (an even index), blank versos between
     registration = pypdf.PdfReader(folder / "05-登记表/01-政工室.pdf")
     starts = [page for depth, _, page in outline_pages(registration) if depth == 1]
-    assert starts == [0, 4], starts  # 王志强's 1,925-character 个人小结 takes three pages, then a blank verso
+    assert starts == [0, 4], starts
+    assert "".join(registration.pages[0].extract_text().split()).startswith("清河县公务员平时考核登记表")  # the county's title  # 王志强's 1,925-character 个人小结 takes three pages, then a blank verso
     with pdfplumber.open(folder / "05-登记表/01-政工室.pdf") as pdf:
         assert not pdf.pages[3].edges and "（续）" not in (pdf.pages[3].extract_text() or "")
     # the binding edge: 30 mm on the left of a recto, on the right of a verso
@@ -353,3 +355,14 @@ def test_duplex_bundle_starts_every_document_and_person_on_a_recto(tmp_path):
     landscape = [page.mediabox.width > page.mediabox.height for page in bundle.pages]
     first = landscape.index(True)
     assert all(landscape[first:]) and not any(landscape[:first])
+
+
+def test_form_titles_are_policy_and_unknown_forms_are_reported(mini):
+    from conftest import run
+    policy = mini / "policy/policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "titles:\n  登记表: 清河县公务员平时考核登记表\n  登记簿: 某表\n",
+                      encoding="utf-8")
+    result = run(mini, "check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == ("policy/policy.yaml:69: 错误: 表格标题（titles）中有未知的键“登记簿”，是否拼写错误？"
+                                            "（可用的键：对象情况表、比例使用申报表、登记表、简明情况登记表、结果登记表）")

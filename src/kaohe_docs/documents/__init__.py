@@ -75,6 +75,13 @@ def _cell(value):
     return str(value)
 
 
+def form_title(a, form: str) -> str:
+    """The printed title of a form: the policy's (``titles:``, e.g. the county's own form title), else
+    the bureau's name and the form's name."""
+    from kaohe_docs.records.policy import FORM_TITLES
+    return a.policy.form_titles.get(form) or f"{a.bureau.info.name}{FORM_TITLES[form]}"
+
+
 def person_order(policy: Policy, unit_order: int, name: str):
     """Sort key for name lists: 姓氏笔画 across the list, or by unit then stroke."""
     if policy.list_order == "姓氏笔画":

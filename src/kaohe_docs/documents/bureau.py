@@ -7,7 +7,7 @@ from decimal import Decimal
 from kaohe_docs.engine.assess import Assessment, counts_in_base
 from kaohe_docs.documents.formatting import score_cells, appeal_text, grade_text, percent, remark
 from kaohe_docs.model import Grade, Quarter, Status
-from kaohe_docs.documents import Document, Lines, Words, col, table, post_cell
+from kaohe_docs.documents import Document, Lines, Words, col, form_title, post_cell, table
 from kaohe_docs.filenames import safe_name
 
 GRADES = tuple(Grade)
@@ -48,7 +48,7 @@ def subjects(a: Assessment, quarter: Quarter) -> Document:
     return table(
         id=f"{quarter}/对象情况表", title=f"{a.bureau.info.name}{quarter.zh}平时考核对象情况表",
         template="subjects.html", path="02-对象情况表", period=quarter.zh, landscape=True,
-        heading=f"{a.bureau.info.name}平时考核对象情况表", subtitle=quarter.zh, columns=columns, rows=rows,
+        heading=form_title(a, "对象情况表"), subtitle=quarter.zh, columns=columns, rows=rows,
         totals=[total_row], signatures=COMMITTEE, decided=decided, ungraded_in_base=a.policy.ungraded_in_base)
 
 
@@ -87,7 +87,7 @@ def quota_usage(a: Assessment, quarter: Quarter) -> Document:
     return table(
         id=f"{quarter}/比例使用申报表", title=f"{a.bureau.info.name}{quarter.zh}平时考核优秀等次比例使用申报表",
         template="quota_usage.html", path="03-比例使用申报表", period=quarter.zh, landscape=True,
-        heading=f"{a.bureau.info.name}平时考核优秀等次比例使用申报表", subtitle=quarter.zh, columns=columns,
+        heading=form_title(a, "比例使用申报表"), subtitle=quarter.zh, columns=columns,
         rows=rows, totals=lines, notes=notes, signatures=COMMITTEE)
 
 
@@ -167,7 +167,7 @@ def brief(a: Assessment, quarter: Quarter) -> list[Document]:
         docs.append(table(
             id=f"{quarter}/简明情况登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核简明情况登记表（{unit.name}）",
             template="brief.html", path=f"06-简明情况登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}", period=quarter.zh,
-            landscape=True, heading=f"{a.bureau.info.name}平时考核简明情况登记表",
+            landscape=True, heading=form_title(a, "简明情况登记表"),
             meta=[f"单位：{unit.name}", f"考核周期：{quarter.zh}"], columns=columns, rows=rows,
             signatures=("考核办（盖章）",)))
     return docs

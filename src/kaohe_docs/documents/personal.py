@@ -8,7 +8,7 @@ from kaohe_docs.engine.calendar import calendar_of, working_days_end
 from kaohe_docs.engine.grading import below_band
 from kaohe_docs.documents.formatting import aligned, date_zh, grade_text, number, percent
 from kaohe_docs.model import FeedbackMethod, Grade, Quarter, talk_kind
-from kaohe_docs.documents import Document
+from kaohe_docs.documents import Document, form_title
 from kaohe_docs.filenames import safe_name
 
 def _talk(grade: Grade | None) -> dict | None:
@@ -46,7 +46,7 @@ def registration(a: Assessment, quarter: Quarter) -> list[Document]:
         id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
         kind="form persons registration", template="registration.html", path=f"05-登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
         period=quarter.zh,
-        context={"period_zh": quarter.zh, "weights": _weights(a),
+        context={"period_zh": quarter.zh, "weights": _weights(a), "form_title": form_title(a, "登记表"),
                  "people": [_registration(a, unit.name, r) for r in results]})
         for unit, part, label, results in _units(a, quarter)]
 

@@ -6,7 +6,7 @@ from kaohe_docs.documents.annual import on_basis, tally_lines
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import score_cells, date_zh, grade_text, percent, remark
 from kaohe_docs.model import Quarter, Status, quarter_name
-from kaohe_docs.documents import Document, col, table, post_cell
+from kaohe_docs.documents import Document, col, form_title, post_cell, table
 from kaohe_docs.filenames import safe_name
 
 COLUMNS = [col("序号", "5%"), col("姓名", "10%", "name"), col("职务（职级）", "19%", "left"), col("共性", "", "num"),
@@ -27,7 +27,7 @@ def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
         docs.append(table(
             id=f"{quarter}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核结果登记表（{unit.name}）",
             template="unit_results.html", path=f"04-结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}", period=quarter.zh,
-            heading=f"{a.bureau.info.name}平时考核结果登记表",
+            heading=form_title(a, "结果登记表"),
             meta=[f"单位（盖章）：{unit.name}", f"考核周期：{quarter.zh}", f"报送日期：{date_zh(uq.submitted)}"],
             columns=COLUMNS, rows=[_row(a, n, r) for n, r in enumerate(results, 1)],
             signatures=LEADERS, leader=uq.leader or "",

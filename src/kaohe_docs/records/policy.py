@@ -70,6 +70,9 @@ class Policy:
     # printing (policy ``print:``): a duplex print office gets each document and each person's form on a recto
     duplex: bool = False
     binding_margin: Decimal = Decimal(20)  # mm, the bound edge of forms and letters (装订边)
+    # the printed title of a form (policy ``titles:``), e.g. the county's 《××县公务员平时考核登记表》;
+    # a form not named there is titled "<bureau>平时考核<form>"
+    form_titles: dict = field(default_factory=dict)
 
     def round(self, value: Decimal) -> Decimal:
         """The one rounding rule for totals."""
@@ -121,6 +124,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         holidays=_holidays(top, top.mapping("holidays", required=False)),
         limits=_limits(top.sub("limits", "限制（limits）", required=False)),
         **_print(top.sub("print", "打印（print）", required=False)),
+        form_titles=_form_titles(top.sub("titles", "表格标题（titles）", required=False)),
     )
     owners = _owners(top, top.mapping("owners", required=False))
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
@@ -208,6 +212,19 @@ def _print(fields: Fields | None) -> dict:
                                                        high=Decimal(40)), Decimal(20))}
     fields.done()
     return values
+
+
+# forms whose printed title the policy may set (``titles:``), each with its default after the bureau's name
+FORM_TITLES = {"登记表": "平时考核登记表", "结果登记表": "平时考核结果登记表", "简明情况登记表": "平时考核简明情况登记表",
+               "对象情况表": "平时考核对象情况表", "比例使用申报表": "平时考核优秀等次比例使用申报表"}
+
+
+def _form_titles(fields: Fields | None) -> dict:
+    if fields is None:
+        return {}
+    titles = {key: fields.text(key, required=False) for key in FORM_TITLES}
+    fields.done()
+    return {key: title for key, title in titles.items() if title}
 
 
 def _sheet_headers(fields: Fields | None):
