@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -366,3 +367,19 @@ def test_form_titles_are_policy_and_unknown_forms_are_reported(mini):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == ("policy/policy.yaml:69: 错误: 表格标题（titles）中有未知的键“登记簿”，是否拼写错误？"
                                             "（可用的键：对象情况表、比例使用申报表、登记表、简明情况登记表、结果登记表）")
+
+
+@pytest.mark.slow
+def test_example_documents_have_no_signature_alone_and_no_cut_text(tmp_path):
+    """The example bureau's 2026Q4 and 2026 documents, as the committee reads them: the build's layout check
+    reports no page carrying only signature rows, and no "…" is printed that the records do not contain."""
+    here = Path(__file__).parent.parent
+    root = tmp_path / "bureau"
+    for part in ("records", "policy", "templates"):
+        shutil.copytree(here / part, root / part)
+    project = open_project(root, use_cache=False)
+    for period in (Quarter(2026, 4), 2026):
+        result = build_period(project, period, root / "build")
+        assert [d.message for d in result.diagnostics if d.message.startswith("版面")] == []
+        for path in pdfs(result.folder):
+            assert "…" not in "".join(pages_text(path)), path

@@ -206,6 +206,7 @@ def annual_extracts(a: Assessment, year: int) -> list[Document]:
             template="annual_extract.html", path=f"07-年度平时考核情况摘录/{unit.order + 1:02d}-{unit.name}",
             period=f"{year}年度", draft=not basis["complete"],
             context={"year": year, "unit": unit.name, "basis": basis,
-                     "people": [{"name": r.person.name, "post": r.person.post, "line": tally_halves(r),
+                     "people": [{"name": r.person.name, "post": r.person.post, "position": r.person.position,
+                                   "rank": r.person.rank, "line": tally_halves(r),
                                  "grades": [grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)]} for r in rows]}))
     return docs

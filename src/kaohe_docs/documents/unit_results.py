@@ -9,7 +9,7 @@ from kaohe_docs.model import Quarter, Status, quarter_name
 from kaohe_docs.documents import Document, col, form_title, post_cell, table
 from kaohe_docs.filenames import safe_name
 
-COLUMNS = [col("序号", "5%"), col("姓名", "10%", "name"), col("职务（职级）", "19%", "left"), col("共性", "", "num"),
+COLUMNS = [col("序号", "6%"), col("姓名", "10%", "name"), col("职务（职级）", "18%", "left"), col("共性", "", "num"),
            col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"), col(("建议", "等次"), "7%"),
            col("备注", "27%", "left")]
 LEADERS = ("所室队主要领导审核意见", "分管局领导意见")

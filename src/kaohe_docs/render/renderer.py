@@ -351,7 +351,7 @@ def justify_lines(pages) -> None:
                     continue
                 extra = right - max(t.position_x + t.width for t in texts)
                 count = sum(len(t.text) for t in texts)
-                if count < 2 or not 0 < extra <= 4 * texts[-1].style["font_size"]:
+                if count < 2 or not 0 < extra <= 6 * texts[-1].style["font_size"]:  # a gap of more: a line broken by hand
                     continue
                 delta, shift = extra / (count - 1), 0.0
                 for box in texts:
