@@ -325,10 +325,15 @@ def justify_lines(pages) -> None:
     from weasyprint.formatting_structure import boxes
 
     def text_boxes(box, out):
+        """The line's text boxes; None when it holds an atomic box (an inline-block, an image), which
+        would not move along with the letters."""
         if isinstance(box, boxes.TextBox):
             out.append(box)
+        elif isinstance(box, boxes.AtomicInlineLevelBox):
+            return None
         for child in getattr(box, "children", ()):
-            text_boxes(child, out)
+            if text_boxes(child, out) is None:
+                return None
         return out
 
     def blocks(box):
