@@ -16,6 +16,8 @@ from kaohe_docs.render.build import build_period
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
 
+from conftest import outline_pages
+
 
 GOLDEN = Path(__file__).parent / "golden"
 Q1 = Quarter(2026, 1)
@@ -59,15 +61,7 @@ def test_bundle_has_every_page_and_a_bookmark_per_document_and_person(quarter_se
     reader = pypdf.PdfReader(quarter_set / "00-打印合订本.pdf")
     singles = [p for p in quarter_set.rglob("*.pdf") if p.name != "00-打印合订本.pdf"]
     assert len(reader.pages) == sum(len(pypdf.PdfReader(p).pages) for p in singles) == 13
-    titles = []
-
-    def walk(items, depth):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            else:
-                titles.append(("  " * depth) + item.title)
-    walk(reader.outline, 0)
+    titles = [("  " * depth) + title for depth, title, _ in outline_pages(reader)]
     assert titles[:3] == ["关于清河县公安局2026年第一季度平时考核“好”等次人员的公示",
                           "清河县公安局2026年第一季度平时考核对象情况表",
                           "清河县公安局2026年第一季度平时考核优秀等次比例使用申报表"]

@@ -14,7 +14,7 @@ import pdfplumber
 import pypdf
 import pytest
 
-from conftest import commit_all, write
+from conftest import commit_all, outline_pages, write
 from stress import LONG_NAME, LONG_POSITION, LONG_REASON, long_summary, make_stress
 from kaohe_docs.documents.bureau import quota_usage
 from kaohe_docs.model import Quarter
@@ -311,20 +311,6 @@ def test_fonts_read_back_have_no_japanese_or_fallback_faces(tmp_path, mini_git):
 
 
 # -- 7. print: duplex bundle, binding margin ---------------------------------------------------
-
-def outline_pages(reader) -> list[tuple[int, str, int]]:
-    """(depth, title, page index) of every bookmark."""
-    found = []
-
-    def walk(items, depth):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            else:
-                found.append((depth, item.title, reader.get_destination_page_number(item)))
-    walk(reader.outline, 0)
-    return found
-
 
 @pytest.mark.slow
 def test_duplex_bundle_starts_every_document_and_person_on_a_recto(tmp_path):
