@@ -96,3 +96,17 @@ def built_mini(tmp_path_factory):
     (root / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")
     commit_all(root)
     return root, build_period(open_project(root, use_cache=False), Quarter(2026, 1), root / "build", bundle=True)
+
+
+def outline_pages(reader) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) of every bookmark."""
+    found = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item)))
+    walk(reader.outline, 0)
+    return found

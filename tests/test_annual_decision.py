@@ -126,16 +126,16 @@ def test_annual_papers_list_the_choice_with_four_quarters(mini):
     assert "关于清河县公安局2026年度考核“优秀”等次人选的公示" in publicity
     assert "确定2026年度考核“优秀”等次人选1名" in publicity and "根据前" not in publicity
     assert "1政工室王志强好好好好" in publicity and "刘洋" not in publicity
-    worksheet = text("01-年度优秀资格审查表.pdf")
+    worksheet = text("02-年度优秀资格审查表.pdf")
     assert "王志强好好好好4/4已确定" in worksheet and "刘洋较好好好好3/4" in worksheet
     assert "符合条件2人；年度“优秀”上限1名（参加平时考核3人×40%，取整数）；局党委确定1名。" in worksheet
     report = CliRunner().invoke(main, ["-C", str(mini), "annual", "2026", "--json"], catch_exceptions=False)
     rows = {row["姓名"]: row for row in json.loads(report.stdout)}
     assert (rows["王志强"]["年度优秀资格"], rows["王志强"]["局党委确定"]) == ("是", "是")
     assert (rows["刘洋"]["年度优秀资格"], rows["刘洋"]["局党委确定"]) == ("是", "")
-    assert rows["刘洋"]["年度平时考核情况"] == "年度平时考核情况：‘好’3次，‘较好’1次，‘一般’0次，‘较差’0次"
-    extract = text("06-年度平时考核情况摘录/02-法制室.pdf")
-    assert "刘洋" in extract and "年度平时考核情况：‘好’3次，‘较好’1次，‘一般’0次，‘较差’0次" in extract
+    assert rows["刘洋"]["年度平时考核情况"] == "年度平时考核情况：“好”3次，“较好”1次，“一般”0次，“较差”0次"
+    extract = text("07-年度平时考核情况摘录/02-法制室.pdf")
+    assert "刘洋" in extract and "年度平时考核情况：“好”3次，“较好”1次，“一般”0次，“较差”0次" in extract
 
 
 def test_choice_in_a_year_without_quarters(mini):

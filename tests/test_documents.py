@@ -16,6 +16,8 @@ from kaohe_docs.render.build import build_period
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
 
+from conftest import outline_pages
+
 
 GOLDEN = Path(__file__).parent / "golden"
 Q1 = Quarter(2026, 1)
@@ -36,7 +38,7 @@ def text_of(path: Path) -> tuple[int, str]:
 @pytest.mark.parametrize("path, pages, expected", [
     ("02-对象情况表.pdf", 1, ["平时考核对象情况表", "政工室", "法制室", "张伟：长期病假", "合计", "不计入参加人数"]),
     ("03-比例使用申报表.pdf", 1, ["优秀等次比例使用申报表", "40%", "0.4", "-0.6", "-0.2", "刘洋", "王志强",
-                             "1（含党委增加0）", "推荐人选经局党委研究未获通过的，占用该所室队名额"]),
+                             "各所室队合计31.201.222", "推荐未通过", "全局340%1.201.211", "推荐人选经局党委研究未获通过的，占用该所室队名额"]),
     ("04-结果登记表/02-法制室.pdf", 1, ["刘洋", "95.60", "推荐未通过（占用名额）", "可报1名"]),
     ("05-登记表/01-政工室.pdf", 2, ["王志强", "1978.03", "认真履行职责。", "德（20）", "原始分94×40%=37.60",
                                "1月95；2月96；3月94", "嘉奖：春节安保（1分，清公政〔2026〕3号）", "95.60", "可评“好”",
@@ -59,15 +61,7 @@ def test_bundle_has_every_page_and_a_bookmark_per_document_and_person(quarter_se
     reader = pypdf.PdfReader(quarter_set / "00-打印合订本.pdf")
     singles = [p for p in quarter_set.rglob("*.pdf") if p.name != "00-打印合订本.pdf"]
     assert len(reader.pages) == sum(len(pypdf.PdfReader(p).pages) for p in singles) == 13
-    titles = []
-
-    def walk(items, depth):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            else:
-                titles.append(("  " * depth) + item.title)
-    walk(reader.outline, 0)
+    titles = [("  " * depth) + title for depth, title, _ in outline_pages(reader)]
     assert titles[:3] == ["关于清河县公安局2026年第一季度平时考核“好”等次人员的公示",
                           "清河县公安局2026年第一季度平时考核对象情况表",
                           "清河县公安局2026年第一季度平时考核优秀等次比例使用申报表"]
@@ -128,18 +122,18 @@ def test_annual_documents(built_mini):
     year = root / "build/2026"
     # no records/2026/annual.yaml: no publicity, only the 考核办's worksheet of who is eligible, a draft
     assert not (year / "01-年度优秀人选公示.pdf").exists()
-    count, text = text_of(year / "01-年度优秀资格审查表.pdf")
+    count, text = text_of(year / "02-年度优秀资格审查表.pdf")
     assert count == 1 and "清河县公安局2026年度考核“优秀”人选资格审查工作表" in text
     assert "政工室王志强好———1/1" in text and "李娜" not in text
     assert "根据前1个季度已审定的平时考核结果统计，第四季度审定前为草稿" in text and "草稿" in text
-    _, summary = text_of(year / "02-年度结果汇总.pdf")
+    _, summary = text_of(year / "03-年度结果汇总.pdf")
     assert "Q1好" in summary and "全局" in summary
-    _, flags = text_of(year / "03-年度等次提示名单.pdf")
+    _, flags = text_of(year / "04-年度等次提示名单.pdf")
     assert "（无）" in flags
-    _, stats = text_of(year / "04-年度统计.pdf")
+    _, stats = text_of(year / "05-年度统计.pdf")
     assert "各季度等次分布（人）" in stats and "33.3%" in stats
-    _, unit = text_of(year / "05-年度结果登记表/01-政工室.pdf")
+    _, unit = text_of(year / "06-年度结果登记表/01-政工室.pdf")
     assert "王志强" in unit and "不确定等次" in unit
-    assert "‘好’1次，‘较好’0次，‘一般’0次，‘较差’0次" in unit
-    _, extract = text_of(year / "06-年度平时考核情况摘录/01-政工室.pdf")
-    assert "王志强" in extract and "年度平时考核情况：‘好’1次，‘较好’0次，‘一般’0次，‘较差’0次" in extract
+    assert "“好”1次，“较好”0次，“一般”0次，“较差”0次" in unit
+    _, extract = text_of(year / "07-年度平时考核情况摘录/01-政工室.pdf")
+    assert "王志强" in extract and "年度平时考核情况：“好”1次，“较好”0次，“一般”0次，“较差”0次" in extract

@@ -113,32 +113,88 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
 
 
-# Counts around each page end of the notice layout: with the normal spacing the 落款 would move alone
-# at 4–8, 26–30 and 48–52 names; the tight spacing saves that page, and past it the last rows move along.
-@pytest.mark.parametrize("names", [1, 3, 4, 6, 8, 9, 25, 26, 30, 31, 47, 48, 52, 53, 60])
-def test_issuer_and_date_stay_with_the_last_lines(builder, names):
+def notice(builder, names: int, issuer: str = "清河县公安局平时考核工作委员会办公室", date: str = "2026年4月15日",
+           contact: str = "局考核办（政工室），电话 0531-87654321") -> tuple[pdfplumber.PDF, list]:
+    from kaohe_docs.documents.publicity import signoff
     rows = [[n, "治安管理大队", SURNAMES[n % 20] + GIVEN[n // 20 % 20] + GIVEN[n % 7], "科员", "好"] for n in range(1, names + 1)]
     columns = [{"label": label, "width": "", "align": ""} for label in ("序号", "单位", "姓名", "职务", "等次")]
     pdf = render(builder, NOTICE, title="关于清河县公安局2026年第一季度平时考核“好”等次人员的公示", period_zh="2026年第一季度", only_good=True, subject="“好”等次人员",
                  meeting_date="2026年4月14日", period="2026年4月15日至2026年4月21日（5个工作日）",
-                 contact="局考核办（政工室），电话 0531-87654321", order_note="按姓氏笔画为序", columns=columns,
-                 rows=rows, issuer="清河县公安局平时考核工作委员会办公室", issue_date="2026年4月15日")
+                 contact=contact, order_note="按姓氏笔画为序", columns=columns,
+                 rows=rows, **signoff(issuer, date))
+    return pdf, rows
+
+
+# Counts around each page end of the notice layout: the 落款 never starts a page alone; the last rows move along.
+@pytest.mark.parametrize("names", [1, 3, 4, 6, 8, 9, 25, 26, 30, 31, 47, 48, 52, 53, 60])
+def test_issuer_and_date_stay_with_the_last_lines(builder, names):
+    pdf, rows = notice(builder, names)
     texts = [page.extract_text() for page in pdf.pages]
     last = texts[-1]
     assert "清河县公安局平时考核工作委员会办公室" in last and "2026年4月15日" in last
     assert rows[-1][2] in last, f"{names} names: the 落款 starts page {len(texts)} alone"
-    # the spacing is tightened first: with 4–6 names the normal spacing needs a second page, the tight one not
-    pitch = body_line_pitch(pdf.pages[0])
-    if names in (4, 6, 8):
-        assert len(texts) == 1 and pitch == pytest.approx(26, abs=0.2)
-    elif names in (1, 3):
-        assert len(texts) == 1 and pitch == pytest.approx(28.9, abs=0.2)
+    # the 22 × 28 grid holds on every page: the spacing is never tightened to save a page
+    for page in pdf.pages:
+        if len({round(c["top"], 1) for c in page.chars if abs(c["size"] - 16) < 0.5}) > 2:
+            assert body_line_pitch(page) == pytest.approx(225 / 22 * MM, abs=0.15)
+
+
+MM = 72 / 25.4  # points per millimetre
 
 
 def body_line_pitch(page) -> float:
     """Distance between the first two lines of body text (16 pt)."""
     tops = sorted({round(c["top"], 1) for c in page.chars if abs(c["size"] - 16) < 0.5})
     return tops[1] - tops[0]
+
+
+def body_lines(page) -> list[list[dict]]:
+    """The lines of 16 pt text, each its characters left to right."""
+    chars = [c for c in page.chars if abs(c["size"] - 16) < 0.5 and c["text"].strip()]
+    out = []
+    for top in sorted({round(c["top"], 1) for c in chars}):
+        out.append(sorted((c for c in chars if round(c["top"], 1) == top), key=lambda c: c["x0"]))
+    return out
+
+
+LEFT, RIGHT, BOTTOM = 28 * MM, (210 - 26) * MM, (297 - 35) * MM  # the 版心's edges
+
+
+@pytest.mark.parametrize("issuer", ["清河县公安局", "清河县公安局平时考核工作委员会办公室"])
+def test_sealed_notice_signoff_positions(builder, issuer):
+    """GB/T 9704 7.3.5.1: the date 右空四字 (more only where a long 署名 would pass the edge), the 署名 centred
+    over it, room for a 42 mm seal centred over both, a little above their middle, its top within one line of
+    the text and clear of it; paragraphs justified on the 28-character grid; the page number 7 mm below the 版心."""
+    pdf, rows = notice(builder, 3, issuer=issuer)
+    page = pdf.pages[-1]
+    lines = body_lines(page)
+    text = ["".join(c["text"] for c in line) for line in lines]
+    name_line, date_line = lines[text.index(issuer)], lines[text.index("2026年4月15日")]
+    em = 156 / 28 * MM
+    date_right = RIGHT - date_line[-1]["x1"]
+    if issuer == "清河县公安局":
+        assert date_right == pytest.approx(4 * em, abs=1 * MM)
+    else:
+        assert date_right >= 4 * em - 0.5 * MM and RIGHT - name_line[-1]["x1"] >= -0.5 * MM
+    centre = lambda line: (line[0]["x0"] + line[-1]["x1"]) / 2  # noqa: E731
+    assert centre(name_line) == pytest.approx(centre(date_line), abs=1 * MM)
+    # the seal: 42 mm, centred over the 署名 and date with them a little (3 mm) below its centre
+    seal_centre = (name_line[0]["bottom"] + date_line[0]["top"]) / 2 - 3 * MM
+    seal_top, seal_bottom = seal_centre - 21 * MM, seal_centre + 21 * MM
+    table_bottom = max(c["bottom"] for c in page.chars if c["text"] == rows[-1][2][-1])
+    assert 0 < seal_top - table_bottom <= 225 / 22 * MM, (seal_top - table_bottom) / MM
+    assert seal_bottom < BOTTOM + 7 * MM  # clear of the page number
+    # the page number's 一字线 7 mm below the 版心
+    dash = [c for c in page.chars if c["text"] == "—" and c["top"] > BOTTOM]
+    assert dash and min(c["top"] for c in dash) - BOTTOM == pytest.approx(7 * MM, abs=0.8 * MM)
+    # the body paragraphs: 28 characters a line, justified to both edges of the 版心
+    first = pdf.pages[0]
+    body = body_lines(first)
+    full = [line for line, following in zip(body, body[1:]) if following[0]["x0"] < LEFT + 0.5 * MM]  # not a paragraph's last
+    gaps = [round((RIGHT - line[-1]["x1"]) / MM, 2) for line in full]
+    assert full and all(gap < 1 for gap in gaps), gaps
+    wide = [line for line in body if all(ord(c["text"]) > 0x2000 for c in line)]
+    assert wide and max(len(line) for line in wide) == 28
 
 
 def test_long_summary_continues_under_the_persons_heading(tmp_path):

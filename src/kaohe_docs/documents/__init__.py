@@ -26,7 +26,8 @@ class Document:
 
 
 def col(label, width: str = "", align: str = "") -> dict:
-    """A column; a tuple label is printed as those lines (e.g. ("参加", "人数")), never broken elsewhere."""
+    """A column; a tuple label is printed as those lines (e.g. ("参加", "人数")), never broken elsewhere.
+    ``align``: "left", "num", or "name" (a name column: a name is never split across lines)."""
     return {"label": _cell(label), "width": width, "align": align}
 
 
@@ -53,12 +54,32 @@ class Words(tuple):
     kind = "words"
 
 
+class Post(tuple):
+    """职务（职级）: the position, which may wrap, then the rank in brackets, never split ("二级高级警长")."""
+
+    kind = "post"
+
+
+def post_cell(person) -> Post | str:
+    """A person's 职务（职级） cell ("" without a roster entry)."""
+    return Post((person.position, person.rank)) if person is not None else ""
+
+
 def _cell(value):
+    if isinstance(value, Post):
+        return Post(str(v or "") for v in value)
     if isinstance(value, (Lines, Words)):
         return type(value)(str(v) for v in value)
     if isinstance(value, tuple):
         return Lines(str(v) for v in value)
     return str(value)
+
+
+def form_title(a, form: str) -> str:
+    """The printed title of a form: the policy's (``titles:``, e.g. the county's own form title), else
+    the bureau's name and the form's name."""
+    from kaohe_docs.records.policy import FORM_TITLES
+    return a.policy.form_titles.get(form) or f"{a.bureau.info.name}{FORM_TITLES[form]}"
 
 
 def person_order(policy: Policy, unit_order: int, name: str):

@@ -10,7 +10,7 @@ from kaohe_docs.engine.annual import (
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.documents.charts import stacked_bars
 from kaohe_docs.documents.formatting import date_zh, grade_text, percent
-from kaohe_docs.documents.publicity import publicity_period
+from kaohe_docs.documents.publicity import publicity_period, signoff
 from kaohe_docs.model import Grade, quarter_name
 from kaohe_docs.documents import Document, col, order_note, person_order, table
 
@@ -59,10 +59,10 @@ def annual_publicity(a: Assessment, year: int) -> Document | None:
             "share": percent(a.policy.excellent_min_good_share), "limit": percent(a.policy.excellent_limit),
             "period": publicity_period(a, decision.publicity_start), "contact": a.policy.contact,
             "order_note": order_note(a.policy),
-            "columns": [col("序号", "8%"), col("单位", "20%"), col("姓名", "12%"), *QUARTER_COLS],
+            "columns": [col("序号", "8%"), col("单位", "20%"), col("姓名", "12%", "name"), *QUARTER_COLS],
             "rows": [[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4))]
                      for n, r in enumerate(chosen, 1)],
-            "issuer": a.bureau.info.office, "issue_date": date_zh(decision.publicity_start),
+            **signoff(a.bureau.info.office, date_zh(decision.publicity_start)),
         })
 
 
@@ -73,11 +73,11 @@ def annual_worksheet(a: Assessment, year: int) -> Document:
     decision = a.bureau.annual.get(year)
     chosen = set(decision.choices) if decision else set()
     basis = _basis(a, year)
-    columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%"), *QUARTER_COLS,
+    columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%", "name"), *QUARTER_COLS,
                col("“好”次数", "8%"), col("局党委审定", "12%")]
     return table(
         id=f"{year}/年度优秀资格审查表", title=f"{a.bureau.info.name}{year}年度考核“优秀”人选资格审查工作表",
-        template="annual_worksheet.html", path="01-年度优秀资格审查表", period=f"{year}年度", landscape=True,
+        template="annual_worksheet.html", path="02-年度优秀资格审查表", period=f"{year}年度", landscape=True,
         heading=f"{a.bureau.info.name}{year}年度考核“优秀”人选资格审查工作表", draft=not basis["complete"],
         columns=columns,
         rows=[[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)),
@@ -105,7 +105,7 @@ def annual_summary(a: Assessment, year: int) -> Document:
     columns = [col("单位", "12%", "left")] + [col(f"Q{q.q}{g.value}") for q in quarters for g in GRADES]
     return on_basis(table(
         id=f"{year}/年度结果汇总", title=f"{a.bureau.info.name}{year}年度平时考核结果汇总表",
-        template="annual_summary.html", path="02-年度结果汇总", period=f"{year}年度", landscape=True,
+        template="annual_summary.html", path="03-年度结果汇总", period=f"{year}年度", landscape=True,
         heading=f"{a.bureau.info.name}{year}年度平时考核结果汇总表", columns=columns, rows=rows,
         totals=[["全局", *(totals[(q, g)] for q in quarters for g in GRADES)]],
         signatures=("考核办（盖章）",)), a, year)
@@ -114,11 +114,11 @@ def annual_summary(a: Assessment, year: int) -> Document:
 def annual_flags(a: Assessment, year: int) -> Document:
     """Those whose 一般 + 较差 exceed half of the graded quarters (与年度考核挂钩)."""
     flagged = _ordered(a, [r for r in annual_rows(a, year) if flag(r, a.policy.annual_weak_share)])
-    columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%"), *QUARTER_COLS,
+    columns = [col("序号", "6%"), col("单位", "16%", "left"), col("姓名", "10%", "name"), *QUARTER_COLS,
                col("一般+较差", "9%"), col("年度考核意见", "22%", "left")]
     return on_basis(table(
         id=f"{year}/年度等次提示名单", title=f"{a.bureau.info.name}{year}年度考核等次提示名单（平时考核结果运用）",
-        template="annual_flags.html", path="03-年度等次提示名单", period=f"{year}年度", landscape=True,
+        template="annual_flags.html", path="04-年度等次提示名单", period=f"{year}年度", landscape=True,
         heading=f"{a.bureau.info.name}{year}年度考核等次提示名单", subtitle="平时考核“一般”“较差”等次累计次数超过一半的人员",
         columns=columns,
         rows=[[n, _unit_name(a, r.unit_id), r.person.name, *(grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)),
@@ -141,7 +141,9 @@ def statistics(a: Assessment, year: int) -> Document:
         counts = Counter(r.final for q in quarters for r in a.quarter_results(q, unit.id) if r.final is not None)
         if counts:
             unit_good.append((unit.name, counts))
-    font = ", ".join(f"'{family}'" for family in a.policy.fonts["table"])
+    # the table role's families, unquoted (WeasyPrint's SVG text takes the first installed of such a list;
+    # quoted names make it fall back to its default faces), without a weight suffix ("…:bold")
+    font = ", ".join(dict.fromkeys(family.split(":")[0].strip() for family in a.policy.fonts["table"]))
     charts = [
         {"title": "各季度等次分布（人）",
          "svg": stacked_bars([q.zh[5:] for q in quarters], [(g.value, [per_quarter[q][g] for q in quarters]) for g in GRADES],
@@ -152,7 +154,7 @@ def statistics(a: Assessment, year: int) -> Document:
     ]
     return on_basis(table(
         id=f"{year}/年度统计", title=f"{a.bureau.info.name}{year}年度平时考核工作情况统计",
-        template="statistics.html", path="04-年度统计", period=f"{year}年度",
+        template="statistics.html", path="05-年度统计", period=f"{year}年度",
         heading=f"{a.bureau.info.name}{year}年度平时考核工作情况统计",
         columns=[col("季度", "18%"), col("在册人数"), col("定等次人数"), *(col(g.value) for g in GRADES), col("“好”等次占比")],
         rows=rows,
@@ -165,8 +167,9 @@ def _flag_text(a: Assessment, year: int, row) -> str:
     return text if basis["complete"] else f"根据前{basis['decided']}个季度，{text}"
 
 
-# The line the 年度考核登记表 needs (the seed's wording), filled from the year's quarterly grades.
-TALLY_LINE = "年度平时考核情况：‘好’{好}次，‘较好’{较好}次，‘一般’{一般}次，‘较差’{较差}次"
+# The line the 年度考核登记表 needs (the seed's wording), filled from the year's quarterly grades; a line of
+# its own, so its quotation marks are “” (GB/T 15834: ‘’ only inside “”).
+TALLY_LINE = "年度平时考核情况：“好”{好}次，“较好”{较好}次，“一般”{一般}次，“较差”{较差}次"
 
 
 def tally_line(row) -> str:
@@ -176,7 +179,7 @@ def tally_line(row) -> str:
 def tally_halves(row) -> tuple[str, str]:
     """The line as two halves printed unbroken (a wrap falls only between them)."""
     line = tally_line(row)
-    cut = line.index("，‘一般’") + 1
+    cut = line.index("，“一般”") + 1
     return line[:cut], line[cut:]
 
 
@@ -200,9 +203,10 @@ def annual_extracts(a: Assessment, year: int) -> list[Document]:
         docs.append(Document(
             id=f"{year}/年度平时考核情况摘录/{unit.id}",
             title=f"{a.bureau.info.name}{year}年度平时考核情况摘录（{unit.name}）", kind="form",
-            template="annual_extract.html", path=f"06-年度平时考核情况摘录/{unit.order + 1:02d}-{unit.name}",
+            template="annual_extract.html", path=f"07-年度平时考核情况摘录/{unit.order + 1:02d}-{unit.name}",
             period=f"{year}年度", draft=not basis["complete"],
             context={"year": year, "unit": unit.name, "basis": basis,
-                     "people": [{"name": r.person.name, "post": r.person.post, "line": tally_halves(r),
+                     "people": [{"name": r.person.name, "post": r.person.post, "position": r.person.position,
+                                   "rank": r.person.rank, "line": tally_halves(r),
                                  "grades": [grade_text(r.grade(q)) or "—" for q in (1, 2, 3, 4)]} for r in rows]}))
     return docs

@@ -25,6 +25,13 @@ def score_cells(s, policy: Policy) -> list[str]:
             number(s.bonus, policy), number(s.total, policy) if s.complete else ""]
 
 
+def aligned(values) -> list[str]:
+    """Raw scores printed side by side with the same number of decimal places (17.5 and 17.0, not 17.5
+    and 17); None is printed blank."""
+    places = max((max(0, -v.normalize().as_tuple().exponent) for v in values if v is not None), default=0)
+    return ["" if v is None else f"{v.quantize(Decimal(1).scaleb(-places)):f}" for v in values]
+
+
 def percent(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 
@@ -82,13 +89,18 @@ def remark(result) -> str:
     if e.ungraded_reason:
         parts.append(f"不确定等次：{e.ungraded_reason}")
     score = getattr(result, "score", None)
-    if score is not None and e.suggested is not None and below_band(e.suggested, score.band):
-        reason = f"，理由：{clause(e.lower_reason)}" if e.lower_reason else "，未写明理由"
-        parts.append(f"可评“{score.band.value}”，建议“{e.suggested.value}”{reason}")
     change = getattr(result, "change", None)
     reason = f"，理由：{clause(change.reason)}" if change is not None and change.reason else ""
     if result.addition:
-        parts.append(f"党委增加（不占单位名额）{reason}")
+        # the unit's lower suggestion is history: the result is the committee's addition, said as one
+        why = f"（{clause(e.lower_reason)}）" if e.lower_reason else ""
+        suggested = f"所室队建议“{e.suggested.value}”{why}，" if e.suggested is not None else ""
+        parts.append(f"{suggested}局党委在推荐人选以外确定为“好”（党委增加，不占所室队名额）{reason}")
+    elif score is not None and e.suggested is not None and below_band(e.suggested, score.band):
+        why = f"，理由：{clause(e.lower_reason)}" if e.lower_reason else "，未写明理由"
+        parts.append(f"可评“{score.band.value}”，建议“{e.suggested.value}”{why}")
+    if result.addition:
+        pass  # said above
     elif result.recommended and result.decided is not None and result.decided is not Grade.GOOD:
         parts.append(f"推荐未通过（占用名额），局党委审定为“{result.decided.value}”{reason}")
     elif result.changed and result.decided is not None:

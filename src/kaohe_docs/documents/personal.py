@@ -1,10 +1,14 @@
 """Per-person papers, one document per unit: 平时考核登记表 and 结果反馈通知 (+ 谈话记录)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from kaohe_docs.engine.assess import Assessment, Result
-from kaohe_docs.documents.formatting import date_zh, grade_text, number, percent
+from kaohe_docs.engine.calendar import calendar_of, working_days_end
+from kaohe_docs.engine.grading import below_band
+from kaohe_docs.documents.formatting import aligned, date_zh, grade_text, number, percent
 from kaohe_docs.model import FeedbackMethod, Grade, Quarter, talk_kind
-from kaohe_docs.documents import Document
+from kaohe_docs.documents import Document, form_title
 from kaohe_docs.filenames import safe_name
 
 def _talk(grade: Grade | None) -> dict | None:
@@ -42,19 +46,20 @@ def registration(a: Assessment, quarter: Quarter) -> list[Document]:
         id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
         kind="form persons registration", template="registration.html", path=f"05-登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
         period=quarter.zh,
-        context={"period_zh": quarter.zh, "weights": _weights(a),
+        context={"period_zh": quarter.zh, "weights": _weights(a), "form_title": form_title(a, "登记表"),
                  "people": [_registration(a, unit.name, r) for r in results]})
         for unit, part, label, results in _units(a, quarter)]
 
 
 def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
     p, s, e, person = a.policy, r.score, r.entry, r.person
-    months = [{"month": m, "score": f"{e.monthly[m]:f}"} for m in e.quarter.months if m in e.monthly]
+    present = [m for m in e.quarter.months if m in e.monthly]
+    months = [{"month": m, "score": score} for m, score in zip(present, aligned([e.monthly[m] for m in present]))]
+    element_scores = aligned([e.common.get(k) for k in p.elements])
     return {
         "name": person.name, "gender": person.gender, "birth": person.birth.replace("-", "."),
         "unit": unit_name, "post": person.post, "summary": e.summary or "",
-        "elements": [{"name": k, "max": f"{v:f}", "score": f"{e.common[k]:f}" if k in e.common else ""}
-                     for k, v in p.elements.items()],
+        "elements": [{"name": k, "max": f"{v:f}", "score": score} for (k, v), score in zip(p.elements.items(), element_scores)],
         # a part not filled in yet is printed blank (a unit can print the form and fill it by hand), never 0
         "common_raw": f"{s.common_raw:f}" if s.common_complete else "", "common": number(s.common, p) if s.common_complete else "",
         "months": months, "average": number(s.monthly_average, p),
@@ -87,11 +92,53 @@ def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
     record = a.bureau.quarters[quarter].feedback.get(r.entry.person_id)
     return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
             "final": r.final.value, "talk": _talk(r.final),
-            "methods": [("▣" if record and record.method == m else "□") + m.value for m in FeedbackMethod],
+            "methods": [("■" if record and record.method == m else "□") + m.value for m in FeedbackMethod],
             "date": date_zh(record.date) if record else date_zh(None),
+            "why": _why(a, r), "must": _must(a, r), "appeal": _appeal_path(a, r, record),
             "talked": {"by": record.talk.by, "date": date_zh(record.talk.date), "note": record.talk.note or "",
-                       "admonish": "▣是　□否" if record.admonish else "□是　▣否"}
+                       "admonish": "■是　□否" if record.admonish else "□是　■否"}
             if record and record.talk else {"by": "", "date": "", "note": "", "admonish": "□是　□否"}}
+
+
+def _must(a: Assessment, r: Result) -> str:
+    """The threshold below which the grade must be 较差 ("" unless the total is below it)."""
+    floor = a.policy.thresholds[Grade.AVERAGE]
+    return f"{floor:f}" if r.score.complete and r.score.total is not None and a.policy.round(r.score.total) < floor else ""
+
+
+def _why(a: Assessment, r: Result) -> dict | None:
+    """Why the grade is not what the score or the unit's recommendation allowed, for the letter to say:
+    {"kind": rejected | lowered | committee | addition, and the grades and reason in the second person}."""
+    e, name = r.entry, r.person.name
+    reason = addressed(r.change.reason if r.change is not None else "", name)
+    if r.addition:
+        return {"kind": "addition", "reason": reason}
+    if r.rejected and r.decided is not Grade.GOOD:
+        return {"kind": "rejected", "decided": grade_text(r.decided), "reason": reason}
+    if r.changed and r.decided is not None:
+        return {"kind": "committee", "suggested": grade_text(e.suggested), "decided": r.decided.value, "reason": reason}
+    if r.score.complete and e.suggested is not None and below_band(e.suggested, r.score.band):
+        return {"kind": "lowered", "band": r.score.band.value, "suggested": e.suggested.value,
+                "reason": addressed(e.lower_reason or "", name)}
+    return None
+
+
+def _appeal_path(a: Assessment, r: Result, record) -> dict:
+    """The appeal open on the day the letter is received: policy's working days from the next day on,
+    counted with the holiday calendar; the last day where the receipt (or the talk, the meeting) is recorded."""
+    days = a.policy.appeal_working_days
+    received = (record.receipt or (record.date if record.method != FeedbackMethod.WRITTEN else None)) if record else None
+    until = working_days_end(received + dt.timedelta(days=1), days, calendar_of(a.policy)) if received else None
+    return {"days": days, "received": date_zh(received) if received else "", "until": date_zh(until) if until else "",
+            "office": a.bureau.info.office, "contact": a.policy.contact, "open": r.final is not Grade.GOOD}
+
+
+def addressed(text: str, name: str, *others: str) -> str:
+    """A record's text about the person, as said to them ("该同志", "××同志", and ``others`` → "你")."""
+    text = (text or "").strip()
+    for third in (f"{name}同志", "该同志", "该民警", *others):
+        text = text.replace(third, "你")
+    return text
 
 
 def appeal_notices(a: Assessment, quarter: Quarter) -> list[Document]:
@@ -106,6 +153,6 @@ def appeal_notices(a: Assessment, quarter: Quarter) -> list[Document]:
         template="appeal.html", path="08-复核结果告知", period=quarter.zh,
         context={"period_zh": quarter.zh, "office": a.bureau.info.office, "people": [{
             "name": r.entry.name, "unit": a.bureau.units[r.entry.unit_id].name, "received": date_zh(p.received),
-            "grounds": p.grounds, "before": grade_text(r.decided), "outcome": p.outcome,
-            "after": grade_text(r.final), "reason": p.reason or "", "replied": date_zh(p.replied),
+            "grounds": addressed(p.grounds, r.entry.name, "本人"), "before": grade_text(r.decided), "outcome": p.outcome,
+            "after": grade_text(r.final), "reason": addressed(p.reason or "", r.entry.name), "replied": date_zh(p.replied),
         } for r, p in answered]})]

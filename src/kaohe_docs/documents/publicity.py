@@ -9,6 +9,7 @@ from kaohe_docs.documents.formatting import date_zh
 from kaohe_docs.model import Grade, Quarter
 from kaohe_docs.engine.calendar import calendar_of, working_days_end
 from kaohe_docs.documents import Document, col, order_note, person_order
+from kaohe_docs.documents.titles import lines, width
 
 COLUMNS = [col("序号", "10%"), col("单位", "28%"), col("姓名", "18%"), col("职务"), col("等次", "12%")]
 
@@ -33,8 +34,23 @@ def publicity(a: Assessment, quarter: Quarter) -> Document | None:
             "meeting_date": date_zh(decision.meeting_date),
             "period": publicity_period(a, decision.publicity_start), "contact": policy.contact,
             "order_note": order_note(policy),
-            "columns": COLUMNS, "rows": rows, "issuer": bureau.info.office, "issue_date": date_zh(decision.publicity_start),
+            "columns": COLUMNS, "rows": rows, **signoff(bureau.info.office, date_zh(decision.publicity_start)),
         })
+
+
+def signoff(issuer: str, date: str) -> dict:
+    """The 落款 of a sealed notice (GB/T 9704 7.3.5.1): the date 右空四字 and the 署名 centred over it.
+
+    Both are centred in one block set ``right`` em from the 版心's right edge: 4 em while the 署名 is
+    no longer than the date; a longer 署名, centred over the date, would run past the edge, so the block
+    moves in only as far as the edge allows and the date keeps at least its four characters."""
+    issuer_lines = lines(issuer, SIGNOFF_WIDTH, issuer) if width(issuer) > SIGNOFF_WIDTH else [issuer]
+    excess = max(0.0, (max(width(line) for line in issuer_lines) - width(date)) / 2)
+    return {"issuer": issuer, "issuer_lines": issuer_lines, "issue_date": date,
+            "signoff_right": f"{max(0.0, 4 - excess):.2f}"}
+
+
+SIGNOFF_WIDTH = 26  # em: a longer 署名 is set in balanced lines of whole words (each line unbroken)
 
 
 def publicity_period(a: Assessment, start) -> str:

@@ -6,12 +6,12 @@ from kaohe_docs.documents.annual import on_basis, tally_lines
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import score_cells, date_zh, grade_text, percent, remark
 from kaohe_docs.model import Quarter, Status, quarter_name
-from kaohe_docs.documents import Document, col, table
+from kaohe_docs.documents import Document, col, form_title, post_cell, table
 from kaohe_docs.filenames import safe_name
 
-COLUMNS = [col("序号", "6%"), col("姓名", "11%"), col("职务（职级）", "21%", "left"), col("共性", "", "num"),
-           col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"), col("建议等次", "9%"),
-           col("备注", "20%", "left")]
+COLUMNS = [col("序号", "6%"), col("姓名", "10%", "name"), col("职务（职级）", "18%", "left"), col("共性", "", "num"),
+           col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"), col(("建议", "等次"), "7%"),
+           col("备注", "27%", "left")]
 LEADERS = ("所室队主要领导审核意见", "分管局领导意见")
 
 
@@ -27,7 +27,7 @@ def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
         docs.append(table(
             id=f"{quarter}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{quarter.zh}平时考核结果登记表（{unit.name}）",
             template="unit_results.html", path=f"04-结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}", period=quarter.zh,
-            heading=f"{a.bureau.info.name}平时考核结果登记表",
+            heading=form_title(a, "结果登记表"),
             meta=[f"单位（盖章）：{unit.name}", f"考核周期：{quarter.zh}", f"报送日期：{date_zh(uq.submitted)}"],
             columns=COLUMNS, rows=[_row(a, n, r) for n, r in enumerate(results, 1)],
             signatures=LEADERS, leader=uq.leader or "",
@@ -42,7 +42,7 @@ def unit_results(a: Assessment, quarter: Quarter) -> list[Document]:
 def _row(a: Assessment, n: int, r: Result) -> list:
     s, p = r.score, a.policy
     scores = score_cells(s, p)
-    return [n, r.entry.name, r.person.post if r.person else "", *scores, grade_text(r.entry.suggested), remark(r)]
+    return [n, r.entry.name, post_cell(r.person), *scores, grade_text(r.entry.suggested), remark(r)]
 
 
 def unit_results_annual(a: Assessment, year: int) -> list[Document]:
@@ -50,7 +50,7 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
     rows_by_unit: dict[str, list] = {}
     for row in annual_rows(a, year):
         rows_by_unit.setdefault(row.unit_id, []).append(row)
-    columns = [col("序号", "5%"), col("姓名", "8%"), col("职务（职级）", "17%", "left"),
+    columns = [col("序号", "5%"), col("姓名", "8%", "name"), col("职务（职级）", "17%", "left"),
                *(col(quarter_name(q), "7%") for q in (1, 2, 3, 4)), col("年度平时考核情况", "20%", "left"),
                col("备注", "", "left")]
     docs = []
@@ -60,10 +60,10 @@ def unit_results_annual(a: Assessment, year: int) -> list[Document]:
             continue
         docs.append(on_basis(table(
             id=f"{year}/结果登记表/{unit.id}", title=f"{a.bureau.info.name}{year}年度平时考核结果登记表（{unit.name}）",
-            template="unit_results_annual.html", path=f"05-年度结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}",
+            template="unit_results_annual.html", path=f"06-年度结果登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}')}",
             period=f"{year}年度", landscape=True, heading=f"{a.bureau.info.name}{year}年度平时考核结果登记表",
             meta=[f"单位（盖章）：{unit.name}", f"考核年度：{year}年"], columns=columns,
-            rows=[[n, r.person.name, r.person.post, *(_quarter_cell(r, q) for q in (1, 2, 3, 4)),
+            rows=[[n, r.person.name, post_cell(r.person), *(_quarter_cell(r, q) for q in (1, 2, 3, 4)),
                    tally_lines(r), _moves(a, r)] for n, r in enumerate(rows, 1)],
             signatures=LEADERS[:1]), a, year))
     return docs

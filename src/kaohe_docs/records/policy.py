@@ -29,6 +29,9 @@ OPTIONAL_FONT_ROLES = {
     # the provenance stamp (footer, 草稿 watermark, 核验码) merged onto every page of every document:
     # a TrueType family adds about 10 KB to each PDF, an OpenType/CFF one (Noto CJK) about 140 KB
     "stamp": ("宋体", "SimSun", "LXGW WenKai", "Noto Serif CJK SC"),
+    # families for characters a role's family lacks (a rare character in a name, with a GB2312-only
+    # 仿宋_GB2312): none unless the policy declares them — such a character is then an error
+    "fallback": (),
 }
 SHEET_ROLES = ("id", "name", "unit", "score")  # the columns an import looks for (policy `sheets:` names them)
 
@@ -51,6 +54,7 @@ class Policy:
     submission_day: int
     extend_to_workday: bool
     publicity_working_days: int
+    appeal_working_days: int  # 复核申请期限: working days after the day the result notice is received
     excellent_min_good_share: Decimal
     annual_weak_share: Decimal  # 一般+较差 in more than this share of graded quarters → flagged
     excellent_limit: Decimal  # annual 优秀 at most this share of the year's participants (20%; 25% with approval)
@@ -63,6 +67,12 @@ class Policy:
 
     owners: "Owners | None" = None  # who may push which files (policy ``owners:``); None: anyone with push access
     limits: Limits = DEFAULT  # sizes and lengths (kaohe_docs.limits); policy ``limits:`` overrides the defaults
+    # printing (policy ``print:``): a duplex print office gets each document and each person's form on a recto
+    duplex: bool = False
+    binding_margin: Decimal = Decimal(20)  # mm, the bound edge of forms and letters (装订边)
+    # the printed title of a form (policy ``titles:``), e.g. the county's 《××县公务员平时考核登记表》;
+    # a form not named there is titled "<bureau>平时考核<form>"
+    form_titles: dict = field(default_factory=dict)
 
     def round(self, value: Decimal) -> Decimal:
         """The one rounding rule for totals."""
@@ -101,6 +111,8 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         submission_day=deadlines.integer("submission_day", low=1, high=28),
         extend_to_workday=deadlines.boolean("extend_to_workday", default=True),
         publicity_working_days=deadlines.integer("publicity_working_days", low=1, high=30),
+        appeal_working_days=_default(deadlines.integer("appeal_working_days", required=False, low=1, high=30),
+                                     DEFAULT_APPEAL_WORKING_DAYS),
         excellent_min_good_share=annual.percent("excellent_min_good_share"),
         annual_weak_share=_default(annual.percent("weak_share", required=False), Decimal("0.5")),
         excellent_limit=annual.percent("excellent_limit", required=False) or DEFAULT_EXCELLENT_LIMIT,
@@ -111,6 +123,8 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         sheet_headers=_sheet_headers(top.sub("sheets", "电子表格列名（sheets）", required=False)),
         holidays=_holidays(top, top.mapping("holidays", required=False)),
         limits=_limits(top.sub("limits", "限制（limits）", required=False)),
+        **_print(top.sub("print", "打印（print）", required=False)),
+        form_titles=_form_titles(top.sub("titles", "表格标题（titles）", required=False)),
     )
     owners = _owners(top, top.mapping("owners", required=False))
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
@@ -120,6 +134,10 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
     if any(v is None for v in values.values()) or any(d.level == "error" for d in diags):
         return None, diags
     return Policy(**values, owners=owners), diags
+
+
+# 复核申请期限 when a policy written before it existed does not say: as the publicity period's common value
+DEFAULT_APPEAL_WORKING_DAYS = 5
 
 
 def _default(value, scheme_default):
@@ -182,6 +200,31 @@ def default_sheet_headers() -> dict[str, tuple[str, ...]]:
     text = (resources.files("kaohe_docs") / "scaffold" / "policy.yaml").read_text(encoding="utf-8")
     sheets = yaml.safe_load(text)["sheets"]  # the package's own file, not a repository's
     return {role: tuple(sheets[role]) for role in SHEET_ROLES}
+
+
+def _print(fields: Fields | None) -> dict:
+    """``print:`` (optional): ``duplex`` (true: blank versos so that every document and every person's form
+    begins on a recto), ``binding_margin`` (mm, the bound edge of forms and letters)."""
+    if fields is None:
+        return {}
+    values = {"duplex": fields.boolean("duplex", default=False),
+              "binding_margin": _default(fields.number("binding_margin", required=False, low=Decimal(10),
+                                                       high=Decimal(40)), Decimal(20))}
+    fields.done()
+    return values
+
+
+# forms whose printed title the policy may set (``titles:``), each with its default after the bureau's name
+FORM_TITLES = {"登记表": "平时考核登记表", "结果登记表": "平时考核结果登记表", "简明情况登记表": "平时考核简明情况登记表",
+               "对象情况表": "平时考核对象情况表", "比例使用申报表": "平时考核优秀等次比例使用申报表"}
+
+
+def _form_titles(fields: Fields | None) -> dict:
+    if fields is None:
+        return {}
+    titles = {key: fields.text(key, required=False) for key in FORM_TITLES}
+    fields.done()
+    return {key: title for key, title in titles.items() if title}
 
 
 def _sheet_headers(fields: Fields | None):

@@ -52,6 +52,7 @@ from kaohe_docs.render.index import write_index
 from kaohe_docs.render.output import build_lock, swap_in
 from kaohe_docs.render.pool import Background, init_stamper, map_forked, stamp_one, steady_gc
 from kaohe_docs.render.provenance import Provenance, provenance
+from kaohe_docs.render.renderer import GLYPH_NOTE, LAYOUT_NOTE
 from kaohe_docs.render.stamp import Stamp, Stamper
 
 MANIFEST = "manifest.json"
@@ -233,6 +234,10 @@ def reuse(build: Build) -> list[int]:
     for item in items:
         item.digest = build.pdfs.get(item.key, item.dest)
     todo = [i for i, item in enumerate(items) if item.digest is None]
+    for item in items:  # a reused PDF: its layout check's findings are reported again
+        cached = builder.cache.path(builder.layout_key(item.markup)) if item.digest is not None else None
+        build.result.diagnostics.extend(layout_warning(item.doc, m) for m in (cached[1] if cached else ())
+                                        if m.startswith(LAYOUT_NOTE))
     build.result.reused = len(items) - len(todo)
     build.progress(f"排版 PDF：{len(todo)} 份需要生成，{build.result.reused} 份未变化沿用上次结果")
     if todo:
@@ -265,6 +270,10 @@ def lay_out(build: Build, todo: list[int]) -> dict:
                                      lambda n, total, j: build.progress(f"[{n}/{total}] PDF：{items[todo[j]].doc.path}"))
     for i, source in zip(todo, sources):
         items[i].layout = source
+    missing = [f"《{items[i].doc.title}》{m[len(GLYPH_NOTE):]}" for i in todo for m in items[i].layout[1]
+               if m.startswith(GLYPH_NOTE)]
+    if missing:  # before anything is written into place
+        raise KaoheError("以下文书有字体中缺少的字，build/ 中原有文件未改动：\n" + "\n".join(missing))
     result.timings["layout"] = time.perf_counter() - start
     result.rendered = builder.laid_out
     build.progress(f"其中 {result.rendered} 份重新排版，{len(todo) - result.rendered} 份沿用已排好的版面，只加盖来源标记")
@@ -306,7 +315,12 @@ def stamp(build: Build, written: int, overlays: dict) -> None:
         finished.append(item)
     for item in finished:
         build.pdfs.put_file(item.key, item.dest, item.digest)
-        result.diagnostics.extend(warning(item.doc.id, 0, f"WeasyPrint: {m}") for m in item.layout[1])
+        result.diagnostics.extend(layout_warning(item.doc, m) for m in item.layout[1])
+
+
+def layout_warning(doc: Document, message: str) -> Diagnostic:
+    """A layout's warning about ``doc``: the build's own layout check (``signoff_alone``), or WeasyPrint's."""
+    return warning(doc.id, 0, message if message.startswith(LAYOUT_NOTE) else f"WeasyPrint: {message}")
 
 
 def write(build: Build) -> None:
@@ -343,12 +357,14 @@ def _bundle(build: Build) -> None:
     if not build.items:
         return
     builder, period, manifest = build.builder, build.period, build.manifest
-    key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode())
+    duplex = builder.project.policy.duplex
+    key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode()
+               + (b"\0duplex" if duplex else b""))
     dest = build.staging / f"{BUNDLE}.pdf"
     digest = build.pdfs.get(key, dest)
     if digest is None:
         paths = [_output(build.staging, f"{item.doc.path}.pdf") for item in build.items]
-        data = join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]))
+        data = join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]), duplex)
         dest.write_bytes(data)
         digest = build.pdfs.put(key, data)
     manifest["bundle"] = {"path": BUNDLE, "key": key, "sha256": digest}

@@ -51,8 +51,11 @@ class Builder:
         self.fonts = resolve(project.policy.fonts)
         self.env = make_environment(project.root)
         self.bureau = project.info.name
-        self.base = {"bureau": project.info, "fonts": self.fonts.families}
-        self.environment_key = layout_cache.environment_key(project.root, tuple(self.fonts.families.values()))
+        self.base = {"bureau": project.info, "fonts": self.fonts.families, "font_weights": self.fonts.weights,
+                     "font_fallback": self.fonts.fallback,
+                     "print": {"duplex": project.policy.duplex, "binding": f"{project.policy.binding_margin:f}"}}
+        self.environment_key = layout_cache.environment_key(
+            project.root, (*self.fonts.families.values(), *self.fonts.fallback))
         self.stamp_templates = layout_cache.stamp_template_fingerprint(project.root)
         self.cache_root = cache_root or project.root
         self.cache = layout_cache.LayoutCache(layout_cache.cache_dir(self.cache_root))

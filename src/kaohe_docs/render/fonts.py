@@ -12,7 +12,7 @@ import re
 import sys
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kaohe_docs.errors import KaoheError
 
@@ -62,33 +62,66 @@ class Fonts:
     only when a text is checked: a build whose pages are all cached never needs it)."""
 
     families: dict  # role → family
+    weights: dict = field(default_factory=dict)  # role → CSS font-weight of the entry chosen ("Noto Serif CJK SC:bold")
+    fallback: tuple = ()  # installed families the policy declares for characters a role's family lacks
 
     @functools.cached_property
     def ranges(self) -> tuple[tuple[int, int], ...]:  # sorted, merged
-        return _merge(sorted({r for family in set(self.families.values()) for r in _charset(family)}))
+        chosen = set(self.families.values()) | set(self.fallback)
+        return _merge(sorted({r for family in chosen for r in _charset(family)}))
 
     def covers(self, char: str) -> bool:
-        code = ord(char)
-        ranges = self.ranges
-        i = bisect.bisect_right(ranges, (code, sys.maxunicode + 1)) - 1
-        return char in ALWAYS_OK or (i >= 0 and ranges[i][0] <= code <= ranges[i][1])
+        return covered(self.ranges, char)
 
     def missing(self, text: str) -> list[str]:
         return sorted(c for c in set(text) if not self.covers(c))
 
 
+def covered(ranges: tuple[tuple[int, int], ...], char: str) -> bool:
+    code = ord(char)
+    i = bisect.bisect_right(ranges, (code, sys.maxunicode + 1)) - 1
+    return char in ALWAYS_OK or (i >= 0 and ranges[i][0] <= code <= ranges[i][1])
+
+
+@functools.lru_cache(maxsize=None)
+def stack_ranges(families: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """What a CSS font-family list covers together (the families fontconfig knows)."""
+    return _merge(sorted({r for family in families for r in _charset(family)}))
+
+
+# A policy entry may name a weight after a colon ("Noto Serif CJK SC:bold": the heavier face of a free
+# family for the title, as 小标宋 is a heavy face); the weight must be installed for the entry to be chosen.
+WEIGHTS = {"medium": ("500", 100), "semibold": ("600", 180), "bold": ("bold", 200), "black": ("900", 210)}
+
+
+def _entry(entry: str) -> tuple[str, str, int | None]:
+    """(family, CSS weight, fontconfig weight or None) of a policy entry."""
+    family, _, weight = entry.rpartition(":") if ":" in entry else (entry, "", "")
+    css, fc = WEIGHTS.get(weight.strip().casefold(), ("normal", None)) if weight else ("normal", None)
+    return family.strip(), css, fc
+
+
+@functools.lru_cache(maxsize=None)
+def _has_weight(family: str, weight: int) -> bool:
+    return bool(_fc_list(f":family={family}:weight={weight}", "family").strip())
+
+
 def resolve(stacks: dict[str, tuple[str, ...]]) -> Fonts:
     installed = _installed()
-    families = {}
+    families, weights = {}, {}
     for role, stack in stacks.items():
-        for family in stack:
-            if _family_key(family) in installed:
-                families[role] = family
+        if role == "fallback":
+            continue
+        for entry in stack:
+            family, css, fc = _entry(entry)
+            if _family_key(family) in installed and (fc is None or _has_weight(family, fc)):
+                families[role], weights[role] = family, css
                 break
         else:
             raise KaoheError(f"字体“{role}”所列的字体（{'、'.join(stack)}）都没有安装；"
                              "请运行 scripts/setup 安装免费中文字体，或在 policy/policy.yaml 的 fonts 中改用已安装的字体")
-    return Fonts(families)
+    fallback = tuple(_entry(e)[0] for e in stacks.get("fallback", ()) if _family_key(_entry(e)[0]) in installed)
+    return Fonts(families, weights, fallback)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
