@@ -5,6 +5,7 @@ no longer matches the document rebuilt from the audit trail.
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,21 +84,16 @@ def _rebuild_in(root: Path, folder: Path, commit, document: str, period, use):
 
 
 def verify(root: Path, pdf: Path) -> Verdict:
-    from kaohe_docs.render.build import bundle_id
-    from kaohe_docs.render.bundle import join, metadata
+    from kaohe_docs.render.build import BUNDLE, bundle_id, rebuild
     meta = read_provenance(pdf)
     if meta["draft"] == "yes" or not meta["commit"]:
         raise KaoheError(f"{pdf}: 这是草稿（由未提交的记录生成），没有可以核对的提交")
 
     def rebuilt(builder, docs, markups, folder, period):
-        pdfs = [data for data, _ in builder.produce(docs, markups)]
-        if meta["document"] != bundle_id(period):
-            return pdfs[0]
-        paths = []
-        for n, data in enumerate(pdfs):
-            paths.append(folder / f".verify-{n}.pdf")
-            paths[-1].write_bytes(data)
-        return join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]))
+        bundle = meta["document"] == bundle_id(period)
+        with tempfile.TemporaryDirectory(prefix=".kaohe-verify-") as out:
+            result = rebuild(builder, period, docs, markups, Path(out), bundle=bundle)
+            return (result.folder / (f"{BUNDLE}.pdf" if bundle else f"{docs[0].path}.pdf")).read_bytes()
 
     data = pdf.read_bytes()
     same = _rebuild(root, meta["commit"], meta["document"], rebuilt) == data

@@ -351,11 +351,11 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
     from kaohe_docs.render.build import build_period, prestart
     from kaohe_docs.pipeline import open_project
     # WeasyPrint (about a second to start) gets ready while the records load and the documents are planned
-    background = prestart(root, cache_root) if not html_only and prov is None else None
+    runner = prestart(root, cache_root) if not html_only and prov is None else None
     try:
         # records changed: documents will be laid out, more workers get ready meanwhile
         project = open_project(root, use_cache=prov is None, deferred=prov is None,
-                               changed=background.grow if background is not None else None)
+                               changed=runner.grow if runner is not None else None)
         _print_diagnostics(project.diagnostics, strict, pending="line")
         if final:
             require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")
@@ -364,10 +364,10 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
         elif not any(q.year == period for q in project.quarters):
             raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
         result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
-                              bundle=bundle, cache_root=cache_root, background=background)
+                              bundle=bundle, cache_root=cache_root, runner=runner)
     finally:
-        if background is not None:
-            background.close()
+        if runner is not None:
+            runner.close()
     _print_diagnostics(result.diagnostics, strict)
     for path in result.files:
         click.echo(path)

@@ -30,7 +30,6 @@ and the swap.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -43,21 +42,21 @@ from kaohe_docs.errors import Diagnostic, KaoheError, warning
 from kaohe_docs.filenames import inside_own
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render import layout_cache
-from kaohe_docs.render.builder import (  # noqa: F401  (bundle_id, plan, prestart: the build's public names)
-    BUNDLE, Builder, bundle_id, overlay_variant, plan, prestart,
-)
+from kaohe_docs.render.builder import BUNDLE, Builder, bundle_id, overlay_variant, plan
 from kaohe_docs.render.bundle import join, metadata
 from kaohe_docs.render.finished import PdfCache, _sha
 from kaohe_docs.render.index import write_index
 from kaohe_docs.render.output import build_lock, swap_in
-from kaohe_docs.render.pool import Background, init_stamper, map_forked, stamp_one, steady_gc
+from kaohe_docs.render.pool import stamp_one, steady_gc
 from kaohe_docs.render.provenance import Provenance, provenance
 from kaohe_docs.render.renderer import GLYPH_NOTE, LAYOUT_NOTE
+from kaohe_docs.render.runner import ParallelRunner, Runner, SerialRunner, prestart
 from kaohe_docs.render.stamp import Stamp, Stamper
 
 MANIFEST = "manifest.json"
-FEW_LAYOUTS = 4  # up to this many changed documents are laid out by the one background worker
-FORK_DOCUMENTS = 64  # below this many documents to write or stamp, the build does it in one process
+
+__all__ = ["BuildOptions", "BuildResult", "Builder", "ParallelRunner", "SerialRunner", "build_period", "bundle_id",
+           "plan", "prestart", "swap_in"]
 
 
 def _quiet(message: str) -> None:
@@ -70,14 +69,17 @@ class BuildOptions:
     refuses drafts and always makes the print bundle; ``bundle`` makes it for a draft too (joining
     every PDF costs time and disk in proportion to the whole period, so review builds leave it out);
     ``cache_root`` is the records root whose layout cache to use (default: the project's);
-    ``background``: from ``prestart`` (closed by the build)."""
+    ``runner``: where the work is done (default: a ``ParallelRunner``; from ``prestart`` with a
+    worker started ahead; closed by the build); ``cached``: False to use none of the plan, content
+    and finished-PDF caches (``kaohe verify``; laid-out pages are still taken from the layout cache)."""
     pdf: bool = True
     progress: Callable[[str], None] = _quiet
     prov: Provenance | None = None
     final: bool = False
     bundle: bool = False
     cache_root: Path | None = None
-    background: Background | None = None
+    runner: Runner | None = None
+    cached: bool = True
 
 
 @dataclass
@@ -125,19 +127,21 @@ def build_period(project: Project, period, out: Path, options: BuildOptions | No
     """Build every document of a quarter or a year into ``out/<period>/``, atomically.
 
     ``options`` (or its fields as keywords: ``pdf``, ``progress``, ``prov``, ``final``, ``bundle``,
-    ``cache_root``, ``background``): see ``BuildOptions``.
+    ``cache_root``, ``runner``, ``cached``): see ``BuildOptions``.
     """
     options = options or BuildOptions(**settings)
+    cache_folder = layout_cache.cache_dir(options.cache_root or project.root)
+    runner = options.runner or ParallelRunner(project.root, cache_folder)
     try:
         prov = options.prov or provenance(project.root)
         if options.final and prov.draft:
             raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
                              "请先提交，或去掉 --final 生成草稿")
-        builder = Builder(project, prov, options.cache_root, options.background)
-        items, diagnostics = plan_documents(builder, period)
+        builder = Builder(project, prov, options.cache_root, runner)
+        items, diagnostics = plan_documents(builder, period, options.cached)
         if options.final and any(item.doc.draft for item in items):
             raise KaoheError(f"{period}年第四季度尚未审定，年度文书只能作为草稿生成；请去掉 --final")
-        pdfs = PdfCache(layout_cache.cache_dir(builder.cache_root) / "finished", str(period))
+        pdfs = PdfCache(cache_folder / "finished" if options.cached else None, str(period))
         with build_lock(out, options.progress), steady_gc():
             result = BuildResult(out / str(period), diagnostics=diagnostics)
             _run(Build(period, builder, options, items, result, pdfs), out)
@@ -146,8 +150,7 @@ def build_period(project: Project, period, out: Path, options: BuildOptions | No
     except OSError as exc:
         raise KaoheError(f"无法写入输出目录 {out}：{exc.strerror or exc}（磁盘已满、只读或没有权限？）原有文件未改动") from exc
     finally:
-        if options.background is not None:
-            options.background.close()
+        runner.close()
 
 
 def _run(build: Build, out: Path) -> None:
@@ -187,8 +190,11 @@ def _run(build: Build, out: Path) -> None:
 
 # --- the stages -----------------------------------------------------------------------------------
 
-def plan_documents(builder: Builder, period) -> tuple[list[DocumentBuild], list[Diagnostic]]:
+def plan_documents(builder: Builder, period, cached: bool = True) -> tuple[list[DocumentBuild], list[Diagnostic]]:
     """Plan: the period's documents (with their content HTML where it is cached) and the notes about them."""
+    if not cached:
+        docs, diagnostics = plan(builder.project, period)
+        return [DocumentBuild(doc, None, None) for doc in docs], diagnostics
     docs, diagnostics, markups = builder.documents(period)
     keys = builder.content_keys or [None] * len(docs)
     return [DocumentBuild(doc, key, markup) for doc, key, markup in zip(docs, keys, markups)], diagnostics
@@ -202,7 +208,7 @@ def content(build: Build) -> None:
     build.progress(f"生成 {len(items)} 份文书的 HTML……" if len(todo) == len(items) else
                    f"生成 HTML：{len(todo)} 份文书的内容有变化，{len(items) - len(todo)} 份沿用上次的内容")
     problems = []
-    for item, (markup, problem) in zip(todo, map_forked(builder.try_html, [item.doc for item in todo])):
+    for item, (markup, problem) in zip(todo, builder.runner.map_contents(builder.try_html, [item.doc for item in todo])):
         if problem is not None:
             problems.append(f"《{item.doc.title}》：{problem}")
             continue
@@ -243,10 +249,10 @@ def reuse(build: Build) -> list[int]:
     if todo:
         changed = [items[i].markup for i in todo if not builder.has_layout(items[i].markup)]
         builder.warm_overlays({overlay_variant(items[i].stamp, items[i].doc) for i in todo}, workers=1)
-        if len(changed) > FEW_LAYOUTS and len(builder._background().pools) < 2:
-            builder._background().grow(os.cpu_count())
-        for markup in sorted(changed, key=len, reverse=True):  # largest first: the workers finish together
-            builder.start_layout(markup)
+        if changed:
+            builder.runner.expect_layouts(len(changed))
+        # largest first: the workers finish together
+        builder.start_layouts(sorted(changed, key=len, reverse=True))
     return todo
 
 
@@ -254,7 +260,7 @@ def write_pages_meanwhile(build: Build) -> int:
     """The HTML pages written here while the background lays out overlays and changed documents: how many."""
     builder, items = build.builder, build.items
     written = 0
-    while written < len(items) and builder.background is not None and builder.background.busy():
+    while written < len(items) and builder.runner.busy():
         item = items[written]
         _write(item.page, builder.page_html(item.doc, item.markup, item.stamp).encode("utf-8"))
         written += 1
@@ -290,28 +296,26 @@ def stamp(build: Build, written: int, overlays: dict) -> None:
     unpredicted orientation is stamped here); each one kept in the finished-PDF cache."""
     builder, items, result = build.builder, build.items, build.result
     jobs = [i for i, item in enumerate(items) if item.layout is not None]
-    if jobs:
-        init_stamper(Stamper(overlays))
+    stamper = Stamper(overlays) if jobs else None  # inherited by the forked workers
     plans = {i: builder.stamp_plan(items[i].markup) for i in jobs}
 
     def finish(i: int):
         item = items[i]
         if i >= written:
             _write(item.page, builder.page_html(item.doc, item.markup, item.stamp).encode("utf-8"))
-        return stamp_one((item.layout[0], plans[i], item.stamp, item.dest)) if i in plans else None
+        return stamp_one(stamper, (item.layout[0], plans[i], item.stamp, item.dest)) if i in plans else None
 
     order = sorted(set(range(written, len(items))) | set(jobs))
     finished = []
-    for i, outcome in zip(order, map_forked(finish, order, minimum=FORK_DOCUMENTS)):
-        if outcome is None:
+    for i, stamped in zip(order, builder.runner.map_documents(finish, order)):
+        if stamped is None:
             continue
         item = items[i]
-        digest, count, plan = outcome
-        if digest is None:
-            digest, count, plan = builder.restamp(overlays, (item.layout[0], plans[i], item.stamp, item.dest))
-        builder.keep_plan(item.markup, plan)
-        result.timings["pages"] = result.timings.get("pages", 0) + count
-        item.digest = digest
+        if stamped.digest is None:
+            stamped = builder.restamp(overlays, (item.layout[0], plans[i], item.stamp, item.dest))
+        builder.keep_plan(item.markup, stamped.plan)
+        result.timings["pages"] = result.timings.get("pages", 0) + stamped.pages
+        item.digest = stamped.digest
         finished.append(item)
     for item in finished:
         build.pdfs.put_file(item.key, item.dest, item.digest)
@@ -380,3 +384,16 @@ def _write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def rebuild(builder: Builder, period, docs: list[Document], markups: list[str], out: Path,
+            bundle: bool = False) -> BuildResult:
+    """The same stages for these documents (their content HTML given) with ``builder``'s runner and
+    none of the plan, content and finished-PDF caches, into ``out/<period>/`` (with the print
+    bundle if ``bundle``): the PDFs ``kaohe verify`` compares."""
+    options = BuildOptions(prov=builder.prov, bundle=bundle, runner=builder.runner, cached=False)
+    items = [DocumentBuild(doc, None, markup) for doc, markup in zip(docs, markups)]
+    with build_lock(out, options.progress):
+        result = BuildResult(out / str(period))
+        _run(Build(period, builder, options, items, result, PdfCache(None, str(period))), out)
+    return result

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from pathlib import Path
 
 from kaohe_docs.documents import Document, quarter_documents, year_documents
@@ -17,8 +16,9 @@ from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render import layout_cache
 from kaohe_docs.render.fonts import resolve
-from kaohe_docs.render.pool import Background, init_stamper, render_all, render_each, stamp_all, stamp_one
+from kaohe_docs.render.pool import Stamped, render_all, stamp_one
 from kaohe_docs.render.provenance import Provenance
+from kaohe_docs.render.runner import Runner, SerialRunner
 from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
 from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
 
@@ -46,7 +46,7 @@ class Builder:
     """
 
     def __init__(self, project: Project, prov: Provenance, cache_root: Path | None = None,
-                 background: Background | None = None):
+                 runner: Runner | None = None):
         self.project, self.prov = project, prov
         self.fonts = resolve(project.policy.fonts)
         self.env = make_environment(project.root)
@@ -62,7 +62,7 @@ class Builder:
         self.contents = layout_cache.ContentCache(self.cache.folder)
         self.content_keys: list[str | None] = []  # of the documents ``documents`` returned
         self.laid_out = 0  # documents laid out by WeasyPrint in this build (the rest came from the cache)
-        self.background = background  # overlays and changed layouts being laid out meanwhile (see ``prestart``)
+        self.runner = runner or SerialRunner()  # where the work is done (``runner.py``)
         self.warmed: set = set()  # overlay variants already looked up or started
         self.layout_keys: dict[str, str] = {}  # content HTML → layout key
 
@@ -115,21 +115,13 @@ class Builder:
     def has_layout(self, markup: str) -> bool:
         return self.cache.path(self.layout_key(markup)) is not None
 
-    def _background(self, workers: int | None = None) -> Background:
-        if self.background is None:
-            self.background = Background(self.project.root, self.cache.folder, workers)
-        return self.background
-
-    def start_layout(self, markup: str) -> None:
-        """Start laying out this content in the background (its result goes into the layout cache)."""
-        key = self.layout_key(markup)
-        self._background().add(key, markup, key)
+    def start_layouts(self, markups: list[str], workers: int | None = None) -> None:
+        """Start laying out these contents ahead, where the runner can (the results go into the layout cache)."""
+        self.runner.start_layouts([(self.layout_key(markup), markup) for markup in markups], workers)
 
     def _collect(self, key: str):
-        """A background layout's (file or bytes, warnings), or None (not started there); raises for a refused fetch."""
-        if self.background is None or key not in self.background:
-            return None
-        source, warnings, refused = self.background.result(key)
+        """A layout started ahead: (file or bytes, warnings); raises for a refused fetch."""
+        source, warnings, refused = self.runner.collect(key)
         if refused:
             raise KaoheError(refused_message(refused))
         return source, warnings
@@ -155,11 +147,10 @@ class Builder:
         """The stored stamp plan of this content's layout (found in the cache or laid out in this build), or None."""
         return self.cache.plan(self.layout_key(markup))
 
-    def restamp(self, overlays: dict, job):
+    def restamp(self, overlays: dict, job) -> Stamped:
         """``stamp_one`` in this process for a job a worker gave back: a page of an orientation nobody
         predicted gets its overlay laid out here, once (it is cached like any layout)."""
-        init_stamper(Stamper(overlays, missing=lambda variant: self.overlays([variant])[variant]))
-        return stamp_one(job)
+        return stamp_one(Stamper(overlays, missing=lambda variant: self.overlays([variant])[variant]), job)
 
     def keep_plan(self, markup: str, plan: dict | None) -> None:
         """Store a stamp plan made while stamping a layout cached without one."""
@@ -201,7 +192,7 @@ class Builder:
         Bytes only where the cache cannot be written."""
         keys = [self.layout_key(m) for m in markups]
         unique = list(dict.fromkeys(keys))
-        started = [key for key in unique if self.background is not None and key in self.background]
+        started = [key for key in unique if self.runner.started(key)]
         found: dict = {}
         for key in unique:
             hit = None if key in started else self.cache.path(key)
@@ -219,8 +210,9 @@ class Builder:
             if progress:
                 progress(n, total, position[key])
         first = {key: markups[i] for key, i in position.items()}
-        for n, (i, (data, warnings, refused)) in enumerate(render_each(self.project.root, [(first[key], key) for key in todo],
-                                                                       workers=workers), len(started) + 1):
+        for n, (i, (data, warnings, refused)) in enumerate(
+                self.runner.lay_out_each(self.project.root, [(first[key], key) for key in todo], None, workers),
+                len(started) + 1):
             if progress:
                 progress(n, total, position[todo[i]])
             if refused:
@@ -253,13 +245,10 @@ class Builder:
             self.warmed.add(variant)
             markup = self.overlay_markup(variant)
             if not self.has_layout(markup):
-                self._background(workers)
-                self.start_layout(markup)
+                self.start_layouts([markup], workers)
 
     def close(self) -> None:
-        if self.background is not None:
-            self.background.close()
-            self.background = None
+        self.runner.close()
 
     def overlays(self, variants) -> dict:
         """Each stamp variant laid out once as its own one-page overlay (cached like any layout)."""
@@ -269,46 +258,11 @@ class Builder:
         laid_out = self.layouts(markups, count=False, workers=1)
         return {variant: data for variant, (data, _warnings) in zip(variants, laid_out)}
 
-    def predicted_overlays(self, stamps: list[Stamp], docs: list[Document]) -> dict:
-        """The overlays this build needs; the orientation comes from the document's kind (a page of
-        another orientation, e.g. from a bureau's template, gets its overlay laid out when met)."""
-        return self.overlays(overlay_variant(stamp, doc) for stamp, doc in zip(stamps, docs))
-
-    def produce(self, docs: list[Document], markups: list[str], progress=None, timings: dict | None = None,
-                dests: list[Path] | None = None) -> list[tuple[bytes | str, list[str]]]:
-        """Finished PDFs: laid-out pages (cached by content) with this build's stamp merged on.
-
-        With ``dests``, each PDF is written to its file there and (SHA-256, warnings) returned, so
-        that no PDF is held in memory; without, (PDF bytes, warnings)."""
-        if not docs:
-            return []
-        timings = {} if timings is None else timings
-        start = time.perf_counter()
-        sources = self.layout_sources(markups, progress)
-        timings["layout"] = time.perf_counter() - start
-        start = time.perf_counter()
-        stamps = [self.stamp_of(doc, markup) for doc, markup in zip(docs, markups)]
-        overlays = self.predicted_overlays(stamps, docs)
-        timings["stamp_overlay"] = time.perf_counter() - start
-        start = time.perf_counter()
-        dests = dests or [None] * len(docs)
-        jobs = [(source, self.stamp_plan(markup), stamp, dest)
-                for (source, _), markup, stamp, dest in zip(sources, markups, stamps, dests)]
-        size = sum(source.stat().st_size if isinstance(source, Path) else len(source) for source, _ in sources)
-        results = stamp_all(overlays, jobs, 1 if size < STAMP_POOL_BYTES else None)
-        results = [result if result[0] is not None else self.restamp(overlays, job) for result, job in zip(results, jobs)]
-        timings["pages"] = sum(result[1] for result in results)
-        for markup, (_, _, plan) in zip(markups, results):
-            self.keep_plan(markup, plan)
-        timings["stamp"] = time.perf_counter() - start
-        return [(data, warnings) for (data, _, _), (_, warnings) in zip(results, sources)]
-
     def bundle_title(self, period) -> str:
         zh = period.zh if isinstance(period, Quarter) else f"{period}年度"
         return f"{self.bureau}{zh}平时考核文书合订本"
 
 
-STAMP_POOL_BYTES = 20_000_000  # below this much PDF, stamping in one process beats starting a pool (``produce``)
 
 
 def refused_message(refused: list[str]) -> str:
@@ -327,10 +281,3 @@ def overlay_variant(stamp: Stamp, doc: Document) -> tuple:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def prestart(root: Path, cache_root: Path | None = None) -> Background:
-    """One WeasyPrint worker started ahead of a build (give it to ``build_period``): while the records
-    load, it gets ready to lay out the stamp overlays and the documents that changed."""
-    return Background(root, layout_cache.cache_dir(cache_root or root), workers=1).warm()
-

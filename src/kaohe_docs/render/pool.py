@@ -10,10 +10,19 @@ import gc
 import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
-_renderer = None
-_variant = None  # PDF variant ("pdf/a-2b" for the archive), or None
+
+@dataclass
+class _WorkerState:
+    """What a worker process (or this one, working serially) was set up with."""
+    renderer: object = None  # its PdfRenderer
+    variant: str | None = None  # PDF variant ("pdf/a-2b" for the archive), or None
+    task: tuple | None = None  # (function, items) of ``map_forked``: inherited by forked workers, never pickled
+
+
+_worker = _WorkerState()
 
 
 # the cyclic collector's thresholds while building: it runs less often while Jinja and WeasyPrint
@@ -65,18 +74,17 @@ def _init_worker(root: str, variant: str | None = None) -> None:
 
 
 def _init(root: str, variant: str | None = None) -> None:
-    global _renderer, _variant
     from kaohe_docs.render.renderer import PdfRenderer
-    _renderer = PdfRenderer(Path(root))
-    _variant = variant
+    _worker.renderer = PdfRenderer(Path(root))
+    _worker.variant = variant
 
 
 def _render(job: tuple[str, str]):
     from kaohe_docs.render.renderer import RenderLog
     markup, identifier = job
     log = RenderLog()
-    layout = _renderer.layout(markup, log)
-    data = _renderer.write(layout, identifier, log, _variant) if layout is not None else b""
+    layout = _worker.renderer.layout(markup, log)
+    data = _worker.renderer.write(layout, identifier, log, _worker.variant) if layout is not None else b""
     return data, log.warnings, log.refused
 
 
@@ -139,7 +147,7 @@ class Background:
         import threading
         from collections import deque
         self.root, self.folder = root, cache_folder
-        self.pools: list[list] = []  # [pool, workers, jobs running, jobs given]
+        self.pools: list[_Pool] = []
         self.waiting: deque = deque()  # (its future, job) not given to a pool yet
         self.lock = threading.RLock()  # a pool's thread finishes jobs while the caller adds some
         self._add_pool(workers or os.cpu_count() or 1)
@@ -148,16 +156,25 @@ class Background:
 
     def _add_pool(self, workers: int) -> None:
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(str(self.root), None))
-        self.pools.append([pool, workers, 0, 0])
+        self.pools.append(_Pool(pool, workers))
 
     def warm(self) -> "Background":
-        self.pools[-1][0].submit(int)  # forked pools start all their workers with the first job
+        """Start the newest pool's workers now (a forked pool starts all of them with its first job)."""
+        import multiprocessing
+        slot = self.pools[-1]
+        before = set(multiprocessing.active_children())
+        slot.pool.submit(int)
+        slot.processes = list(set(multiprocessing.active_children()) - before)
         return self
+
+    def grown(self) -> bool:
+        """Whether more than the first pool is running."""
+        return len(self.pools) > 1
 
     def grow(self, workers: int | None = None) -> None:
         """Add a pool of ``workers`` (default: one per core less the ones running) and start them."""
         with self.lock:
-            running = sum(slot[1] for slot in self.pools)
+            running = sum(slot.workers for slot in self.pools)
             self._add_pool(workers or max(1, (os.cpu_count() or 1) - running))
             self.warm()
             self._dispatch()
@@ -177,16 +194,16 @@ class Background:
         never waits for the next one)."""
         with self.lock:
             for slot in self.pools:
-                while slot[2] <= slot[1] and self.waiting:
+                while slot.running <= slot.workers and self.waiting:
                     future, job = self.waiting.popleft()
-                    slot[2] += 1
-                    slot[3] += 1
-                    slot[0].submit(_render_into, job).add_done_callback(
+                    slot.running += 1
+                    slot.given += 1
+                    slot.pool.submit(_render_into, job).add_done_callback(
                         lambda done, slot=slot, future=future: self._finished(done, slot, future))
 
-    def _finished(self, done, slot: list, future) -> None:
+    def _finished(self, done, slot: "_Pool", future) -> None:
         with self.lock:
-            slot[2] -= 1
+            slot.running -= 1
             self.pending -= 1
             self._dispatch()
         if done.cancelled():
@@ -213,20 +230,27 @@ class Background:
         laying out) is stopped at once instead of being waited for while WeasyPrint starts."""
         with self.lock:
             self.waiting.clear()
-        for pool, _, _, given in self.pools:
-            if not given:
-                for process in list((getattr(pool, "_processes", None) or {}).values()):
+        for slot in self.pools:
+            if not slot.given:
+                for process in slot.processes:
                     process.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
+            slot.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class _Pool:
+    """One process pool of a ``Background``."""
+    pool: ProcessPoolExecutor
+    workers: int
+    running: int = 0  # jobs given and not finished
+    given: int = 0  # jobs given in all
+    processes: list = field(default_factory=list)  # its worker processes (known once warmed)
 
 
 # --- any function over many items, in forked workers ----------------------------------------------
 
-_task = None  # (function, items) for forked workers: inherited, never pickled
-
-
 def _run_task(index: int):
-    function, items = _task
+    function, items = _worker.task
     return function(items[index])
 
 
@@ -234,72 +258,50 @@ def map_forked(function, items: list, workers: int | None = None, minimum: int =
     """``[function(item) for item in items]`` over the cores, in forked worker processes that inherit
     the function and the items (nothing but the results is pickled). Fewer than ``minimum`` items,
     a single core, or no ``fork`` on this system: in this process."""
-    global _task
     import multiprocessing
     workers = min(workers or os.cpu_count() or 1, max(1, len(items) // max(1, minimum // 2)))
     if workers <= 1 or len(items) < minimum or "fork" not in multiprocessing.get_all_start_methods():
         return [function(item) for item in items]
-    _task = (function, items)
+    _worker.task = (function, items)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_worker_setup) as pool:
             return list(pool.map(_run_task, range(len(items)), chunksize=max(1, len(items) // (workers * 4))))
     finally:
-        _task = None
+        _worker.task = None
 
 
-# --- stamping finished pages over all cores --------------------------------------------------------
+# --- stamping finished pages --------------------------------------------------------------------
 
-_stamper = None
-
-
-def _init_stamper(overlays: dict) -> None:
-    from kaohe_docs.render.stamp import Stamper
-    _worker_setup()
-    init_stamper(Stamper(overlays))
-
-
-def init_stamper(stamper) -> None:
-    """Stamp with ``stamper`` in this process (``stamp_one``)."""
-    global _stamper
-    _stamper = stamper
+@dataclass(frozen=True)
+class Stamped:
+    """A stamped PDF written to its file: its SHA-256 and page count, and the layout's stamp plan
+    when it was made while stamping (to be kept), else None. ``digest`` is None when a page's
+    orientation needs an overlay nobody predicted: nothing was written, the caller stamps it with
+    a stamper that can lay out that overlay."""
+    digest: str | None
+    pages: int = 0
+    plan: dict | None = None
 
 
-def stamp_one(job):
-    """(layout, its stamp plan or None, Stamp, dest): the laid-out PDF (bytes, or a file to read)
-    stamped; written to ``dest`` → (SHA-256, pages, plan), or returned when ``dest`` is None →
-    (bytes, pages, plan), where ``plan`` is the layout's stamp plan when it was made here (to be
-    kept), else None; (None, 0, None) when a page's orientation needs an overlay nobody predicted
-    (the caller stamps that one itself)."""
+def stamp_one(stamper, job) -> Stamped:
+    """(layout: bytes or a file to read, its stamp plan or None, Stamp, dest): the laid-out PDF
+    stamped by ``stamper`` and written to ``dest``."""
     from kaohe_docs.render.stamp import stamp_plan
     source, plan, stamp, dest = job
-    before = _stamper.pages
+    before = stamper.pages
     layout = source.read_bytes() if isinstance(source, Path) else source
     made = None
     if plan is None or plan.get("length") != len(layout):
         plan = made = stamp_plan(layout)
     try:
-        appendix = _stamper.appendix_from_plan(plan, stamp)
+        appendix = stamper.appendix_from_plan(plan, stamp)
     except KeyError:
-        return None, 0, None
-    pages = _stamper.pages - before
-    if dest is None:
-        return layout + appendix, pages, made
+        return Stamped(None)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(dest, "wb") as fh:
         fh.write(layout)
         fh.write(appendix)
     digest = hashlib.sha256(layout)
     digest.update(appendix)
-    return digest.hexdigest(), pages, made
-
-
-def stamp_all(overlays: dict, jobs: list, workers: int | None = None) -> list:
-    """``stamp_one`` for every job, in a process pool when there are many pages; results in order."""
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
-    if workers <= 1:
-        _init_stamper(overlays)
-        return [stamp_one(job) for job in jobs]
-    chunk = max(1, len(jobs) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_stamper, initargs=(overlays,)) as pool:
-        return list(pool.map(stamp_one, jobs, chunksize=chunk))
+    return Stamped(digest.hexdigest(), stamper.pages - before, made)
