@@ -9,6 +9,7 @@ names the one that no longer matches — without the records repository.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
     from kaohe_docs.audit.final import approved_source
     from kaohe_docs.audit.lock import repo_of
     from kaohe_docs.pipeline import open_project
-    from kaohe_docs.render.build import Builder, plan
+    from kaohe_docs.render.build import SerialRunner, build_period, plan
     from kaohe_docs.render.provenance import of_commit
     where = repo_of(root)
     with approved_source(root, quarter, "HEAD") as source:
@@ -46,19 +47,16 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
         if project.assessment is None or project.errors:
             raise KaoheError(f"审定提交 {approval.commit[:10]} 的记录有错误，无法归档；请运行 kaohe check")
         prov = of_commit(source.commit)
-        builder = Builder(project, prov, cache_root=root)
-        docs, _ = plan(project, quarter)
-        progress(f"生成 {len(docs)} 份 PDF/A-2b 归档文书（{approval.name}）……")
+        progress(f"生成 {len(plan(project, quarter)[0])} 份 PDF/A-2b 归档文书（{approval.name}）……")
         # PDF/A is laid out whole (not stamped): the page HTML carries the provenance footer itself
-        markups = [builder.html(doc) for doc in docs]
-        pages = [builder.page_html(d, m, builder.stamp_of(d, m)) for d, m in zip(docs, markups)]
-        pdfs = builder.render([(page, builder.layout_key(page)) for page in pages],
-                              lambda n, total: progress(f"[{n}/{total}] PDF/A"), variant=PDF_VARIANT)
-        files: dict[str, bytes] = {}
-        for doc, (data, warnings) in zip(docs, pdfs):
-            files[f"{doc.path}.pdf"] = data
-            for message in warnings:
-                progress(f"{doc.id}: 警告: WeasyPrint: {message}")
+        with tempfile.TemporaryDirectory(prefix=".kaohe-archive-") as folder:
+            result = build_period(project, quarter, Path(folder), prov=prov, cache_root=root, runner=SerialRunner(),
+                                  cached=False, variant=PDF_VARIANT, progress=progress)
+            docs = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))["documents"]
+            files: dict[str, bytes] = {f"{doc['path']}.pdf": (result.folder / f"{doc['path']}.pdf").read_bytes()
+                                       for doc in docs}
+        for diagnostic in result.diagnostics:
+            progress(diagnostic.format())
         files[TAG_FILE] = gitport.out(where[0], "cat-file", "tag", approval.tag_object)
         files[SOURCE_FILE] = "\n".join([
             f"季度：{quarter}",

@@ -71,7 +71,9 @@ class BuildOptions:
     ``cache_root`` is the records root whose layout cache to use (default: the project's);
     ``runner``: where the work is done (default: a ``ParallelRunner``; from ``prestart`` with a
     worker started ahead; closed by the build); ``cached``: False to use none of the plan, content
-    and finished-PDF caches (``kaohe verify``; laid-out pages are still taken from the layout cache)."""
+    and finished-PDF caches (``kaohe verify``; laid-out pages are still taken from the layout cache);
+    ``variant``: a PDF variant (the archive's PDF/A), each document's page laid out whole with its
+    provenance (nothing cached, nothing stamped)."""
     pdf: bool = True
     progress: Callable[[str], None] = _quiet
     prov: Provenance | None = None
@@ -80,6 +82,7 @@ class BuildOptions:
     cache_root: Path | None = None
     runner: Runner | None = None
     cached: bool = True
+    variant: str | None = None  # e.g. "pdf/a-2b" (``kaohe archive``): laid out whole, not stamped
 
 
 @dataclass
@@ -166,7 +169,9 @@ def _run(build: Build, out: Path) -> None:
                           "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "pdf": pdf,
                           "documents": []}
         destinations(build)
-        todo = reuse(build) if pdf else []
+        if build.options.variant:
+            lay_out_whole(build)
+        todo = reuse(build) if pdf and not build.options.variant else []
         result.files.extend(item.page for item in build.items)
         start = time.perf_counter()
         written = write_pages_meanwhile(build) if todo else 0
@@ -254,6 +259,19 @@ def reuse(build: Build) -> list[int]:
         # largest first: the workers finish together
         builder.start_layouts(sorted(changed, key=len, reverse=True))
     return todo
+
+
+def lay_out_whole(build: Build) -> None:
+    """Lay out whole (the archive's PDF/A): each document's HTML page, provenance included, laid
+    out in ``options.variant`` and written into place (not cached, not stamped)."""
+    builder, items = build.builder, build.items
+    pages = [builder.page_html(item.doc, item.markup, item.stamp) for item in items]
+    laid_out = builder.render([(page, builder.layout_key(page)) for page in pages],
+                              lambda n, total: build.progress(f"[{n}/{total}] PDF/A"), build.options.variant)
+    for item, (data, warnings) in zip(items, laid_out):
+        _write(item.dest, data)
+        item.digest = _sha(data)
+        build.result.diagnostics.extend(warning(item.doc.id, 0, f"WeasyPrint: {m}") for m in warnings)
 
 
 def write_pages_meanwhile(build: Build) -> int:

@@ -16,7 +16,7 @@ from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render import layout_cache
 from kaohe_docs.render.fonts import resolve
-from kaohe_docs.render.pool import Stamped, render_all, stamp_one
+from kaohe_docs.render.pool import Stamped, stamp_one
 from kaohe_docs.render.provenance import Provenance
 from kaohe_docs.render.runner import Runner, SerialRunner
 from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
@@ -171,16 +171,15 @@ class Builder:
                            "draft": stamp.draft, "metadata": stamp.metadata}, sort_keys=True, ensure_ascii=False)
         return _sha(data.encode("utf-8"))
 
-    def render(self, jobs: list[tuple[str, str]], progress=None, workers: int | None = None,
-               variant: str | None = None) -> list[tuple[bytes, list[str]]]:
-        """Laid-out PDFs for (markup, identifier) jobs (``variant``: e.g. pdf/a-2b for the archive);
-        a forbidden fetch or a WeasyPrint warning is reported."""
-        results, problems = [], []
-        for data, warnings, refused in render_all(self.project.root, jobs, workers=workers, progress=progress,
-                                                  variant=variant):
+    def render(self, jobs: list[tuple[str, str]], progress=None, variant: str | None = None) -> list[tuple[bytes, list[str]]]:
+        """Laid-out PDFs for (markup, identifier) jobs, not cached (``variant``: e.g. pdf/a-2b for the
+        archive); a forbidden fetch or a WeasyPrint warning is reported."""
+        results: list = [None] * len(jobs)
+        problems = []
+        for i, (data, warnings, refused) in self.runner.lay_out_each(self.project.root, jobs, progress, None, variant):
             if refused:
                 problems.append(refused_message(refused))
-            results.append((data, warnings))
+            results[i] = (data, warnings)
         if problems:
             raise KaoheError("；".join(dict.fromkeys(problems)))
         return results

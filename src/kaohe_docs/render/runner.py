@@ -4,7 +4,7 @@ The build's stages (build.py) and ``Builder`` ask a runner to render content ove
 to write and stamp the documents, to lay out PDFs, and to start layouts early; the stages are
 the same whichever runner does it, and so are the bytes (``tests/test_runners.py``).
 
-- ``SerialRunner``: everything in this process, one thing after another (``kaohe verify``).
+- ``SerialRunner``: everything in this process, one thing after another (``kaohe verify``, ``kaohe archive``).
 - ``ParallelRunner``: the build's default. Content and stamping in forked workers that inherit
   the documents (above ``Thresholds``); layouts over the cores; a ``Background`` of WeasyPrint
   workers that can be started before the records load (``prestart``) and lays out the stamp
@@ -38,9 +38,10 @@ class SerialRunner:
         return [function(item) for item in items]
 
     def lay_out_each(self, root: Path, jobs: list[tuple[str, str]], progress=None,
-                     workers: int | None = None) -> Iterator:
-        """(index, (pdf bytes, warnings, refused URLs)) for (markup, identifier) jobs as each one is done."""
-        return render_each(root, jobs, workers=1, progress=progress)
+                     workers: int | None = None, variant: str | None = None) -> Iterator:
+        """(index, (pdf bytes, warnings, refused URLs)) for (markup, identifier) jobs as each one is
+        done (``variant``: e.g. pdf/a-2b for the archive)."""
+        return render_each(root, jobs, workers=1, progress=progress, variant=variant)
 
     def start_layouts(self, keyed: list[tuple[str, str]], workers: int | None = None) -> None:
         """Lay out these (key, markup) ahead (their results go into the layout cache): not here."""
@@ -94,8 +95,8 @@ class ParallelRunner:
         return map_forked(function, items, self.workers, minimum=self.thresholds.fork_documents)
 
     def lay_out_each(self, root: Path, jobs: list[tuple[str, str]], progress=None,
-                     workers: int | None = None) -> Iterator:
-        return render_each(root, jobs, workers=workers or self.workers, progress=progress)
+                     workers: int | None = None, variant: str | None = None) -> Iterator:
+        return render_each(root, jobs, workers=workers or self.workers, progress=progress, variant=variant)
 
     def start_layouts(self, keyed: list[tuple[str, str]], workers: int | None = None) -> None:
         """``workers``: how many processes the background gets if it is not running yet (each one
