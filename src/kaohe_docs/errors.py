@@ -55,6 +55,10 @@ class Diagnostic:
     sheet: str = ""  # spreadsheet problems: the sheet, row and column (see Place)
     row: int = 0
     column: str = ""
+    # the subject, for whoever counts or groups diagnostics (never parsed out of ``message``):
+    person: str = ""  # the 警号 of the person it is about, or ""
+    name: str = ""  # that person's name as written
+    fields: tuple[str, ...] = ()  # the fields it is about, as labelled in the message (e.g. 个人小结, 共性“德”)
 
     @property
     def place(self) -> str:
@@ -68,20 +72,29 @@ class Diagnostic:
 
     def plain(self) -> list:
         """Every field, exactly (for a cache; ``as_dict`` is the escaped form for users)."""
-        return [self.file, self.line, self.level, self.message, self.sheet, self.row, self.column]
+        return [self.file, self.line, self.level, self.message, self.sheet, self.row, self.column,
+                self.person, self.name, list(self.fields)]
 
     @classmethod
     def from_plain(cls, data) -> "Diagnostic":
-        """The diagnostic ``plain()`` gave; ValueError for anything else (a damaged cache)."""
-        if not isinstance(data, list) or [type(v) for v in data] != [str, int, str, str, str, int, str]:
+        """The diagnostic ``plain()`` gave (or an earlier version's, without the subject); ValueError
+        for anything else (a damaged cache)."""
+        if not isinstance(data, list) or [type(v) for v in data[:10]] not in (_PLAIN, _PLAIN[:7]):
             raise ValueError("not a diagnostic")
-        return cls(*data)
+        if len(data) == 7:
+            return cls(*data)
+        if not all(type(f) is str for f in data[9]):
+            raise ValueError("not a diagnostic")
+        return cls(*data[:9], tuple(data[9]))
 
     def as_dict(self) -> dict:
         data = {"file": printable(self.file), "line": self.line, "level": self.level, "message": printable(self.message)}
         if self.sheet or self.row or self.column:
             data.update(sheet=printable(self.sheet), row=self.row, column=self.column)
         return data
+
+
+_PLAIN = [str, int, str, str, str, int, str, str, str, list]
 
 
 def _diagnostic(where: "str | Place", line: int, level: str, message: str) -> Diagnostic:
@@ -99,8 +112,10 @@ def warning(file: "str | Place", line: int, message: str) -> Diagnostic:
     return _diagnostic(file, line, WARNING, message)
 
 
-def pending(file: str, line: int, message: str) -> Diagnostic:
-    return Diagnostic(file, line, PENDING, message)
+def pending(file: str, line: int, message: str, person: str = "", name: str = "",
+            fields: tuple[str, ...] = ()) -> Diagnostic:
+    """A value not filled in yet: ``person`` (警号), ``name`` and ``fields`` say whose and which."""
+    return Diagnostic(file, line, PENDING, message, person=person, name=name, fields=fields)
 
 
 def fails(d: Diagnostic, strict: bool = False, complete: bool = False) -> bool:

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 
 
 class Grade(str, Enum):
@@ -41,7 +41,7 @@ class Status(str, Enum):
     EXTERNAL = "外单位考核"  # 援派/挂职, service-centre windows, borrowed staff
 
 
-class ClaimStatus(str, Enum):
+class ClaimStatus(StrEnum):
     """Where a 正向激励 claim stands: declared → checked by the unit → 考核办's answer."""
 
     DECLARED = "已申报"
@@ -50,14 +50,14 @@ class ClaimStatus(str, Enum):
     REJECTED = "不通过"  # needs a reason
 
 
-class AppealOutcome(str, Enum):
+class AppealOutcome(StrEnum):
     """考核办's answer to a 复核 application."""
 
     UPHELD = "维持"
     CHANGED = "改变"  # the appeal names the new grade
 
 
-class FeedbackMethod(str, Enum):
+class FeedbackMethod(StrEnum):
     """How a person was told the result (结果反馈)."""
 
     MEETING = "会议点评"
@@ -181,7 +181,7 @@ class BonusClaim:
     item: str  # a name from the policy's bonus catalogue
     deed: str  # the event it rewards; the same deed counts once, at the highest value
     points: Decimal | None  # the unit's allocation for a shared deed; None = the item's value
-    status: str  # 已申报 → 待审核 (所室队已把关) → 通过 / 不通过 (考核办审核)
+    status: ClaimStatus  # 已申报 → 待审核 (所室队已把关) → 通过 / 不通过 (考核办审核)
     evidence: str | None  # 文号、材料
     reason: str | None  # why 考核办 rejected it
     src: Src
@@ -264,7 +264,7 @@ class Appeal:
     person_id: str
     received: dt.date
     grounds: str
-    outcome: str | None  # 维持 / 改变; None while pending
+    outcome: AppealOutcome | None  # 维持 / 改变; None while pending
     grade: Grade | None  # the new grade when 改变
     reason: str | None
     replied: dt.date | None
@@ -285,7 +285,7 @@ class Feedback:
     """结果反馈: how and when the person was told the result."""
 
     person_id: str
-    method: str  # 会议点评 / 个别谈话 / 书面送达
+    method: FeedbackMethod  # 会议点评 / 个别谈话 / 书面送达
     date: dt.date
     receipt: dt.date | None  # 书面送达: the date on the signed receipt
     talk: Talk | None

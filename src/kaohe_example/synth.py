@@ -19,7 +19,7 @@ from pathlib import Path
 
 from kaohe_docs.engine.grading import band
 from kaohe_docs.records.load import load
-from kaohe_docs.model import BonusClaim, Entry, Grade, Quarter, Src, Status
+from kaohe_docs.model import BonusClaim, ClaimStatus, Entry, Grade, Quarter, Src, Status
 from kaohe_docs.engine.quota import allowed_from
 from kaohe_docs.engine.scoring import score_entry
 
@@ -236,7 +236,7 @@ class _Gen:
 
 
 def _claim_obj(c: dict) -> BonusClaim:
-    return BonusClaim(c["item"], c["deed"], Decimal(str(c["points"])) if "points" in c else None, c["status"],
+    return BonusClaim(c["item"], c["deed"], Decimal(str(c["points"])) if "points" in c else None, ClaimStatus(c["status"]),
                       c.get("evidence"), c.get("reason"), Src("", 0))
 
 

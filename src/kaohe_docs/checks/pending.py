@@ -37,4 +37,6 @@ def values_not_filled_in(a):
             keys = pending_keys(r.entry)
             if keys:
                 line = r.entry.at(keys[0].partition(":")[0])
-                yield pending(line.file, line.line, f"{who(r)}尚未填写：{'、'.join(map(pending_label, keys))}")
+                labels = tuple(map(pending_label, keys))
+                yield pending(line.file, line.line, f"{who(r)}尚未填写：{'、'.join(labels)}",
+                              r.entry.person_id, r.entry.name or "", labels)

@@ -73,14 +73,13 @@ def _print_diagnostics(diagnostics, strict: bool = False, complete: bool = False
 def pending_summary(diagnostics) -> list[str]:
     """“待填写” values counted by file and person (a quarter being collected is not an error)."""
     from kaohe_docs.errors import PENDING
-    by_file: dict[str, list[tuple[str, int]]] = {}
+    found: dict[str, list[tuple[str, str, int]]] = {}
     for d in diagnostics:
         if d.level == PENDING:
-            person, _, fields = d.message.partition("尚未填写：")
-            by_file.setdefault(d.file, []).append((person, len(fields.split("、"))))
-    names = [person.split("（")[0] for items in by_file.values() for person, _ in items]
-    by_file = {file: [(person if names.count(person.split("（")[0]) > 1 else person.split("（")[0], n) for person, n in items]
-               for file, items in by_file.items()}  # the 警号 stays where two people share a name
+            found.setdefault(d.file, []).append((d.name, d.person, len(d.fields)))
+    names = [name for items in found.values() for name, _, _ in items]
+    by_file = {file: [(name if names.count(name) == 1 else f"{name}（警号 {person}）", n) for name, person, n in items]
+               for file, items in found.items()}  # the 警号 stays where two people share a name
     if not by_file:
         return []
     people = sum(len(v) for v in by_file.values())

@@ -103,25 +103,35 @@ class Unencodable(TypeError):
     """A value of a type the codec does not know: the entry is simply not cached."""
 
 
-def _classes() -> dict[str, type]:
-    from kaohe_docs.limits import Limits
-    from kaohe_docs.records.policy import Owners, Policy
-    found = {name: obj for name, obj in vars(model).items()
-             if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == model.__name__}
-    found["Policy"] = Policy
-    found["Owners"] = Owners
-    found["Limits"] = Limits
-    found["Diagnostic"] = Diagnostic
-    return found
+def _ours(module) -> dict[str, type]:
+    """The dataclasses and enums defined in ``module``."""
+    return {name: obj for name, obj in vars(module).items() if isinstance(obj, type) and obj.__module__ == module.__name__
+            and (dataclasses.is_dataclass(obj) or issubclass(obj, Enum))}
 
 
-_ENUMS = {"Grade": model.Grade, "Status": model.Status}
+def _registered() -> tuple[dict[str, type], dict[str, type]]:
+    """Every dataclass and every enum of the model, the policy and the limits, and ``Diagnostic``:
+    (classes, enums) by name. A type added there is cached with no change here."""
+    from kaohe_docs import limits
+    from kaohe_docs.records import policy
+    found = {**_ours(model), **_ours(policy), **_ours(limits), "Diagnostic": Diagnostic}
+    classes = {name: cls for name, cls in found.items() if dataclasses.is_dataclass(cls)}
+    return classes, {name: cls for name, cls in found.items() if issubclass(cls, Enum)}
+
+
 _CLASS_CACHE: dict[str, type] = {}
+_ENUMS: dict[str, type] = {}
+
+
+def _register() -> None:
+    if not _CLASS_CACHE:
+        classes, enums = _registered()
+        _ENUMS.update(enums)
+        _CLASS_CACHE.update(classes)
 
 
 def _class(name: str) -> type:
-    if not _CLASS_CACHE:
-        _CLASS_CACHE.update(_classes())
+    _register()
     return _CLASS_CACHE[name]  # KeyError: not one of ours → corrupt entry
 
 
@@ -130,6 +140,7 @@ def encode(value):
     if value is None or type(value) in (bool, int, str):
         return value
     if isinstance(value, Enum):
+        _register()
         if _ENUMS.get(type(value).__name__) is not type(value):
             raise Unencodable(type(value).__name__)
         return {"$e": [type(value).__name__, value.value]}
@@ -178,6 +189,11 @@ def _revive_class(data: dict):
     return cls(**values)
 
 
+def _enum(name: str, value):
+    _register()
+    return _ENUMS[name](value)  # KeyError, ValueError: not one of ours → corrupt entry
+
+
 def _revive_decimal(data: dict) -> Decimal:
     try:
         return Decimal(data["$d"])
@@ -192,7 +208,7 @@ def _revive_set(data: dict):
 
 _REVIVERS = {
     "$c": _revive_class,
-    "$e": lambda data: _ENUMS[data["$e"][0]](data["$e"][1]),
+    "$e": lambda data: _enum(*data["$e"]),
     "$d": _revive_decimal,
     "$date": lambda data: dt.date.fromisoformat(data["$date"]),
     "$t": lambda data: tuple(_list(data["$t"])),
@@ -224,7 +240,7 @@ def decode(data):
         return cls(**{k: decode(v) for k, v in values.items()})
     if "$e" in data:
         name, raw = data["$e"]
-        return _ENUMS[name](raw)
+        return _enum(name, raw)
     if "$d" in data:
         try:
             return Decimal(data["$d"])

@@ -16,9 +16,6 @@ from kaohe_docs.records.schema import Fields
 from kaohe_docs.records.yamlio import YSeq
 
 ATTENDANCE_KINDS = ("事假", "病假", "旷工")
-CLAIM_STATUSES = tuple(s.value for s in ClaimStatus)
-APPEAL_OUTCOMES = tuple(o.value for o in AppealOutcome)
-FEEDBACK_METHODS = tuple(m.value for m in FeedbackMethod)
 GENDERS = ("男", "女")
 
 
@@ -189,7 +186,7 @@ def _claims(p: Fields):
     for c in p.items("bonus", "正向激励申报", required=False):
         claim = BonusClaim(
             item=c.text("item"), deed=c.text("deed"), points=c.number("points", required=False, low=Decimal(0)),
-            status=c.choice("status", CLAIM_STATUSES), evidence=c.text("evidence", required=False),
+            status=c.enum("status", ClaimStatus), evidence=c.text("evidence", required=False),
             reason=c.text("reason", required=False), src=Src(c.path, c.line))
         c.done()
         if None not in (claim.item, claim.deed, claim.status):
@@ -258,7 +255,7 @@ def read_appeals(data, path: str, quarter: Quarter):
     """``records/2026/Q1/appeals.yaml``: objections (复核) and their outcomes."""
     def item(a: Fields):
         appeal = Appeal(a.ident("id", what="警号"), a.date("received"), a.text("grounds"),
-                        a.choice("outcome", APPEAL_OUTCOMES, required=False), _grade(a, "grade", required=False),
+                        a.enum("outcome", AppealOutcome, required=False), _grade(a, "grade", required=False),
                         a.text("reason", required=False), a.date("replied", required=False), Src(a.path, a.line))
         return appeal if None not in (appeal.person_id, appeal.received, appeal.grounds) else None
     return _quarter_list(data, path, quarter, "appeals", "复核记录", "复核事项", item)
@@ -273,7 +270,7 @@ def read_feedback(data, path: str, quarter: Quarter, unit_id: str | None = None)
         if talk_fields is not None:
             talk = Talk(talk_fields.date("date"), talk_fields.text("by"), talk_fields.text("note", required=False))
             talk_fields.done()
-        record = Feedback(b.ident("id", what="警号"), b.choice("method", FEEDBACK_METHODS), b.date("date"),
+        record = Feedback(b.ident("id", what="警号"), b.enum("method", FeedbackMethod), b.date("date"),
                           b.date("receipt", required=False), talk, b.boolean("admonish"), Src(b.path, b.line),
                           b.text("no_receipt", required=False))
         return record if None not in (record.person_id, record.method, record.date) else None

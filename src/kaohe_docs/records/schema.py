@@ -10,12 +10,15 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import TypeVar
 
 from kaohe_docs.errors import Diagnostic, error
 from kaohe_docs.limits import number_problem
 from kaohe_docs.records.yamlio import BadDate, RawNumber, YMap, YSeq
 
 _MISSING = object()
+E = TypeVar("E", bound=Enum)
 _FULLWIDTH = re.compile(r"[０-９．－＋　]")
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*\Z")
 _MONTH = re.compile(r"(\d{4})-(\d{2})\Z")
@@ -227,6 +230,11 @@ class Fields:
             self.report(self.line_of(key), f"“{key}”只能是 {'、'.join(choices)} 之一，现在是“{value}”")
             return None
         return value
+
+    def enum(self, key: str, kind: type[E], required: bool = True) -> E | None:
+        """One of the enum ``kind``'s values, as its member (reported like ``choice``)."""
+        value = self.choice(key, tuple(member.value for member in kind), required)
+        return None if value is None else kind(value)
 
     def mapping(self, key: str, required: bool = True) -> YMap | None:
         value = self._get(key, required)
