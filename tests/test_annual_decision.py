@@ -31,7 +31,7 @@ def full_year(root, solo_good_from: int = 2) -> None:
             text = (base / f"units/{unit}.yaml").read_text(encoding="utf-8").replace("2026Q1", f"2026Q{q}")
             text = text.replace("2026-04-08", submitted)
             text = re.sub(r"\{1: (\d+), 2: (\d+), 3: (\d+)\}",
-                          lambda m: f"{{{months[0]}: {m[1]}, {months[1]}: {m[2]}, {months[2]}: {m[3]}}}", text)
+                          lambda m, months=months: f"{{{months[0]}: {m[1]}, {months[1]}: {m[2]}, {months[2]}: {m[3]}}}", text)
             write(root, {f"records/2026/Q{q}/units/{unit}.yaml": text})
         decision = f"quarter: 2026Q{q}\nmeeting_date: {meeting}\nminutes: 清公党纪〔2026〕{q + 3}号\n"
         if publicity:

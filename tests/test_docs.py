@@ -45,7 +45,7 @@ def _commands(group: click.Group, prefix=()):
 
 def help_examples() -> list[str]:
     lines = []
-    for path, command in _commands(main):
+    for _path, command in _commands(main):
         text = command.help or ""
         if "示例" in text:
             lines += [_strip(line.strip()) for line in text.split("示例", 1)[1].splitlines() if line.strip().startswith("kaohe ")]

@@ -79,7 +79,7 @@ def test_titles_break_between_words_in_balanced_lines(builder):
                  cases=[(bureau, "".join(words)) for bureau, words in cases])
     assert len(pdf.pages) == len(cases)
     wrapped = 0
-    for page, (bureau, words) in zip(pdf.pages, cases):
+    for page, (_bureau, words) in zip(pdf.pages, cases):
         lines = lines_of_size(page, 22)
         assert "".join(lines) == "".join(words)
         boundaries = {sum(len(w) for w in words[:i]) for i in range(len(words) + 1)}

@@ -8,11 +8,13 @@ expected lines are exactly what ``kaohe check`` prints (file:line: level: messag
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kaohe_docs.pipeline import open_project
 
-from conftest import write
+from conftest import FIXTURES, write
 
 UNIT = "records/2026/Q1/units/zhengong.yaml"
 SOLO = "records/2026/Q1/units/solo.yaml"
@@ -56,6 +58,31 @@ def diagnostics(root):
 
 def test_the_mini_bureau_is_clean(mini):
     assert diagnostics(mini) == []
+
+
+def fixture(path: str) -> str:
+    return (FIXTURES / "mini" / path).read_text(encoding="utf-8")
+
+
+def full_year() -> dict:
+    """Q2–Q4 as Q1 (刘洋 suggested 较好 with a reason, so that no quota is exceeded), each decided."""
+    files = {}
+    for q, (submitted, meeting) in {2: ("2026-07-08", "2026-07-14"), 3: ("2026-10-09", "2026-10-14"),
+                                    4: ("2027-01-08", "2027-01-14")}.items():
+        for unit in ("zhengong", "solo"):
+            text = fixture(f"records/2026/Q1/units/{unit}.yaml").replace("2026Q1", f"2026Q{q}")
+            text = text.replace("2026-04-08", submitted)
+            if unit == "solo":
+                text = text.replace("suggested: 好\n", "suggested: 较好\n    lower_reason: 名额所限\n")
+            text = re.sub(r"\{1: (\d+), 2: (\d+), 3: (\d+)\}",
+                          lambda m, q=q: f"{{{3 * q - 2}: {m[1]}, {3 * q - 1}: {m[2]}, {3 * q}: {m[3]}}}", text)
+            files[f"records/2026/Q{q}/units/{unit}.yaml"] = text
+        files[f"records/2026/Q{q}/decision.yaml"] = f"quarter: 2026Q{q}\nmeeting_date: {meeting}\nminutes: 纪要\n"
+    return files
+
+
+def annual(*ids: str) -> str:
+    return "year: 2026\nmeeting_date: 2027-01-21\nminutes: 纪要\nexcellent:\n" + "".join(f'  - id: "{i}"\n' for i in ids)
 
 
 CASES = {
@@ -154,10 +181,76 @@ CASES = {
         {DECISION: None},
         ["records/2026/Q1: 警告: 各所室队共推荐“好”等次 2 名，超过全局可用名额（参加人数 3，本季度名额 1.2，上季度结转 0，累计 1.2，可报 1 名），局党委审定时须压减"],
     ),
+    "a quarter skipped": (
+        {"records/2026/Q3/units/solo.yaml": fixture(SOLO).replace("2026Q1", "2026Q3").replace("1: ", "7: ")
+         .replace("2: ", "8: ").replace("3: ", "9: ")},
+        ["records/2026/Q3: 错误: 有 2026Q3 的记录，却缺少 2026Q2：“好”等次名额按季度累计，不能跳过季度",
+         "records/2026/Q3/units/solo.yaml:8: 错误: 法制室 2026Q3 推荐“好”等次 1 名，超过可报名额（参加人数 1，本季度名额 0.4，"
+         "上季度结转 -0.6，累计 -0.2，可报 0 名）"]
+        + [f"records/roster.yaml:{line}: 错误: {who}在花名册中，但 2026Q3 没有出现在任何所室队的记录中（如由外单位考核或不确定等次，"
+           "也须在所在单位记录中注明）" for line, who in ((2, "王志强（警号 010001）"), (8, "李娜（警号 010002）"),
+                                                (14, "张伟（警号 010003）"))],
+    ),
+    "a unit file of a unit not in units.yaml": (
+        {"records/2026/Q1/units/xingzhen.yaml": "unit: xingzhen\nquarter: 2026Q1\nsubmitted: 2026-04-08\nleader: 赵六\npeople: []\n"},
+        ["records/2026/Q1/units/xingzhen.yaml:1: 错误: 单位代码“xingzhen”不在 records/units.yaml 中"],
+    ),
+    "a unit name that is another unit's short name": (
+        {"records/units.yaml": fixture("records/units.yaml").replace("    name: 法制室", "    name: 法制室\n    aliases: [政工室]")},
+        ["records/units.yaml:4: 错误: 单位名称或简称“政工室”同时属于“zhengong”和“solo”，导入表格时无法区分"],
+    ),
+    "a roster unit not in units.yaml": (
+        {"records/roster.yaml": fixture("records/roster.yaml").replace("    rank: 一级警长\n", "    rank: 一级警长\n    unit: xingzhen\n", 1)},
+        ["records/roster.yaml:2: 错误: 王志强（警号 010001）的单位代码“xingzhen”不在 records/units.yaml 中"],
+    ),
+    "a value not filled in yet": (
+        {UNIT: fixture(UNIT).replace("    summary: 认真履行职责。\n", "    summary:\n")},
+        [f"{UNIT}:13: 待填写: 王志强（警号 010001）尚未填写：个人小结"],
+    ),
+    "a rejected claim without its reason": (
+        {UNIT: fixture(UNIT).replace("status: 通过, evidence: 清公政〔2026〕3号", "status: 不通过")},
+        [f"{UNIT}:11: 错误: 王志强（警号 010001）的加分申报“嘉奖（春节安保）”未通过，须写明理由（reason）"],
+    ),
+    "a decided quarter without a suggested grade": (
+        {UNIT: fixture(UNIT).replace("    suggested: 较好\n", "")},
+        [f"{UNIT}:14: 错误: 李娜（警号 010002）缺少所室队建议等次（suggested）"],
+    ),
+    "a publicity period in a year the calendar does not know": (
+        {DECISION: fixture(DECISION).replace("publicity_start: 2026-04-15", "publicity_start: 2099-04-15")},
+        [f"{DECISION}:4: 错误: 2026Q1 公示期从 2099-04-15 开始，节假日日历没有 2099 年的数据，无法按工作日计算；请在 policy/policy.yaml "
+         "的 holidays 中写明 2099 年的放假日期（days_off）和调休上班日期（workdays），以国务院办公厅通知为准，或升级 chinese-calendar"],
+    ),
+    "policy holidays that differ from the calendar": (
+        {"policy/policy.yaml": fixture("policy/policy.yaml") + "holidays:\n  2026:\n    days_off: [2026-04-08]\n"},
+        ["policy/policy.yaml:68: 警告: policy 的 holidays 中 2026 年与 chinese-calendar 的数据不同，以日历为准："
+         "2026-04-08（政策为休息日，日历为工作日）"],
+    ),
+    "an appeal by someone without a grade": (
+        {"records/2026/Q1/appeals.yaml": 'quarter: 2026Q1\nappeals:\n  - id: "010003"\n    received: 2026-04-16\n    grounds: 不服\n'},
+        ["records/2026/Q1/appeals.yaml:3: 错误: 复核记录中的警号“010003”在 2026Q1 没有可复核的考核等次"],
+    ),
+    "written feedback without its receipt": (
+        {"records/2026/Q1/feedback.yaml": 'quarter: 2026Q1\nfeedback:\n  - id: "010002"\n    method: 书面送达\n'
+                                          "    date: 2026-04-20\n    admonish: false\n"},
+        ["records/2026/Q1/feedback.yaml:3: 警告: 李娜（警号 010002）以书面送达方式反馈，请记录回执签收日期（receipt）"],
+    ),
+    "an annual choice before the fourth quarter is decided": (
+        {"records/2026/annual.yaml": annual("010001")},
+        ["records/2026/annual.yaml:4: 错误: 2026年第四季度平时考核尚未审定（缺少 records/2026/Q4/decision.yaml），不能确定年度考核“优秀”人选"],
+    ),
+    "an ineligible annual choice": (
+        {**full_year(), "records/2026/annual.yaml": annual("010002"),
+         "policy/policy.yaml": fixture("policy/policy.yaml").replace("  excellent_min_good_share: 50%",
+                                                                     "  excellent_limit: 40%\n  excellent_min_good_share: 50%")},
+        ["records/2026/annual.yaml:5: 错误: 李娜（警号 010002）不符合年度“优秀”人选条件：“好”等次0次，少于已定等次季度数4的50%"],
+    ),
+    "annual choices over the limit": (
+        {**full_year(), "records/2026/annual.yaml": annual("010001")},
+        ["records/2026/annual.yaml:4: 错误: 2026年度“优秀”人选 1 名，超过上限 0 名（参加平时考核 3 人 × 20%，取整数）"],
+    ),
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_records_give_exact_diagnostics(mini, name):
     files, expected = CASES[name]
@@ -196,3 +289,33 @@ def test_every_rule_is_listed_once_and_states_its_invariant():
     assert len(checks.RULES) == len(set(checks.RULES))
     assert set(checks.RULES) == defined
     assert all(fn.__doc__ and len(fn.__doc__.strip()) > 20 for fn in checks.RULES)
+
+
+def test_every_rule_has_a_case_that_fires_it(tmp_path, monkeypatch):
+    """Each rule in checks.RULES gives a diagnostic in at least one of CASES."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    from kaohe_docs import checks
+    names = [rule.__name__ for rule in checks.RULES]
+    fired: dict[str, list[str]] = {}
+    case = {"name": ""}
+
+    def watched(rule):
+        def run(a):
+            found = list(rule(a))
+            if found:
+                fired.setdefault(rule.__name__, []).append(case["name"])
+            return found
+        return run
+
+    monkeypatch.setattr(checks, "RULES", tuple(watched(rule) for rule in checks.RULES))
+    for n, (name, (files, _)) in enumerate(CASES.items()):
+        case["name"] = name
+        root = tmp_path / str(n)
+        shutil.copytree(FIXTURES / "mini", root)
+        write(root, files)
+        diagnostics(root)
+    missing = [name for name in names if name not in fired]
+    assert missing == [], "\n".join(missing)

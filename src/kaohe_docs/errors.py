@@ -85,7 +85,8 @@ class Diagnostic:
             return cls(*data)
         if not all(type(f) is str for f in data[9]):
             raise ValueError("not a diagnostic")
-        return cls(*data[:9], tuple(data[9]))
+        file, line, level, message, sheet, row, column, person, name, fields = data
+        return cls(file, line, level, message, sheet, row, column, person, name, tuple(fields))
 
     def as_dict(self) -> dict:
         data = {"file": printable(self.file), "line": self.line, "level": self.level, "message": printable(self.message)}
@@ -164,4 +165,4 @@ _WRITE_PROBLEMS = {
 
 def cannot_write(path, exc: OSError) -> KaoheError:
     """An output that could not be written, said in a sentence (no traceback)."""
-    return KaoheError(f"无法写入“{path}”（{_WRITE_PROBLEMS.get(exc.errno, exc.strerror or type(exc).__name__)}）")
+    return KaoheError(f"无法写入“{path}”（{_WRITE_PROBLEMS.get(exc.errno or 0, exc.strerror or type(exc).__name__)}）")

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
+from typing import Iterator
 
 
 class Grade(str, Enum):
@@ -216,10 +217,10 @@ class Entry:
     external: External | None
     src: Src
     lines: dict[str, int] = field(default_factory=dict)  # field → line, for diagnostics
-    invalid: frozenset = frozenset()  # element or month names whose value could not be read (reported)
+    invalid: frozenset[str] = frozenset()  # element or month names whose value could not be read (reported)
     # fields present but left empty: not filled in yet (待填写), not an error. Keys: "summary", "suggested",
     # "common" (the whole mapping), "common:德", "monthly" (the whole mapping), "monthly:3"
-    pending: tuple = ()
+    pending: tuple[str, ...] = ()
 
     def at(self, key: str) -> Src:
         return Src(self.src.file, self.lines.get(key, self.src.line))
@@ -355,7 +356,7 @@ class Bureau:
             return f"{name}（警号 {person_id}）"
         return name
 
-    def entries(self, quarter: Quarter):
+    def entries(self, quarter: Quarter) -> Iterator[Entry]:
         """Entries of a quarter, units in the bureau's order (unknown units last)."""
         records = self.quarters.get(quarter)
         for unit_quarter in sorted(records.units.values() if records else (),
@@ -367,8 +368,8 @@ class Bureau:
 class YearDays:
     """One year of the State Council notice: days off (放假) and make-up working days (调休上班)."""
 
-    off: frozenset = frozenset()
-    work: frozenset = frozenset()
+    off: frozenset[dt.date] = frozenset()
+    work: frozenset[dt.date] = frozenset()
     line: int = 0  # where the year stands in policy/policy.yaml
 
     def is_workday(self, day: dt.date) -> bool:

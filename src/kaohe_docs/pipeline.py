@@ -111,7 +111,9 @@ def open_project(root: Path, use_cache: bool = True, deferred: bool = False, cha
 
 def _load_and_assess(root: Path, use_cache: bool) -> tuple[Loaded, Assessment | None]:
     loaded = load(root, use_cache=use_cache)
-    return loaded, assess(loaded.bureau, loaded.policy) if loaded.ok else None
+    if loaded.bureau is None or loaded.policy is None:
+        return loaded, None
+    return loaded, assess(loaded.bureau, loaded.policy)
 
 
 def _open_fully(root: Path, use_cache: bool) -> Project:

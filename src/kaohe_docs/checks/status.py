@@ -67,7 +67,7 @@ def _filled(a: Assessment, quarter: Quarter, unit_id: str) -> str:
     return f"已填齐 {done}/{len(results)} 人"
 
 
-def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.date, today: dt.date):
+def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.date | None, today: dt.date):
     items, notes = [], []
     if deadline is None:
         pass

@@ -6,6 +6,7 @@ so a record with a problem is still scored and every problem can be reported at 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kaohe_docs.model import Appeal, AppealOutcome, Bureau, Entry, Grade, GradeChange, Person, Quarter, Status
 from kaohe_docs.records.policy import Policy
@@ -51,7 +52,7 @@ class Assessment:
     results: dict[Quarter, list[Result]] = field(default_factory=dict)
     unit_ledgers: dict[tuple[str, Quarter], LedgerRow] = field(default_factory=dict)
     bureau_ledgers: dict[Quarter, LedgerRow] = field(default_factory=dict)
-    _by_unit: dict = field(default_factory=dict, repr=False, compare=False)  # quarter → (list, count, unit → results)
+    _by_unit: dict[Quarter, Any] = field(default_factory=dict, repr=False, compare=False)  # quarter → (list, count, unit → results)
 
     def quarter_results(self, quarter: Quarter, unit_id: str | None = None) -> list[Result]:
         if unit_id is None:

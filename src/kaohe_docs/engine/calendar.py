@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import chinese_calendar
+
+if TYPE_CHECKING:
+    from kaohe_docs.model import Quarter, YearDays
+    from kaohe_docs.records.policy import Policy
 
 
 @dataclass(frozen=True)
 class Calendar:
-    holidays: dict = field(default_factory=dict)  # year → YearDays, from policy
+    holidays: dict[int, YearDays] = field(default_factory=dict)  # year → YearDays, from policy
 
     def is_workday(self, day: dt.date) -> bool | None:
         """True/False, or None when neither the library nor the policy knows the year."""
         try:
-            return chinese_calendar.is_workday(day)
+            return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
             year = self.holidays.get(day.year)
             return year.is_workday(day) if year is not None else None
@@ -40,7 +45,7 @@ class Calendar:
                     return day
             day += dt.timedelta(days=1)
 
-    def submission_deadline(self, quarter, day: int, extend: bool) -> dt.date | None:
+    def submission_deadline(self, quarter: Quarter, day: int, extend: bool) -> dt.date | None:
         """Day ``day`` of the month after the quarter, moved to the next working day when it is not one."""
         year, month = (quarter.year + 1, 1) if quarter.q == 4 else (quarter.year, quarter.months[2] + 1)
         deadline = dt.date(year, month, day)
@@ -93,10 +98,10 @@ def working_days_end(start: dt.date, count: int, calendar: Calendar = DEFAULT) -
     return calendar.working_days_end(start, count)
 
 
-def submission_deadline(quarter, day: int, extend: bool, calendar: Calendar = DEFAULT) -> dt.date | None:
+def submission_deadline(quarter: Quarter, day: int, extend: bool, calendar: Calendar = DEFAULT) -> dt.date | None:
     return calendar.submission_deadline(quarter, day, extend)
 
 
-def calendar_of(policy) -> Calendar:
+def calendar_of(policy: Policy) -> Calendar:
     """The official calendar with the policy's ``holidays:`` for years chinese-calendar lacks."""
     return Calendar(policy.holidays)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Iterable
 
 from kaohe_docs.model import Quarter
 
@@ -47,7 +48,7 @@ class LedgerRow:
         return self.used > self.allowed
 
 
-def ledger(owner: str, ratio: Decimal, minimum: int, steps) -> list[LedgerRow]:
+def ledger(owner: str, ratio: Decimal, minimum: int, steps: Iterable[tuple[Quarter, int, int]]) -> list[LedgerRow]:
     """``steps``: (quarter, participants, used) in quarter order within one year; ``minimum`` as in allowed_from."""
     rows: list[LedgerRow] = []
     carry = Decimal(0)

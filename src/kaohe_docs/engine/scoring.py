@@ -44,7 +44,7 @@ def claim_points(claim: BonusClaim, policy: Policy) -> Decimal:
     return min(claim.points, value) if claim.points is not None else value
 
 
-def count_bonuses(claims: list[BonusClaim], policy: Policy):
+def count_bonuses(claims: list[BonusClaim], policy: Policy) -> tuple[list[CountedBonus], list[tuple[BonusClaim, BonusClaim]]]:
     """Approved claims, one per deed at its highest value (同一事项只记一次，就高不就低)."""
     best: dict[str, CountedBonus] = {}
     duplicates = []
@@ -81,7 +81,7 @@ def score_entry(entry: Entry, policy: Policy) -> Score:
         complete=_complete(entry, months, policy), common_complete=all(e in entry.common for e in policy.elements))
 
 
-def _complete(entry: Entry, months: list, policy: Policy) -> bool:
+def _complete(entry: Entry, months: list[Decimal], policy: Policy) -> bool:
     """Every input present, readable and in range: only then do grade rules judge the total."""
     return (bool(months) and not entry.invalid
             and not any(k.partition(":")[0] in ("common", "monthly") for k in entry.pending)

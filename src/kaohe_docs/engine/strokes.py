@@ -22,7 +22,7 @@ def _strokes() -> dict[str, str]:
     return table
 
 
-def stroke_key(name: str) -> tuple:
+def stroke_key(name: str) -> tuple[object, ...]:
     table = _strokes()
     key = []
     for char in name:

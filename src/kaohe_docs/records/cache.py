@@ -177,7 +177,7 @@ def revive(data: dict):
     """``json`` object hook: decodes while parsing (innermost objects first), several times faster
     than ``decode`` on a parsed value. ``encode`` writes the tag as an object's first key; an
     object without one is a class's fields."""
-    reviver = _REVIVERS.get(next(iter(data), None))
+    reviver = _REVIVERS.get(next(iter(data), ""))
     return data if reviver is None else reviver(data)
 
 

@@ -5,6 +5,7 @@ loader does not care whether it reads a checkout or the blobs of a commit.
 """
 from __future__ import annotations
 
+import builtins
 import os
 from pathlib import Path
 
@@ -74,7 +75,7 @@ class TreeSource:
         with os.fdopen(fd, "rb") as fh:
             return fh.read()
 
-    def symlinks(self, folders=GUARDED) -> list[str]:
+    def symlinks(self, folders: tuple[str, ...] = GUARDED) -> "builtins.list[str]":
         """Every symlink under ``folders`` (relative paths), found without following any."""
         found = []
         for folder in folders:

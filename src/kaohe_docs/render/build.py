@@ -100,13 +100,16 @@ class DocumentBuild:
     """One document on its way through the stages; each stage fills in what it makes."""
     doc: Document
     content_key: str | None  # the key of its content HTML in the content cache (None: not cacheable)
-    markup: str | None  # its content HTML (no provenance): from the content cache, or made by ``content``
-    stamp: Stamp | None = None  # commit, date, 草稿/正式, code and metadata merged onto its pages
-    page: Path | None = None  # its HTML page in the staging folder
-    dest: Path | None = None  # its PDF in the staging folder (PDF builds)
-    key: str | None = None  # the finished PDF's key (layout + stamp)
+    cached: str | None  # its content HTML from the content cache, or None: to be rendered
+    # set by the stages, in order (reading one before its stage set it is an AttributeError):
+    markup: str = field(init=False)  # its content HTML (no provenance): ``content``
+    stamp: Stamp = field(init=False)  # commit, date, 草稿/正式, code and metadata merged onto its pages: ``content``
+    page: Path = field(init=False)  # its HTML page in the staging folder: ``destinations``
+    dest: Path = field(init=False)  # its PDF in the staging folder (PDF builds): ``destinations``
+    key: str = field(init=False)  # the finished PDF's key (layout + stamp): ``reuse``
     digest: str | None = None  # the finished PDF's SHA-256; None while it is still to be made
-    layout: tuple | None = None  # (laid-out pages: file or bytes, WeasyPrint warnings) when it is to be stamped
+    # (laid-out pages: file or bytes, WeasyPrint warnings) when it is to be stamped: ``lay_out``
+    layout: tuple[Path | bytes, list[str]] | None = None
 
 
 @dataclass
@@ -209,7 +212,10 @@ def content(build: Build) -> None:
     """Content: each document's content HTML (rendered over the cores where it is not cached, and
     kept in the content cache) and its stamp. KaoheError naming every document that could not be rendered."""
     builder, items = build.builder, build.items
-    todo = [item for item in items if item.markup is None]
+    todo = [item for item in items if item.cached is None]
+    for item in items:
+        if item.cached is not None:
+            item.markup = item.cached
     build.progress(f"生成 {len(items)} 份文书的 HTML……" if len(todo) == len(items) else
                    f"生成 HTML：{len(todo)} 份文书的内容有变化，{len(items) - len(todo)} 份沿用上次的内容")
     problems = []
@@ -294,7 +300,7 @@ def lay_out(build: Build, todo: list[int]) -> dict:
                                      lambda n, total, j: build.progress(f"[{n}/{total}] PDF：{items[todo[j]].doc.path}"))
     for i, source in zip(todo, sources):
         items[i].layout = source
-    missing = [f"《{items[i].doc.title}》{m[len(GLYPH_NOTE):]}" for i in todo for m in items[i].layout[1]
+    missing = [f"《{items[i].doc.title}》{m[len(GLYPH_NOTE):]}" for i, (_, notes) in zip(todo, sources) for m in notes
                if m.startswith(GLYPH_NOTE)]
     if missing:  # before anything is written into place
         raise KaoheError("以下文书有字体中缺少的字，build/ 中原有文件未改动：\n" + "\n".join(missing))
@@ -313,7 +319,8 @@ def stamp(build: Build, written: int, overlays: dict) -> None:
     PDF's SHA-256, page count and any stamp plan made come back; a document with a page of an
     unpredicted orientation is stamped here); each one kept in the finished-PDF cache."""
     builder, items, result = build.builder, build.items, build.result
-    jobs = [i for i, item in enumerate(items) if item.layout is not None]
+    layouts = {i: item.layout for i, item in enumerate(items) if item.layout is not None}
+    jobs = list(layouts)
     stamper = Stamper(overlays) if jobs else None  # inherited by the forked workers
     plans = {i: builder.stamp_plan(items[i].markup) for i in jobs}
 
@@ -321,23 +328,26 @@ def stamp(build: Build, written: int, overlays: dict) -> None:
         item = items[i]
         if i >= written:
             _write(item.page, builder.page_html(item.doc, item.markup, item.stamp).encode("utf-8"))
-        return stamp_one(stamper, (item.layout[0], plans[i], item.stamp, item.dest)) if i in plans else None
+        return stamp_one(stamper, (layouts[i][0], plans[i], item.stamp, item.dest)) if i in layouts else None
 
     order = sorted(set(range(written, len(items))) | set(jobs))
-    finished = []
+    finished: list[tuple[int, str]] = []
     for i, stamped in zip(order, builder.runner.map_documents(finish, order)):
         if stamped is None:
             continue
         item = items[i]
         if stamped.digest is None:
-            stamped = builder.restamp(overlays, (item.layout[0], plans[i], item.stamp, item.dest))
+            stamped = builder.restamp(overlays, (layouts[i][0], plans[i], item.stamp, item.dest))
         builder.keep_plan(item.markup, stamped.plan)
         result.timings["pages"] = result.timings.get("pages", 0) + stamped.pages
+        if stamped.digest is None:  # restamp lays out any overlay missing: not reached
+            raise KaoheError(f"《{item.doc.title}》：无法加盖来源标记")
         item.digest = stamped.digest
-        finished.append(item)
-    for item in finished:
-        build.pdfs.put_file(item.key, item.dest, item.digest)
-        result.diagnostics.extend(layout_warning(item.doc, m) for m in item.layout[1])
+        finished.append((i, stamped.digest))
+    for i, digest in finished:
+        item = items[i]
+        build.pdfs.put_file(item.key, item.dest, digest)
+        result.diagnostics.extend(layout_warning(item.doc, m) for m in layouts[i][1])
 
 
 def layout_warning(doc: Document, message: str) -> Diagnostic:

@@ -66,7 +66,7 @@ def _tree_fingerprint(*folders: Path, only=lambda relative: True) -> str:
         if folder.is_symlink() or not folder.is_dir():
             continue  # a symlinked templates/ is refused by the loader: nothing of it is read
         files = []
-        for dirpath, dirnames, filenames in os.walk(folder):  # symlinked folders are not followed
+        for dirpath, _dirnames, filenames in os.walk(folder):  # symlinked folders are not followed
             files += [Path(dirpath, name) for name in filenames if not Path(dirpath, name).is_symlink()]
         for path in sorted(files):
             if not only(path.relative_to(folder).as_posix()):

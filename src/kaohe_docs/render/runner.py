@@ -113,6 +113,8 @@ class ParallelRunner:
         return self.background is not None and key in self.background
 
     def collect(self, key: str):
+        if self.background is None:
+            raise KeyError(key)
         return self.background.result(key)
 
     def busy(self) -> bool:
