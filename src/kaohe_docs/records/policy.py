@@ -20,7 +20,6 @@ from kaohe_docs.records.schema import Fields
 
 POLICY_FILE = "policy/policy.yaml"
 ROUNDING_MODES = {"四舍五入": ROUND_HALF_UP, "四舍六入五成双": ROUND_HALF_EVEN, "截尾": ROUND_DOWN}
-DEFAULT_EXCELLENT_LIMIT = Decimal("0.20")  # policy files written before the limit existed
 PUBLICITY_SCOPES = ("好", "全部")
 LIST_ORDERS = ("姓氏笔画", "单位")
 FONT_ROLES = ("title", "body", "heading", "kai", "table")
@@ -34,6 +33,79 @@ OPTIONAL_FONT_ROLES = {
     "fallback": (),
 }
 SHEET_ROLES = ("id", "name", "unit", "score")  # the columns an import looks for (policy `sheets:` names them)
+
+
+REQUIRED = object()  # a setting without a default: a policy must have it
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One policy value, declared once: the ``Policy`` attribute, where it is in policy.yaml
+    (section, key), its kind, its range (``low``/``high``; percents as fractions) and its default
+    for a policy written before the key existed (``REQUIRED``: none; a value present is always
+    used as written, 0 and 0% included). ``doc`` is what it means (the scaffold's comment says
+    the same in Chinese)."""
+    attr: str
+    section: str  # "" for the top level
+    key: str
+    kind: str  # "percent", "number", "integer" or "boolean"
+    low: Decimal | None = None
+    high: Decimal | None = None
+    default: object = REQUIRED
+    doc: str = ""
+
+
+ZERO, ONE = Decimal(0), Decimal(1)
+SETTINGS = (
+    Setting("common_weight", "weights", "common", "percent", ZERO, ONE, doc="share of the common indicators"),
+    Setting("individual_weight", "weights", "individual", "percent", ZERO, ONE, doc="share of the individual indicators"),
+    Setting("monthly_max", "", "monthly_max", "number", ONE, doc="the full mark of a monthly score"),
+    Setting("places", "rounding", "places", "integer", ZERO, Decimal(4), doc="decimal places of a total"),
+    Setting("quota_ratio", "quota", "ratio", "percent", ZERO, ONE, doc="好 places per participant, cumulative over the year"),
+    Setting("ungraded_in_base", "quota", "ungraded_in_base", "boolean", default=False,
+            doc="whether people without a grade count in the quota's base"),
+    Setting("quota_minimum", "quota", "minimum_place", "integer", ZERO, ONE, default=1,
+            doc="places while 0 < available < 1 (the scheme: 1)"),
+    Setting("bonus_cap", "bonus", "cap", "number", ZERO, doc="the most bonus points counted"),
+    Setting("submission_day", "deadlines", "submission_day", "integer", ONE, Decimal(28),
+            doc="day of the month after the quarter by which units submit"),
+    Setting("extend_to_workday", "deadlines", "extend_to_workday", "boolean", default=True,
+            doc="a deadline on a day off moves to the next working day"),
+    Setting("publicity_working_days", "deadlines", "publicity_working_days", "integer", ONE, Decimal(30),
+            doc="length of the publicity period in working days"),
+    Setting("appeal_working_days", "deadlines", "appeal_working_days", "integer", ONE, Decimal(30), default=5,
+            doc="复核 may be applied for within this many working days from the day after delivery "
+                "(policies written before it: the publicity period's common value)"),
+    Setting("duplex", "print", "duplex", "boolean", default=False,
+            doc="blank versos so that every document and every person's form begins on a recto"),
+    Setting("binding_margin", "print", "binding_margin", "number", Decimal(10), Decimal(40), default=Decimal(20),
+            doc="mm, the bound edge of forms and letters (装订边)"),
+    Setting("excellent_min_good_share", "annual", "excellent_min_good_share", "percent", ZERO, ONE,
+            doc="annual 优秀: 好 in at least this share of the graded quarters"),
+    Setting("annual_weak_share", "annual", "weak_share", "percent", ZERO, ONE, default=Decimal("0.5"),
+            doc="一般+较差 in more than this share of the graded quarters is flagged"),
+    Setting("excellent_limit", "annual", "excellent_limit", "percent", ZERO, ONE, default=Decimal("0.20"),
+            doc="annual 优秀 at most this share of the year's participants (20%; 25% with approval)"),
+)
+DEFAULT_EXCELLENT_LIMIT = next(s.default for s in SETTINGS if s.attr == "excellent_limit")
+
+
+def read_setting(section: Fields | None, setting: Setting):
+    """The setting's value from its section (reported there when wrong), or its default when absent
+    (also when its whole optional section is)."""
+    required = setting.default is REQUIRED
+    if section is None:
+        return setting.default
+    if setting.kind == "boolean":
+        return section.boolean(setting.key, required=required, default=None if required else setting.default)
+    if setting.kind == "percent":
+        value = section.percent(setting.key, required, setting.low, setting.high)
+    elif setting.kind == "integer":
+        value = section.integer(setting.key, required, setting.low, setting.high)
+    else:
+        value = section.number(setting.key, required, setting.low, setting.high)
+    # absent or empty: the default (a wrong value is reported, and the policy is refused)
+    return setting.default if value is None and not required else value
 
 
 @dataclass(frozen=True)
@@ -95,27 +167,15 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
     if None in (weights, elements, thresholds, rounding, quota, bonus, deadlines, annual, publicity, fonts):
         return None, diags
 
+    printing = top.sub("print", "打印（print）", required=False)  # optional as a whole
+    sections = {"": top, "weights": weights, "rounding": rounding, "quota": quota, "bonus": bonus,
+                "deadlines": deadlines, "annual": annual, "print": printing}
     values = dict(
-        common_weight=weights.percent("common"),
-        individual_weight=weights.percent("individual"),
+        **{setting.attr: read_setting(sections[setting.section], setting) for setting in SETTINGS},
         elements=_number_map(top, elements, "共性指标要素满分", low=Decimal(0)),
-        monthly_max=top.number("monthly_max", low=Decimal(1)),
         thresholds=_thresholds(thresholds),
-        places=rounding.integer("places", low=0, high=4),
         rounding_name=rounding.choice("mode", tuple(ROUNDING_MODES)),
-        quota_ratio=quota.percent("ratio"),
-        ungraded_in_base=quota.boolean("ungraded_in_base"),
-        quota_minimum=_default(quota.integer("minimum_place", required=False, low=0, high=1), 1),
-        bonus_cap=bonus.number("cap", low=Decimal(0)),
         catalogue=_number_map(bonus, bonus.mapping("catalogue"), "正向激励项目分值", low=Decimal(0)),
-        submission_day=deadlines.integer("submission_day", low=1, high=28),
-        extend_to_workday=deadlines.boolean("extend_to_workday", default=True),
-        publicity_working_days=deadlines.integer("publicity_working_days", low=1, high=30),
-        appeal_working_days=_default(deadlines.integer("appeal_working_days", required=False, low=1, high=30),
-                                     DEFAULT_APPEAL_WORKING_DAYS),
-        excellent_min_good_share=annual.percent("excellent_min_good_share"),
-        annual_weak_share=_default(annual.percent("weak_share", required=False), Decimal("0.5")),
-        excellent_limit=annual.percent("excellent_limit", required=False) or DEFAULT_EXCELLENT_LIMIT,
         publicity_scope=publicity.choice("scope", PUBLICITY_SCOPES),
         list_order=publicity.choice("order", LIST_ORDERS),
         contact=publicity.text("contact"),
@@ -123,26 +183,17 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         sheet_headers=_sheet_headers(top.sub("sheets", "电子表格列名（sheets）", required=False)),
         holidays=_holidays(top, top.mapping("holidays", required=False)),
         limits=_limits(top.sub("limits", "限制（limits）", required=False)),
-        **_print(top.sub("print", "打印（print）", required=False)),
         form_titles=_form_titles(top.sub("titles", "表格标题（titles）", required=False)),
     )
     owners = _owners(top, top.mapping("owners", required=False))
-    for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity):
-        section.done()
+    for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity, printing):
+        if section is not None:
+            section.done()
     values["rounding"] = ROUNDING_MODES.get(values["rounding_name"])
     _check_consistency(top, values)
     if any(v is None for v in values.values()) or any(d.level == "error" for d in diags):
         return None, diags
     return Policy(**values, owners=owners), diags
-
-
-# 复核申请期限 when a policy written before it existed does not say: as the publicity period's common value
-DEFAULT_APPEAL_WORKING_DAYS = 5
-
-
-def _default(value, scheme_default):
-    """An optional policy value; policies written before it existed get the scheme's default."""
-    return scheme_default if value is None else value
 
 
 def _number_map(owner: Fields, mapping, what: str, low=None):
@@ -200,18 +251,6 @@ def default_sheet_headers() -> dict[str, tuple[str, ...]]:
     text = (resources.files("kaohe_docs") / "scaffold" / "policy.yaml").read_text(encoding="utf-8")
     sheets = yaml.safe_load(text)["sheets"]  # the package's own file, not a repository's
     return {role: tuple(sheets[role]) for role in SHEET_ROLES}
-
-
-def _print(fields: Fields | None) -> dict:
-    """``print:`` (optional): ``duplex`` (true: blank versos so that every document and every person's form
-    begins on a recto), ``binding_margin`` (mm, the bound edge of forms and letters)."""
-    if fields is None:
-        return {}
-    values = {"duplex": fields.boolean("duplex", default=False),
-              "binding_margin": _default(fields.number("binding_margin", required=False, low=Decimal(10),
-                                                       high=Decimal(40)), Decimal(20))}
-    fields.done()
-    return values
 
 
 # forms whose printed title the policy may set (``titles:``), each with its default after the bureau's name
@@ -371,7 +410,7 @@ def _check_consistency(top: Fields, v: dict) -> None:
             top.report(top.line_of("weights"), f"共性与个性权重之和应为 100%，现在是 {(total * 100).normalize():f}%")
     if v["elements"] is not None and sum(v["elements"].values()) != 100:
         top.report(top.line_of("elements"), f"共性指标各要素满分之和应为 100，现在是 {sum(v['elements'].values())}")
-    if v["excellent_limit"] is not None and not 0 < v["excellent_limit"] <= 1:
-        top.report(top.line_of("annual"), "年度“优秀”比例上限（excellent_limit）应在 0%–100% 之间")
-    if v["quota_ratio"] is not None and not 0 < v["quota_ratio"] <= 1:
-        top.report(top.line_of("quota"), "“好”等次比例应在 0%–100% 之间")
+    if v["excellent_limit"] is not None and not v["excellent_limit"] > 0:
+        top.report(top.line_of("annual"), "年度“优秀”比例上限（excellent_limit）应大于 0%（不设“优秀”名额时也须写明上限，如 20%）")
+    if v["quota_ratio"] is not None and not v["quota_ratio"] > 0:
+        top.report(top.line_of("quota"), "“好”等次比例（ratio）应大于 0%")

@@ -174,8 +174,8 @@ class Fields:
             return None
         return int(number)
 
-    def percent(self, key: str, required: bool = True):
-        """``40%`` → Decimal('0.40')."""
+    def percent(self, key: str, required: bool = True, low=None, high=None):
+        """``40%`` → Decimal('0.40'); ``low``/``high``: the range as fractions (0 and 1 for 0%–100%)."""
         value = self.text(key, required)
         if value is None:
             return None
@@ -183,7 +183,12 @@ class Fields:
         if not match:
             self.report(self.line_of(key), f"“{key}”应写成百分数，如 40%，现在是“{value}”")
             return None
-        return Decimal(match.group(1)) / 100
+        share = Decimal(match.group(1)) / 100
+        if (low is not None and share < low) or (high is not None and share > high):
+            bounds = "–".join(f"{(b * 100).normalize():f}%" if b is not None else "" for b in (low, high))
+            self.report(self.line_of(key), f"“{key}”为 {value}，超出范围 {bounds}")
+            return None
+        return share
 
     def date(self, key: str, required: bool = True):
         value = self._get(key, required)
