@@ -95,7 +95,7 @@ def stamp_libraries(root: Path, limit: int = 40) -> dict:
     import pikepdf
     import pypdf
     from kaohe_docs.render.layout_cache import cache_dir
-    from kaohe_docs.render.stamp import Stamp, Stamper, stamp_plan
+    from kaohe_docs.render.stamp import Stamp, Stamper, map_pages
     files = sorted(p for p in cache_dir(root).rglob("*.pdf") if "finished" not in p.parts)[:limit]
     datas = [f.read_bytes() for f in files]
     overlay = pikepdf.new()
@@ -116,7 +116,7 @@ def stamp_libraries(root: Path, limit: int = 40) -> dict:
 
     stamper = Stamper({(False, "", "portrait", False): over, (False, "", "landscape", False): over})
     stamp = Stamp(public=False, code="", metadata={"/Title": "基准"})
-    plans = [stamp_plan(data) for data in datas]
+    plans = [map_pages(data) for data in datas]
 
     def incremental():
         for data in datas:
@@ -124,7 +124,7 @@ def stamp_libraries(root: Path, limit: int = 40) -> dict:
 
     def planned():  # what a build does at each commit: the layouts' plans are stored with them
         for data, plan in zip(datas, plans):
-            data + stamper.appendix_from_plan(plan, stamp)
+            data + stamper.appendix_from_map(plan, stamp)
 
     def with_pypdf():
         for data in datas:

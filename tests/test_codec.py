@@ -75,9 +75,9 @@ def test_a_pending_diagnostic_carries_its_subject_and_the_summary_never_parses_t
     from kaohe_docs.errors import Diagnostic, pending
     # a name holding the very words a parser of the message would split on
     odd = pending("records/2026/Q1/units/a.yaml", 4, "王（二）尚未填写：x（警号 100009）尚未填写：个人小结、共性“德”",
-                  "100009", "王（二）尚未填写：x", ("个人小结", "共性“德”"))
-    plain = pending("records/2026/Q1/units/a.yaml", 9, "李四（警号 100010）尚未填写：3月绩效得分", "100010", "李四",
-                    ("3月绩效得分",))
+                  person="100009", name="王（二）尚未填写：x", fields=("个人小结", "共性“德”"))
+    plain = pending("records/2026/Q1/units/a.yaml", 9, "李四（警号 100010）尚未填写：3月绩效得分",
+                    person="100010", name="李四", fields=("3月绩效得分",))
     assert pending_summary([odd, plain]) == [
         "待填写：2 人共 3 项尚未填写（正在收集中，不是错误；kaohe status 查看进度，kaohe check --complete 要求全部填齐）",
         "  records/2026/Q1/units/a.yaml：2 人 3 项（王（二）尚未填写：x 2 项、李四 1 项）"]

@@ -143,8 +143,8 @@ def test_a_script_in_a_template_cannot_run_when_the_html_is_opened(mini_git):
 
 
 def test_the_content_security_policy_follows_the_doctype():
-    from kaohe_docs.render.renderer import lock_html
-    locked = lock_html("<!DOCTYPE html>\n<html><head><script>x()</script>")
+    from kaohe_docs.render.renderer import with_content_policy
+    locked = with_content_policy("<!DOCTYPE html>\n<html><head><script>x()</script>")
     assert locked.startswith('<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="default-src \'none\';')
     assert locked.index("Content-Security-Policy") < locked.index("<script>")
 

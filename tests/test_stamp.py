@@ -383,7 +383,7 @@ def test_a_page_that_inherits_its_resources_keeps_them_when_stamped():
     assert "/F1" in resources["/Font"] and "/KaoheStamp" in resources["/XObject"]
 
 
-# --- the stamp plan: what the stamp needs from a layout, learnt once per layout ------------------
+# --- the page map: what the stamp needs from a layout, learnt once per layout ------------------
 
 def _layouts(root) -> dict:
     """The laid-out PDFs in the layout cache of a built bureau (not its finished ones), by name."""
@@ -464,18 +464,18 @@ def test_a_stored_plan_stamps_real_layouts_byte_for_byte_as_the_layout_itself(bu
     """Portrait, landscape and multi-page layouts of a real build, each plan sent through JSON as it
     would be stored: the same appendix as from the layout, and a file that reads back right."""
     import json
-    from kaohe_docs.render.stamp import PLAN_VERSION, stamp_plan
+    from kaohe_docs.render.stamp import PAGE_MAP_VERSION, map_pages
     root, _ = built_mini
     layouts = _layouts(root)
-    plans = {name: stamp_plan(data) for name, data in layouts.items()}
+    plans = {name: map_pages(data) for name, data in layouts.items()}
     assert {pg["orientation"] for plan in plans.values() for pg in plan["pages"]} == {"portrait", "landscape"}
     assert max(len(plan["pages"]) for plan in plans.values()) >= 2
     for name, data in layouts.items():
         plan = json.loads(json.dumps(plans[name]))
-        assert plan == plans[name] and plan["version"] == PLAN_VERSION and plan["length"] == len(data)
+        assert plan == plans[name] and plan["version"] == PAGE_MAP_VERSION and plan["length"] == len(data)
         for stamp in (_stamp(*s) for s in STAMPS):
             by_plan, by_layout = _stamper(), _stamper()
-            appendix = by_plan.appendix_from_plan(plan, stamp)
+            appendix = by_plan.appendix_from_map(plan, stamp)
             assert appendix == by_layout.appendix(data, stamp)
             assert by_plan.pages == by_layout.pages == len(plan["pages"])
             _read_back(data, appendix, stamp)
@@ -484,13 +484,13 @@ def test_a_stored_plan_stamps_real_layouts_byte_for_byte_as_the_layout_itself(bu
 def test_an_already_stamped_file_is_stamped_again_with_one_stamp_per_page(built_mini):
     """A finished PDF as the layout: its own /KaoheStamp is replaced, not kept beside the new one."""
     import json
-    from kaohe_docs.render.stamp import stamp_plan
+    from kaohe_docs.render.stamp import map_pages
     root, _ = built_mini
     data = (root / "build/2026Q1" / PUBLIC).read_bytes()
-    plan = json.loads(json.dumps(stamp_plan(data)))
+    plan = json.loads(json.dumps(map_pages(data)))
     assert [plan["resources"][pg["resources"]]["xobjects"] for pg in plan["pages"]] == [[]]
     stamp = _stamp(*STAMPS[0])
-    appendix = _stamper().appendix_from_plan(plan, stamp)
+    appendix = _stamper().appendix_from_map(plan, stamp)
     assert appendix == _stamper().appendix(data, stamp)
     _read_back(data, appendix, stamp)
 
@@ -521,9 +521,9 @@ def test_the_plan_of_a_page_that_inherits_its_resources_carries_them():
     import io
     import json
     import pikepdf
-    from kaohe_docs.render.stamp import stamp_plan
+    from kaohe_docs.render.stamp import map_pages
     layout = _inheriting()
-    plan = json.loads(json.dumps(stamp_plan(layout)))
+    plan = json.loads(json.dumps(map_pages(layout)))
     with pikepdf.open(io.BytesIO(layout)) as pdf:
         number, generation = pdf.pages[0].obj.objgen
         node = "{} {}".format(*pdf.Root.Pages.objgen)
@@ -533,7 +533,7 @@ def test_the_plan_of_a_page_that_inherits_its_resources_carries_them():
     assert page["object"] == [number, generation] and page["resources"] == f"in {node}"
     assert plan["resources"] == {f"in {node}": {"entries": [f"/Font << /F1 {font} >>"], "xobjects": []}}
     stamp = _stamp(*STAMPS[0])
-    appendix = _stamper().appendix_from_plan(plan, stamp)
+    appendix = _stamper().appendix_from_map(plan, stamp)
     assert appendix == _stamper().appendix(layout, stamp)
     _read_back(layout, appendix, stamp)
 
@@ -543,10 +543,10 @@ def test_a_page_that_inherits_its_boxes_still_inherits_them_when_stamped():
     object the file does not have (pikepdf, left to itself, copies them into the page as new objects)."""
     import io
     import pypdf
-    from kaohe_docs.render.stamp import stamp_plan
+    from kaohe_docs.render.stamp import map_pages
     layout = _inheriting(MediaBox=[0, 0, 842, 595], CropBox=[10, 10, 832, 585])
     assert b"/CropBox [ 10 10 832 585 ]" in layout and layout.count(b"/MediaBox") == 1
-    [page] = stamp_plan(layout)["pages"]
+    [page] = map_pages(layout)["pages"]
     assert page["orientation"] == "landscape" and page["entries"] == ["/Parent 2 0 R", "/Type /Page"]
     stamp = _stamp(*STAMPS[0])
     appendix = _stamper().appendix(layout, stamp)
@@ -556,15 +556,15 @@ def test_a_page_that_inherits_its_boxes_still_inherits_them_when_stamped():
 
 
 def test_a_plan_of_another_version_is_refused_and_an_unpredicted_orientation_still_raises_key_error():
-    from kaohe_docs.render.stamp import PLAN_VERSION, Stamper, stamp_plan
+    from kaohe_docs.render.stamp import PAGE_MAP_VERSION, Stamper, map_pages
     stamp = _stamp(*STAMPS[0])
-    plan = stamp_plan(_blank(842, 595))
-    for version in (PLAN_VERSION - 1, PLAN_VERSION + 1, None, str(PLAN_VERSION)):
-        with pytest.raises(ValueError, match="stamp plan version"):
-            _stamper().appendix_from_plan({**plan, "version": version}, stamp)
+    plan = map_pages(_blank(842, 595))
+    for version in (PAGE_MAP_VERSION - 1, PAGE_MAP_VERSION + 1, None, str(PAGE_MAP_VERSION)):
+        with pytest.raises(ValueError, match="page map version"):
+            _stamper().appendix_from_map({**plan, "version": version}, stamp)
     portrait_only = Stamper({stamp.variant("portrait"): _blank(595, 842)})
     with pytest.raises(KeyError):
-        portrait_only.appendix_from_plan(plan, stamp)
+        portrait_only.appendix_from_map(plan, stamp)
     assert portrait_only.pages == 0
 
 

@@ -113,7 +113,7 @@ def warning(file: "str | Place", line: int, message: str) -> Diagnostic:
     return _diagnostic(file, line, WARNING, message)
 
 
-def pending(file: str, line: int, message: str, person: str = "", name: str = "",
+def pending(file: str, line: int, message: str, *, person: str = "", name: str = "",
             fields: tuple[str, ...] = ()) -> Diagnostic:
     """A value not filled in yet: ``person`` (警号), ``name`` and ``fields`` say whose and which."""
     return Diagnostic(file, line, PENDING, message, person=person, name=name, fields=fields)

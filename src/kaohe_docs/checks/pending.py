@@ -39,4 +39,4 @@ def values_not_filled_in(a):
                 line = r.entry.at(keys[0].partition(":")[0])
                 labels = tuple(map(pending_label, keys))
                 yield pending(line.file, line.line, f"{who(r)}尚未填写：{'、'.join(labels)}",
-                              r.entry.person_id, r.entry.name or "", labels)
+                              person=r.entry.person_id, name=r.entry.name or "", fields=labels)

@@ -17,7 +17,7 @@ and the swap.
   provenance) is laid out once and cached by the hash of content, templates, policy, fonts,
   engine version and code (``layout_cache``) — never by commit or draft state.
 - Stamp, don't re-render: commit, date, 草稿/正式 and the public notices' verification code
-  are merged onto the finished pages (``stamp``, from each layout's stored stamp plan), with the
+  are merged onto the finished pages (``stamp``, from each layout's stored page map), with the
   full provenance in the metadata. A commit, an empty commit or a draft therefore re-lays out only
   the documents whose content changed.
 - Incremental: a finished PDF whose key (layout + stamp) is unchanged is hard-linked from the
@@ -46,7 +46,7 @@ from kaohe_docs.render.builder import BUNDLE, Builder, bundle_id, overlay_varian
 from kaohe_docs.render.bundle import join, metadata
 from kaohe_docs.render.finished import PdfCache, _sha
 from kaohe_docs.render.index import write_index
-from kaohe_docs.render.output import build_lock, swap_in
+from kaohe_docs.render.output import one_build_at_a_time, swap_in
 from kaohe_docs.render.pool import stamp_one, steady_gc
 from kaohe_docs.render.provenance import Provenance, provenance
 from kaohe_docs.render.renderer import GLYPH_NOTE, LAYOUT_NOTE
@@ -148,7 +148,7 @@ def build_period(project: Project, period, out: Path, options: BuildOptions | No
         if options.final and any(item.doc.draft for item in items):
             raise KaoheError(f"{period}年第四季度尚未审定，年度文书只能作为草稿生成；请去掉 --final")
         pdfs = PdfCache(cache_folder / "finished" if options.cached else None, str(period))
-        with build_lock(out, options.progress), steady_gc():
+        with one_build_at_a_time(out, options.progress), steady_gc():
             result = BuildResult(out / str(period), diagnostics=diagnostics)
             _run(Build(period, builder, options, items, result, pdfs), out)
             pdfs.finish()
@@ -316,19 +316,19 @@ def lay_out(build: Build, todo: list[int]) -> dict:
 def stamp(build: Build, written: int, overlays: dict) -> None:
     """Stamp: write the HTML pages from ``written`` on and stamp the laid-out documents with
     ``overlays`` into place, over the cores in forked workers that inherit all of it (only each
-    PDF's SHA-256, page count and any stamp plan made come back; a document with a page of an
+    PDF's SHA-256, page count and any page map made come back; a document with a page of an
     unpredicted orientation is stamped here); each one kept in the finished-PDF cache."""
     builder, items, result = build.builder, build.items, build.result
     layouts = {i: item.layout for i, item in enumerate(items) if item.layout is not None}
     jobs = list(layouts)
     stamper = Stamper(overlays) if jobs else None  # inherited by the forked workers
-    plans = {i: builder.stamp_plan(items[i].markup) for i in jobs}
+    maps = {i: builder.page_map(items[i].markup) for i in jobs}
 
     def finish(i: int):
         item = items[i]
         if i >= written:
             _write(item.page, builder.page_html(item.doc, item.markup, item.stamp).encode("utf-8"))
-        return stamp_one(stamper, (layouts[i][0], plans[i], item.stamp, item.dest)) if i in layouts else None
+        return stamp_one(stamper, (layouts[i][0], maps[i], item.stamp, item.dest)) if i in layouts else None
 
     order = sorted(set(range(written, len(items))) | set(jobs))
     finished: list[tuple[int, str]] = []
@@ -337,8 +337,8 @@ def stamp(build: Build, written: int, overlays: dict) -> None:
             continue
         item = items[i]
         if stamped.digest is None:
-            stamped = builder.restamp(overlays, (layouts[i][0], plans[i], item.stamp, item.dest))
-        builder.keep_plan(item.markup, stamped.plan)
+            stamped = builder.restamp(overlays, (layouts[i][0], maps[i], item.stamp, item.dest))
+        builder.keep_page_map(item.markup, stamped.page_map)
         result.timings["pages"] = result.timings.get("pages", 0) + stamped.pages
         if stamped.digest is None:  # restamp lays out any overlay missing: not reached
             raise KaoheError(f"《{item.doc.title}》：无法加盖来源标记")
@@ -414,14 +414,14 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def rebuild(builder: Builder, period, docs: list[Document], markups: list[str], out: Path,
+def rebuild(builder: Builder, period, docs: list[Document], markups: list[str], out: Path, *,
             bundle: bool = False) -> BuildResult:
     """The same stages for these documents (their content HTML given) with ``builder``'s runner and
     none of the plan, content and finished-PDF caches, into ``out/<period>/`` (with the print
     bundle if ``bundle``): the PDFs ``kaohe verify`` compares."""
     options = BuildOptions(prov=builder.prov, bundle=bundle, runner=builder.runner, cached=False)
     items = [DocumentBuild(doc, None, markup) for doc, markup in zip(docs, markups)]
-    with build_lock(out, options.progress):
+    with one_build_at_a_time(out, options.progress):
         result = BuildResult(out / str(period))
         _run(Build(period, builder, options, items, result, PdfCache(None, str(period))), out)
     return result

@@ -19,7 +19,7 @@ from kaohe_docs.render.fonts import resolve
 from kaohe_docs.render.pool import Stamped, stamp_one
 from kaohe_docs.render.provenance import Provenance
 from kaohe_docs.render.runner import Runner, SerialRunner
-from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
+from kaohe_docs.render.renderer import check_glyphs, generator, with_content_policy, make_environment, render_html
 from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
 
 BUNDLE = "00-打印合订本"
@@ -100,7 +100,7 @@ class Builder:
 
     def html(self, doc: Document) -> str:
         """The content HTML (no provenance). Raises KaoheError for a template mistake or a missing glyph."""
-        markup = lock_html(render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context}))
+        markup = with_content_policy(render_html(self.env, doc.template, {**self.base, "doc": doc, **doc.context}))
         if not self.has_layout(markup):  # a cached layout passed this check with these fonts
             check_glyphs(self.fonts, markup, doc.title)
         return markup
@@ -143,19 +143,19 @@ class Builder:
             markup = markup[:opening.end()] + body + markup[opening.end():]
         return markup
 
-    def stamp_plan(self, markup: str) -> dict | None:
-        """The stored stamp plan of this content's layout (found in the cache or laid out in this build), or None."""
-        return self.cache.plan(self.layout_key(markup))
+    def page_map(self, markup: str) -> dict | None:
+        """The stored page map of this content's layout (found in the cache or laid out in this build), or None."""
+        return self.cache.page_map(self.layout_key(markup))
 
     def restamp(self, overlays: dict, job) -> Stamped:
         """``stamp_one`` in this process for a job a worker gave back: a page of an orientation nobody
         predicted gets its overlay laid out here, once (it is cached like any layout)."""
         return stamp_one(Stamper(overlays, missing=lambda variant: self.overlays([variant])[variant]), job)
 
-    def keep_plan(self, markup: str, plan: dict | None) -> None:
-        """Store a stamp plan made while stamping a layout cached without one."""
-        if plan is not None:
-            self.cache.keep_plan(self.layout_key(markup), plan)
+    def keep_page_map(self, markup: str, page_map: dict | None) -> None:
+        """Store a page map made while stamping a layout cached without one."""
+        if page_map is not None:
+            self.cache.keep_page_map(self.layout_key(markup), page_map)
 
     def layout_key(self, markup: str) -> str:
         """The content's layout key (asked for several times per document in a build: hashed once)."""

@@ -55,7 +55,7 @@ class PdfCache:
         return info["sha256"]
 
     def _add(self, key: str, digest: str) -> None:
-        self.added[key] = self.entries[key] = {"sha256": digest, "stat": layout_cache.file_stamp(self._path(key))}
+        self.added[key] = self.entries[key] = {"sha256": digest, "stat": layout_cache.file_signature(self._path(key))}
 
     def put(self, key: str, data: bytes) -> str:
         """Keep ``data`` under ``key`` (best effort); its SHA-256."""

@@ -156,7 +156,7 @@ def _encode(value, out: list[str]) -> None:
         raise Opaque(f"{kind.__module__}.{kind.__qualname__}")
 
 
-def file_stamp(path: Path) -> list[int] | None:
+def file_signature(path: Path) -> list[int] | None:
     """Size and modification time of a cache file: an entry is used only while they are unchanged
     (a damaged or edited file, or one truncated by a full disk, is laid out again)."""
     try:
@@ -168,13 +168,13 @@ def file_stamp(path: Path) -> list[int] | None:
 
 def unchanged(path: Path, info) -> bool:
     """Whether ``path`` still has the size and modification time its entry ``info`` recorded."""
-    return isinstance(info, dict) and info.get("stat") is not None and file_stamp(path) == info["stat"]
+    return isinstance(info, dict) and info.get("stat") is not None and file_signature(path) == info["stat"]
 
 
 class LayoutCache:
     """Laid-out PDFs by key, as plain files in ``folder``: ``<key>.pdf``, and ``<key>.json`` with its
-    hash, WeasyPrint's warnings, its size and modification time, and its stamp plan (what stamping
-    needs from it: ``stamp.stamp_plan``, learnt once)."""
+    hash, WeasyPrint's warnings, its size and modification time, and its page map (what stamping
+    needs from it: ``stamp.map_pages``, learnt once)."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -206,31 +206,31 @@ class LayoutCache:
         self.found[key] = info
         return pdf, self._warnings(info)
 
-    def plan(self, key: str) -> dict | None:
-        """The stamp plan of a valid entry, or None (none, or one written before plans were kept)."""
-        from kaohe_docs.render.stamp import PLAN_VERSION
+    def page_map(self, key: str) -> dict | None:
+        """The page map of a valid entry, or None (none, or one written before plans were kept)."""
+        from kaohe_docs.render.stamp import PAGE_MAP_VERSION
         if self.path(key) is None:
             return None
-        plan = self.found[key].get("plan")
-        return plan if isinstance(plan, dict) and plan.get("version") == PLAN_VERSION else None
+        page_map = self.found[key].get("plan")
+        return page_map if isinstance(page_map, dict) and page_map.get("version") == PAGE_MAP_VERSION else None
 
-    def put(self, key: str, data: bytes, warnings: list[str], plan: dict | None = None) -> Path | None:
-        """Store an entry (with the layout's stamp plan, made here unless given); its file, or None
+    def put(self, key: str, data: bytes, warnings: list[str], page_map: dict | None = None) -> Path | None:
+        """Store an entry (with the layout's page map, made here unless given); its file, or None
         when the cache cannot be written (that only costs time)."""
-        from kaohe_docs.render.stamp import stamp_plan
+        from kaohe_docs.render.stamp import map_pages
         pdf, meta = self._paths(key)
-        info = {"sha256": sha(data), "warnings": list(warnings), "plan": plan or stamp_plan(data)}
-        written = write_atomic(pdf, data) and write_json(meta, {**info, "stat": file_stamp(pdf)})
+        info = {"sha256": sha(data), "warnings": list(warnings), "plan": page_map or map_pages(data)}
+        written = write_atomic(pdf, data) and write_json(meta, {**info, "stat": file_signature(pdf)})
         if not written:
             log.warning("无法写入排版缓存 %s", self.folder)
             return None
         return pdf
 
-    def keep_plan(self, key: str, plan: dict) -> None:
-        """Add a stamp plan to an entry written without one (best effort)."""
+    def keep_page_map(self, key: str, page_map: dict) -> None:
+        """Add a page map to an entry written without one (best effort)."""
         info = self._info(key)
         if info is not None and unchanged(self._paths(key)[0], info):
-            write_json(self._paths(key)[1], {**info, "plan": plan})
+            write_json(self._paths(key)[1], {**info, "plan": page_map})
 
 
 class ContentCache:

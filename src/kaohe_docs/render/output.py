@@ -12,7 +12,7 @@ from kaohe_docs.errors import KaoheError
 
 
 @contextlib.contextmanager
-def build_lock(out: Path, progress):
+def one_build_at_a_time(out: Path, progress):
     """One build at a time per output folder; leftovers of an interrupted build are removed."""
     out.mkdir(parents=True, exist_ok=True)
     try:  # never through a symlink a branch may have committed as build/.lock

@@ -275,27 +275,27 @@ def map_forked(function, items: list, workers: int | None = None, minimum: int =
 
 @dataclass(frozen=True)
 class Stamped:
-    """A stamped PDF written to its file: its SHA-256 and page count, and the layout's stamp plan
+    """A stamped PDF written to its file: its SHA-256 and page count, and the layout's page map
     when it was made while stamping (to be kept), else None. ``digest`` is None when a page's
     orientation needs an overlay nobody predicted: nothing was written, the caller stamps it with
     a stamper that can lay out that overlay."""
     digest: str | None
     pages: int = 0
-    plan: dict | None = None
+    page_map: dict | None = None
 
 
 def stamp_one(stamper, job) -> Stamped:
-    """(layout: bytes or a file to read, its stamp plan or None, Stamp, dest): the laid-out PDF
+    """(layout: bytes or a file to read, its page map or None, Stamp, dest): the laid-out PDF
     stamped by ``stamper`` and written to ``dest``."""
-    from kaohe_docs.render.stamp import stamp_plan
-    source, plan, stamp, dest = job
+    from kaohe_docs.render.stamp import map_pages
+    source, page_map, stamp, dest = job
     before = stamper.pages
     layout = source.read_bytes() if isinstance(source, Path) else source
     made = None
-    if plan is None or plan.get("length") != len(layout):
-        plan = made = stamp_plan(layout)
+    if page_map is None or page_map.get("length") != len(layout):
+        page_map = made = map_pages(layout)
     try:
-        appendix = stamper.appendix_from_plan(plan, stamp)
+        appendix = stamper.appendix_from_map(page_map, stamp)
     except KeyError:
         return Stamped(None)
     dest.parent.mkdir(parents=True, exist_ok=True)

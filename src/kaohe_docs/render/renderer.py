@@ -209,7 +209,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline' file: 
 _DOCTYPE = re.compile(r"\A\s*<!doctype[^>]*>", re.I)
 
 
-def lock_html(markup: str) -> str:
+def with_content_policy(markup: str) -> str:
     """``markup`` with a Content-Security-Policy placed before anything the template wrote.
 
     A template (the bureau's override, from a merge request) could add ``<script>`` that runs

@@ -6,8 +6,8 @@ as a one-page overlay (template ``stamp.html``, font role ``stamp``), and append
 laid-out file as a PDF incremental update (``Stamper``): the laid-out bytes stay as they are,
 so stamping costs about 0.15–0.3 ms per page (a third of a full rewrite by pikepdf, a fifth of
 pypdf's ``merge_page``; bench/RESULTS.md). Nearly all of that is reading the layout's page tree,
-which does not change from one commit to the next: ``stamp_plan`` learns it once as a JSON value
-that can be stored beside the layout, and ``Stamper.appendix_from_plan`` writes the update from it
+which does not change from one commit to the next: ``map_pages`` learns it once as a JSON value
+that can be stored beside the layout, and ``Stamper.appendix_from_map`` writes the update from it
 without opening the layout (about 0.02 ms per page). The document information dictionary receives the
 full provenance; the output is deterministic (no timestamps other than the commit date, the
 file ID derived from the content).
@@ -128,7 +128,7 @@ class Stamper:
     7.5.6): the overlay as a form XObject with its font, a new version of each page object that
     draws it on top (``q … Q q /KaoheStamp Do Q``), a new document information dictionary and a
     cross-reference stream pointing back at the original one. Nothing of the document is parsed
-    beyond its page tree (``stamp_plan``), nothing re-encoded: a few hundred bytes of work per page,
+    beyond its page tree (``map_pages``), nothing re-encoded: a few hundred bytes of work per page,
     and the output is fixed by its inputs (no dates, the file ID derived from the content).
     """
 
@@ -181,20 +181,20 @@ class Stamper:
 
     def appendix(self, layout: bytes, stamp: Stamp) -> bytes:
         """The incremental update that stamps ``layout`` (written right after its last byte)."""
-        return self.appendix_from_plan(stamp_plan(layout), stamp)
+        return self.appendix_from_map(map_pages(layout), stamp)
 
-    def appendix_from_plan(self, plan: dict, stamp: Stamp) -> bytes:
-        """The incremental update that stamps the layout ``plan`` was made from (``stamp_plan``):
+    def appendix_from_map(self, page_map: dict, stamp: Stamp) -> bytes:
+        """The incremental update that stamps the layout ``page_map`` was made from (``map_pages``):
         nothing of the layout is read or parsed here."""
-        if not isinstance(plan, dict) or plan.get("version") != PLAN_VERSION:
-            found = plan.get("version") if isinstance(plan, dict) else type(plan).__name__
-            raise ValueError(f"stamp plan version {found!r}, this program writes version {PLAN_VERSION}")
-        update = _Update(plan["length"], plan["newline"], plan["prev"], plan["size"])
+        if not isinstance(page_map, dict) or page_map.get("version") != PAGE_MAP_VERSION:
+            found = page_map.get("version") if isinstance(page_map, dict) else type(page_map).__name__
+            raise ValueError(f"page map version {found!r}, this program writes version {PAGE_MAP_VERSION}")
+        update = _Update(page_map["length"], page_map["newline"], page_map["prev"], page_map["size"])
         forms: dict = {}  # variant → the form XObject's number in this file
         resources: dict = {}  # (original resources, form) → the new resources' number
         before = update.add(b"<< /Length 2 >>", b"q\n")
         after = update.add(b"<< /Length 23 >>", b"\nQ\nq /KaoheStamp Do Q\n")
-        for page in plan["pages"]:
+        for page in page_map["pages"]:
             variant = stamp.variant(page["orientation"])
             if variant not in forms:
                 objects = self._overlay(variant)
@@ -204,7 +204,7 @@ class Stamper:
                 forms[variant] = first
             key = (page["resources"], forms[variant])
             if key not in resources:
-                resources[key] = update.add(_resources_with_stamp(plan["resources"][page["resources"]], forms[variant]))
+                resources[key] = update.add(_resources_with_stamp(page_map["resources"][page["resources"]], forms[variant]))
             refs = " ".join([f"{before} 0 R", *page["contents"], f"{after} 0 R"])
             update.replace(tuple(page["object"]), _join([*_latin1(page["entries"]), f"/Contents [{refs}]".encode(),
                                                          f"/Resources {resources[key]} 0 R".encode()]))
@@ -212,19 +212,19 @@ class Stamper:
         pikepdf = self.pikepdf  # the metadata's strings written as qpdf writes them (the layout is not opened)
         info = pikepdf.Dictionary({k: pikepdf.String(v) for k, v in stamp.metadata.items()})
         info_number = update.add(_serialise(info, None, pikepdf))
-        return update.finish(plan["root"], info_number, bytes.fromhex(plan["id"]))
+        return update.finish(page_map["root"], info_number, bytes.fromhex(page_map["id"]))
 
 
 # --- what the stamp needs from a layout, learnt once per layout ----------------------------------
 
-PLAN_VERSION = 1  # raised whenever the plan's fields or their meaning change: an older stored plan is refused
+PAGE_MAP_VERSION = 1  # raised whenever the page map's fields or their meaning change: an older stored one is refused
 
 
-def stamp_plan(layout: bytes) -> dict:
-    """Everything ``Stamper.appendix_from_plan`` needs from a laid-out PDF, as a JSON value (PDF
+def map_pages(layout: bytes) -> dict:
+    """Everything ``Stamper.appendix_from_map`` needs from a laid-out PDF, as a JSON value (PDF
     syntax as latin-1 text, which survives ``json.dumps``/``json.loads`` byte for byte): the file's
     length, trailer and page tree, each page's dictionary and resources already written out. The
-    same layout is stamped again at every commit; its plan can be made once and stored beside it.
+    same layout is stamped again at every commit; its page_map can be made once and stored beside it.
 
     Fields: ``version``; ``length`` (bytes of the layout), ``newline`` (whether it ends with one),
     ``prev`` (its startxref), ``size`` (trailer /Size), ``root`` (``"N G R"``), ``id`` (the first
@@ -259,7 +259,7 @@ def stamp_plan(layout: bytes) -> dict:
                           "entries": _text(_entries(entries, None, pikepdf)),
                           "contents": [_ref(part, pikepdf) for part in parts], "resources": key})
         first_id = bytes(pdf.trailer.ID[0]) if "/ID" in pdf.trailer else hashlib.md5(layout).digest()
-        return {"version": PLAN_VERSION, "length": len(layout), "newline": layout.endswith(b"\n"),
+        return {"version": PAGE_MAP_VERSION, "length": len(layout), "newline": layout.endswith(b"\n"),
                 "prev": _startxref(layout), "size": int(pdf.trailer.Size), "root": _ref(pdf.trailer.Root, pikepdf),
                 "id": first_id.hex(), "pages": pages, "resources": resources}
 
