@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import TypeVar
 
 from kaohe_docs.documents import Document, quarter_documents, year_documents
 from kaohe_docs.errors import Diagnostic, KaoheError, warning
@@ -23,10 +24,18 @@ from kaohe_docs.render.renderer import check_glyphs, generator, with_content_pol
 from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
 
 BUNDLE = "00-打印合订本"
+T = TypeVar("T")
+
+
+def _loaded(value: T | None) -> T:
+    """A part of a project that loaded (a project with errors in its records builds nothing)."""
+    if value is None:
+        raise KaoheError("记录有错误，无法生成文书；请先运行 kaohe check 并改正")
+    return value
 
 
 def plan(project: Project, period) -> tuple[list[Document], list[Diagnostic]]:
-    a = project.assessment
+    a = _loaded(project.assessment)
     if isinstance(period, Quarter):
         notes = [] if a.decided(period) else [warning(
             f"records/{period.path}", 0, "局党委尚未审定本季度（缺少 decision.yaml），暂不生成公示、简明情况登记表和反馈通知")]
@@ -48,12 +57,13 @@ class Builder:
     def __init__(self, project: Project, prov: Provenance, cache_root: Path | None = None,
                  runner: Runner | None = None):
         self.project, self.prov = project, prov
-        self.fonts = resolve(project.policy.fonts)
+        self.fonts = resolve(_loaded(project.policy).fonts)
         self.env = make_environment(project.root)
-        self.bureau = project.info.name
+        self.bureau = _loaded(project.info).name
+        policy = _loaded(project.policy)
         self.base = {"bureau": project.info, "fonts": self.fonts.families, "font_weights": self.fonts.weights,
                      "font_fallback": self.fonts.fallback,
-                     "print": {"duplex": project.policy.duplex, "binding": f"{project.policy.binding_margin:f}"}}
+                     "print": {"duplex": policy.duplex, "binding": f"{policy.binding_margin:f}"}}
         self.environment_key = layout_cache.environment_key(
             project.root, (*self.fonts.families.values(), *self.fonts.fallback))
         self.stamp_templates = layout_cache.stamp_template_fingerprint(project.root)
@@ -81,8 +91,9 @@ class Builder:
                     return docs, notes, markups
         docs, notes = plan(self.project, period)
         self.content_keys = [self.content_key(doc) for doc in docs]
-        if key is not None and None not in self.content_keys:
-            self.contents.put_plan(key, docs, notes, self.content_keys)
+        known = [k for k in self.content_keys if k is not None]
+        if key is not None and len(known) == len(docs):
+            self.contents.put_plan(key, docs, notes, known)
         return docs, notes, [self.contents.get(k) if k is not None else None for k in self.content_keys]
 
     def plan_key(self, period) -> str | None:

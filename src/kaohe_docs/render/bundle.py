@@ -36,7 +36,7 @@ def _landscape(reader) -> bool:
 
 def metadata(path: Path) -> dict:
     import pypdf
-    meta = pypdf.PdfReader(path).metadata or {}
+    meta: dict = pypdf.PdfReader(path).metadata or {}
     keep = ("/Author", "/Creator", "/Producer", "/CreationDate", "/ModDate", "/Keywords", "/Subject",
             "/kaohecommit", "/kaohedraft")
     return {k: str(meta[k]) for k in keep if k in meta}

@@ -37,6 +37,7 @@ class PdfCache:
         return index if isinstance(index, dict) else {}
 
     def _path(self, key: str) -> Path:
+        assert self.dir is not None  # callers return first when there is no folder
         return self.dir / f"{key}.pdf"
 
     def get(self, key: str, dest: Path) -> str | None:
@@ -45,7 +46,8 @@ class PdfCache:
         if self.dir is None:
             return None
         info = self.entries.get(key)
-        if not layout_cache.unchanged(self._path(key), info) or not isinstance(info.get("sha256"), str):
+        if not isinstance(info, dict) or not layout_cache.unchanged(self._path(key), info) \
+                or not isinstance(info.get("sha256"), str):
             return None  # missing, damaged or edited since: stamp again
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -201,7 +201,7 @@ class LayoutCache:
         ones recorded when it was written."""
         info = self.found.get(key) or self._info(key)
         pdf = self._paths(key)[0]
-        if not unchanged(pdf, info):
+        if info is None or not unchanged(pdf, info):
             return None
         self.found[key] = info
         return pdf, self._warnings(info)

@@ -6,18 +6,20 @@ configuration and URL fetcher are created once per worker process and reused.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
 class _WorkerState:
     """What a worker process (or this one, working serially) was set up with."""
-    renderer: object = None  # its PdfRenderer
+    renderer: Any = None  # its PdfRenderer
     variant: str | None = None  # PDF variant ("pdf/a-2b" for the archive), or None
     task: tuple | None = None  # (function, items) of ``map_forked``: inherited by forked workers, never pickled
 
@@ -180,10 +182,10 @@ class Background:
             self._dispatch()
 
     def add(self, name, markup: str, key: str) -> None:
-        from concurrent.futures import Future
         if name in self.futures:
             return
-        self.futures[name] = future = Future()
+        future: Future = Future()
+        self.futures[name] = future
         with self.lock:
             self.pending += 1
             self.waiting.append((future, (markup, key, self.folder)))
@@ -198,10 +200,10 @@ class Background:
                     future, job = self.waiting.popleft()
                     slot.running += 1
                     slot.given += 1
-                    slot.pool.submit(_render_into, job).add_done_callback(
-                        lambda done, slot=slot, future=future: self._finished(done, slot, future))
+                    slot.pool.submit(_render_into, job).add_done_callback(functools.partial(self._finished, slot=slot,
+                                                                                            future=future))
 
-    def _finished(self, done, slot: "_Pool", future) -> None:
+    def _finished(self, done: Future, slot: "_Pool", future: Future) -> None:
         with self.lock:
             slot.running -= 1
             self.pending -= 1
@@ -250,6 +252,7 @@ class _Pool:
 # --- any function over many items, in forked workers ----------------------------------------------
 
 def _run_task(index: int):
+    assert _worker.task is not None  # set before the pool forked
     function, items = _worker.task
     return function(items[index])
 

@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlparse
 import io
 import stat
 import types
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -164,7 +165,7 @@ TITLE_CAPACITY = {"notice": 19.5, "letter": 17, "form landscape": 41, "form": 26
 def _title_lines(context, text: str, kind: str | None = None, bureau: str | None = None) -> Markup:
     """A title as GB/T 9704 lines: whole words per line, balanced; each line one unbreakable span."""
     doc = context.get("doc")
-    kind = kind or (getattr(doc, "kind", "") if doc is not None else "")
+    kind = kind or str(getattr(doc, "kind", None) or "")
     capacity = next((c for k, c in TITLE_CAPACITY.items() if kind.startswith(k)), TITLE_CAPACITY["form"])
     if bureau is None:
         bureau = getattr(context.get("bureau"), "name", "") or ""
@@ -453,7 +454,7 @@ class PdfRenderer:
     def __init__(self, root: Path):
         import weasyprint  # heavy: only when documents are built
         from weasyprint.text.fonts import FontConfiguration
-        self.weasyprint = weasyprint
+        self.weasyprint: Any = weasyprint  # no type information
         self.font_config = FontConfiguration()
         self.allowed = allowed_dirs(root)
         self.base_url = PACKAGE_TEMPLATES.as_uri() + "/"
@@ -461,7 +462,7 @@ class PdfRenderer:
     def _fetcher(self, log: RenderLog):
         weasyprint, allowed = self.weasyprint, self.allowed
 
-        class LockedFetcher(weasyprint.URLFetcher):
+        class LockedFetcher(weasyprint.URLFetcher):  # type: ignore[name-defined]  # weasyprint: no stubs
             def fetch(self, url, headers=None):
                 scheme = url.split(":", 1)[0].lower() if ":" in url else ""
                 if scheme == "file" and _allowed_file(url, allowed):

@@ -54,7 +54,7 @@ def verification_code(content_sha: str, commit: str) -> str:
 def normalise_code(text: str) -> str | None:
     """A code as typed by a person (lower case, without the dash, O for 0 …) → canonical form, or None."""
     cleaned = text.strip().upper().replace("-", "").replace(" ", "")
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     if len(cleaned) != CODE_LENGTH or any(c not in _ALPHABET for c in cleaned):
         return None
     return f"{cleaned[:5]}-{cleaned[5:]}"
@@ -347,7 +347,7 @@ def _join(parts: list[bytes]) -> bytes:
     return b"<< " + b" ".join(parts) + b" >>"
 
 
-def _dictionary(entries: dict, renumber, pikepdf, extra: list[bytes] = ()) -> bytes:
+def _dictionary(entries: dict, renumber, pikepdf, extra: tuple[bytes, ...] | list[bytes] = ()) -> bytes:
     """``<< /Key value … >>`` with the keys in order, then the ``extra`` entries (already written)."""
     return _join([*_entries(entries, renumber, pikepdf), *extra])
 
@@ -404,7 +404,8 @@ class _Update:
     def finish(self, root: str, info: int, first_id: bytes) -> bytes:
         number = self.next
         self.offsets[number] = (self.base + len(self.out), 0)
-        rows, index = [], []
+        rows: list[bytes] = []
+        index: list[list[int]] = []
         for n in sorted(self.offsets):
             offset, generation = self.offsets[n]
             rows.append(b"\x01" + offset.to_bytes(4, "big") + generation.to_bytes(2, "big"))
