@@ -81,6 +81,11 @@ def full_year() -> dict:
     return files
 
 
+GAP_2027 = ("records/2026/Q4: 警告: 2026Q4 的报送截止日期无法确定：节假日日历没有 2027 年的数据，无法按工作日计算；请在 "
+            "policy/policy.yaml 的 holidays 中写明 2027 年的放假日期（days_off）和调休上班日期（workdays），以国务院办公厅通知为准，"
+            "或升级 chinese-calendar")  # the Q4 of full_year(): the calendar does not know 2027 yet
+
+
 def annual(*ids: str) -> str:
     return "year: 2026\nmeeting_date: 2027-01-21\nminutes: 纪要\nexcellent:\n" + "".join(f'  - id: "{i}"\n' for i in ids)
 
@@ -232,7 +237,8 @@ CASES = {
     "written feedback without its receipt": (
         {"records/2026/Q1/feedback.yaml": 'quarter: 2026Q1\nfeedback:\n  - id: "010002"\n    method: 书面送达\n'
                                           "    date: 2026-04-20\n    admonish: false\n"},
-        ["records/2026/Q1/feedback.yaml:3: 警告: 李娜（警号 010002）以书面送达方式反馈，请记录回执签收日期（receipt）"],
+        ["records/2026/Q1/feedback.yaml:3: 警告: 李娜（警号 010002）以书面送达方式反馈，请记录回执签收日期（receipt）；"
+         "确实无法取得回执的，写明原因（no_receipt）"],
     ),
     "an annual choice before the fourth quarter is decided": (
         {"records/2026/annual.yaml": annual("010001")},
@@ -242,11 +248,11 @@ CASES = {
         {**full_year(), "records/2026/annual.yaml": annual("010002"),
          "policy/policy.yaml": fixture("policy/policy.yaml").replace("  excellent_min_good_share: 50%",
                                                                      "  excellent_limit: 40%\n  excellent_min_good_share: 50%")},
-        ["records/2026/annual.yaml:5: 错误: 李娜（警号 010002）不符合年度“优秀”人选条件：“好”等次0次，少于已定等次季度数4的50%"],
+        [GAP_2027, "records/2026/annual.yaml:5: 错误: 李娜（警号 010002）不符合年度“优秀”人选条件：“好”等次0次，少于已定等次季度数4的50%"],
     ),
     "annual choices over the limit": (
         {**full_year(), "records/2026/annual.yaml": annual("010001")},
-        ["records/2026/annual.yaml:4: 错误: 2026年度“优秀”人选 1 名，超过上限 0 名（参加平时考核 3 人 × 20%，取整数）"],
+        [GAP_2027, "records/2026/annual.yaml:4: 错误: 2026年度“优秀”人选 1 名，超过上限 0 名（参加平时考核 3 人 × 20%，取整数）"],
     ),
 }
 

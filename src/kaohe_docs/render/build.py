@@ -389,7 +389,7 @@ def _bundle(build: Build) -> None:
     if not build.items:
         return
     builder, period, manifest = build.builder, build.period, build.manifest
-    duplex = builder.project.policy.duplex
+    duplex = builder.policy.duplex
     key = _sha("\0".join(d["key"] for d in manifest["documents"]).encode() + builder.bundle_title(period).encode()
                + (b"\0duplex" if duplex else b""))
     dest = build.staging / f"{BUNDLE}.pdf"

@@ -60,7 +60,7 @@ class Builder:
         self.fonts = resolve(_loaded(project.policy).fonts)
         self.env = make_environment(project.root)
         self.bureau = _loaded(project.info).name
-        policy = _loaded(project.policy)
+        self.policy = policy = _loaded(project.policy)
         self.base = {"bureau": project.info, "fonts": self.fonts.families, "font_weights": self.fonts.weights,
                      "font_fallback": self.fonts.fallback,
                      "print": {"duplex": policy.duplex, "binding": f"{policy.binding_margin:f}"}}

@@ -292,7 +292,7 @@ def signoff_alone(pages) -> list[str]:
     for number, page in enumerate(pages, 1):
         seen = {"data": False, "sign": False}
 
-        def walk(box, signing: bool) -> None:
+        def walk(box, signing: bool, seen: dict = seen) -> None:  # called in this iteration only
             nonlocal person
             if isinstance(box, boxes.MarginBox):
                 return
@@ -306,7 +306,7 @@ def signoff_alone(pages) -> list[str]:
             if isinstance(box, boxes.TextBox) and box.text.strip():
                 seen["sign" if signing else "data"] = True
             for child in getattr(box, "children", ()):
-                walk(child, signing)
+                walk(child, signing, seen)
 
         walk(page._page_box, False)
         if seen["sign"] and not seen["data"]:
