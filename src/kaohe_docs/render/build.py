@@ -274,7 +274,8 @@ def lay_out_whole(build: Build) -> None:
     pages = [builder.page_html(item.doc, item.markup, item.stamp) for item in items]
     laid_out = builder.render([(page, builder.layout_key(page)) for page in pages],
                               lambda n, total: build.progress(f"[{n}/{total}] PDF/A"), build.options.variant)
-    for item, (data, warnings) in zip(items, laid_out):
+    for item, page, (data, warnings) in zip(items, pages, laid_out):
+        item.key = builder.layout_key(page)  # the whole page's layout is the PDF
         _write(item.dest, data)
         item.digest = _sha(data)
         build.result.diagnostics.extend(warning(item.doc.id, 0, f"WeasyPrint: {m}") for m in warnings)
