@@ -92,8 +92,10 @@ def stamp_libraries(root: Path, limit: int = 40) -> dict:
     """ms per page merging one overlay page onto laid-out PDFs: the build's incremental update
     (kaohe_docs.render.stamp.Stamper) against a full rewrite by pikepdf (qpdf) and by pypdf."""
     import io
+
     import pikepdf
     import pypdf
+
     from kaohe_docs.render.layout_cache import cache_dir
     from kaohe_docs.render.stamp import Stamp, Stamper, map_pages
     files = sorted(p for p in cache_dir(root).rglob("*.pdf") if "finished" not in p.parts)[:limit]

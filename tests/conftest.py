@@ -40,6 +40,7 @@ def git(root: Path, *args: str) -> str:
 def run(root: Path, *args: str):
     """``kaohe -C root …`` through Click's runner (stdout and stderr kept apart)."""
     from click.testing import CliRunner
+
     from kaohe_docs.cli import main
     return CliRunner().invoke(main, ["-C", str(root), *args], catch_exceptions=False)
 
@@ -88,9 +89,9 @@ def mini_git(mini) -> Path:
 @pytest.fixture(scope="session")
 def built_mini(tmp_path_factory):
     """The mini bureau, committed and built once (2026Q1) for the read-only PDF tests: (root, result)."""
-    from kaohe_docs.render.build import build_period
     from kaohe_docs.model import Quarter
     from kaohe_docs.pipeline import open_project
+    from kaohe_docs.render.build import build_period
     root = tmp_path_factory.mktemp("built") / "bureau"
     shutil.copytree(FIXTURES / "mini", root, ignore=shutil.ignore_patterns("build", ".cache"))
     (root / ".gitignore").write_text("build/\n.cache/\n", encoding="utf-8")

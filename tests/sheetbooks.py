@@ -7,10 +7,9 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
+from conftest import FIXTURES
 from kaohe_docs.cli import main
 from kaohe_docs.records.load import load
-
-from conftest import FIXTURES
 
 UNIT = "records/2026/Q1/units/zhengong.yaml"
 

@@ -7,9 +7,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.cli import main
-
 from conftest import write
+from kaohe_docs.cli import main
 
 ANNUAL = "records/2026/annual.yaml"
 DATES = {2: ("2026-07-08", "2026-07-14", "2026-07-15"), 3: ("2026-10-09", "2026-10-14", "2026-10-15"),
@@ -108,6 +107,7 @@ def _limit(root, value: str) -> str:
 def test_annual_papers_list_the_choice_with_four_quarters(mini):
     """The publicity lists the committee's choice with its four grades; the worksheet lists everyone eligible."""
     import pdfplumber
+
     from kaohe_docs.pipeline import open_project
     from kaohe_docs.render.build import build_period
     full_year(mini)

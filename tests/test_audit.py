@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.cli import main
-
 from conftest import commit_all, git, write
+from kaohe_docs.cli import main
 
 UNIT = "records/2026/Q1/units/zhengong.yaml"
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.cli import main
-
 from conftest import FIXTURES
+from kaohe_docs.cli import main
 
 CORPUS = Path(__file__).parent / "bad"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())

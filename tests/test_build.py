@@ -7,14 +7,13 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.render import layout_cache
-from kaohe_docs.render.build import build_period
+from conftest import git, write
 from kaohe_docs.cli import main
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
-
-from conftest import git, write
+from kaohe_docs.render import layout_cache
+from kaohe_docs.render.build import build_period
 
 pytestmark = pytest.mark.slow  # PDF builds: excluded from the fast subset (-m 'not slow')
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 
+from conftest import edit
 from kaohe_docs import pipeline
 from kaohe_docs.documents import Document, Lines, Words
 from kaohe_docs.model import Grade, Quarter, Src
@@ -22,8 +23,6 @@ from kaohe_docs.records.cache import cache_dir, encode, read_json, revive
 from kaohe_docs.render import build as build_module
 from kaohe_docs.render import layout_cache
 from kaohe_docs.render.build import Builder, build_period
-
-from conftest import edit
 
 Q1 = Quarter(2026, 1)
 SOLO = "records/2026/Q1/units/solo.yaml"

@@ -9,9 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.cli import main
-
 from conftest import write
+from kaohe_docs.cli import main
 
 
 def run(*args):

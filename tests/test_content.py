@@ -7,10 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from conftest import write
 from kaohe_docs.cli import main
 from kaohe_docs.documents.formatting import sentence
-
-from conftest import write
 
 ZHENGONG = "records/2026/Q1/units/zhengong.yaml"
 
@@ -68,11 +67,11 @@ def test_inserted_free_text_ends_with_punctuation(text, expected):
 
 def test_appeal_notice_closes_the_appeal_text(mini):
     """复核结果告知: the grounds and reason as written lack "。"; the notice adds it (the sentences do not run together)."""
+    from kaohe_docs.documents.personal import appeal_notices
     from kaohe_docs.model import Quarter
     from kaohe_docs.pipeline import open_project
     from kaohe_docs.render.build import Builder
     from kaohe_docs.render.provenance import provenance
-    from kaohe_docs.documents.personal import appeal_notices
     write(mini, {"records/2026/Q1/appeals.yaml": """
         quarter: 2026Q1
         appeals:

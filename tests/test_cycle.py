@@ -7,12 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from conftest import write
 from kaohe_docs.cli import main
+from kaohe_docs.engine.calendar import submission_deadline, working_days_end
 from kaohe_docs.model import Grade, Quarter
 from kaohe_docs.pipeline import open_project
-from kaohe_docs.engine.calendar import submission_deadline, working_days_end
-
-from conftest import write
 
 D = dt.date
 UNIT = "records/2026/Q1/units/zhengong.yaml"

@@ -17,9 +17,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.cli import main
-
 from conftest import PROJECT_ROOT, commit_all
+from kaohe_docs.cli import main
 
 README = PROJECT_ROOT / "README.md"
 

@@ -11,13 +11,11 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from conftest import outline_pages
 from kaohe_docs.errors import KaoheError
-from kaohe_docs.render.build import build_period
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
-
-from conftest import outline_pages
-
+from kaohe_docs.render.build import build_period
 
 GOLDEN = Path(__file__).parent / "golden"
 Q1 = Quarter(2026, 1)

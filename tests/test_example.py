@@ -95,6 +95,7 @@ def test_every_period_of_the_example_renders(example, tmp_path, period):
 
 def test_status_of_the_last_quarter_says_what_the_calendar_cannot_know(example):
     import datetime as dt
+
     from kaohe_docs.checks.status import quarter_status
     sections = quarter_status(example.assessment, YEAR[3], dt.date(2027, 1, 20))
     items = [item for s in sections for item in s.items]

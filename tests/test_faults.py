@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from kaohe_docs.render import build as build_module
-from kaohe_docs.render.build import build_period
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
+from kaohe_docs.render import build as build_module
+from kaohe_docs.render.build import build_period
 
 pytestmark = pytest.mark.slow  # PDF builds: excluded from the fast subset (-m 'not slow')
 

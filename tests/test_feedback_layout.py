@@ -4,11 +4,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from conftest import commit_all, git, write
 from kaohe_docs.cli import main
 from kaohe_docs.model import Quarter
 from kaohe_docs.records.load import load
-
-from conftest import commit_all, git, write
 
 Q1 = Quarter(2026, 1)
 OLD = """

@@ -10,13 +10,12 @@ from types import SimpleNamespace
 import pdfplumber
 import pytest
 
+from conftest import FIXTURES, commit_all
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
 from kaohe_docs.render.build import Builder, build_period
 from kaohe_docs.render.provenance import provenance
 from kaohe_docs.render.renderer import PdfRenderer, RenderLog
-
-from conftest import FIXTURES, commit_all
 
 pytestmark = pytest.mark.slow
 

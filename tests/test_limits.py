@@ -16,9 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kaohe_docs.pipeline import open_project
-
 from conftest import PROJECT_ROOT, commit_all, git, write
+from kaohe_docs.pipeline import open_project
 from sheetbooks import HEAD, UNIT, book, run
 
 ROSTER = "records/roster.yaml"
@@ -175,6 +174,7 @@ def test_long_texts_are_cut_into_pieces_without_changing_what_is_printed():
 def test_rendering_a_table_cell_is_linear_in_its_length(tmp_path):
     """A 4,000-character cell took 29 s (quadratic); 4× the text must now take about 4× the time."""
     from weasyprint import HTML
+
     from kaohe_docs.render.renderer import breakable
 
     def seconds(n: int) -> float:

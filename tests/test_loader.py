@@ -5,10 +5,9 @@ import os
 
 import pytest
 
+from conftest import write
 from kaohe_docs.pipeline import open_project
 from kaohe_docs.records.yamlio import MAX_FILE_BYTES
-
-from conftest import write
 
 SOLO = "records/2026/Q1/units/solo.yaml"
 SOLO_TEXT = """\

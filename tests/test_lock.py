@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.cli import main
-
 from conftest import commit_all, edit, git, run, write
+from kaohe_docs.cli import main
 
 pytestmark = pytest.mark.slow  # whole Git scenarios: approvals, remotes, hooks
 
@@ -402,6 +401,7 @@ def test_the_server_hook_refuses_rewritten_history_and_moved_or_deleted_tags(min
 @pytest.mark.slow
 def test_archive_of_an_approved_quarter_stands_alone_and_verify_names_the_altered_file(mini_git, tmp_path):
     import pypdf
+
     from test_build import embedded_fonts
     refused = run(mini_git, "archive", "2026Q1")
     assert refused.exit_code == 1

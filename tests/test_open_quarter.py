@@ -12,9 +12,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kaohe_docs.cli import main
-
 from conftest import commit_all
+from kaohe_docs.cli import main
 
 PROJECT_ROOT = Path(__file__).parent.parent
 UNITS = """\

@@ -15,11 +15,11 @@ import pypdf
 import pytest
 
 from conftest import commit_all, outline_pages, write
-from stress import LONG_NAME, LONG_POSITION, LONG_REASON, long_summary, make_stress
 from kaohe_docs.documents.bureau import quota_usage
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import open_project
 from kaohe_docs.render.build import build_period
+from stress import LONG_NAME, LONG_POSITION, LONG_REASON, long_summary, make_stress
 
 Q1 = Quarter(2026, 1)
 SIGNATURE = ("签字（盖章）", "审定等次", "主要领导签字", "回执")
@@ -153,9 +153,10 @@ def test_feedback_letters_tell_the_appeal_path_and_why(stress_build):
 
 def test_appeal_period_counts_working_days_after_receipt(example):
     """书面送达 received on Friday 2026-04-24: the period runs 4-27 … 4-30 and, after the 劳动节 holiday, 5-6."""
+    import datetime as dt
+
     from kaohe_docs.documents.personal import _appeal_path
     from kaohe_docs.model import Feedback, FeedbackMethod
-    import datetime as dt
     a = example.assessment
     result = next(r for r in a.quarter_results(Quarter(2026, 1)) if r.final is not None and r.final.value == "较好")
     record = Feedback(result.entry.person_id, FeedbackMethod.WRITTEN, dt.date(2026, 4, 23), dt.date(2026, 4, 24),

@@ -10,18 +10,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import FIXTURES
 from kaohe_docs.engine.grading import band, within_band
-from kaohe_docs.records.load import load
+from kaohe_docs.engine.quota import allowed_from, ledger
 from kaohe_docs.model import Grade, Quarter
 from kaohe_docs.pipeline import open_project
-from kaohe_docs.engine.quota import allowed_from, ledger
+from kaohe_docs.records.load import load
 from kaohe_docs.records.policy import parse_policy
 from kaohe_docs.records.readers import (
-    read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
+    read_appeals,
+    read_bureau,
+    read_decision,
+    read_feedback,
+    read_roster,
+    read_unit_quarter,
+    read_units,
 )
 from kaohe_docs.records.yamlio import decode, parse
-
-from conftest import FIXTURES
 
 POLICY = load(FIXTURES / "mini", use_cache=False).policy
 YEAR = [Quarter(2026, q) for q in (1, 2, 3, 4)]

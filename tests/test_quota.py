@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from kaohe_docs.model import Quarter
 from kaohe_docs.engine.quota import allowed_from, ledger
+from kaohe_docs.model import Quarter
 
 RATIO = Decimal("0.40")
 YEAR = [Quarter(2026, q) for q in (1, 2, 3, 4)]

@@ -3,12 +3,11 @@ from decimal import Decimal
 
 import pytest
 
-from kaohe_docs.engine.grading import band
-from kaohe_docs.records.load import load
-from kaohe_docs.model import BonusClaim, Entry, Grade, Quarter, Src, Status
-from kaohe_docs.engine.scoring import score_entry
-
 from conftest import FIXTURES
+from kaohe_docs.engine.grading import band
+from kaohe_docs.engine.scoring import score_entry
+from kaohe_docs.model import BonusClaim, Entry, Grade, Quarter, Src, Status
+from kaohe_docs.records.load import load
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import commit_all, git, write
 from kaohe_docs import __version__
 from kaohe_docs.cli import main
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.filenames import inside, safe_name
 from kaohe_docs.records.cache import cache_dir
-
-from conftest import commit_all, git, write
 
 UNIT = "records/2026/Q1/units/solo.yaml"
 SYMLINK_REFUSED = "是符号链接，出于安全原因不读取"

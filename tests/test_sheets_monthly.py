@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from kaohe_docs.model import Quarter
 from kaohe_docs.records.load import load
 from kaohe_docs.sheets.imports import apply, plan_monthly
-
 from sheetbooks import HEAD, MINI, ROSTER, UNIT, book, monthly, run, stderr_lines, with_cached_value
 
 
@@ -248,7 +247,7 @@ CELLS = st.one_of(st.none(), st.integers(-10, 200), st.floats(allow_nan=True, al
 @given(st.lists(st.lists(CELLS, min_size=0, max_size=7), min_size=0, max_size=6))
 def test_fuzz_the_monthly_importer(tmp_path_factory, grid):
     """Any grid of cells, under any of the headers: a plan with diagnostics, never an exception."""
-    from kaohe_docs.sheets.imports import plan_monthly
     from kaohe_docs.model import Quarter
+    from kaohe_docs.sheets.imports import plan_monthly
     path = book(tmp_path_factory.mktemp("fuzz") / "f.xlsx", {"一季度": [HEAD, *[[c for c in row] for row in grid]]})
     plan_monthly(path, MINI.bureau, MINI.policy, Quarter(2026, 1))

@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 
 from sheetbooks import MINI, ROSTER, book, run, stderr_lines
 
-
 ROSTER_CSV_HEAD = "警号,姓名,性别,出生年月,单位,职务,职级\n"
 
 

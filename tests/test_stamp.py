@@ -8,6 +8,7 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
+from conftest import commit_all, git, write
 from kaohe_docs import __version__
 from kaohe_docs.cli import main
 from kaohe_docs.model import Quarter
@@ -15,8 +16,6 @@ from kaohe_docs.pipeline import open_project
 from kaohe_docs.render import layout_cache
 from kaohe_docs.render.build import build_period
 from kaohe_docs.render.stamp import normalise_code, verification_code
-
-from conftest import commit_all, git, write
 
 pytestmark = pytest.mark.slow
 
@@ -273,6 +272,7 @@ def test_verification_code_depends_on_content_and_commit():
 
 def _blank(width, height) -> bytes:
     import io
+
     import pikepdf
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(width, height))
@@ -376,6 +376,7 @@ def test_a_page_that_inherits_its_resources_keeps_them_when_stamped():
     """Resources on the page tree's node rather than on the page (allowed by ISO 32000-1 7.7.3.4):
     the stamped page's own resources must still carry the inherited fonts."""
     import io
+
     from kaohe_docs.render.stamp import Stamp, Stamper
     stamp = Stamp(public=False, code="", metadata={"/Title": "继承"})
     stamped = Stamper({stamp.variant("portrait"): _blank(595, 842)}).apply(_inheriting(), stamp)
@@ -412,6 +413,7 @@ def _read_back(layout: bytes, appendix: bytes, stamp) -> None:
     import hashlib
     import io
     import re
+
     import pikepdf
     stamped = layout + appendix
     start = int(appendix.rsplit(b"startxref", 1)[1].split()[0])
@@ -464,6 +466,7 @@ def test_a_stored_plan_stamps_real_layouts_byte_for_byte_as_the_layout_itself(bu
     """Portrait, landscape and multi-page layouts of a real build, each plan sent through JSON as it
     would be stored: the same appendix as from the layout, and a file that reads back right."""
     import json
+
     from kaohe_docs.render.stamp import PAGE_MAP_VERSION, map_pages
     root, _ = built_mini
     layouts = _layouts(root)
@@ -484,6 +487,7 @@ def test_a_stored_plan_stamps_real_layouts_byte_for_byte_as_the_layout_itself(bu
 def test_an_already_stamped_file_is_stamped_again_with_one_stamp_per_page(built_mini):
     """A finished PDF as the layout: its own /KaoheStamp is replaced, not kept beside the new one."""
     import json
+
     from kaohe_docs.render.stamp import map_pages
     root, _ = built_mini
     data = (root / "build/2026Q1" / PUBLIC).read_bytes()
@@ -499,6 +503,7 @@ def _inheriting(**node) -> bytes:
     """A one-page PDF whose page takes its resources (a font) from the page tree's root node, and
     the ``node`` attributes too (e.g. ``MediaBox``)."""
     import io
+
     import pikepdf
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(595, 842))
@@ -520,7 +525,9 @@ def _inheriting(**node) -> bytes:
 def test_the_plan_of_a_page_that_inherits_its_resources_carries_them():
     import io
     import json
+
     import pikepdf
+
     from kaohe_docs.render.stamp import map_pages
     layout = _inheriting()
     plan = json.loads(json.dumps(map_pages(layout)))
@@ -542,7 +549,9 @@ def test_a_page_that_inherits_its_boxes_still_inherits_them_when_stamped():
     """A /MediaBox or /CropBox on the page tree's node stays there: the stamped page names no
     object the file does not have (pikepdf, left to itself, copies them into the page as new objects)."""
     import io
+
     import pypdf
+
     from kaohe_docs.render.stamp import map_pages
     layout = _inheriting(MediaBox=[0, 0, 842, 595], CropBox=[10, 10, 832, 585])
     assert b"/CropBox [ 10 10 832 585 ]" in layout and layout.count(b"/MediaBox") == 1
@@ -571,8 +580,9 @@ def test_a_plan_of_another_version_is_refused_and_an_unpredicted_orientation_sti
 def test_a_bureau_template_turning_a_form_landscape_gets_the_landscape_overlay(mini_git):
     """The overlays are predicted from each document's kind (登记表: portrait); a page of another
     orientation is handed back by the stamping worker and stamped with its own overlay, laid out then."""
-    from kaohe_docs.render.layout_cache import PACKAGE_TEMPLATES
     import pikepdf
+
+    from kaohe_docs.render.layout_cache import PACKAGE_TEMPLATES
     base = (PACKAGE_TEMPLATES / "registration.html").read_text(encoding="utf-8")
     write(mini_git, {"templates/registration.html": base.replace(
         "{% block body %}", "{% block body %}<style>@page { size: A4 landscape; }</style>", 1)})

@@ -12,9 +12,8 @@ import re
 
 import pytest
 
-from kaohe_docs.pipeline import open_project
-
 from conftest import FIXTURES, write
+from kaohe_docs.pipeline import open_project
 
 UNIT = "records/2026/Q1/units/zhengong.yaml"
 SOLO = "records/2026/Q1/units/solo.yaml"
@@ -285,6 +284,7 @@ def test_every_rule_is_listed_once_and_states_its_invariant():
     import importlib
     import inspect
     import pkgutil
+
     from kaohe_docs import checks
     modules = [importlib.import_module(f"kaohe_docs.checks.{m.name}") for m in pkgutil.iter_modules(checks.__path__)
                if m.name not in ("base", "status")]  # status is the `kaohe status` report, not a rule module
@@ -302,7 +302,6 @@ def test_every_rule_has_a_case_that_fires_it(tmp_path, monkeypatch):
     import shutil
 
     from conftest import FIXTURES
-
     from kaohe_docs import checks
     names = [rule.__name__ for rule in checks.RULES]
     fired: dict[str, list[str]] = {}

@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 
 from kaohe_docs import code_fingerprint
-from kaohe_docs.engine.assess import Assessment, assess
 from kaohe_docs.checks import run_checks
+from kaohe_docs.engine.assess import Assessment, assess
 from kaohe_docs.errors import Diagnostic, sort_diagnostics
-from kaohe_docs.records.cache import cache_dir, read_json, write_json
 from kaohe_docs.model import BureauInfo, Quarter
+from kaohe_docs.records.cache import cache_dir, read_json, write_json
 from kaohe_docs.records.load import Loaded, load, load_settings
 from kaohe_docs.records.policy import Policy
 

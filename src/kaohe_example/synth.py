@@ -18,10 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from kaohe_docs.engine.grading import band
-from kaohe_docs.records.load import load
-from kaohe_docs.model import BonusClaim, ClaimStatus, Entry, Grade, Quarter, Src, Status
 from kaohe_docs.engine.quota import allowed_from
 from kaohe_docs.engine.scoring import score_entry
+from kaohe_docs.model import BonusClaim, ClaimStatus, Entry, Grade, Quarter, Src, Status
+from kaohe_docs.records.load import load
 
 SURNAMES = ("王" * 8 + "李" * 8 + "张" * 7 + "刘" * 6 + "陈" * 5 + "杨" * 4 + "黄赵吴周" * 3 + "徐孙马朱胡郭何林高罗"
             "郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦"
@@ -299,9 +299,9 @@ def generate(out: Path, people: int = 200, year: int = 2026, seed: int = 2026, p
 
 def _annual_choice(out: Path, year: int) -> None:
     """records/<year>/annual.yaml: the committee chooses the year's 优秀 among the eligible, up to the limit."""
-    from kaohe_docs.records.load import load as load_records
     from kaohe_docs.engine.annual import annual_rows, eligible_for_excellent, excellent_limit
     from kaohe_docs.engine.assess import assess
+    from kaohe_docs.records.load import load as load_records
     loaded = load_records(out, use_cache=False)
     a = assess(loaded.bureau, loaded.policy)
     share = loaded.policy.excellent_min_good_share
@@ -397,8 +397,8 @@ def _process_records(out: Path, g: _Gen, quarter: Quarter, records: dict) -> Non
     """Feedback for Q1–Q3 (complete), appeals in Q2 and Q3; Q4 is still in progress."""
     if quarter.q == 4:
         return
-    from kaohe_docs.records.load import load as load_records
     from kaohe_docs.engine.assess import assess
+    from kaohe_docs.records.load import load as load_records
     loaded = load_records(out, use_cache=False)
     a = assess(loaded.bureau, loaded.policy)
     results = [r for r in a.results[quarter] if r.final is not None and r.entry.status is Status.ASSESSED]

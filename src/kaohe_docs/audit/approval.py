@@ -406,6 +406,7 @@ def quarter_facts(cwd: Path, pre: str, commit: str, quarter: Quarter) -> dict:
 
 def _facts(cwd: Path, pre: str, commit: str, quarter: Quarter) -> dict:
     import tempfile
+
     from kaohe_docs.audit import gitrepo
     from kaohe_docs.pipeline import open_project
     if not gitport.has_path(cwd, commit, f"{pre}{_where(quarter)}/{DECISION}"):

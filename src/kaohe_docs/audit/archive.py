@@ -31,8 +31,7 @@ def sha256(data: bytes) -> str:
 def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: None) -> list[Path]:
     """Write the archive of an approved quarter into ``out`` (replaced atomically). The caller has
     checked the lock (``final.lock_problems``)."""
-    from kaohe_docs import __version__
-    from kaohe_docs import gitport
+    from kaohe_docs import __version__, gitport
     from kaohe_docs.audit.final import approved_source
     from kaohe_docs.audit.lock import repo_of
     from kaohe_docs.pipeline import open_project

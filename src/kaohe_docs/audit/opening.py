@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_docs.model import Bureau, Person, Quarter
 from kaohe_docs.engine.calendar import calendar_of
+from kaohe_docs.model import Bureau, Person, Quarter
 from kaohe_docs.records.policy import Policy
 
 GRADES = "好/较好/一般/较差"
@@ -138,8 +138,9 @@ def plan_open(root: Path, bureau: Bureau, policy: Policy, quarter: Quarter) -> t
 
 def _append_people(path: Path, quarter: Quarter, policy: Policy, people) -> str:
     """The file with the new people added at the end of its ``people:`` list (nothing else changes)."""
-    from kaohe_docs.records import roundtrip as rtyaml
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    from kaohe_docs.records import roundtrip as rtyaml
     doc, style = rtyaml.load(path)
     if doc.get("people") is None:
         doc["people"] = CommentedSeq()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.documents.formatting import grade_text, number
+from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.model import Quarter
 
 

@@ -1,9 +1,9 @@
 """The committee's annual choice (records/<year>/annual.yaml): after Q4, eligible people, within the limit."""
 from __future__ import annotations
 
+from kaohe_docs.checks.base import err
 from kaohe_docs.engine.annual import annual_rows, excellent_limit, ineligibility, participants, year_complete
 from kaohe_docs.model import Quarter, Src
-from kaohe_docs.checks.base import err
 
 
 def _at(decision, key: str) -> Src:

@@ -1,8 +1,8 @@
 """The committee's decision: who it names, and where a final 好 comes from."""
 from __future__ import annotations
 
-from kaohe_docs.model import Grade, Status
 from kaohe_docs.checks.base import err, warn
+from kaohe_docs.model import Grade, Status
 
 
 def decision_names_assessed_people(a):

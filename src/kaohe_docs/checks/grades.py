@@ -1,9 +1,9 @@
 """Grades against bands: may be lower (with a reason), never higher; below the line must be 较差."""
 from __future__ import annotations
 
+from kaohe_docs.checks.base import err, warn, who
 from kaohe_docs.engine.grading import below_band, within_band
 from kaohe_docs.model import Grade
-from kaohe_docs.checks.base import err, warn, who
 
 
 def _graded(a):

@@ -1,8 +1,8 @@
 """Who is assessed where: roster, units, one body per person per quarter."""
 from __future__ import annotations
 
-from kaohe_docs.model import Src
 from kaohe_docs.checks.base import err, warn, who
+from kaohe_docs.model import Src
 
 
 def quarters_start_at_q1(a):

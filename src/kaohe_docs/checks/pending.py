@@ -7,8 +7,8 @@ Missing values are ``pending`` diagnostics: they fail only ``check --complete``,
 """
 from __future__ import annotations
 
-from kaohe_docs.errors import pending
 from kaohe_docs.checks.base import who
+from kaohe_docs.errors import pending
 
 LABELS = {"summary": "个人小结", "suggested": "建议等次", "common": "共性得分", "monthly": "月度绩效得分"}
 

@@ -1,11 +1,12 @@
 """The procedure after scoring: bonus claims, 复核 (appeals) and 结果反馈 (feedback)."""
 from __future__ import annotations
 
+from kaohe_docs.checks.base import err, warn, who
+from kaohe_docs.engine.calendar import calendar_of, gap_message, unknown_year
 from kaohe_docs.engine.grading import within_band
 from kaohe_docs.model import AppealOutcome, ClaimStatus, FeedbackMethod, Grade, Src, Status, talk_kind
 from kaohe_docs.records.policy import POLICY_FILE
-from kaohe_docs.engine.calendar import calendar_of, gap_message, unknown_year
-from kaohe_docs.checks.base import err, warn, who
+
 
 def claim_answers_are_documented(a):
     """A rejected claim states its reason; an approved one its evidence (warning)."""

@@ -1,8 +1,8 @@
 """The 好 quota: a unit's recommendations and the bureau's 好 within their allowance."""
 from __future__ import annotations
 
-from kaohe_docs.model import AppealOutcome, Grade, Src
 from kaohe_docs.checks.base import err, warn
+from kaohe_docs.model import AppealOutcome, Grade, Src
 
 
 def _figures(row) -> str:

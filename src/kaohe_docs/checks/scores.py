@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kaohe_docs.model import ClaimStatus, Status
-from kaohe_docs.engine.scoring import claim_points
 from kaohe_docs.checks.base import err, warn, who
+from kaohe_docs.engine.scoring import claim_points
+from kaohe_docs.model import ClaimStatus, Status
 
 
 def _assessed(a):

@@ -5,8 +5,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from kaohe_docs.engine.assess import Assessment
-from kaohe_docs.model import ClaimStatus, Quarter, Status, talk_kind
 from kaohe_docs.engine.calendar import calendar_of, gap_message
+from kaohe_docs.model import ClaimStatus, Quarter, Status, talk_kind
+
 
 @dataclass
 class Section:

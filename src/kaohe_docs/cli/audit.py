@@ -216,7 +216,8 @@ def verify(ctx: Ctx, target):
       kaohe verify 5SZ9Z-0985F
       kaohe verify build/archive/2026Q1
     """
-    from kaohe_docs.audit.verify import verify as check_pdf, verify_code
+    from kaohe_docs.audit.verify import verify as check_pdf
+    from kaohe_docs.audit.verify import verify_code
     path = Path(target)
     if path.is_dir():
         from kaohe_docs.audit.archive import verify_archive
@@ -253,7 +254,8 @@ def init(directory):
     示例：
       kaohe init 清河县公安局考核
     """
-    from kaohe_docs.audit.init import init as scaffold, initial_commit
+    from kaohe_docs.audit.init import init as scaffold
+    from kaohe_docs.audit.init import initial_commit
     written = scaffold(directory)
     committed = initial_commit(directory)
     for path in written:
@@ -313,6 +315,7 @@ def guard(update):
       kaohe guard refs/heads/main $OLD $NEW
     """
     import sys
+
     from kaohe_docs.audit.guard import Update, check_push, parse_updates
     if update and len(update) != 3:
         raise click.UsageError("update 钩子的用法：kaohe guard 引用 旧提交 新提交")

@@ -222,6 +222,7 @@ def _approval_diagnostics(root: Path):
 
 def _staged_diagnostics(root: Path):
     import tempfile
+
     from kaohe_docs.audit import gitrepo
     from kaohe_docs.pipeline import open_project
     repo = gitrepo.open_repo(root)
@@ -347,8 +348,8 @@ def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: boo
 def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool,
            cache_root: Path) -> None:
     """``cache_root``: the records root whose caches a build from an exported revision uses."""
-    from kaohe_docs.render.build import build_period, prestart
     from kaohe_docs.pipeline import open_project
+    from kaohe_docs.render.build import build_period, prestart
     # WeasyPrint (about a second to start) gets ready while the records load and the documents are planned
     runner = prestart(root, cache_root) if not html_only and prov is None else None
     try:
@@ -391,6 +392,7 @@ def status(ctx, quarter, today, as_json):
     """
     import datetime as dt
     import json
+
     from kaohe_docs.checks.status import as_text, pending_count, quarter_status
     project = _open(ctx)
     _require_quarter(project, quarter)

@@ -7,11 +7,11 @@ import json
 import sys
 import unicodedata
 
+from kaohe_docs.documents.formatting import grade_text, percent, remark, score_cells
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.errors import printable
-from kaohe_docs.sheets.cells import inert
 from kaohe_docs.model import Grade, Quarter, quarter_name
-from kaohe_docs.documents.formatting import grade_text, percent, remark, score_cells
+from kaohe_docs.sheets.cells import inert
 
 
 def score_rows(a: Assessment, quarter: Quarter, unit_id: str | None = None) -> list[dict]:

@@ -8,7 +8,17 @@ from pathlib import Path
 
 import click
 
-from kaohe_docs.cli.main import CONTEXT, Ctx, _open, _period, _print_diagnostics, _quarter, _require_quarter, main, pass_ctx
+from kaohe_docs.cli.main import (
+    CONTEXT,
+    Ctx,
+    _open,
+    _period,
+    _print_diagnostics,
+    _quarter,
+    _require_quarter,
+    main,
+    pass_ctx,
+)
 from kaohe_docs.errors import KaoheError, cannot_write, has_errors, printable
 from kaohe_docs.filenames import inside, output_folder, safe_name
 from kaohe_docs.model import Quarter
@@ -254,8 +264,8 @@ def export_results(ctx: Ctx, period, fmt, output):
       kaohe export results 2026Q1 --xlsx
       kaohe export results 2026 --csv -o 2026年平时考核结果.csv
     """
-    from kaohe_docs.sheets.exports import results
     from kaohe_docs.cli.reports import annual_report_rows, score_rows
+    from kaohe_docs.sheets.exports import results
     project = _open(ctx)
     a = project.assessment
     if isinstance(period, Quarter):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kaohe_docs.engine.strokes import stroke_key
 from kaohe_docs.model import Quarter
 from kaohe_docs.records.policy import Policy
-from kaohe_docs.engine.strokes import stroke_key
 
 
 @dataclass
@@ -114,7 +114,12 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
 
 def year_documents(a, year: int) -> list[Document]:
     from kaohe_docs.documents.annual import (
-        annual_extracts, annual_flags, annual_publicity, annual_summary, annual_worksheet, statistics,
+        annual_extracts,
+        annual_flags,
+        annual_publicity,
+        annual_summary,
+        annual_worksheet,
+        statistics,
     )
     from kaohe_docs.documents.unit_results import unit_results_annual
     publicity = annual_publicity(a, year)

@@ -3,16 +3,23 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kaohe_docs.engine.annual import (
-    annual_rows, decided_quarters, eligible_for_excellent, excellent_limit, flag, participants, quarters_of, tally,
-    year_complete,
-)
-from kaohe_docs.engine.assess import Assessment
+from kaohe_docs.documents import Document, col, order_note, person_order, table
 from kaohe_docs.documents.charts import stacked_bars
 from kaohe_docs.documents.formatting import date_zh, grade_text, percent
 from kaohe_docs.documents.publicity import publicity_period, signoff
+from kaohe_docs.engine.annual import (
+    annual_rows,
+    decided_quarters,
+    eligible_for_excellent,
+    excellent_limit,
+    flag,
+    participants,
+    quarters_of,
+    tally,
+    year_complete,
+)
+from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.model import Grade, quarter_name
-from kaohe_docs.documents import Document, col, order_note, person_order, table
 
 GRADES = tuple(Grade)
 QUARTER_COLS = [col(quarter_name(q)) for q in (1, 2, 3, 4)]

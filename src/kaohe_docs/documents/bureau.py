@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from kaohe_docs.engine.assess import Assessment, counts_in_base
-from kaohe_docs.documents.formatting import score_cells, appeal_text, grade_text, percent, remark
-from kaohe_docs.model import Grade, Quarter, Status
 from kaohe_docs.documents import Document, Lines, Words, col, form_title, post_cell, table
+from kaohe_docs.documents.formatting import appeal_text, grade_text, percent, remark, score_cells
+from kaohe_docs.engine.assess import Assessment, counts_in_base
 from kaohe_docs.filenames import safe_name
+from kaohe_docs.model import Grade, Quarter, Status
 
 GRADES = tuple(Grade)
 COMMITTEE = ("考核办意见", "局党委（考核委）审定意见")

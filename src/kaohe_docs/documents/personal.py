@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kaohe_docs.documents import Document, form_title
+from kaohe_docs.documents.formatting import aligned, date_zh, grade_text, number, percent
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.engine.calendar import calendar_of, working_days_end
 from kaohe_docs.engine.grading import below_band
-from kaohe_docs.documents.formatting import aligned, date_zh, grade_text, number, percent
-from kaohe_docs.model import FeedbackMethod, Grade, Quarter, talk_kind
-from kaohe_docs.documents import Document, form_title
 from kaohe_docs.filenames import safe_name
+from kaohe_docs.model import FeedbackMethod, Grade, Quarter, talk_kind
+
 
 def _talk(grade: Grade | None) -> dict | None:
     """The talk record printed with the feedback notice (谈话提醒 / 批评教育; 诫勉 only for 较差)."""

@@ -4,12 +4,12 @@ Shows only 单位/姓名/职务/等次: no scores, birth dates or other personal
 """
 from __future__ import annotations
 
-from kaohe_docs.engine.assess import Assessment
-from kaohe_docs.documents.formatting import date_zh
-from kaohe_docs.model import Grade, Quarter
-from kaohe_docs.engine.calendar import calendar_of, working_days_end
 from kaohe_docs.documents import Document, col, order_note, person_order
+from kaohe_docs.documents.formatting import date_zh
 from kaohe_docs.documents.titles import lines, width
+from kaohe_docs.engine.assess import Assessment
+from kaohe_docs.engine.calendar import calendar_of, working_days_end
+from kaohe_docs.model import Grade, Quarter
 
 COLUMNS = [col("序号", "10%"), col("单位", "28%"), col("姓名", "18%"), col("职务"), col("等次", "12%")]
 

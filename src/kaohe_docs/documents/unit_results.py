@@ -1,13 +1,13 @@
 """平时考核结果登记表: per unit, what the unit submits to 考核办; and its annual variant."""
 from __future__ import annotations
 
-from kaohe_docs.engine.annual import annual_rows
-from kaohe_docs.documents.annual import on_basis, tally_lines
-from kaohe_docs.engine.assess import Assessment, Result
-from kaohe_docs.documents.formatting import score_cells, date_zh, grade_text, percent, remark
-from kaohe_docs.model import Quarter, Status, quarter_name
 from kaohe_docs.documents import Document, col, form_title, post_cell, table
+from kaohe_docs.documents.annual import on_basis, tally_lines
+from kaohe_docs.documents.formatting import date_zh, grade_text, percent, remark, score_cells
+from kaohe_docs.engine.annual import annual_rows
+from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.filenames import safe_name
+from kaohe_docs.model import Quarter, Status, quarter_name
 
 COLUMNS = [col("序号", "6%"), col("姓名", "10%", "name"), col("职务（职级）", "18%", "left"), col("共性", "", "num"),
            col("个性", "", "num"), col("加分", "", "num"), col("总分", "", "num"), col(("建议", "等次"), "7%"),

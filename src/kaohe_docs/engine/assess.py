@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kaohe_docs.model import Appeal, AppealOutcome, Bureau, Entry, Grade, GradeChange, Person, Quarter, Status
-from kaohe_docs.records.policy import Policy
 from kaohe_docs.engine.quota import LedgerRow, ledger
 from kaohe_docs.engine.scoring import Score, score_entry
+from kaohe_docs.model import Appeal, AppealOutcome, Bureau, Entry, Grade, GradeChange, Person, Quarter, Status
+from kaohe_docs.records.policy import Policy
 
 
 @dataclass

@@ -9,7 +9,6 @@ from kaohe_docs.model import BonusClaim, ClaimStatus, Entry, Grade
 from kaohe_docs.records.policy import Policy
 
 
-
 @dataclass
 class CountedBonus:
     claim: BonusClaim

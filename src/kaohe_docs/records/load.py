@@ -15,12 +15,19 @@ from kaohe_docs import code_fingerprint
 from kaohe_docs.errors import Diagnostic, error, warning
 from kaohe_docs.limits import DEFAULT
 from kaohe_docs.model import Bureau, BureauInfo, Quarter, QuarterRecords
-from kaohe_docs.records.cache import Unencodable, cache_dir, read_json, write_json
-from kaohe_docs.records.cache import encode as encode_plain, revive
+from kaohe_docs.records.cache import Unencodable, cache_dir, read_json, revive, write_json
+from kaohe_docs.records.cache import encode as encode_plain
 from kaohe_docs.records.lock import stray_temp_files
 from kaohe_docs.records.policy import POLICY_FILE, Policy, parse_policy
 from kaohe_docs.records.readers import (
-    read_annual, read_appeals, read_bureau, read_decision, read_feedback, read_roster, read_unit_quarter, read_units,
+    read_annual,
+    read_appeals,
+    read_bureau,
+    read_decision,
+    read_feedback,
+    read_roster,
+    read_unit_quarter,
+    read_units,
 )
 from kaohe_docs.records.source import SYMLINK_REFUSED, SymlinkRefused, TreeSource
 from kaohe_docs.records.yamlio import decode, length_diagnostics, parse

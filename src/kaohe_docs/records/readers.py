@@ -9,8 +9,28 @@ from decimal import Decimal
 
 from kaohe_docs.errors import Diagnostic, warning
 from kaohe_docs.model import (
-    AnnualChoice, AnnualDecision, Appeal, BonusClaim, BureauInfo, Decision, Entry, External, Feedback, Grade, GradeChange,
-    GRADE_NAMES, Person, Quarter, Src, Status, Talk, Unit, UnitQuarter, AppealOutcome, ClaimStatus, FeedbackMethod,
+    GRADE_NAMES,
+    AnnualChoice,
+    AnnualDecision,
+    Appeal,
+    AppealOutcome,
+    BonusClaim,
+    BureauInfo,
+    ClaimStatus,
+    Decision,
+    Entry,
+    External,
+    Feedback,
+    FeedbackMethod,
+    Grade,
+    GradeChange,
+    Person,
+    Quarter,
+    Src,
+    Status,
+    Talk,
+    Unit,
+    UnitQuarter,
 )
 from kaohe_docs.records.schema import Fields
 from kaohe_docs.records.yamlio import YSeq

@@ -19,8 +19,8 @@ from kaohe_docs.render import layout_cache
 from kaohe_docs.render.fonts import resolve
 from kaohe_docs.render.pool import Stamped, stamp_one
 from kaohe_docs.render.provenance import Provenance
+from kaohe_docs.render.renderer import check_glyphs, generator, make_environment, render_html, with_content_policy
 from kaohe_docs.render.runner import Runner, SerialRunner
-from kaohe_docs.render.renderer import check_glyphs, generator, with_content_policy, make_environment, render_html
 from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
 
 BUNDLE = "00-打印合订本"

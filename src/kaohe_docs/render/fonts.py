@@ -9,9 +9,9 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import sys
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 
 from kaohe_docs.errors import KaoheError

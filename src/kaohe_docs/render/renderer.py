@@ -18,17 +18,16 @@ import contextlib
 import copy
 import hashlib
 import html
+import io
 import logging
 import os
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote, urlparse
-
-import io
 import stat
 import types
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -386,6 +385,7 @@ def missing_in_role(pages) -> list[str]:
     fallback the policy declares) that has no glyph for it: the renderer would take it from some other
     installed face (a 黑体 in a 仿宋 name). Names the page, the person and the text around it."""
     from weasyprint.formatting_structure import boxes
+
     from kaohe_docs.render.fonts import covered, stack_ranges
     findings, person, seen = [], "", set()
     for number, page in enumerate(pages, 1):

@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 
 from kaohe_docs import __version__
 from kaohe_docs.render.provenance import Provenance

@@ -6,7 +6,6 @@ import io
 import re
 from pathlib import Path
 
-
 from kaohe_docs.sheets.cells import append_row, inert
 
 HEADER_FILL = "DDE4EE"

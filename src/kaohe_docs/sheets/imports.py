@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from kaohe_docs.limits import DEFAULT, Limits
-from kaohe_docs.records.yamlio import forbidden_characters
-from kaohe_docs.records import roundtrip as rtyaml
 from kaohe_docs.errors import Diagnostic, Place, error, warning
+from kaohe_docs.limits import DEFAULT, Limits
 from kaohe_docs.model import Bureau, Quarter
+from kaohe_docs.records import roundtrip as rtyaml
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.records.readers import GENDERS
+from kaohe_docs.records.yamlio import forbidden_characters
 from kaohe_docs.sheets.workbook import Row, Table, filled, number, read_tables, text
 
 _MONTH = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:绩效|得分|考评)*\Z")

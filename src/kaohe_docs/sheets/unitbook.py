@@ -134,8 +134,8 @@ def claim_values(claim) -> dict:
 
 def export(a, quarter: Quarter, unit_id: str, out: Path) -> Path:
     """The unit's workbook: names and 警号 locked, scores, grades and dates validated."""
-    from kaohe_docs.sheets.exports import new_workbook, sheet_title, style_header
     from kaohe_docs.sheets.cells import append_row
+    from kaohe_docs.sheets.exports import new_workbook, sheet_title, style_header
     book = new_workbook()
     book.properties.subject = SUBJECT
     book.properties.keywords = f"{quarter}|{unit_id}"
