@@ -114,8 +114,8 @@ def test_log_follows_a_person_across_a_rename(mini_git):
     edit(mini_git, "records/2026/Q1/units/zg.yaml", "unit: zhengong", "unit: zg")
     commit_all(mini_git, "单位代码改为 zg")
     text = run("-C", str(mini_git), "log", "王志强").stdout
-    assert "“改二月分”\n    2026Q1 2月绩效：96 → 97\n" in text
-    assert ("“单位代码改为 zg”\n    2026Q1 记录文件：records/2026/Q1/units/zhengong.yaml → "
+    assert "“改二月分”\n    2026Q1 2月绩效 96 → 97\n" in text
+    assert ("“单位代码改为 zg”\n    2026Q1 记录文件 records/2026/Q1/units/zhengong.yaml → "
             "records/2026/Q1/units/zg.yaml\n") in text
 
 
@@ -199,3 +199,43 @@ def test_git_edge_cases_give_clear_messages(mini, tmp_path, setup, args, message
         assert result.exit_code == 1
         assert message in result.stderr
         assert "Traceback" not in result.output
+
+
+def _merge(root: Path, branch: str, message: str, edit_during=None) -> None:
+    git(root, "merge", "-q", "--no-ff", "--no-commit", branch)
+    if edit_during:
+        edit_during()
+        git(root, "add", "-A")
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-04-15T10:00:00+08:00", "GIT_COMMITTER_DATE": "2026-04-15T10:00:00+08:00"}
+    subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", message], check=True, capture_output=True, env=env)
+
+
+@pytest.mark.slow
+def test_log_blames_the_commit_that_made_the_change_on_interleaved_unit_branches(mini_git):
+    """Two units' branches, committed in turns and merged: each person's log lists only his own unit's commits;
+    a merge lists only what the merge itself changed (here a fix made while merging)."""
+    solo = "records/2026/Q1/units/solo.yaml"
+    git(mini_git, "checkout", "-q", "-b", "zhengong")
+    edit(mini_git, UNIT, "2: 96", "2: 97")
+    commit_all(mini_git, "政工室：王志强二月")
+    git(mini_git, "checkout", "-q", "-b", "solo", "main")
+    edit(mini_git, solo, "{1: 96, 2: 96, 3: 96}", "{1: 95, 2: 96, 3: 96}")
+    commit_all(mini_git, "独立单位：刘洋一月")
+    git(mini_git, "checkout", "-q", "zhengong")
+    edit(mini_git, UNIT, "3: 94", "3: 93")
+    commit_all(mini_git, "政工室：王志强三月")
+    git(mini_git, "checkout", "-q", "main")
+    _merge(mini_git, "solo", "合并独立单位")
+    _merge(mini_git, "zhengong", "合并政工室",
+           lambda: edit(mini_git, solo, "suggested: 好", "suggested: 较好"))  # a change made in the merge itself
+    wang = run("-C", str(mini_git), "log", "王志强").stdout
+    assert wang.splitlines()[0] == "王志强（警号 010001）的记录变化（共 3 次提交）："
+    assert "“政工室：王志强二月”\n    2026Q1 2月绩效 96 → 97\n" in wang
+    assert "“政工室：王志强三月”\n    2026Q1 3月绩效 94 → 93\n" in wang
+    assert "独立单位" not in wang and "合并" not in wang
+    liu = run("-C", str(mini_git), "log", "刘洋").stdout
+    assert liu.splitlines()[0] == "刘洋（警号 020001）的记录变化（共 3 次提交）："
+    assert "“独立单位：刘洋一月”\n    2026Q1 1月绩效 96 → 95\n" in liu
+    assert "“合并政工室”\n    2026Q1 建议等次 好 → 较好\n" in liu
+    assert "王志强" not in liu and "合并独立单位" not in liu
+    assert liu.index("独立单位：刘洋一月") < liu.index("合并政工室")

@@ -136,7 +136,10 @@ def diff(ctx: Ctx, base, head, markdown):
 @pass_ctx
 def log(ctx: Ctx, person):
     """一个人的记录变化史：每次提交改了什么、谁改的、何时、提交说明（跟随文件改名和调动），
-    包括局党委的审定（同建议等次、改变或增加）和复核申请、复核结论。
+    包括局党委的审定（同建议等次、改变或增加，以及审定标签）和复核申请、复核结论，按提交先后列出。
+
+    每次提交只与它的上一版（父提交）比较：各所室队分支合并时，合并提交只列出合并本身带来的变化，
+    改动记在真正做出改动的那次提交上。
 
     PERSON 可以是警号或姓名（重名时请用警号）。
 
@@ -157,7 +160,12 @@ def log(ctx: Ctx, person):
         person_id = matches[0] if matches else person
     repo = gitrepo.open_repo(project.root)
     gitrepo.resolve(repo, "HEAD")
-    events = person_log(repo, gitrepo.prefix(repo, project.root), person_id)
+    from kaohe_docs.audit.standing import standings
+    tags: dict[str, list] = {}
+    for found in standings(project.root).values():
+        for a in (found.chain if found.approved else ()):
+            tags.setdefault(a.commit, []).append(a)
+    events = person_log(repo, gitrepo.prefix(repo, project.root), person_id, tags)
     name = people[person_id].name if person_id in people else person
     click.echo(as_text(events, f"{name}（警号 {person_id}）"), nl=False)
 
