@@ -89,8 +89,9 @@ def test_semantic_diff_of_typical_edits(mini_git):
     base = git(mini_git, "rev-parse", "main").strip()[:10]
     head = git(mini_git, "rev-parse", "HEAD").strip()[:10]
     assert text.splitlines()[0] == f"{base} → HEAD（{head}） 的考核结果变化："
-    assert "  政工室 王志强（警号 010001）：2月绩效 96 → 86；加分项 +三等功（春节安保）（通过）；加分项 −嘉奖（春节安保）；" \
-           "总分 95.60 → 94.60；建议等次 好 → 较好；审定等次 好 → 较好" in text
+    assert ("  政工室 王志强（警号 010001）：2月绩效 96 → 86；删除加分“嘉奖（春节安保）”（原为 通过，依据 清公政〔2026〕3号）；"
+            "建议等次 好 → 较好；新增加分“三等功（春节安保）”：通过，依据 清公政〔2026〕3号；"
+            "总分 95.60 → 94.60；审定等次 好 → 较好") in text
     assert "  政工室 李娜（警号 010002）：1月绩效 88 → 98；2月绩效 90 → 96；3月绩效 89 → 97；总分 89.00 → 93.80" \
            "（分数段 较好 → 好）" in text
     assert "    政工室：推荐 1 → 0；结转 -0.2 → 0.8" in text
