@@ -46,6 +46,7 @@ def test_build_from_a_revision_equals_a_clean_checkout(mini_git, tmp_path):
 
 @pytest.mark.slow
 def test_final_refuses_uncommitted_changes(mini_git):
+    assert run("-C", str(mini_git), "approve", "2026Q1").exit_code == 0
     edit(mini_git, UNIT, "2: 96", "2: 97")
     result = run("-q", "-C", str(mini_git), "build", "2026Q1", "--final")
     assert result.exit_code == 1
@@ -136,7 +137,7 @@ def test_verify_detects_a_one_byte_change(mini_git, tmp_path):
 
 @pytest.mark.slow
 def test_verify_the_print_bundle(mini_git):
-    assert run("-q", "-C", str(mini_git), "build", "2026Q1", "--final").exit_code == 0
+    assert run("-q", "-C", str(mini_git), "build", "2026Q1", "--bundle").exit_code == 0
     result = run("-C", str(mini_git), "verify", str(mini_git / "build/2026Q1/00-打印合订本.pdf"))
     assert result.exit_code == 0 and "逐字节一致" in result.stdout
 

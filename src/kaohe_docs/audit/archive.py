@@ -45,7 +45,7 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
         project = open_project(source.folder, use_cache=False)
         if project.assessment is None or project.errors:
             raise KaoheError(f"审定提交 {approval.commit[:10]} 的记录有错误，无法归档；请运行 kaohe check")
-        prov = of_commit(source.commit)
+        prov = of_commit(source.commit, approved=True)
         builder = Builder(project, prov, cache_root=root)
         docs, _ = plan(project, quarter)
         progress(f"生成 {len(docs)} 份 PDF/A-2b 归档文书（{approval.name}）……")

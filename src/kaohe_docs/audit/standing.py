@@ -1,17 +1,16 @@
 """Which approval is in force for a quarter, and is it valid: the one question the status words,
 ``build --final``, the pinned policy of an approved quarter, ``verify`` and ``kaohe log`` ask.
 
-Everything that needs "is this quarter validly approved, and by which approval" asks ``standing``;
-it is the single place that calls the approval-chain validation (``audit.approval``), so a stricter
-validation (signed approvals, one chain check) changes every answer at once.
+Everything here asks the one validation of the approval chains (``audit.approval.validate``, through
+``audit.lock.chains_of``) judged at HEAD and on the main branch, so every answer follows it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_docs.audit.approval import Approval, current, git_text, main_branch, read_approvals, tag_diagnostics
-from kaohe_docs.errors import ERROR, Diagnostic
+from kaohe_docs.audit.approval import Approval
+from kaohe_docs.errors import ERROR, Diagnostic, KaoheError
 from kaohe_docs.model import Quarter
 
 
@@ -22,32 +21,27 @@ class Standing:
     quarter: Quarter
     chain: list[Approval] = field(default_factory=list)
     approval: Approval | None = None  # in force and valid on the main history
-    problems: list[Diagnostic] = field(default_factory=list)  # why the chain is not valid (errors)
+    problems: list[Diagnostic] = field(default_factory=list)  # why tags of the chain do not count (errors)
 
     @property
     def approved(self) -> bool:
         return self.approval is not None
 
 
-def _where(root: Path) -> Path | None:
-    top = git_text(root, "rev-parse", "--show-toplevel", check=False).strip() if root.exists() else ""
-    return Path(top) if top else None
-
-
 def standings(root: Path) -> dict[Quarter, Standing]:
-    """Every quarter that has approval tags → its standing (validated against the main branch's history)."""
-    cwd = _where(root)
-    if cwd is None:
+    """Every quarter that has approval tags → its standing."""
+    from kaohe_docs.audit.lock import chains_of
+    try:
+        found = chains_of(root) if root.exists() else None
+    except KaoheError:  # Git is not installed, or no commit yet: nothing can have been approved
         return {}
-    pre = git_text(root, "rev-parse", "--show-prefix", check=False).strip()
-    main = main_branch(cwd)
-    tip = main[1] or git_text(cwd, "rev-parse", "-q", "--verify", "HEAD", check=False).strip()
-    out = {}
-    for quarter, chain in read_approvals(cwd).items():
-        problems = [d for d in tag_diagnostics(cwd, pre, chain, tip, "主分支", main) if d.level == ERROR]
-        in_force = current(chain)
-        out[quarter] = Standing(quarter, chain, None if problems else in_force, problems)
-    return out
+    if found is None:
+        return {}
+    chains = found[2]
+    in_force = chains.in_force
+    return {q: Standing(q, chain, in_force.get(q),
+                        [d for a in chain for d in getattr(a, "problems", ()) if d.level == ERROR])
+            for q, chain in chains.approvals.items()}
 
 
 def standing(root: Path, quarter: Quarter) -> Standing:

@@ -56,7 +56,7 @@ def _approved_rebuild(root: Path, commit_rev: str, document: str, use):
     with approved_source(root, quarter, commit_rev) as source:
         if source.commit.hexsha != commit_rev:
             return None
-        return _rebuild_in(root, source.folder, source.commit, document, quarter, use)
+        return _rebuild_in(root, source.folder, source.commit, document, quarter, use, approved=True)
 
 
 def _period(document: str):
@@ -66,14 +66,14 @@ def _period(document: str):
     return period
 
 
-def _rebuild_in(root: Path, folder: Path, commit, document: str, period, use):
+def _rebuild_in(root: Path, folder: Path, commit, document: str, period, use, approved: bool = False):
     from kaohe_docs.pipeline import open_project
     from kaohe_docs.render.build import Builder, bundle_id, plan
     from kaohe_docs.render.provenance import of_commit
     project = open_project(folder, use_cache=False)
     if project.errors or project.assessment is None:
         raise KaoheError(f"提交 {commit.hexsha[:10]} 的记录有错误，无法重新生成")
-    builder = Builder(project, of_commit(commit), cache_root=root)
+    builder = Builder(project, of_commit(commit, approved), cache_root=root)
     docs, _ = plan(project, period)
     if document != bundle_id(period):
         docs = [d for d in docs if d.id == document]

@@ -312,42 +312,66 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
     root = ctx.root
     from kaohe_docs.filenames import output_folder
     out = Path(out_dir) if out_dir else output_folder(root, "build")
-    if final and isinstance(period, Quarter) and _final_of_approved(ctx, root, period, out, strict, html_only, rev, bundle):
-        return
+    missing: list[str] = []
+    if isinstance(period, Quarter):
+        from kaohe_docs.audit.standing import standing
+        found = standing(root, period)
+        if final and not found.approved:
+            missing.append(_approval_missing(found))
+        if found.approved and _from_approval(root, found.approval, rev, final):
+            _build_approved(ctx, root, period, out, strict, html_only, rev, bundle, final)
+            return
     if rev is None:
-        _build(ctx, root, period, out, strict, html_only, None, final, bundle, root)
+        _build(ctx, root, period, out, strict, html_only, None, final, bundle, root, missing)
         return
     from kaohe_docs.audit import gitrepo
     from kaohe_docs.render.provenance import of_commit
     with gitrepo.checkout(root, rev) as (folder, commit):
-        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle, root)
+        _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle, root, missing)
 
 
-def _final_of_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: bool, html_only: bool, rev, bundle) -> bool:
-    """``build --final`` of an approved quarter: refuse a changed quarter, build the approved content."""
-    from kaohe_docs.audit.final import approval_in_force, approved_source, lock_problems
-    from kaohe_docs.render.provenance import of_commit, provenance
-    approval, chain = approval_in_force(root, quarter, rev or "HEAD")
-    if approval is None:
-        if chain:  # tags that are not approvals: say why, never build 正式 from them
-            _print_diagnostics(lock_problems(root, quarter, rev or "HEAD"))
-        return False
-    if rev is None and provenance(root).draft:
-        raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
-                         "请先提交，或去掉 --final 生成草稿")
+def _approval_missing(found) -> str:
+    """What keeps a quarter from being validly approved, in words."""
+    q = found.quarter
+    if not found.chain:
+        return f"局党委审定（{q} 还没有审定标签：审定后运行 kaohe approve {q}）"
+    return f"有效的局党委审定（{q} 的审定标签有问题：" + "；".join(d.message for d in found.problems) + "）"
+
+
+def _from_approval(root: Path, approval, rev, final: bool) -> bool:
+    """Is this build of an approved quarter one from its approval (正式)? A clean work tree or a revision
+    on or after the approval is; uncommitted changes are a draft of the work tree (--final refuses them)."""
+    from kaohe_docs.audit.approval import git_text, is_ancestor
+    from kaohe_docs.render.provenance import provenance
+    if rev is None:
+        if provenance(root).draft:
+            if final:
+                raise KaoheError("记录库有未提交的修改（或不在 Git 中），正式文书（--final）只能从已提交的记录生成；"
+                                 "请先提交，或去掉 --final 生成草稿")
+            return False
+        return True
+    sha = git_text(root, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
+    return bool(sha) and is_ancestor(root, approval.commit, sha) is True
+
+
+def _build_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: bool, html_only: bool, rev, bundle,
+                    final: bool) -> None:
+    """A build of an approved quarter (正式): refuse a changed quarter, build the approved content."""
+    from kaohe_docs.audit.final import approved_source, lock_problems
+    from kaohe_docs.render.provenance import of_commit
     _print_diagnostics(lock_problems(root, quarter, rev or "HEAD"))
     with approved_source(root, quarter, rev or "HEAD") as source:
         _print_diagnostics(source.diagnostics)
-        ctx.progress(f"{quarter} 已经局党委审定（标签 {approval.name}）：正式文书按审定时的记录、政策和模板生成"
-                     + ("，含审定后的复核、反馈记录" if source.commit.hexsha != approval.commit else ""))
-        _build(ctx, source.folder, quarter, out, strict, html_only, of_commit(source.commit), True, bundle,
-               root)
-    return True
+        ctx.progress(f"{quarter} 已经局党委审定（标签 {source.approval.name}）：正式文书按审定时的记录、政策和模板生成"
+                     + ("，含审定后的复核、反馈记录" if source.commit.hexsha != source.approval.commit else ""))
+        _build(ctx, source.folder, quarter, out, strict, html_only, of_commit(source.commit, approved=True), final,
+               bundle, root)
 
 
 def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool,
-           cache_root: Path) -> None:
-    """``cache_root``: the records root whose caches a build from an exported revision uses."""
+           cache_root: Path, missing: list[str] | None = None) -> None:
+    """``cache_root``: the records root whose caches a build from an exported revision uses; ``missing``:
+    what --final lacks so far (the records' own gaps are added before refusing)."""
     from kaohe_docs.render.build import build_period, prestart
     from kaohe_docs.pipeline import open_project
     # WeasyPrint (about a second to start) gets ready while the records load and the documents are planned
@@ -357,12 +381,14 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
         project = open_project(root, use_cache=prov is None, deferred=prov is None,
                                changed=background.grow if background is not None else None)
         _print_diagnostics(project.diagnostics, strict, pending="line")
-        if final:
-            require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")
         if isinstance(period, Quarter):
             _require_quarter(project, period)
+            if final:
+                _require_final(project, period, missing or [])
         elif not any(q.year == period for q in project.quarters):
             raise KaoheError(f"没有 {period} 年的考核记录（records/{period}/）")
+        if final and not isinstance(period, Quarter):
+            require_complete(project.diagnostics, period, "不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿")
         result = build_period(project, period, out, pdf=not html_only, progress=ctx.progress, prov=prov, final=final,
                               bundle=bundle, cache_root=cache_root, background=background)
     finally:
@@ -426,6 +452,25 @@ def annual(ctx, year, fmt, candidates, flagged):
     if not any(q.year == year for q in project.loaded.bureau.quarters):
         raise KaoheError(f"没有 {year} 年的考核记录（records/{year}/）")
     write_rows(annual_report_rows(project.assessment, year, candidates, flagged), fmt)
+
+
+def _require_final(project, quarter: Quarter, missing: list[str]) -> None:
+    """``build --final`` needs a valid approval, the committee's meeting and the publicity date: name each gap."""
+    waiting = [d for d in project.diagnostics if d.level == "pending" and _in_period(d.file, quarter)]
+    for d in waiting:
+        click.echo(d.format(), err=True)
+    if waiting:
+        missing.insert(0, f"全部项目填齐（{len(waiting)} 人有待填写的项目，见上）")
+    records = project.loaded.bureau.quarters.get(quarter) if project.loaded else None
+    decision = records.decision if records else None
+    where = f"records/{quarter.path}/decision.yaml"
+    if decision is None:
+        missing.append(f"局党委审定记录（{where}：会议日期 meeting_date、会议纪要 minutes）")
+    elif decision.publicity_start is None:
+        missing.append(f"公示开始日期（{where} 的 publicity_start）")
+    if missing:
+        raise KaoheError(f"{quarter} 不能生成正式文书（--final），还缺少：" + "；".join(missing)
+                         + "。去掉 --final 可生成送审稿（未审定）或草稿（有未提交的修改）")
 
 
 def _require_quarter(project, quarter: Quarter, unit: str | None = None) -> str | None:

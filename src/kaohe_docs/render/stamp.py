@@ -86,7 +86,7 @@ def pdf_date(prov: Provenance) -> str:
 
 
 def keywords(bureau: str, doc, prov: Provenance, code: str, draft: bool) -> str:
-    state = "草稿" if draft else "正式"
+    state = "草稿" if draft else prov.status
     parts = [bureau, doc.period, f"记录库提交 {prov.commit or '无提交'}", prov.iso, state,
              f"kaohe-docs {__version__}"]
     if code:
@@ -97,13 +97,15 @@ def keywords(bureau: str, doc, prov: Provenance, code: str, draft: bool) -> str:
 def make_stamp(bureau: str, doc, prov: Provenance, markup: str) -> Stamp:
     public = is_public(doc)
     draft = prov.draft or bool(getattr(doc, "draft", False))
-    code = "" if draft or not prov.commit else verification_code(content_hash(markup), prov.commit)
+    # only a 正式 document gets a code: a 送审稿 or 草稿 is never certified
+    code = verification_code(content_hash(markup), prov.commit) if not draft and prov.approved and prov.commit else ""
     date = pdf_date(prov)
     metadata = {
         "/Title": doc.title, "/Author": bureau, "/Subject": prov.line,
         "/Keywords": keywords(bureau, doc, prov, code, draft), "/Creator": f"kaohe-docs {__version__}",
         "/CreationDate": date, "/ModDate": date,
         "/kaohecommit": prov.commit, "/kaohedraft": "yes" if draft else "no", "/kaohedocument": doc.id,
+        "/kaohestatus": "草稿" if draft else prov.status,
         "/kaohecode": code,
     }
     return Stamp(public, code, metadata, draft)
