@@ -57,3 +57,28 @@ def test_final_names_a_missing_publicity_date(mini_git):
     assert refused.stderr.splitlines()[-1] == (
         "错误: 2026Q1 不能生成正式文书（--final），还缺少：公示开始日期（records/2026/Q1/decision.yaml 的 publicity_start）。"
         "去掉 --final 可生成送审稿（未审定）或草稿（有未提交的修改）")
+
+
+@pytest.mark.slow
+def test_an_approved_quarter_keeps_its_policy(mini_git, tmp_path):
+    assert run(mini_git, "approve", "2026Q1").exit_code == 0
+    before = run(mini_git, "export", "results", "2026Q1", "--csv", "-o", str(tmp_path / "before.csv"))
+    assert before.exit_code == 0, before.output
+    score_before = run(mini_git, "score", "2026Q1", "--csv").stdout
+    edit(mini_git, "policy/policy.yaml", "common: 40%", "common: 30%")
+    edit(mini_git, "policy/policy.yaml", "individual: 60%", "individual: 70%")
+    write(mini_git, {"templates/publicity.html": "{% extends 'base.html' %}\n"})
+    commit_all(mini_git, "调整权重")
+    after = run(mini_git, "export", "results", "2026Q1", "--csv", "-o", str(tmp_path / "after.csv"))
+    assert after.exit_code == 0, after.output
+    assert (tmp_path / "after.csv").read_bytes() == (tmp_path / "before.csv").read_bytes()
+    assert run(mini_git, "score", "2026Q1", "--csv").stdout == score_before
+    assert "2026Q1 的结果按审定时的政策计算" in after.stderr
+    check = run(mini_git, "check")
+    assert check.exit_code == 0
+    warnings = check.stderr.splitlines()
+    assert ("policy/policy.yaml: 警告: 2026Q1 已经局党委审定（标签 approved/2026Q1），审定后政策有修改：按现行政策计算，"
+            "王志强（总分 95.60 → 95.70）、刘洋（总分 95.60 → 95.70）的结果会与审定的不同；"
+            "2026Q1 的结果、导出和正式文书仍按审定时的政策计算") in warnings
+    assert any(w.startswith("templates/publicity.html: 警告: 2026Q1 已经局党委审定（标签 approved/2026Q1），审定后本模板有修改")
+               for w in warnings), check.stderr

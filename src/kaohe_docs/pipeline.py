@@ -57,6 +57,11 @@ class Project:
             self._deferred = False
             self._loaded, self._assessment = _load_and_assess(self.root, True)
 
+    def pin(self, policies: dict) -> None:
+        """Compute these quarters with their own policies (an approved quarter keeps its approval's policy)."""
+        if policies and self.loaded is not None and self.loaded.ok:
+            self._assessment = assess(self._loaded.bureau, self._loaded.policy, policies)
+
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.level == "error"]

@@ -98,7 +98,15 @@ def _open(ctx: Ctx, strict: bool = False):
     from kaohe_docs.pipeline import open_project
     project = open_project(ctx.root)
     _print_diagnostics(project.diagnostics, strict)
+    _pin_approved(ctx, project)
     return project
+
+
+def _pin_approved(ctx: Ctx, project) -> None:
+    """Approved quarters are computed with the policy of their approval (their results never move)."""
+    from kaohe_docs.audit.final import pin_approved
+    for quarter, approval in pin_approved(project).items():
+        ctx.progress(f"提示: {quarter} 已经局党委审定（标签 {approval.name}），审定后政策有修改；{quarter} 的结果按审定时的政策计算")
 
 
 @click.group(cls=Group, context_settings=CONTEXT)
@@ -155,8 +163,9 @@ def check(ctx, period, strict, as_json, staged, complete, since):
         diagnostics = sort_diagnostics(_staged_diagnostics(root) + lock_diagnostics(root, INDEX))
     else:
         from kaohe_docs.audit.hygiene import hygiene_diagnostics
+        from kaohe_docs.audit.final import policy_drift
         approvals = _approval_diagnostics(root)
-        diagnostics = sort_diagnostics(check_diagnostics(root) + approvals + hygiene_diagnostics(root))
+        diagnostics = sort_diagnostics(check_diagnostics(root) + approvals + hygiene_diagnostics(root) + policy_drift(root))
     if period is not None:
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
     changed = _changed_files(root, since) if since is not None else None
@@ -381,6 +390,8 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
         project = open_project(root, use_cache=prov is None, deferred=prov is None,
                                changed=background.grow if background is not None else None)
         _print_diagnostics(project.diagnostics, strict, pending="line")
+        if prov is None or not prov.approved:  # a build from an approval uses that approval's policy already
+            _pin_approved(ctx, project)
         if isinstance(period, Quarter):
             _require_quarter(project, period)
             if final:
