@@ -82,3 +82,62 @@ def test_an_approved_quarter_keeps_its_policy(mini_git, tmp_path):
             "2026Q1 的结果、导出和正式文书仍按审定时的政策计算") in warnings
     assert any(w.startswith("templates/publicity.html: 警告: 2026Q1 已经局党委审定（标签 approved/2026Q1），审定后本模板有修改")
                for w in warnings), check.stderr
+
+
+APPEAL = ('quarter: 2026Q1\nappeals:\n  - id: "020001"\n    received: 2026-04-16\n    grounds: 等次偏低\n'
+          "    outcome: 改变\n    grade: 好\n    reason: 经复核，名额尚有余地\n    replied: 2026-04-20\n")
+
+
+@pytest.mark.slow
+def test_issued_documents_are_never_rewritten_and_verify_says_what_a_paper_is(mini_git):
+    edit(mini_git, "policy/policy.yaml", "ratio: 40%", "ratio: 70%")  # the bureau may have two 好
+    commit_all(mini_git, "名额比例")
+    approval = git(mini_git, "rev-parse", "HEAD").strip()
+    assert run(mini_git, "approve", "2026Q1").exit_code == 0
+    assert run(mini_git, "-q", "build", "2026Q1", "--final").exit_code == 0
+    posted = (mini_git / NOTICE).read_bytes()
+    first = pypdf.PdfReader(mini_git / NOTICE).metadata["/kaohecode"]
+    ok = run(mini_git, "verify", first)
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.splitlines()[1:] == [
+        f"提交 {approval[:10]} 在主分支 main 的历史上。",
+        "依据 2026Q1 的局党委审定 approved/2026Q1（会议 2026-04-14，纪要 清公党纪〔2026〕4号），该审定现行有效。"]
+    # a 复核 after approval puts 刘洋 on the 好 list
+    write(mini_git, {"records/2026/Q1/appeals.yaml": APPEAL})
+    commit_all(mini_git, "刘洋复核")
+    head = git(mini_git, "rev-parse", "HEAD").strip()
+    assert run(mini_git, "-q", "build", "2026Q1", "--final").exit_code == 0
+    assert (mini_git / NOTICE).read_bytes() == posted  # the posted notice is the same paper
+    correction = mini_git / "build/2026Q1/09-更正公示.pdf"
+    meta = pypdf.PdfReader(correction).metadata
+    second = meta["/kaohecode"]
+    assert second and second != first and meta["/kaohecommit"] == head and meta["/kaohestatus"] == "正式"
+    words = text(correction).replace("\n", "")
+    assert "《关于清河县公安局2026年第一季度平时考核“好”等次人员的公示》" in words and "刘洋" in words
+    assert "1 法制室 刘洋 主任 未列入 好" in words
+    assert (mini_git / "build/2026Q1/08-复核结果告知.pdf").exists()
+    old = run(mini_git, "verify", first)
+    assert old.exit_code == 0, old.output
+    assert old.stdout.splitlines()[0].endswith(f"记录库提交 {approval[:10]}：按该提交重新计算，核验码一致。")
+    assert old.stdout.splitlines()[-1] == (
+        f"该公示在复核后已被更正：《关于更正清河县公安局2026年第一季度平时考核“好”等次人员公示的公告》"
+        f"（核验码 {second}，记录库提交 {head[:10]}），以更正公示为准。")
+    new = run(mini_git, "verify", second)
+    assert new.exit_code == 0 and f"记录库提交 {head[:10]}：按该提交重新计算，核验码一致。" in new.stdout
+    pdf = run(mini_git, "verify", str(mini_git / NOTICE))
+    assert pdf.exit_code == 0 and "逐字节一致" in pdf.stdout and "已被更正" in pdf.stdout
+
+
+@pytest.mark.slow
+def test_a_paper_from_an_unmerged_branch_is_reported_as_not_merged(mini_git):
+    git(mini_git, "checkout", "-q", "-b", "unit-branch")
+    edit(mini_git, "records/2026/Q1/units/zhengong.yaml", "3: 94", "3: 95")
+    commit_all(mini_git, "分支上的修改")
+    branch = git(mini_git, "rev-parse", "HEAD").strip()
+    assert run(mini_git, "-q", "build", "2026Q1").exit_code == 0
+    result = run(mini_git, "verify", str(mini_git / FORM))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1:] == [
+        f"但提交 {branch[:10]} 不在主分支 main 的历史上（只在某个分支或合并请求中，尚未合并）：这不是正式文书，不能作为依据。",
+        "2026Q1 在该提交时尚未经局党委审定：这是送审稿，不是正式文书。"]
+    assert "逐字节一致" in result.stdout.splitlines()[0]

@@ -29,6 +29,23 @@ class FinalSource:
     commit: object  # GitPython commit for the provenance
     approval: Approval
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    approved: object = None  # the approval's GitPython commit
+    issued_folder: Path | None = None  # the approval commit's inputs alone, when 复核/反馈 were recorded since
+
+    def provenance(self):
+        """正式, from this commit; the documents issued at approval state the approval commit."""
+        from kaohe_docs.render.provenance import of_commit
+        issued = of_commit(self.approved, approved=True) if self.issued_folder is not None else None
+        return of_commit(self.commit, approved=True, issued=issued)
+
+    def prepare(self, project) -> None:
+        """Give the project the quarter's results as approved: the documents issued at approval come from them."""
+        if self.issued_folder is None or project.assessment is None:
+            return
+        from kaohe_docs.pipeline import open_project
+        issued = open_project(self.issued_folder, use_cache=False)
+        if issued.assessment is not None:
+            project.assessment.issued[self.approval.quarter] = issued.assessment
 
 
 def approval_in_force(root: Path, quarter: Quarter, rev: str = "HEAD") -> tuple[Approval | None, dict]:
@@ -79,7 +96,7 @@ def approved_source(root: Path, quarter: Quarter, rev: str):
         notes.append(warning(rel, 0, f"{quarter} 审定（标签 {approval.name}）后本文件有修改；"
                                      f"{quarter} 的正式文书仍按审定时的版本生成"))
     with tempfile.TemporaryDirectory(prefix="kaohe-final-") as tmp:
-        folder = gitrepo.export(approved, pre, Path(tmp))
+        folder = gitrepo.export(approved, pre, Path(tmp) / "source")
         later = False
         for name in (*AFTER_DECISION, *_unit_feedback(approved, head, f"{pre}records/{quarter.path}/{UNIT_FEEDBACK}")):
             rel = f"records/{quarter.path}/{name}"
@@ -93,7 +110,8 @@ def approved_source(root: Path, quarter: Quarter, rev: str):
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(new)
-        yield FinalSource(folder, head if later else approved, approval, notes)
+        issued_folder = gitrepo.export(approved, pre, Path(tmp) / "issued") if later else None
+        yield FinalSource(folder, head if later else approved, approval, notes, approved, issued_folder)
 
 
 def _unit_feedback(approved, head, folder: str) -> list[str]:

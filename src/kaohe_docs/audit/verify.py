@@ -26,7 +26,7 @@ def read_provenance(pdf: Path) -> dict:
         meta = pypdf.PdfReader(pdf).metadata or {}
     except (OSError, pypdf.errors.PdfReadError) as exc:
         raise KaoheError(f"{pdf}: 不是可读取的 PDF 文件（{exc}）") from exc
-    found = {key: str(meta.get(f"/kaohe{key}", "")) for key in ("commit", "document", "draft")}
+    found = {key: str(meta.get(f"/kaohe{key}", "")) for key in ("commit", "document", "draft", "status")}
     if not found["document"]:
         raise KaoheError(f"{pdf}: 文件中没有 kaohe-docs 的来源信息，不是本系统生成的文书（或已被改动）")
     return found
@@ -56,7 +56,16 @@ def _approved_rebuild(root: Path, commit_rev: str, document: str, use):
     with approved_source(root, quarter, commit_rev) as source:
         if source.commit.hexsha != commit_rev:
             return None
-        return _rebuild_in(root, source.folder, source.commit, document, quarter, use, approved=True)
+        return _rebuild_in(root, source.folder, source.commit, document, quarter, use, source)
+
+
+def _either_rebuild(root: Path, commit_rev: str, document: str, use, final: bool):
+    """A 正式 document (every one with a code) is rebuilt from the approved content, as ``build`` made it;
+    a 送审稿 from its commit alone. Falls back to the other when the first does not apply."""
+    if final:
+        found = _approved_rebuild(root, commit_rev, document, use)
+        return found if found is not None else _rebuild(root, commit_rev, document, use)
+    return _rebuild(root, commit_rev, document, use)
 
 
 def _period(document: str):
@@ -66,14 +75,17 @@ def _period(document: str):
     return period
 
 
-def _rebuild_in(root: Path, folder: Path, commit, document: str, period, use, approved: bool = False):
+def _rebuild_in(root: Path, folder: Path, commit, document: str, period, use, source=None):
+    """``source``: the approved content (FinalSource) being rebuilt, or None for a plain commit."""
     from kaohe_docs.pipeline import open_project
     from kaohe_docs.render.build import Builder, bundle_id, plan
     from kaohe_docs.render.provenance import of_commit
     project = open_project(folder, use_cache=False)
     if project.errors or project.assessment is None:
         raise KaoheError(f"提交 {commit.hexsha[:10]} 的记录有错误，无法重新生成")
-    builder = Builder(project, of_commit(commit, approved), cache_root=root)
+    if source is not None:
+        source.prepare(project)
+    builder = Builder(project, source.provenance() if source is not None else of_commit(commit), cache_root=root)
     docs, _ = plan(project, period)
     if document != bundle_id(period):
         docs = [d for d in docs if d.id == document]
@@ -100,12 +112,12 @@ def verify(root: Path, pdf: Path) -> Verdict:
         return join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]))
 
     data = pdf.read_bytes()
-    same = _rebuild(root, meta["commit"], meta["document"], rebuilt) == data
-    if not same:  # a final document of an approved quarter comes from the approved content
-        same = _approved_rebuild(root, meta["commit"], meta["document"], rebuilt) == data
+    same = _either_rebuild(root, meta["commit"], meta["document"], rebuilt, meta["status"] == "正式") == data
     message = ("与提交 {c} 重新生成的文书逐字节一致。" if same else
                "与提交 {c} 重新生成的文书不一致：文件已被改动，或生成环境（字体、软件版本）不同。")
-    return Verdict(same, meta["document"], meta["commit"], message.format(c=meta["commit"][:10]))
+    merged, standing_lines = what_it_is(root, meta["document"], meta["commit"])
+    return Verdict(same and merged, meta["document"], meta["commit"],
+                   "\n".join([message.format(c=meta["commit"][:10]), *standing_lines]))
 
 
 def find_code(root: Path, code: str) -> dict | None:
@@ -116,7 +128,8 @@ def find_code(root: Path, code: str) -> dict | None:
             data = json.loads(manifest.read_text(encoding="utf-8"))
             for doc in data.get("documents", []):
                 if isinstance(doc, dict) and doc.get("code") == code and data.get("commit"):
-                    return {"document": str(doc["id"]), "commit": str(data["commit"]), "title": str(doc.get("title", ""))}
+                    return {"document": str(doc["id"]), "commit": str(doc.get("commit") or data["commit"]),
+                            "title": str(doc.get("title", ""))}
         except (OSError, ValueError, TypeError, AttributeError, KeyError):
             continue
     from kaohe_docs.render.layout_cache import code_index
@@ -136,11 +149,77 @@ def verify_code(root: Path, text: str) -> Verdict:
     def recomputed(builder, docs, markups, folder, period):
         return builder.stamp_of(docs[0], markups[0]).code, docs[0].title
 
-    again, title = _rebuild(root, found["commit"], found["document"], recomputed)
-    if again != code:  # a final notice of an approved quarter comes from the approved content
-        again, title = _approved_rebuild(root, found["commit"], found["document"], recomputed) or (again, title)
+    again, title = _either_rebuild(root, found["commit"], found["document"], recomputed, True)
     same = again == code
     message = (f"核验码 {code} 对应《{title}》，记录库提交 {found['commit'][:10]}：按该提交重新计算，核验码一致。"
                if same else
-               f"核验码 {code} 与记录库提交 {found['commit'][:10]} 重新生成的《{title}》不一致（{again}）：文书内容已被改动。")
-    return Verdict(same, found["document"], found["commit"], message)
+               f"核验码 {code} 与记录库提交 {found['commit'][:10]} 重新生成的《{title}》不一致（{again or '该提交不生成核验码'}）：文书内容已被改动。")
+    merged, standing_lines = what_it_is(root, found["document"], found["commit"])
+    return Verdict(same and merged, found["document"], found["commit"], "\n".join([message, *standing_lines]))
+
+
+def what_it_is(root: Path, document: str, commit: str) -> tuple[bool, list[str]]:
+    """What a paper is, beyond its bytes: (on the main history, lines saying so) — is its commit merged,
+    which approval covers it and is that approval still in force, was the notice corrected since."""
+    from kaohe_docs.audit.approval import git_text, is_ancestor, is_shallow, main_branch
+    from kaohe_docs.audit.standing import standing
+    cwd = Path(git_text(root, "rev-parse", "--show-toplevel").strip())
+    name, tip = main_branch(cwd)
+    short = commit[:10]
+    lines, merged = [], True
+    on = is_ancestor(cwd, commit, tip) if tip else None
+    if not tip:
+        merged = False
+        lines.append("找不到主分支（main 或 master），无法确认该提交是否已合并：不能作为正式文书的依据。")
+    elif on is None or (on is False and is_shallow(cwd)):
+        merged = False
+        lines.append(f"无法确认提交 {short} 是否在主分支 {name} 的历史上（浅克隆缺少历史，请 git fetch --unshallow）。")
+    elif on is False:
+        merged = False
+        lines.append(f"但提交 {short} 不在主分支 {name} 的历史上（只在某个分支或合并请求中，尚未合并）："
+                     f"这不是正式文书，不能作为依据。")
+    else:
+        lines.append(f"提交 {short} 在主分支 {name} 的历史上。")
+    quarter = period_of(document)
+    if not isinstance(quarter, Quarter):
+        return merged, lines
+    found = standing(root, quarter)
+    covering = [a for a in found.chain if a.annotated and a.commit and is_ancestor(cwd, a.commit, commit)]
+    if not covering:
+        lines.append(f"{quarter} 在该提交时尚未经局党委审定：这是送审稿，不是正式文书。")
+        return merged, lines
+    a = covering[-1]
+    said = f"依据 {quarter} 的局党委审定 {a.name}（会议 {a.meeting or '—'}，纪要 {a.minutes or '—'}）"
+    if found.approval is not None and found.approval.name == a.name:
+        lines.append(said + "，该审定现行有效。")
+    elif found.approval is not None:
+        lines.append(said + f"；该审定已被 {found.approval.name} 取代（{found.approval.reason or '未写明原因'}），"
+                            f"请以按 {found.approval.name} 生成的文书为准。")
+    else:
+        lines.append(said + "；该季度目前没有有效的审定：" + "；".join(d.message for d in found.problems))
+    if document == f"{quarter}/公示" and tip and merged:
+        corrected = correction_of(root, quarter, tip)
+        if corrected is not None:
+            code, title, by = corrected
+            lines.append(f"该公示在复核后已被更正：《{title}》（核验码 {code}，记录库提交 {by[:10]}），以更正公示为准。")
+    return merged, lines
+
+
+def correction_of(root: Path, quarter: Quarter, rev: str) -> tuple[str, str, str] | None:
+    """The 更正公示 of ``quarter`` as of ``rev`` (code, title, commit), or None when the posted list stands."""
+    from kaohe_docs.audit.final import approval_in_force, approved_source
+    if approval_in_force(root, quarter)[0] is None:
+        return None
+
+    def recomputed(builder, docs, markups, folder, period):
+        return builder.stamp_of(docs[0], markups[0]).code, docs[0].title
+
+    with approved_source(root, quarter, rev) as source:
+        if source is None or source.issued_folder is None:
+            return None
+        try:
+            code, title = _rebuild_in(root, source.folder, source.commit, f"{quarter}/更正公示", quarter, recomputed,
+                                      source)
+        except KaoheError:
+            return None
+        return code, title, source.commit.hexsha

@@ -367,18 +367,17 @@ def _build_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: bool, 
                     final: bool) -> None:
     """A build of an approved quarter (正式): refuse a changed quarter, build the approved content."""
     from kaohe_docs.audit.final import approved_source, lock_problems
-    from kaohe_docs.render.provenance import of_commit
     _print_diagnostics(lock_problems(root, quarter, rev or "HEAD"))
     with approved_source(root, quarter, rev or "HEAD") as source:
         _print_diagnostics(source.diagnostics)
         ctx.progress(f"{quarter} 已经局党委审定（标签 {source.approval.name}）：正式文书按审定时的记录、政策和模板生成"
                      + ("，含审定后的复核、反馈记录" if source.commit.hexsha != source.approval.commit else ""))
-        _build(ctx, source.folder, quarter, out, strict, html_only, of_commit(source.commit, approved=True), final,
-               bundle, root)
+        _build(ctx, source.folder, quarter, out, strict, html_only, source.provenance(), final, bundle, root,
+               prepare=source.prepare)
 
 
 def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, prov, final: bool, bundle: bool,
-           cache_root: Path, missing: list[str] | None = None) -> None:
+           cache_root: Path, missing: list[str] | None = None, prepare=None) -> None:
     """``cache_root``: the records root whose caches a build from an exported revision uses; ``missing``:
     what --final lacks so far (the records' own gaps are added before refusing)."""
     from kaohe_docs.render.build import build_period, prestart
@@ -390,6 +389,8 @@ def _build(ctx, root: Path, period, out: Path, strict: bool, html_only: bool, pr
         project = open_project(root, use_cache=prov is None, deferred=prov is None,
                                changed=background.grow if background is not None else None)
         _print_diagnostics(project.diagnostics, strict, pending="line")
+        if prepare is not None:
+            prepare(project)
         if prov is None or not prov.approved:  # a build from an approval uses that approval's policy already
             _pin_approved(ctx, project)
         if isinstance(period, Quarter):

@@ -53,6 +53,8 @@ class Assessment:
     bureau_ledgers: dict[Quarter, LedgerRow] = field(default_factory=dict)
     _by_unit: dict = field(default_factory=dict, repr=False, compare=False)  # quarter → (list, count, unit → results)
     pinned: dict[Quarter, Policy] = field(default_factory=dict)  # quarters computed with their approval's policy
+    # a quarter's results as approved, before the later 复核/反馈 records: the documents issued at approval
+    issued: dict[Quarter, "Assessment"] = field(default_factory=dict)
 
     def policy_of(self, quarter: Quarter) -> Policy:
         """The policy a quarter's results are computed with."""

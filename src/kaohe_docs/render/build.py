@@ -347,7 +347,8 @@ def _record(build: Build) -> None:
         entry = {"id": doc.id, "title": doc.title, "path": doc.path, "key": item.key, "sha256": item.digest}
         if stamp.code:
             entry["code"] = stamp.code
-            codes.append({"code": stamp.code, "document": doc.id, "commit": build.builder.prov.commit,
+            entry["commit"] = stamp.metadata["/kaohecommit"]  # a document issued at approval: the approval's
+            codes.append({"code": stamp.code, "document": doc.id, "commit": stamp.metadata["/kaohecommit"],
                           "title": doc.title})
         build.manifest["documents"].append(entry)
     layout_cache.record_codes(build.builder.cache_root, codes)

@@ -18,7 +18,7 @@ from kaohe_docs.pipeline import Project
 from kaohe_docs.render import layout_cache
 from kaohe_docs.render.fonts import resolve
 from kaohe_docs.render.pool import Background, init_stamper, render_all, render_each, stamp_all, stamp_one
-from kaohe_docs.render.provenance import Provenance
+from kaohe_docs.render.provenance import Provenance, of_document
 from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
 from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
 
@@ -139,7 +139,7 @@ class Builder:
 
     def page_html(self, doc: Document, markup: str, stamp: Stamp) -> str:
         """The HTML file users open: the content HTML with the provenance (metadata, footer, 草稿) added."""
-        context = {**self.base, "doc": doc, "provenance": self.prov, "generator": generator(), "code": stamp.code,
+        context = {**self.base, "doc": doc, "provenance": of_document(self.prov, doc), "generator": generator(), "code": stamp.code,
                    "public": stamp.public, "draft": stamp.draft, "keywords": stamp.metadata["/Keywords"]}
         head = render_html(self.env, "stamp_head.html", context)
         body = render_html(self.env, "stamp_body.html", context)

@@ -26,6 +26,8 @@ class Provenance:
     date: dt.datetime  # commit date: the documents' fixed creation date
     draft: bool
     approved: bool = False  # built from the approval in force of an approved quarter
+    # the documents issued at approval, when this build is from a later commit (复核/反馈 recorded since)
+    issued: "Provenance | None" = None
 
     @property
     def short(self) -> str:
@@ -51,9 +53,15 @@ class Provenance:
         return self.date.isoformat()
 
 
-def of_commit(commit, approved: bool = False) -> Provenance:
-    """A committed revision: never a draft; 正式 only when ``approved`` (built from an approval in force)."""
-    return Provenance(commit.hexsha, commit.committed_datetime, False, approved)
+def of_commit(commit, approved: bool = False, issued: Provenance | None = None) -> Provenance:
+    """A committed revision: never a draft; 正式 only when ``approved`` (built from an approval in force);
+    ``issued``: the approval's provenance, for the documents issued at approval in a later build."""
+    return Provenance(commit.hexsha, commit.committed_datetime, False, approved, issued)
+
+
+def of_document(prov: Provenance, doc) -> Provenance:
+    """The provenance a document states: a document issued at approval keeps the approval's."""
+    return prov.issued if getattr(doc, "issued", False) and prov.issued is not None else prov
 
 
 def provenance(root: Path) -> Provenance:

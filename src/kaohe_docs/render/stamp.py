@@ -24,7 +24,7 @@ from decimal import Decimal
 from dataclasses import dataclass
 
 from kaohe_docs import __version__
-from kaohe_docs.render.provenance import Provenance
+from kaohe_docs.render.provenance import Provenance, of_document
 
 # Crockford's base 32: no I, L, O, U — nothing to misread on a printed notice
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -68,9 +68,10 @@ class Stamp:
     code: str  # "" for drafts
     metadata: dict  # PDF document information: "/Key" → text
     draft: bool = False  # uncommitted records, or a document that is a draft by nature (an annual paper before Q4)
+    issued: bool = False  # issued at approval: states the approval's provenance in a later build
 
     def variant(self, orientation: str) -> tuple:
-        return (self.public, self.code if self.public else "", orientation, self.draft)
+        return (self.public, self.code if self.public else "", orientation, self.draft, self.issued)
 
 
 def pdf_date(prov: Provenance) -> str:
@@ -95,6 +96,8 @@ def keywords(bureau: str, doc, prov: Provenance, code: str, draft: bool) -> str:
 
 
 def make_stamp(bureau: str, doc, prov: Provenance, markup: str) -> Stamp:
+    issued = of_document(prov, doc) is not prov
+    prov = of_document(prov, doc)
     public = is_public(doc)
     draft = prov.draft or bool(getattr(doc, "draft", False))
     # only a 正式 document gets a code: a 送审稿 or 草稿 is never certified
@@ -108,12 +111,12 @@ def make_stamp(bureau: str, doc, prov: Provenance, markup: str) -> Stamp:
         "/kaohestatus": "草稿" if draft else prov.status,
         "/kaohecode": code,
     }
-    return Stamp(public, code, metadata, draft)
+    return Stamp(public, code, metadata, draft, issued)
 
 
 def overlay_context(variants: list[tuple]) -> list[dict]:
-    return [{"public": public, "code": code, "orientation": orientation, "draft": draft}
-            for public, code, orientation, draft in variants]
+    return [{"public": public, "code": code, "orientation": orientation, "draft": draft, "issued": issued}
+            for public, code, orientation, draft, issued in variants]
 
 
 def orientation(page) -> str:
