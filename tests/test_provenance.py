@@ -116,6 +116,11 @@ def test_issued_documents_are_never_rewritten_and_verify_says_what_a_paper_is(mi
     assert "《关于清河县公安局2026年第一季度平时考核“好”等次人员的公示》" in words and "刘洋" in words
     assert "1 法制室 刘洋 主任 未列入 好" in words
     assert (mini_git / "build/2026Q1/08-复核结果告知.pdf").exists()
+    # the papers issued after the 复核 state its outcome
+    outcome = "经复核，等次由“较好”改为“好”（2026年4月20日答复）"
+    for folder in ("07-反馈通知", "05-登记表"):
+        (paper,) = (mini_git / "build/2026Q1" / folder).glob("*法制室.pdf")
+        assert outcome in text(paper).replace("\n", ""), folder
     old = run(mini_git, "verify", first)
     assert old.exit_code == 0, old.output
     assert old.stdout.splitlines()[0].endswith(f"记录库提交 {approval[:10]}：按该提交重新计算，核验码一致。")
