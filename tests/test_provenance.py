@@ -146,3 +146,57 @@ def test_a_paper_from_an_unmerged_branch_is_reported_as_not_merged(mini_git):
         f"但提交 {branch[:10]} 不在主分支 main 的历史上（只在某个分支或合并请求中，尚未合并）：这不是正式文书，不能作为依据。",
         "2026Q1 在该提交时尚未经局党委审定：这是送审稿，不是正式文书。"]
     assert "逐字节一致" in result.stdout.splitlines()[0]
+
+
+@pytest.mark.slow
+def test_verify_on_a_machine_without_one_font_names_that_font(mini_git, tmp_path):
+    """Built with the fonts scripts/setup installs; verified where fontconfig cannot see LXGW WenKai."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    wenkai = subprocess.run(["fc-list", ":family=LXGW WenKai", "file"], capture_output=True, text=True).stdout.split()
+    if not wenkai or not shutil.which("fc-list"):
+        pytest.skip("LXGW WenKai (fonts-lxgw-wenkai) is not installed")
+    assert run(mini_git, "-q", "build", "2026Q1").exit_code == 0
+    pdf = mini_git / FORM
+    env = json.loads(pypdf.PdfReader(pdf).metadata["/kaoheenv"])
+    assert env["fonts"]["stamp"]["family"] == "LXGW WenKai" and env["weasyprint"] and env["pydyf"]
+    assert all(len(digest) == 16 for _, digest in env["fonts"]["stamp"]["files"])
+    folder = os.path.dirname(wenkai[0].rstrip(":"))
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f"""<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont><glob>{folder}/*</glob></rejectfont></selectfont>
+  <cachedir>{tmp_path / "fc-cache"}</cachedir>
+</fontconfig>
+""", encoding="utf-8")
+    other = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    assert "LXGW" not in subprocess.run(["fc-list"], capture_output=True, text=True, env=other).stdout
+    done = subprocess.run([sys.executable, "-m", "kaohe_docs.cli", "-C", str(mini_git), "verify", str(pdf)],
+                          capture_output=True, text=True, env=other)
+    assert done.returncode == 1
+    first = done.stdout.splitlines()[0]
+    assert "字节不同，但文字内容一致：差异来自生成环境不同（字体或软件），不是内容被改动" in first
+    assert "来源标记字体原为“LXGW WenKai”（" in first and "LXGWWenKai-Regular.ttf（SHA-256 " in first
+    assert "本机为“Noto Serif CJK SC”：安装 Debian 软件包 fonts-lxgw-wenkai（sudo apt-get install fonts-lxgw-wenkai" in first
+    # the same paper on this machine: identical
+    assert "逐字节一致" in run(mini_git, "verify", str(pdf)).stdout
+
+
+def test_ci_templates_install_exactly_the_fonts_setup_installs():
+    import re
+    from pathlib import Path
+    from kaohe_docs.render.fonts import FREE_FONT_PACKAGES
+    root = Path(__file__).parent.parent
+    setup = re.search(r"APT_PACKAGES=\(([^)]*)\)", (root / "scripts/setup").read_text(encoding="utf-8")).group(1).split()
+    assert sorted(p for p in setup if p.startswith("fonts-")) == sorted(FREE_FONT_PACKAGES)
+    for name in ("gitlab-ci.yml", "github-workflow.yml"):
+        text = (root / "src/kaohe_docs/scaffold" / name).read_text(encoding="utf-8")
+        installs = re.findall(r"apt-get install -y -qq ([^\n&]*)", text)
+        assert installs, name
+        for line in installs:
+            assert sorted(p for p in line.split() if p.startswith("fonts-")) == sorted(FREE_FONT_PACKAGES), (name, line)

@@ -26,7 +26,7 @@ def read_provenance(pdf: Path) -> dict:
         meta = pypdf.PdfReader(pdf).metadata or {}
     except (OSError, pypdf.errors.PdfReadError) as exc:
         raise KaoheError(f"{pdf}: 不是可读取的 PDF 文件（{exc}）") from exc
-    found = {key: str(meta.get(f"/kaohe{key}", "")) for key in ("commit", "document", "draft", "status")}
+    found = {key: str(meta.get(f"/kaohe{key}", "")) for key in ("commit", "document", "draft", "status", "env")}
     if not found["document"]:
         raise KaoheError(f"{pdf}: 文件中没有 kaohe-docs 的来源信息，不是本系统生成的文书（或已被改动）")
     return found
@@ -101,7 +101,10 @@ def verify(root: Path, pdf: Path) -> Verdict:
     if meta["draft"] == "yes" or not meta["commit"]:
         raise KaoheError(f"{pdf}: 这是草稿（由未提交的记录生成），没有可以核对的提交")
 
+    environment = {}
+
     def rebuilt(builder, docs, markups, folder, period):
+        environment["now"] = builder.environment
         pdfs = [data for data, _ in builder.produce(docs, markups)]
         if meta["document"] != bundle_id(period):
             return pdfs[0]
@@ -112,12 +115,44 @@ def verify(root: Path, pdf: Path) -> Verdict:
         return join(paths, builder.bundle_title(period), bundle_id(period), metadata(paths[0]))
 
     data = pdf.read_bytes()
-    same = _either_rebuild(root, meta["commit"], meta["document"], rebuilt, meta["status"] == "正式") == data
-    message = ("与提交 {c} 重新生成的文书逐字节一致。" if same else
-               "与提交 {c} 重新生成的文书不一致：文件已被改动，或生成环境（字体、软件版本）不同。")
+    again = _either_rebuild(root, meta["commit"], meta["document"], rebuilt, meta["status"] == "正式")
+    same = again == data
+    message = (f"与提交 {meta['commit'][:10]} 重新生成的文书逐字节一致。" if same else
+               _why_different(meta["commit"][:10], data, again, meta["env"], environment.get("now", "")))
     merged, standing_lines = what_it_is(root, meta["document"], meta["commit"])
-    return Verdict(same and merged, meta["document"], meta["commit"],
-                   "\n".join([message.format(c=meta["commit"][:10]), *standing_lines]))
+    return Verdict(same and merged, meta["document"], meta["commit"], "\n".join([message, *standing_lines]))
+
+
+def _texts(data: bytes) -> list[str]:
+    import io
+    import pypdf
+    try:
+        return [page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+    except (pypdf.errors.PdfReadError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _why_different(commit: str, data: bytes, again: bytes, recorded: str, current: str) -> str:
+    """Bytes differ: is it the content (an altered file) or the machine (other fonts or software)?"""
+    import json
+    from kaohe_docs.render.fonts import environment_differences
+    same_text = bool(_texts(data)) and _texts(data) == _texts(again)
+    text = "文字内容一致" if same_text else "文字内容也不同：文件已被改动"
+    try:
+        then = json.loads(recorded) if recorded else None
+    except ValueError:
+        then = None
+    if not isinstance(then, dict):
+        return (f"与提交 {commit} 重新生成的文书不一致；文书中没有记录生成环境（早期版本生成，或记录已损坏），"
+                f"无法判断是内容被改动还是字体、软件不同；{text}。")
+    differences = environment_differences(then, json.loads(current) if current else {})
+    if not differences:
+        return f"与提交 {commit} 重新生成的文书不一致：内容已被改动（本机的字体和软件与生成时相同）；{text}。"
+    where = "；".join(differences)
+    if same_text:
+        return (f"与提交 {commit} 重新生成的文书字节不同，但{text}：差异来自生成环境不同（字体或软件），不是内容被改动——"
+                f"{where}。按上述方法安装后可逐字节核对。")
+    return f"与提交 {commit} 重新生成的文书不一致，{text}；另外生成环境也不同——{where}。"
 
 
 def find_code(root: Path, code: str) -> dict | None:

@@ -5,6 +5,7 @@ the stamp overlays and computes each finished PDF's key; the build's stages (``b
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -16,7 +17,7 @@ from kaohe_docs.errors import Diagnostic, KaoheError, warning
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render import layout_cache
-from kaohe_docs.render.fonts import resolve
+from kaohe_docs.render.fonts import environment, resolve
 from kaohe_docs.render.pool import Background, init_stamper, render_all, render_each, stamp_all, stamp_one
 from kaohe_docs.render.provenance import Provenance, of_document
 from kaohe_docs.render.renderer import check_glyphs, generator, lock_html, make_environment, render_html
@@ -65,6 +66,11 @@ class Builder:
         self.background = background  # overlays and changed layouts being laid out meanwhile (see ``prestart``)
         self.warmed: set = set()  # overlay variants already looked up or started
         self.layout_keys: dict[str, str] = {}  # content HTML → layout key
+
+    @functools.cached_property
+    def environment(self) -> str:
+        """What makes the PDFs besides their content (recorded in each; ``verify`` compares it)."""
+        return json.dumps(environment(self.fonts), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     def documents(self, period) -> tuple[list[Document], list[Diagnostic], list[str | None]]:
         """The period's documents, the notes about them, and each one's content HTML where it is
@@ -135,7 +141,7 @@ class Builder:
         return source, warnings
 
     def stamp_of(self, doc: Document, markup: str) -> Stamp:
-        return make_stamp(self.bureau, doc, self.prov, markup)
+        return make_stamp(self.bureau, doc, self.prov, markup, self.environment)
 
     def page_html(self, doc: Document, markup: str, stamp: Stamp) -> str:
         """The HTML file users open: the content HTML with the provenance (metadata, footer, 草稿) added."""

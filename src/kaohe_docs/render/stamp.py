@@ -95,7 +95,8 @@ def keywords(bureau: str, doc, prov: Provenance, code: str, draft: bool) -> str:
     return ", ".join(parts)
 
 
-def make_stamp(bureau: str, doc, prov: Provenance, markup: str) -> Stamp:
+def make_stamp(bureau: str, doc, prov: Provenance, markup: str, env: str = "") -> Stamp:
+    """``env``: the environment that makes the PDF (fonts and software, JSON), recorded in its metadata."""
     issued = of_document(prov, doc) is not prov
     prov = of_document(prov, doc)
     public = is_public(doc)
@@ -108,7 +109,7 @@ def make_stamp(bureau: str, doc, prov: Provenance, markup: str) -> Stamp:
         "/Keywords": keywords(bureau, doc, prov, code, draft), "/Creator": f"kaohe-docs {__version__}",
         "/CreationDate": date, "/ModDate": date,
         "/kaohecommit": prov.commit, "/kaohedraft": "yes" if draft else "no", "/kaohedocument": doc.id,
-        "/kaohestatus": "草稿" if draft else prov.status,
+        "/kaohestatus": "草稿" if draft else prov.status, "/kaoheenv": env,
         "/kaohecode": code,
     }
     return Stamp(public, code, metadata, draft, issued)
