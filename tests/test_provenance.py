@@ -200,3 +200,11 @@ def test_ci_templates_install_exactly_the_fonts_setup_installs():
         assert installs, name
         for line in installs:
             assert sorted(p for p in line.split() if p.startswith("fonts-")) == sorted(FREE_FONT_PACKAGES), (name, line)
+
+
+def test_a_year_is_final_only_when_every_quarter_is_approved(mini_git):
+    assert run(mini_git, "approve", "2026Q1").exit_code == 0
+    refused = run(mini_git, "build", "2026", "--final", "--html-only")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1] == ("错误: 2026 年度文书不能作为正式文书生成（--final）：2026Q2、2026Q3、2026Q4 "
+                                               "尚未经局党委有效审定；去掉 --final 可生成送审稿")

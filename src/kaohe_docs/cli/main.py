@@ -331,12 +331,30 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
             _build_approved(ctx, root, period, out, strict, html_only, rev, bundle, final)
             return
     if rev is None:
-        _build(ctx, root, period, out, strict, html_only, None, final, bundle, root, missing)
+        _build(ctx, root, period, out, strict, html_only, _year_final(root, period) if final else None, final, bundle,
+               root, missing)
         return
     from kaohe_docs.audit import gitrepo
     from kaohe_docs.render.provenance import of_commit
     with gitrepo.checkout(root, rev) as (folder, commit):
         _build(ctx, folder, period, out, strict, html_only, of_commit(commit), final, bundle, root, missing)
+
+
+def _year_final(root: Path, period):
+    """``build YEAR --final``: 正式 when every quarter of the year is validly approved and the tree is clean."""
+    import dataclasses
+    from kaohe_docs.audit.standing import standings
+    from kaohe_docs.render.provenance import provenance
+    if isinstance(period, Quarter):
+        return None
+    found = standings(root)
+    quarters = [Quarter(period, n) for n in range(1, 5)]
+    missing = [str(q) for q in quarters if q not in found or not found[q].approved]
+    if missing:
+        raise KaoheError(f"{period} 年度文书不能作为正式文书生成（--final）：{'、'.join(missing)} 尚未经局党委有效审定；"
+                         "去掉 --final 可生成送审稿")
+    prov = provenance(root)
+    return None if prov.draft else dataclasses.replace(prov, approved=True)
 
 
 def _approval_missing(found) -> str:
