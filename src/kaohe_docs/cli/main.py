@@ -296,7 +296,7 @@ def quota(ctx, period, fmt):
 @click.option("--strict", is_flag=True, help="有警告时也不生成。")
 @click.option("--html-only", is_flag=True, help="只生成 HTML（用于屏幕审阅，不生成 PDF）。")
 @click.option("--rev", metavar="REV", help="从 Git 中的某个提交或标签生成（不改动工作区），如 --rev approved/2026Q1。")
-@click.option("--final", is_flag=True, help="正式文书：有未提交的修改时拒绝生成（否则生成带“草稿”水印的文书）；同时生成打印合订本。")
+@click.option("--final", is_flag=True, help="正式文书：要求记录全部提交、填齐，季度经局党委有效审定并有会议和公示日期（缺少时一次列出）；同时生成打印合订本。")
 @click.option("--bundle", is_flag=True, help="同时生成打印合订本 00-打印合订本.pdf（全部文书带书签，--final 时总是生成）。")
 @pass_ctx
 def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
