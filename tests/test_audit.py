@@ -241,3 +241,22 @@ def test_log_blames_the_commit_that_made_the_change_on_interleaved_unit_branches
     assert "“合并政工室”\n    2026Q1 建议等次 好 → 较好\n" in liu
     assert "王志强" not in liu and "合并独立单位" not in liu
     assert liu.index("独立单位：刘洋一月") < liu.index("合并政工室")
+
+
+def test_log_lists_the_approval_and_the_later_review_in_order(mini_git):
+    assert run("-C", str(mini_git), "approve", "2026Q1").exit_code == 0
+    write(mini_git, {"records/2026/Q1/appeals.yaml": 'quarter: 2026Q1\nappeals:\n  - id: "010002"\n'
+                                                     "    received: 2026-04-17\n    grounds: 漏计加分\n"})
+    commit_all(mini_git, "李娜申请复核")
+    write(mini_git, {"records/2026/Q1/appeals.yaml": 'quarter: 2026Q1\nappeals:\n  - id: "010002"\n'
+                                                     "    received: 2026-04-17\n    grounds: 漏计加分\n"
+                                                     "    outcome: 维持\n    reason: 加分已计入\n    replied: 2026-04-20\n"})
+    commit_all(mini_git, "复核答复")
+    text = run("-C", str(mini_git), "log", "李娜").stdout
+    approval = "    2026Q1 局党委审定：标签 approved/2026Q1（"
+    applied = "“李娜申请复核”\n    2026Q1 新增复核：2026-04-17 收到（漏计加分），待答复\n"
+    answered = ("“复核答复”\n    2026Q1 复核 2026-04-17 收到（漏计加分），待答复 → "
+                "2026-04-17 收到，维持（加分已计入），2026-04-20 答复\n")
+    assert approval in text and applied in text and answered in text
+    assert text.index(approval) < text.index(applied) < text.index(answered)
+    assert "会议 2026-04-14）" in text.split(approval)[1].splitlines()[0]
