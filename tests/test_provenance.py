@@ -208,3 +208,17 @@ def test_a_year_is_final_only_when_every_quarter_is_approved(mini_git):
     assert refused.exit_code == 1
     assert refused.stderr.splitlines()[-1] == ("错误: 2026 年度文书不能作为正式文书生成（--final）：2026Q2、2026Q3、2026Q4 "
                                                "尚未经局党委有效审定；去掉 --final 可生成送审稿")
+
+
+def test_records_changed_after_approval_build_as_a_review_draft_and_final_refuses(mini_git):
+    """A re-approval being prepared: the changed records build as a 送审稿 for the committee; --final refuses."""
+    assert run(mini_git, "approve", "2026Q1").exit_code == 0
+    edit(mini_git, UNIT, "3: 94", "3: 95")
+    commit_all(mini_git, "重新审定前改正录入错误")
+    built = run(mini_git, "build", "2026Q1", "--html-only")
+    assert built.exit_code == 0, built.output
+    assert "提示: 2026Q1 的记录与局党委审定时不同（详见 kaohe check）：按当前记录生成送审稿" in built.stderr
+    form = (mini_git / "build/2026Q1/02-对象情况表.html").read_text(encoding="utf-8")
+    assert "送审稿：尚未经局党委审定，不得作为正式文书" in form
+    refused = run(mini_git, "build", "2026Q1", "--final", "--html-only")
+    assert refused.exit_code == 1 and "2026Q1 已经局党委审定（标签 approved/2026Q1" in refused.stderr

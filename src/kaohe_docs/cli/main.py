@@ -327,7 +327,7 @@ def build(ctx, period, out_dir, strict, html_only, rev, final, bundle):
         found = standing(root, period)
         if final and not found.approved:
             missing.append(_approval_missing(found))
-        if found.approved and _from_approval(root, found.approval, rev, final):
+        if found.approved and _from_approval(root, found.approval, rev, final) and _unchanged(ctx, root, period, rev, final):
             _build_approved(ctx, root, period, out, strict, html_only, rev, bundle, final)
             return
     if rev is None:
@@ -379,6 +379,18 @@ def _from_approval(root: Path, approval, rev, final: bool) -> bool:
         return True
     sha = git_text(root, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
     return bool(sha) and is_ancestor(root, approval.commit, sha) is True
+
+
+def _unchanged(ctx, root: Path, quarter: Quarter, rev, final: bool) -> bool:
+    """Are the approved records unchanged? A plain build of records changed since the approval (a re-approval
+    being prepared) is a 送审稿 of the records as they are; --final refuses them (the lock's errors)."""
+    from kaohe_docs.audit.final import lock_problems
+    from kaohe_docs.errors import ERROR
+    if final or not any(d.level == ERROR for d in lock_problems(root, quarter, rev or "HEAD")):
+        return True
+    ctx.progress(f"提示: {quarter} 的记录与局党委审定时不同（详见 kaohe check）：按当前记录生成送审稿；"
+                 f"局党委重新审定后运行 kaohe approve {quarter} --supersede \"原因\"")
+    return False
 
 
 def _build_approved(ctx, root: Path, quarter: Quarter, out: Path, strict: bool, html_only: bool, rev, bundle,
