@@ -96,7 +96,7 @@ def test_metadata_names_title_body_and_commit(built):
     assert meta["/kaohestatus"] == "送审稿" and meta["/kaohecode"] == ""  # not approved: no code, not to be posted
     assert pdf_text(root / "build/2026Q1/01-公示.pdf").endswith("— 1 —\n送审稿，不得张贴")
     assert "送审稿：尚未经局党委审定，不得作为正式文书" in pdf_text(root / "build/2026Q1/02-对象情况表.pdf")
-    assert "正式" not in meta["/Keywords"] + meta["/Subject"]
+    assert ", 送审稿, " in meta["/Keywords"] and "· 送审稿：尚未经局党委审定" in meta["/Subject"]
     assert commit in meta["/Keywords"] and "kaohe-docs" in meta["/Keywords"]  # full provenance in the metadata
     assert commit[:10] in pdf_text(root / "build/2026Q1/02-对象情况表.pdf")  # internal forms: discreet footer
 
