@@ -211,12 +211,15 @@ def policy_drift(root: Path) -> list[Diagnostic]:
                 f"名额有变化的单位：{'、'.join(project.loaded.bureau.unit_name(u) for u in ledgers)}" if ledgers else "")
             out.append(warning(POLICY_FILE, 0, f"{quarter} 已经局党委审定（标签 {approval.name}），审定后政策有修改：按现行政策计算，"
                                                 f"{who}的结果会与审定的不同；{quarter} 的结果、导出和正式文书仍按审定时的政策计算"))
+    untracked = git_text(cwd, "ls-files", "--others", "--", f"{pre}templates", check=False).split()
+    templates: dict[str, list[str]] = {}  # changed template → the approvals it changed after
     for quarter, found in standings(root).items():
         if found.approval is None:
             continue
         changed = git_text(cwd, "diff", "--name-only", found.approval.commit, "--", f"{pre}templates", check=False).split()
-        changed += git_text(cwd, "ls-files", "--others", "--", f"{pre}templates", check=False).split()
-        for path in sorted(set(changed)):
-            out.append(warning(path[len(pre):], 0, f"{quarter} 已经局党委审定（标签 {found.approval.name}），审定后本模板有修改；"
-                                                   f"{quarter} 的正式文书仍按审定时的模板生成，不受影响"))
+        for path in sorted({*changed, *untracked}):
+            templates.setdefault(path[len(pre):], []).append(f"{quarter}（标签 {found.approval.name}）")
+    for path, approved in templates.items():
+        out.append(warning(path, 0, f"{'、'.join(approved)} 已经局党委审定，审定后本模板有修改；"
+                                    "这些季度的正式文书仍按审定时的模板生成，不受影响"))
     return out
