@@ -219,6 +219,7 @@ def test_index_links_only_what_was_built(mini_git):
     assert run("--html-only").exit_code == 0
     text = index.read_text(encoding="utf-8")
     assert "打印合订本" not in text and ".pdf'" not in text and "（未生成）" in text
+    assert "<span class='draft'>送审稿</span>" in text and "正式" not in text.replace("不得作为正式文书", "")
     assert run().exit_code == 0
     text = index.read_text(encoding="utf-8")
     assert "打印合订本" not in text and "2026Q1/01-公示.pdf" in text

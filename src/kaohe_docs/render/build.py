@@ -160,7 +160,8 @@ def _run(build: Build, out: Path) -> None:
         result.timings["html"] = time.perf_counter() - start
         prov = builder.prov
         build.manifest = {"period": str(build.period), "bureau": builder.bureau, "commit": prov.commit,
-                          "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "pdf": pdf,
+                          "commit_date": prov.iso, "draft": prov.draft, "status": prov.status, "provenance": prov.line,
+                          "pdf": pdf,
                           "documents": []}
         destinations(build)
         todo = reuse(build) if pdf else []
