@@ -179,7 +179,7 @@ def test_verify_of_a_stamped_pdf_detects_a_one_byte_change(mini_git, tmp_path):
     assert build(mini_git).rendered == 0  # every PDF of this commit is a cached layout with a new stamp
     pdf = mini_git / "build/2026Q1/05-登记表/01-政工室.pdf"
     result = run("-C", str(mini_git), "verify", str(pdf))
-    assert result.exit_code == 0 and result.stdout.endswith("逐字节一致。\n"), result.output
+    assert result.exit_code == 0 and result.stdout.splitlines()[0].endswith("逐字节一致。"), result.output
     data = bytearray(pdf.read_bytes())
     data[len(data) // 3] ^= 0x01
     altered = tmp_path / "altered.pdf"
@@ -250,7 +250,9 @@ def test_verify_code_finds_the_notice_and_recomputes_it(mini_git):
     code = pypdf.PdfReader(mini_git / "build/2026Q1" / PUBLIC).metadata["/kaohecode"]
     commit = git(mini_git, "rev-parse", "HEAD").strip()
     expected = (f"核验码 {code} 对应《关于清河县公安局2026年第一季度平时考核“好”等次人员的公示》，"
-                f"记录库提交 {commit[:10]}：按该提交重新计算，核验码一致。\n")
+                f"记录库提交 {commit[:10]}：按该提交重新计算，核验码一致。\n"
+                f"提交 {commit[:10]} 在主分支 main 的历史上。\n"
+                "依据 2026Q1 的局党委审定 approved/2026Q1（会议 2026-04-14，纪要 清公党纪〔2026〕4号），该审定现行有效。\n")
     result = run("-C", str(mini_git), "verify", code.lower().replace("-", ""))  # as a person might type it
     assert result.exit_code == 0 and result.stdout == expected
     # a later commit replaces build/: the code is still found (the cache keeps the codes issued)
@@ -299,7 +301,7 @@ def test_a_page_of_an_unpredicted_orientation_gets_its_own_overlay_and_the_bytes
     portrait_only = {stamp.variant("portrait"): _blank(595, 842)}
     landscape = _blank(842, 595)
     first = Stamper(portrait_only, missing=missing).apply(landscape, stamp)
-    assert asked == [(False, "", "landscape", False)]
+    assert asked == [(False, "", "landscape", False, False)]
     assert Stamper(portrait_only, missing=missing).apply(landscape, stamp) == first
     reader = pypdf.PdfReader(__import__("io").BytesIO(first))
     assert "/KaoheStamp" in reader.pages[0]["/Resources"]["/XObject"] and reader.metadata.title == "测试"
