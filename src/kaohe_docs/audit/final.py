@@ -136,7 +136,7 @@ def _blob(commit, path: str) -> bytes | None:
 def pinned_policies(root: Path) -> dict[Quarter, tuple[Approval, object]]:
     """Approved quarters whose approval commit holds another policy than the work tree: quarter →
     (approval, the approval's Policy). Their results are computed with that policy (they never move)."""
-    from kaohe_docs.audit.approval import git_out
+    from kaohe_docs.audit.lock import repo_of
     from kaohe_docs.audit.standing import standings
     from kaohe_docs.records.load import load_settings
     from kaohe_docs.records.policy import POLICY_FILE
@@ -152,7 +152,7 @@ def pinned_policies(root: Path) -> dict[Quarter, tuple[Approval, object]]:
     for quarter, found in standings(root).items():
         if found.approval is None:
             continue
-        then = git_out(cwd, "cat-file", "blob", f"{found.approval.commit}:{pre}{POLICY_FILE}", check=False)
+        then = gitport.blob(cwd, found.approval.commit, f"{pre}{POLICY_FILE}")
         if not then or then == now:
             continue
         with tempfile.TemporaryDirectory(prefix="kaohe-policy-") as tmp:
@@ -175,7 +175,7 @@ def pin_approved(project) -> dict[Quarter, Approval]:
 def policy_drift(root: Path) -> list[Diagnostic]:
     """``check``: a policy or template changed after an approval — whose approved results the current policy
     would change (the approved results stay as approved), and which templates the 正式 documents do not use."""
-    from kaohe_docs.audit.approval import git_text
+    from kaohe_docs.audit.lock import repo_of
     from kaohe_docs.engine.assess import assess
     from kaohe_docs.records.policy import POLICY_FILE
     from kaohe_docs.audit.standing import standings
@@ -211,12 +211,12 @@ def policy_drift(root: Path) -> list[Diagnostic]:
                 f"名额有变化的单位：{'、'.join(project.loaded.bureau.unit_name(u) for u in ledgers)}" if ledgers else "")
             out.append(warning(POLICY_FILE, 0, f"{quarter} 已经局党委审定（标签 {approval.name}），审定后政策有修改：按现行政策计算，"
                                                 f"{who}的结果会与审定的不同；{quarter} 的结果、导出和正式文书仍按审定时的政策计算"))
-    untracked = git_text(cwd, "ls-files", "--others", "--", f"{pre}templates", check=False).split()
+    untracked = gitport.text(cwd, "ls-files", "--others", "--", f"{pre}templates", check=False).split()
     templates: dict[str, list[str]] = {}  # changed template → the approvals it changed after
     for quarter, found in standings(root).items():
         if found.approval is None:
             continue
-        changed = git_text(cwd, "diff", "--name-only", found.approval.commit, "--", f"{pre}templates", check=False).split()
+        changed = gitport.text(cwd, "diff", "--name-only", found.approval.commit, "--", f"{pre}templates", check=False).split()
         for path in sorted({*changed, *untracked}):
             templates.setdefault(path[len(pre):], []).append(f"{quarter}（标签 {found.approval.name}）")
     for path, approved in templates.items():

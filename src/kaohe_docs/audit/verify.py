@@ -196,17 +196,17 @@ def verify_code(root: Path, text: str) -> Verdict:
 def what_it_is(root: Path, document: str, commit: str) -> tuple[bool, list[str]]:
     """What a paper is, beyond its bytes: (on the main history, lines saying so) — is its commit merged,
     which approval covers it and is that approval still in force, was the notice corrected since."""
-    from kaohe_docs.audit.approval import git_text, is_ancestor, is_shallow, main_branch
+    from kaohe_docs import gitport
     from kaohe_docs.audit.standing import standing
-    cwd = Path(git_text(root, "rev-parse", "--show-toplevel").strip())
-    name, tip = main_branch(cwd)
+    cwd = Path(gitport.toplevel(root) or root)
+    name, tip = gitport.main_branch(cwd)
     short = commit[:10]
     lines, merged = [], True
-    on = is_ancestor(cwd, commit, tip) if tip else None
+    on = gitport.is_ancestor(cwd, commit, tip) if tip else None
     if not tip:
         merged = False
         lines.append("找不到主分支（main 或 master），无法确认该提交是否已合并：不能作为正式文书的依据。")
-    elif on is None or (on is False and is_shallow(cwd)):
+    elif on is None or (on is False and gitport.is_shallow(cwd)):
         merged = False
         lines.append(f"无法确认提交 {short} 是否在主分支 {name} 的历史上（浅克隆缺少历史，请 git fetch --unshallow）。")
     elif on is False:
@@ -219,7 +219,7 @@ def what_it_is(root: Path, document: str, commit: str) -> tuple[bool, list[str]]
     if not isinstance(quarter, Quarter):
         return merged, lines
     found = standing(root, quarter)
-    covering = [a for a in found.chain if a.annotated and a.commit and is_ancestor(cwd, a.commit, commit)]
+    covering = [a for a in found.chain if a.annotated and a.commit and gitport.is_ancestor(cwd, a.commit, commit)]
     if not covering:
         lines.append(f"{quarter} 在该提交时尚未经局党委审定：这是送审稿，不是正式文书。")
         return merged, lines

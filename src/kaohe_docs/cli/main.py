@@ -368,7 +368,7 @@ def _approval_missing(found) -> str:
 def _from_approval(root: Path, approval, rev, final: bool) -> bool:
     """Is this build of an approved quarter one from its approval (正式)? A clean work tree or a revision
     on or after the approval is; uncommitted changes are a draft of the work tree (--final refuses them)."""
-    from kaohe_docs.audit.approval import git_text, is_ancestor
+    from kaohe_docs import gitport
     from kaohe_docs.render.provenance import provenance
     if rev is None:
         if provenance(root).draft:
@@ -377,8 +377,8 @@ def _from_approval(root: Path, approval, rev, final: bool) -> bool:
                                  "请先提交，或去掉 --final 生成草稿")
             return False
         return True
-    sha = git_text(root, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False).strip()
-    return bool(sha) and is_ancestor(root, approval.commit, sha) is True
+    sha = gitport.rev(root, rev)
+    return bool(sha) and gitport.is_ancestor(root, approval.commit, sha) is True
 
 
 def _unchanged(ctx, root: Path, quarter: Quarter, rev, final: bool) -> bool:
