@@ -362,7 +362,9 @@ def _approval_missing(found) -> str:
     q = found.quarter
     if not found.chain:
         return f"局党委审定（{q} 还没有审定标签：审定后运行 kaohe approve {q}）"
-    return f"有效的局党委审定（{q} 的审定标签有问题：" + "；".join(d.message for d in found.problems) + "）"
+    for d in found.problems:  # each tag that is not an approval, and why, in the diagnostics' own form
+        click.echo(d.format(), err=True)
+    return f"有效的局党委审定（{q} 的审定标签都不是有效的审定，原因见上）"
 
 
 def _from_approval(root: Path, approval, rev, final: bool) -> bool:
