@@ -222,3 +222,19 @@ def test_records_changed_after_approval_build_as_a_review_draft_and_final_refuse
     assert "送审稿：尚未经局党委审定，不得作为正式文书" in form
     refused = run(mini_git, "build", "2026Q1", "--final", "--html-only")
     assert refused.exit_code == 1 and "2026Q1 已经局党委审定（标签 approved/2026Q1" in refused.stderr
+
+
+def test_a_review_draft_after_approval_never_claims_the_approval(mini_git):
+    """A unit's branch changes approved grades and builds: the paper is a 送审稿, not merged, and not covered."""
+    assert run(mini_git, "approve", "2026Q1").exit_code == 0
+    git(mini_git, "checkout", "-q", "-b", "swap")
+    decision = mini_git / "records/2026/Q1/decision.yaml"
+    decision.write_text(decision.read_text(encoding="utf-8") + '  - id: "010001"\n    grade: 较好\n    reason: 另有安排\n',
+                        encoding="utf-8")
+    commit_all(mini_git, "改审定等次")
+    assert run(mini_git, "-q", "build", "2026Q1").exit_code == 0
+    result = run(mini_git, "verify", str(mini_git / FORM))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[2] == ("这是送审稿，不是按局党委审定生成的正式文书；2026Q1 的审定是 approved/2026Q1，"
+                                             "请以按审定生成的正式文书为准。")
+    assert "不在主分支 main 的历史上" in result.stdout.splitlines()[1]

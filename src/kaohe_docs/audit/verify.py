@@ -119,7 +119,7 @@ def verify(root: Path, pdf: Path) -> Verdict:
     same = again == data
     message = (f"与提交 {meta['commit'][:10]} 重新生成的文书逐字节一致。" if same else
                _why_different(meta["commit"][:10], data, again, meta["env"], environment.get("now", "")))
-    merged, standing_lines = what_it_is(root, meta["document"], meta["commit"])
+    merged, standing_lines = what_it_is(root, meta["document"], meta["commit"], meta["status"] or "正式")
     return Verdict(same and merged, meta["document"], meta["commit"], "\n".join([message, *standing_lines]))
 
 
@@ -193,9 +193,10 @@ def verify_code(root: Path, text: str) -> Verdict:
     return Verdict(same and merged, found["document"], found["commit"], "\n".join([message, *standing_lines]))
 
 
-def what_it_is(root: Path, document: str, commit: str) -> tuple[bool, list[str]]:
+def what_it_is(root: Path, document: str, commit: str, status: str = "正式") -> tuple[bool, list[str]]:
     """What a paper is, beyond its bytes: (on the main history, lines saying so) — is its commit merged,
-    which approval covers it and is that approval still in force, was the notice corrected since."""
+    which approval covers it and is that approval still in force, was the notice corrected since.
+    ``status``: what the paper says it is (every paper with a code is 正式); only a 正式 one has an approval."""
     from kaohe_docs import gitport
     from kaohe_docs.audit.standing import standing
     cwd = Path(gitport.toplevel(root) or root)
@@ -224,6 +225,9 @@ def what_it_is(root: Path, document: str, commit: str) -> tuple[bool, list[str]]
         lines.append(f"{quarter} 在该提交时尚未经局党委审定：这是送审稿，不是正式文书。")
         return merged, lines
     a = covering[-1]
+    if status != "正式":
+        lines.append(f"这是{status}，不是按局党委审定生成的正式文书；{quarter} 的审定是 {a.name}，请以按审定生成的正式文书为准。")
+        return merged, lines
     said = f"依据 {quarter} 的局党委审定 {a.name}（会议 {a.meeting or '—'}，纪要 {a.minutes or '—'}）"
     if found.approval is not None and found.approval.name == a.name:
         lines.append(said + "，该审定现行有效。")
