@@ -96,6 +96,7 @@ def correction(issued: Assessment, a: Assessment, quarter: Quarter) -> Document 
         id=f"{quarter}/更正公示", title=f"关于更正{a.bureau.info.name}{quarter.zh}平时考核{first.context['subject']}公示的公告",
         kind="notice", template="correction.html", path="09-更正公示", period=quarter.zh,
         context={
+            **first.context,  # the notice's own layout values (its template is extended)
             "period_zh": quarter.zh, "original": first.title, "original_date": first.context["issue_date"],
             "change_columns": CHANGE_COLUMNS, "changes": rows,
             "columns": COLUMNS, "rows": [[n, *row] for n, row in enumerate(after.values(), 1)],
