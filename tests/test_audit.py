@@ -45,6 +45,7 @@ def test_build_from_a_revision_equals_a_clean_checkout(mini_git, tmp_path):
 
 @pytest.mark.slow
 def test_final_refuses_uncommitted_changes(mini_git):
+    assert run("-C", str(mini_git), "approve", "2026Q1").exit_code == 0
     edit(mini_git, UNIT, "2: 96", "2: 97")
     result = run("-q", "-C", str(mini_git), "build", "2026Q1", "--final")
     assert result.exit_code == 1
@@ -88,8 +89,9 @@ def test_semantic_diff_of_typical_edits(mini_git):
     base = git(mini_git, "rev-parse", "main").strip()[:10]
     head = git(mini_git, "rev-parse", "HEAD").strip()[:10]
     assert text.splitlines()[0] == f"{base} → HEAD（{head}） 的考核结果变化："
-    assert "  政工室 王志强（警号 010001）：2月绩效 96 → 86；加分项 +三等功（春节安保）（通过）；加分项 −嘉奖（春节安保）；" \
-           "总分 95.60 → 94.60；建议等次 好 → 较好；审定等次 好 → 较好" in text
+    assert ("  政工室 王志强（警号 010001）：2月绩效 96 → 86；删除加分“嘉奖（春节安保）”（原为 通过，依据 清公政〔2026〕3号）；"
+            "建议等次 好 → 较好；新增加分“三等功（春节安保）”：通过，依据 清公政〔2026〕3号；"
+            "总分 95.60 → 94.60；审定等次 好 → 较好") in text
     assert "  政工室 李娜（警号 010002）：1月绩效 88 → 98；2月绩效 90 → 96；3月绩效 89 → 97；总分 89.00 → 93.80" \
            "（分数段 较好 → 好）" in text
     assert "    政工室：推荐 1 → 0；结转 -0.2 → 0.8" in text
@@ -113,8 +115,8 @@ def test_log_follows_a_person_across_a_rename(mini_git):
     edit(mini_git, "records/2026/Q1/units/zg.yaml", "unit: zhengong", "unit: zg")
     commit_all(mini_git, "单位代码改为 zg")
     text = run("-C", str(mini_git), "log", "王志强").stdout
-    assert "“改二月分”\n    2026Q1 2月绩效：96 → 97\n" in text
-    assert ("“单位代码改为 zg”\n    2026Q1 记录文件：records/2026/Q1/units/zhengong.yaml → "
+    assert "“改二月分”\n    2026Q1 2月绩效 96 → 97\n" in text
+    assert ("“单位代码改为 zg”\n    2026Q1 记录文件 records/2026/Q1/units/zhengong.yaml → "
             "records/2026/Q1/units/zg.yaml\n") in text
 
 
@@ -134,7 +136,7 @@ def test_verify_detects_a_one_byte_change(mini_git, tmp_path):
 
 @pytest.mark.slow
 def test_verify_the_print_bundle(mini_git):
-    assert run("-q", "-C", str(mini_git), "build", "2026Q1", "--final").exit_code == 0
+    assert run("-q", "-C", str(mini_git), "build", "2026Q1", "--bundle").exit_code == 0
     result = run("-C", str(mini_git), "verify", str(mini_git / "build/2026Q1/00-打印合订本.pdf"))
     assert result.exit_code == 0 and "逐字节一致" in result.stdout
 
@@ -198,3 +200,62 @@ def test_git_edge_cases_give_clear_messages(mini, tmp_path, setup, args, message
         assert result.exit_code == 1
         assert message in result.stderr
         assert "Traceback" not in result.output
+
+
+def _merge(root: Path, branch: str, message: str, edit_during=None) -> None:
+    git(root, "merge", "-q", "--no-ff", "--no-commit", branch)
+    if edit_during:
+        edit_during()
+        git(root, "add", "-A")
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-04-15T10:00:00+08:00", "GIT_COMMITTER_DATE": "2026-04-15T10:00:00+08:00"}
+    subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", message], check=True, capture_output=True, env=env)
+
+
+@pytest.mark.slow
+def test_log_blames_the_commit_that_made_the_change_on_interleaved_unit_branches(mini_git):
+    """Two units' branches, committed in turns and merged: each person's log lists only his own unit's commits;
+    a merge lists only what the merge itself changed (here a fix made while merging)."""
+    solo = "records/2026/Q1/units/solo.yaml"
+    git(mini_git, "checkout", "-q", "-b", "zhengong")
+    edit(mini_git, UNIT, "2: 96", "2: 97")
+    commit_all(mini_git, "政工室：王志强二月")
+    git(mini_git, "checkout", "-q", "-b", "solo", "main")
+    edit(mini_git, solo, "{1: 96, 2: 96, 3: 96}", "{1: 95, 2: 96, 3: 96}")
+    commit_all(mini_git, "独立单位：刘洋一月")
+    git(mini_git, "checkout", "-q", "zhengong")
+    edit(mini_git, UNIT, "3: 94", "3: 93")
+    commit_all(mini_git, "政工室：王志强三月")
+    git(mini_git, "checkout", "-q", "main")
+    _merge(mini_git, "solo", "合并独立单位")
+    _merge(mini_git, "zhengong", "合并政工室",
+           lambda: edit(mini_git, solo, "suggested: 好", "suggested: 较好"))  # a change made in the merge itself
+    wang = run("-C", str(mini_git), "log", "王志强").stdout
+    assert wang.splitlines()[0] == "王志强（警号 010001）的记录变化（共 3 次提交）："
+    assert "“政工室：王志强二月”\n    2026Q1 2月绩效 96 → 97\n" in wang
+    assert "“政工室：王志强三月”\n    2026Q1 3月绩效 94 → 93\n" in wang
+    assert "独立单位" not in wang and "合并" not in wang
+    liu = run("-C", str(mini_git), "log", "刘洋").stdout
+    assert liu.splitlines()[0] == "刘洋（警号 020001）的记录变化（共 3 次提交）："
+    assert "“独立单位：刘洋一月”\n    2026Q1 1月绩效 96 → 95\n" in liu
+    assert "“合并政工室”\n    2026Q1 建议等次 好 → 较好\n" in liu
+    assert "王志强" not in liu and "合并独立单位" not in liu
+    assert liu.index("独立单位：刘洋一月") < liu.index("合并政工室")
+
+
+def test_log_lists_the_approval_and_the_later_review_in_order(mini_git):
+    assert run("-C", str(mini_git), "approve", "2026Q1").exit_code == 0
+    write(mini_git, {"records/2026/Q1/appeals.yaml": 'quarter: 2026Q1\nappeals:\n  - id: "010002"\n'
+                                                     "    received: 2026-04-17\n    grounds: 漏计加分\n"})
+    commit_all(mini_git, "李娜申请复核")
+    write(mini_git, {"records/2026/Q1/appeals.yaml": 'quarter: 2026Q1\nappeals:\n  - id: "010002"\n'
+                                                     "    received: 2026-04-17\n    grounds: 漏计加分\n"
+                                                     "    outcome: 维持\n    reason: 加分已计入\n    replied: 2026-04-20\n"})
+    commit_all(mini_git, "复核答复")
+    text = run("-C", str(mini_git), "log", "李娜").stdout
+    approval = "    2026Q1 局党委审定：标签 approved/2026Q1（"
+    applied = "“李娜申请复核”\n    2026Q1 新增复核：2026-04-17 收到（漏计加分），待答复\n"
+    answered = ("“复核答复”\n    2026Q1 复核 2026-04-17 收到（漏计加分），待答复 → "
+                "2026-04-17 收到，维持（加分已计入），2026-04-20 答复\n")
+    assert approval in text and applied in text and answered in text
+    assert text.index(approval) < text.index(applied) < text.index(answered)
+    assert "会议 2026-04-14）" in text.split(approval)[1].splitlines()[0]

@@ -92,7 +92,10 @@ def test_metadata_names_title_body_and_commit(built):
     assert meta["/kaohecommit"] == commit
     assert meta["/kaohedraft"] == "no"
     assert meta["/CreationDate"].startswith("D:20260415100000+08'00")
-    assert meta["/kaohecode"] in pdf_text(root / "build/2026Q1/01-公示.pdf")  # the notice shows the code only
+    assert meta["/kaohestatus"] == "送审稿" and meta["/kaohecode"] == ""  # not approved: no code, not to be posted
+    assert pdf_text(root / "build/2026Q1/01-公示.pdf").endswith("— 1 —\n送审稿，不得张贴")
+    assert "送审稿：尚未经局党委审定，不得作为正式文书" in pdf_text(root / "build/2026Q1/02-对象情况表.pdf")
+    assert ", 送审稿, " in meta["/Keywords"] and "· 送审稿：尚未经局党委审定" in meta["/Subject"]
     assert commit in meta["/Keywords"] and "kaohe-docs" in meta["/Keywords"]  # full provenance in the metadata
     assert commit[:10] in pdf_text(root / "build/2026Q1/02-对象情况表.pdf")  # internal forms: discreet footer
 
@@ -173,7 +176,7 @@ def test_cli_build_prints_the_files_on_stdout(mini_git):
     assert "01-公示" in named and "05-登记表/01-政工室" in named  # progress names each document
     assert len(named) == len(set(named))
     assert not (mini_git / "build/2026Q1/00-打印合订本.pdf").exists()  # review builds leave the bundle out
-    result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1", "--final"], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1", "--bundle"], catch_exceptions=False)
     assert result.stdout.splitlines()[0] == str(mini_git / "build/2026Q1/00-打印合订本.pdf")
     assert "排版 PDF：0 份需要生成，11 份未变化沿用上次结果" in result.stderr
 
@@ -215,6 +218,7 @@ def test_index_links_only_what_was_built(mini_git):
     assert run("--html-only").exit_code == 0
     text = index.read_text(encoding="utf-8")
     assert "打印合订本" not in text and ".pdf'" not in text and "（未生成）" in text
+    assert "<span class='draft'>送审稿</span>" in text and "正式" not in text.replace("不得作为正式文书", "")
     assert run().exit_code == 0
     text = index.read_text(encoding="utf-8")
     assert "打印合订本" not in text and "2026Q1/01-公示.pdf" in text

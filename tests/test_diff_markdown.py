@@ -88,10 +88,34 @@ def test_a_review_after_the_decision(mini_git):
         "    outcome: 维持\n    reason: 等次确定符合规定\n    replied: 2026-04-22\n")})
     commit_all(mini_git, "复核")
     text = run(mini_git, "diff", "main", "HEAD").stdout
-    assert "  政工室 李娜（警号 010002）：复核 （空） → 维持（等次确定符合规定，2026-04-22答复）" in text.splitlines()
+    line = "新增复核：2026-04-20 收到，维持（等次确定符合规定），2026-04-22 答复"  # added, not a change from （空）
+    assert f"  政工室 李娜（警号 010002）：{line}" in text.splitlines()
     html = gfm(run(mini_git, "diff", "--markdown", "main", "HEAD").stdout)
     assert html.count("<table>") == 1
-    assert rows(html)[1] == ["政工室", "李娜", "010002", "复核 （空） → 维持（等次确定符合规定，2026-04-22答复）"]
+    assert rows(html)[1] == ["政工室", "李娜", "010002", line]
+
+
+@pytest.mark.slow
+def test_every_printed_field_has_a_line(mini_git):
+    """An external body's grade, an ungraded reason and a printed note reach paper: each change is a diff line."""
+    edit(mini_git, UNIT, "    ungraded: 长期病假",
+         "    external: {body: 县行政服务中心管理委员会, grade: 较好, document: 清行服〔2026〕3号}")
+    commit_all(mini_git, "张伟由外单位考核")
+    git(mini_git, "checkout", "-q", "-b", "fields")
+    edit(mini_git, UNIT, "grade: 较好, document", "grade: 好, document")
+    edit(mini_git, UNIT, "    suggested: 较好\n", "    suggested: 较好\n    note: 由北山派出所调入\n")
+    commit_all(mini_git, "改外单位等次，加备注")
+    text = run(mini_git, "diff", "main", "HEAD").stdout
+    assert "考核结果没有变化" not in text
+    assert "  政工室 张伟（警号 010003）：外单位考核等次 较好 → 好；等次 较好 → 好" in text.splitlines()
+    assert "  政工室 李娜（警号 010002）：新增备注：由北山派出所调入" in text.splitlines()
+    edit(mini_git, UNIT, "    external: {body: 县行政服务中心管理委员会, grade: 好, document: 清行服〔2026〕3号}",
+         "    ungraded: 长期病假（2026年1月至4月）")
+    commit_all(mini_git, "改为不确定等次")
+    text = run(mini_git, "diff", "HEAD~1", "HEAD").stdout
+    assert ("  政工室 张伟（警号 010003）：考核方式 外单位考核 → 不确定等次；删除外单位考核机关（原为 县行政服务中心管理委员会）；"
+            "删除外单位考核等次（原为 好）；删除外单位考核文号（原为 清行服〔2026〕3号）；新增不确定等次：长期病假（2026年1月至4月）；"
+            "删除等次（原为 好）") in text.splitlines()
 
 
 @pytest.mark.slow

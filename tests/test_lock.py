@@ -457,10 +457,13 @@ def test_verify_a_final_document_built_from_the_approved_policy_after_a_review(m
     write(mini_git, {"records/2026/Q1/feedback.yaml": "quarter: 2026Q1\nfeedback: []\n"})
     commit_all(mini_git, "反馈；改联系电话")
     assert run(mini_git, "-q", "build", "2026Q1", "--final").exit_code == 0
-    pdf = mini_git / "build/2026Q1/01-公示.pdf"
-    result = run(mini_git, "verify", str(pdf))
-    assert result.exit_code == 0, result.output
-    assert result.stdout == f"{pdf}: 与提交 {short(mini_git)} 重新生成的文书逐字节一致。\n"
+    # the 公示 was issued at approval: it states the approval commit; the 反馈通知 the commit recording the 反馈
+    approved = git(mini_git, "rev-parse", "--short=10", "approved/2026Q1^{commit}").strip()
+    for pdf, commit in ((mini_git / "build/2026Q1/01-公示.pdf", approved),
+                        (next((mini_git / "build/2026Q1/07-反馈通知").glob("*.pdf")), short(mini_git))):
+        result = run(mini_git, "verify", str(pdf))
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[0] == f"{pdf}: 与提交 {commit} 重新生成的文书逐字节一致。"
 
 
 def test_check_without_git_installed_still_checks(mini_git, monkeypatch):

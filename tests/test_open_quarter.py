@@ -232,7 +232,11 @@ def test_a_new_bureau_runs_its_first_quarter_from_open_to_final(bureau, tmp_path
         f"  {Q1}/units/chengguan-pcs.yaml：5 人 10 项（周杰 2 项、吴刚 2 项、郑爽 2 项、冯涛 2 项、何平 2 项）"]
     final = run(bureau, "build", "2026Q1", "--final", "--html-only")
     assert final.exit_code == 1
-    assert final.stderr.splitlines()[-1] == "错误: 2026Q1 尚未填齐：12 人有待填写的项目，不能生成正式文书（--final）；填齐后再生成，或去掉 --final 生成草稿"
+    assert final.stderr.splitlines()[-1] == (
+        "错误: 2026Q1 不能生成正式文书（--final），还缺少：全部项目填齐（12 人有待填写的项目，见上）；"
+        "局党委审定（2026Q1 还没有审定标签：审定后运行 kaohe approve 2026Q1）；"
+        "局党委审定记录（records/2026/Q1/decision.yaml：会议日期 meeting_date、会议纪要 minutes）。"
+        "去掉 --final 可生成送审稿（未审定）或草稿（有未提交的修改）")
     assert (f"{Q1}/units/xingzhen.yaml:25: 待填写: 张伟（警号 010005）尚未填写：个人小结、共性“廉”、建议等次"
             in final.stderr.splitlines())
     # a draft prints the blanks blank: 张伟's 共性 and 总分 are not invented
@@ -448,8 +452,7 @@ def test_log_tells_the_committee_decision_and_the_appeal(mini_git):
     commit_all(mini_git, "刘洋复核")
     text = run(mini_git, "log", "020001").stdout
     assert "，审定 审定改为“较好”（全局“好”等次名额所限，经局党委研究未通过；2026-04-14 会议））\n" in text
-    assert ("“刘洋复核”\n    2026Q1 复核申请：2026-04-16 收到：等次偏低（新增）\n"
-            "    2026Q1 复核结论：维持（名额所限），2026-04-20 答复（新增）\n") in text
+    assert "“刘洋复核”\n    2026Q1 新增复核：2026-04-16 收到，维持（名额所限），2026-04-20 答复\n" in text
     assert "，审定 同建议等次“较好”（2026-04-14 会议））" in run(mini_git, "log", "010002").stdout
 
 

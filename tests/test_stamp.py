@@ -178,7 +178,7 @@ def test_verify_of_a_stamped_pdf_detects_a_one_byte_change(mini_git, tmp_path):
     assert build(mini_git).rendered == 0  # every PDF of this commit is a cached layout with a new stamp
     pdf = mini_git / "build/2026Q1/05-登记表/01-政工室.pdf"
     result = run("-C", str(mini_git), "verify", str(pdf))
-    assert result.exit_code == 0 and result.stdout.endswith("逐字节一致。\n"), result.output
+    assert result.exit_code == 0 and result.stdout.splitlines()[0].endswith("逐字节一致。"), result.output
     data = bytearray(pdf.read_bytes())
     data[len(data) // 3] ^= 0x01
     altered = tmp_path / "altered.pdf"
@@ -202,8 +202,15 @@ def test_build_from_a_revision_uses_the_work_trees_cache(mini_git, tmp_path):
 
 # --- provenance that suits the paper (issue 17, item 3) -----------------------------------------
 
+def approved_build(root) -> None:
+    """The quarter approved and built from its approval (正式)."""
+    assert run("-C", str(root), "approve", "2026Q1").exit_code == 0
+    result = run("-q", "-C", str(root), "build", "2026Q1")
+    assert result.exit_code == 0, result.output
+
+
 def test_public_notice_shows_only_page_number_and_code_metadata_keeps_everything(mini_git):
-    build(mini_git)
+    approved_build(mini_git)
     commit = git(mini_git, "rev-parse", "HEAD").strip()
     pdf = mini_git / "build/2026Q1" / PUBLIC
     meta = pypdf.PdfReader(pdf).metadata
@@ -221,7 +228,7 @@ def test_public_notice_shows_only_page_number_and_code_metadata_keeps_everything
 
 
 def test_internal_forms_keep_a_discreet_footer_with_commit_and_date(mini_git):
-    build(mini_git)
+    approved_build(mini_git)
     commit = git(mini_git, "rev-parse", "HEAD").strip()
     for text in page_texts(mini_git / "build/2026Q1/05-登记表/01-政工室.pdf"):
         assert text.splitlines()[-1] == f"记录库提交 {commit[:10]}（2026-04-15 10:00）· 正式"
@@ -238,15 +245,17 @@ def test_a_draft_notice_carries_no_code_and_says_so(mini_git):
 
 
 def test_verify_code_finds_the_notice_and_recomputes_it(mini_git):
-    assert run("-q", "-C", str(mini_git), "build", "2026Q1").exit_code == 0
+    approved_build(mini_git)
     code = pypdf.PdfReader(mini_git / "build/2026Q1" / PUBLIC).metadata["/kaohecode"]
     commit = git(mini_git, "rev-parse", "HEAD").strip()
     expected = (f"核验码 {code} 对应《关于清河县公安局2026年第一季度平时考核“好”等次人员的公示》，"
-                f"记录库提交 {commit[:10]}：按该提交重新计算，核验码一致。\n")
+                f"记录库提交 {commit[:10]}：按该提交重新计算，核验码一致。\n"
+                f"提交 {commit[:10]} 在主分支 main 的历史上。\n"
+                "依据 2026Q1 的局党委审定 approved/2026Q1（会议 2026-04-14，纪要 清公党纪〔2026〕4号），该审定现行有效。\n")
     result = run("-C", str(mini_git), "verify", code.lower().replace("-", ""))  # as a person might type it
     assert result.exit_code == 0 and result.stdout == expected
     # a later commit replaces build/: the code is still found (the cache keeps the codes issued)
-    edit(mini_git, UNIT, "3: 96", "3: 97")
+    write(mini_git, {"README.md": "说明\n"})
     commit_all(mini_git, "B")
     assert run("-q", "-C", str(mini_git), "build", "2026Q1").exit_code == 0
     result = run("-C", str(mini_git), "verify", code)
@@ -292,7 +301,7 @@ def test_a_page_of_an_unpredicted_orientation_gets_its_own_overlay_and_the_bytes
     portrait_only = {stamp.variant("portrait"): _blank(595, 842)}
     landscape = _blank(842, 595)
     first = Stamper(portrait_only, missing=missing).apply(landscape, stamp)
-    assert asked == [(False, "", "landscape", False)]
+    assert asked == [(False, "", "landscape", False, False)]
     assert Stamper(portrait_only, missing=missing).apply(landscape, stamp) == first
     reader = pypdf.PdfReader(__import__("io").BytesIO(first))
     assert "/KaoheStamp" in reader.pages[0]["/Resources"]["/XObject"] and reader.metadata.title == "测试"
@@ -356,7 +365,7 @@ def test_the_stamp_is_an_incremental_update_after_the_untouched_layout(mini_git)
     """The laid-out file is kept byte for byte; the stamp is appended (ISO 32000-1 7.5.6) and every
     reader sees the stamped pages, the new metadata and the file's own ID."""
     import pikepdf
-    build(mini_git)
+    approved_build(mini_git)
     stamped = (mini_git / "build/2026Q1" / PUBLIC).read_bytes()
     layouts = [p.read_bytes() for p in layout_cache.cache_dir(mini_git).rglob("*.pdf") if "finished" not in p.parts]
     layout = next(data for data in layouts if stamped.startswith(data) and data != stamped)

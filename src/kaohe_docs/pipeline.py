@@ -57,6 +57,12 @@ class Project:
             self._deferred = False
             self._loaded, self._assessment = _load_and_assess(self.root, True)
 
+    def pin(self, policies: dict) -> None:
+        """Compute these quarters with their own policies (an approved quarter keeps its approval's policy)."""
+        loaded = self.loaded
+        if policies and loaded is not None and loaded.ok and loaded.bureau is not None and loaded.policy is not None:
+            self._assessment = assess(loaded.bureau, loaded.policy, policies)
+
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.level == "error"]

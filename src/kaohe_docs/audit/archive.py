@@ -36,7 +36,6 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
     from kaohe_docs.audit.lock import repo_of
     from kaohe_docs.pipeline import open_project
     from kaohe_docs.render.build import SerialRunner, build_period, plan
-    from kaohe_docs.render.provenance import of_commit
     where = repo_of(root)
     with approved_source(root, quarter, "HEAD") as source:
         if source is None:
@@ -45,7 +44,8 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
         project = open_project(source.folder, use_cache=False)
         if project.assessment is None or project.errors:
             raise KaoheError(f"审定提交 {approval.commit[:10]} 的记录有错误，无法归档；请运行 kaohe check")
-        prov = of_commit(source.commit)
+        source.prepare(project)
+        prov = source.provenance()
         progress(f"生成 {len(plan(project, quarter)[0])} 份 PDF/A-2b 归档文书（{approval.name}）……")
         # PDF/A is laid out whole (not stamped): the page HTML carries the provenance footer itself
         with tempfile.TemporaryDirectory(prefix=".kaohe-archive-") as folder:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kaohe_docs import gitport
 from kaohe_docs.audit.approval import Approval, Chains, after_decision, validate
+from kaohe_docs.documents.record import entry_fields
 from kaohe_docs.errors import Diagnostic, error
 from kaohe_docs.model import Quarter
 
@@ -155,22 +156,6 @@ def fields_of(path: str, data: bytes | None, quarter: Quarter, names: dict[str, 
                 out[(who, key)] = (value, e.src.line)
         return out
     return whole
-
-
-def entry_fields(e) -> dict[str, str]:
-    f = {"考核方式": e.status.value, "姓名": e.name}
-    f.update({f"共性“{k}”": f"{v:f}" for k, v in e.common.items()})
-    f.update({f"{m}月绩效": f"{v:f}" for m, v in e.monthly.items()})
-    for b in e.bonuses:
-        f[f"加分“{b.item}（{b.deed}）”"] = b.status + (f"，{b.points:f} 分" if b.points is not None else "")
-    f.update({f"出勤“{k}”": f"{v:f}" for k, v in e.attendance.items()})
-    for label, value in (("建议等次", e.suggested.value if e.suggested else None), ("降等理由", e.lower_reason),
-                         ("备注", e.note), ("个人小结", e.summary), ("不确定等次", e.ungraded_reason)):
-        if value:
-            f[label] = value
-    if e.external:
-        f["外单位考核"] = f"{e.external.body}：{e.external.grade.value if e.external.grade else '—'}（{e.external.document}）"
-    return f
 
 
 def _names(files: dict[str, bytes], quarter: Quarter) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kaohe_docs.documents.formatting import grade_text, number
+from kaohe_docs.documents.record import appeal_text, entry_fields, field_change, field_changes
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.model import Quarter
 
@@ -95,63 +96,37 @@ def _unit(a: Assessment, unit_id: str) -> str:
     return a.bureau.unit_name(unit_id)
 
 
-def _bonus_set(r: Result) -> dict[str, str]:
-    return {f"{b.item}（{b.deed}）": f"{b.status}" + (f"，{b.points:f} 分" if b.points is not None else "")
-            for b in r.entry.bonuses}
-
-
 def person_changes(old: Result | None, new: Result | None, a_old: Assessment, a_new: Assessment) -> list[str]:
+    """One person's changes: every printed field of the record (``documents.record.entry_fields``, the
+    description the lock and ``kaohe log`` use), then what follows from them — total, band, grades, 复核."""
     if old is None:
-        return [f"新增记录（{new.entry.status.value}）" + (f"，总分 {number(new.score.total, a_new.policy)}" if new.score else "")]
+        return [f"新增记录（{new.entry.status.value}）" + (f"，总分 {number(new.score.total, a_new.policy)}" if new.score else "")
+                + (f"，建议等次 {new.entry.suggested.value}" if new.entry.suggested else "")]
     if new is None:
         return ["删除记录"]
     out = []
     eo, en = old.entry, new.entry
     if eo.unit_id != en.unit_id:
         out.append(f"单位 {_arrow(_unit(a_old, eo.unit_id), _unit(a_new, en.unit_id))}")
-    if eo.status != en.status:
-        out.append(f"考核方式 {_arrow(eo.status.value, en.status.value)}")
-    for element in dict.fromkeys([*eo.common, *en.common]):
-        if eo.common.get(element) != en.common.get(element):
-            out.append(f"共性“{element}” {_arrow(eo.common.get(element), en.common.get(element))}")
-    for month in sorted(set(eo.monthly) | set(en.monthly)):
-        if eo.monthly.get(month) != en.monthly.get(month):
-            out.append(f"{month}月绩效 {_arrow(eo.monthly.get(month), en.monthly.get(month))}")
-    bo, bn = _bonus_set(old), _bonus_set(new)
-    out += [f"加分项 +{k}（{v}）" for k, v in bn.items() if k not in bo]
-    out += [f"加分项 −{k}" for k in bo if k not in bn]
-    out += [f"加分项 {k} {_arrow(bo[k], bn[k])}" for k in bo if k in bn and bo[k] != bn[k]]
+    out += field_changes(entry_fields(eo), entry_fields(en))
     so, sn = old.score, new.score
-    to = number(so.total, a_old.policy) if so else ""
-    tn = number(sn.total, a_new.policy) if sn else ""
-    if to != tn:
-        band = ""
-        if so and sn and so.band != sn.band:
-            band = f"（分数段 {_arrow(so.band.value, sn.band.value)}）"
-        out.append(f"总分 {_arrow(to, tn)}{band}")
-    if eo.suggested != en.suggested:
-        out.append(f"建议等次 {_arrow(grade_text(eo.suggested), grade_text(en.suggested))}")
-    ao, an = _appeal(old), _appeal(new)
-    if ao != an:
-        out.append(f"复核 {_arrow(ao, an)}")
-    if old.final != new.final and old.decided is not None and new.decided is not None:
-        label = "复核后等次" if old.decided == new.decided else "审定等次"
-        out.append(f"{label} {_arrow(grade_text(old.final), grade_text(new.final))}")
-    elif old.final != new.final and (new.appeal is not None or old.appeal is not None):
-        out.append(f"复核后等次 {_arrow(grade_text(old.final), grade_text(new.final))}")
-    if (eo.summary or "") != (en.summary or ""):
-        out.append("个人小结有修改")
+    total = field_change("总分", number(so.total, a_old.policy) if so else "", number(sn.total, a_new.policy) if sn else "")
+    if total:
+        band = f"（分数段 {_arrow(so.band.value, sn.band.value)}）" if so and sn and so.band != sn.band else ""
+        out.append(total + band)
+    appeal = field_change("复核", appeal_text(old.appeal), appeal_text(new.appeal))
+    if appeal:
+        out.append(appeal)
+    if old.final != new.final:  # a decision added or removed is described once, by the decision itself
+        if old.decided is not None and new.decided is not None:
+            label = "复核后等次" if old.decided == new.decided else "审定等次"
+        elif new.appeal is not None or old.appeal is not None:
+            label = "复核后等次"
+        else:  # a grade not decided here (外单位考核)
+            label = "" if (old.decided is None) != (new.decided is None) else "等次"
+        if label:
+            out.append(field_change(label, grade_text(old.final), grade_text(new.final)))
     return out
-
-
-def _appeal(r: Result) -> str:
-    a = r.appeal
-    if a is None:
-        return ""
-    if a.outcome is None:
-        return f"已受理（{a.received}），待答复"
-    grade = f"为“{a.grade.value}”" if a.outcome == "改变" and a.grade else ""
-    return f"{a.outcome}{grade}（{a.reason or ''}，{a.replied or ''}答复）"
 
 
 def _ledger_line(a_old: Assessment, a_new: Assessment, unit_id: str, ro, rn) -> str | None:

@@ -136,7 +136,10 @@ def diff(ctx: Ctx, base, head, markdown):
 @pass_ctx
 def log(ctx: Ctx, person):
     """一个人的记录变化史：每次提交改了什么、谁改的、何时、提交说明（跟随文件改名和调动），
-    包括局党委的审定（同建议等次、改变或增加）和复核申请、复核结论。
+    包括局党委的审定（同建议等次、改变或增加，以及审定标签）和复核申请、复核结论，按提交先后列出。
+
+    每次提交只与它的上一版（父提交）比较：各所室队分支合并时，合并提交只列出合并本身带来的变化，
+    改动记在真正做出改动的那次提交上。
 
     PERSON 可以是警号或姓名（重名时请用警号）。
 
@@ -157,7 +160,12 @@ def log(ctx: Ctx, person):
         person_id = matches[0] if matches else person
     repo = gitrepo.open_repo(project.root)
     gitrepo.resolve(repo, "HEAD")
-    events = person_log(repo, gitrepo.prefix(repo, project.root), person_id)
+    from kaohe_docs.audit.standing import standings
+    tags: dict[str, list] = {}
+    for found in standings(project.root).values():
+        for a in (found.chain if found.approved else ()):
+            tags.setdefault(a.commit, []).append(a)
+    events = person_log(repo, gitrepo.prefix(repo, project.root), person_id, tags)
     name = people[person_id].name if person_id in people else person
     click.echo(as_text(events, f"{name}（警号 {person_id}）"), nl=False)
 
@@ -209,6 +217,9 @@ def verify(ctx: Ctx, target):
     """核对文书：PDF 文件按其中记载的提交重新生成，比较是否逐字节一致；
     公示上印的核验码按生成时的提交重新计算，比较是否一致；
     kaohe archive 生成的归档文件夹逐个文件比对 SHA-256 清单，指出哪个文件不再一致。
+
+    回答还写明：字节不同时是内容被改动，还是生成的字体、软件不同（写明哪种字体或版本、如何安装）；
+    该提交是否在主分支的历史上（不在时退出码为 1）；依据哪一次局党委审定、它是否现行有效；公示是否已被更正公示取代。
 
     \b
     示例：

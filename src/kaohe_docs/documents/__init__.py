@@ -23,6 +23,7 @@ class Document:
     period: str  # "2026年第一季度" or "2026年度"
     context: dict
     draft: bool = False  # a draft by its content (an annual paper before Q4 is decided), whatever the commit
+    issued: bool = False  # issued at approval: built from the approval commit, never from a later one
 
 
 def col(label, width: str = "", align: str = "") -> dict:
@@ -93,22 +94,38 @@ def order_note(policy: Policy) -> str:
     return "按姓氏笔画为序" if policy.list_order == "姓氏笔画" else "按单位排列"
 
 
+# Which documents belong to which step of the procedure (实施方案 五、考核程序; docs/records.md):
+# 确定结果 — issued at approval, from the approval commit, never rewritten; 公示与复核 and 反馈 — from the
+# commit that records them (a 复核 after approval brings its own 复核结果告知 and, when the posted list
+# changes, a 更正公示); the others follow the records as they are (小结/汇总/审核).
+ISSUED_AT_APPROVAL = ("公示", "对象情况表", "比例使用申报表", "结果登记表")
+
+
 def quarter_documents(a, quarter: Quarter) -> list[Document]:
-    """The quarter's paper set, in the order it is printed and signed."""
+    """The quarter's paper set, in the order it is printed and signed. When the quarter's results as approved
+    are known apart (``a.issued``: later 复核/反馈 records exist), the documents issued at approval come from
+    them, and a 更正公示 states a change of the posted list."""
     from kaohe_docs.documents.bureau import brief, quota_usage, subjects
     from kaohe_docs.documents.personal import appeal_notices, feedback, registration
-    from kaohe_docs.documents.publicity import publicity
+    from kaohe_docs.documents.publicity import correction, publicity
     from kaohe_docs.documents.unit_results import unit_results
+    issued = a.issued.get(quarter)
+    at_approval = issued or a
     docs: list[Document] = []
-    docs.extend(d for d in (publicity(a, quarter),) if d is not None)
-    docs.append(subjects(a, quarter))
-    docs.append(quota_usage(a, quarter))
-    docs.extend(unit_results(a, quarter))
+    docs.extend(d for d in (publicity(at_approval, quarter),) if d is not None)
+    docs.append(subjects(at_approval, quarter))
+    docs.append(quota_usage(at_approval, quarter))
+    docs.extend(unit_results(at_approval, quarter))
+    if issued is not None:
+        for doc in docs:
+            doc.issued = True
     docs.extend(registration(a, quarter))
     if a.decided(quarter):
         docs.extend(brief(a, quarter))
         docs.extend(feedback(a, quarter))
         docs.extend(appeal_notices(a, quarter))
+        if issued is not None:
+            docs.extend(d for d in (correction(issued, a, quarter),) if d is not None)
     return docs
 
 

@@ -73,7 +73,21 @@ def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
         "band": s.band.value if s.complete else "",
         "attendance": "；".join(f"{k} {v:f} 天" for k, v in e.attendance.items()) or "—",
         "suggested": grade_text(e.suggested), "lower_reason": e.lower_reason or "", "final": grade_text(r.final),
+        "decided": grade_text(r.decided if r.decided is not None else r.final), "review": appeal_outcome(r),
     }
+
+
+def appeal_outcome(r: Result) -> str:
+    """What a 复核 did to the decided grade, as the papers issued after it state it ("" without one)."""
+    a = r.appeal
+    if a is None:
+        return ""
+    if a.outcome is None:
+        return f"{date_zh(a.received)}申请复核，尚在复核中"
+    replied = f"（{date_zh(a.replied)}答复）" if a.replied else ""
+    if r.final is not r.decided:
+        return f"经复核，等次由“{grade_text(r.decided)}”改为“{grade_text(r.final)}”{replied}"
+    return f"经复核，维持“{grade_text(r.final)}”{replied}"
 
 
 def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
@@ -92,7 +106,7 @@ def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
 def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
     record = a.bureau.quarters[quarter].feedback.get(r.entry.person_id)
     return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
-            "final": r.final.value, "talk": _talk(r.final),
+            "final": r.final.value, "talk": _talk(r.final), "review": appeal_outcome(r),
             "methods": [("■" if record and record.method == m else "□") + m.value for m in FeedbackMethod],
             "date": date_zh(record.date) if record else date_zh(None),
             "why": _why(a, r), "must": _must(a, r), "appeal": _appeal_path(a, r, record),

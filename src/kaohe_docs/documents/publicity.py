@@ -20,11 +20,7 @@ def publicity(a: Assessment, quarter: Quarter) -> Document | None:
         return None
     policy, bureau = a.policy, a.bureau
     only_good = policy.publicity_scope == "好"
-    shown = [r for r in a.quarter_results(quarter) if r.final is not None and r.score is not None
-             and (r.final is Grade.GOOD or not only_good)]
-    shown.sort(key=lambda r: person_order(policy, bureau.units[r.entry.unit_id].order, r.entry.name))
-    rows = [[n, bureau.units[r.entry.unit_id].name, r.entry.name, r.person.position if r.person else "", r.final.value]
-            for n, r in enumerate(shown, 1)]
+    rows = [[n, *row] for n, row in enumerate(posted(a, quarter).values(), 1)]
     subject = "“好”等次人员" if only_good else "结果"
     return Document(
         id=f"{quarter}/公示", title=f"关于{bureau.info.name}{quarter.zh}平时考核{subject}的公示",
@@ -61,3 +57,49 @@ def publicity_period(a: Assessment, start) -> str:
     if end is None:  # a calendar gap is a check error: no document is built with it; said plainly all the same
         return f"自{date_zh(start)}起{days}个工作日"
     return f"{date_zh(start)}至{date_zh(end)}（{days}个工作日）"
+
+
+def posted(a: Assessment, quarter: Quarter) -> dict[str, list[str]]:
+    """Who the notice lists, in its order: person id → [单位, 姓名, 职务, 等次]."""
+    policy, bureau = a.policy, a.bureau
+    only_good = policy.publicity_scope == "好"
+    shown = [r for r in a.quarter_results(quarter) if r.final is not None and r.score is not None
+             and (r.final is Grade.GOOD or not only_good)]
+    shown.sort(key=lambda r: person_order(policy, bureau.units[r.entry.unit_id].order, r.entry.name))
+    return {r.entry.person_id: [bureau.units[r.entry.unit_id].name, r.entry.name, r.person.position if r.person else "",
+                                r.final.value] for r in shown}
+
+
+CHANGE_COLUMNS = [col("序号", "10%"), col("单位", "24%"), col("姓名", "14%"), col("职务"), col("原公示", "14%"), col("更正为", "14%")]
+
+
+def correction(issued: Assessment, a: Assessment, quarter: Quarter) -> Document | None:
+    """更正公示: after a 复核 changed who is on the posted list, the notice that corrects it (the posted notice
+    itself is never rewritten). None when the list is unchanged."""
+    decision = a.bureau.quarters[quarter].decision
+    before, after = posted(issued, quarter), posted(a, quarter)
+    if decision is None or before == after:
+        return None
+    first = publicity(issued, quarter)
+    appeals = a.bureau.quarters[quarter].appeals
+    changed = [pid for pid in dict.fromkeys([*before, *after]) if before.get(pid) != after.get(pid)]
+    replied = [appeals[pid].replied for pid in changed if pid in appeals and appeals[pid].replied]
+    people = {r.entry.person_id: r for r in a.quarter_results(quarter)}
+    rows = []
+    for n, pid in enumerate(changed, 1):
+        row = after.get(pid) or before.get(pid)
+        old = before[pid][3] if pid in before else "未列入"
+        new = after[pid][3] if pid in after else (f"{people[pid].final.value}（不再列入）"
+                                                   if pid in people and people[pid].final else "不再列入")
+        rows.append([n, row[0], row[1], row[2], old, new])
+    return Document(
+        id=f"{quarter}/更正公示", title=f"关于更正{a.bureau.info.name}{quarter.zh}平时考核{first.context['subject']}公示的公告",
+        kind="notice", template="correction.html", path="09-更正公示", period=quarter.zh,
+        context={
+            **first.context,  # the notice's own layout values (its template is extended)
+            "period_zh": quarter.zh, "original": first.title, "original_date": first.context["issue_date"],
+            "change_columns": CHANGE_COLUMNS, "changes": rows,
+            "columns": COLUMNS, "rows": [[n, *row] for n, row in enumerate(after.values(), 1)],
+            "order_note": first.context["order_note"], "subject": first.context["subject"],
+            "issuer": a.bureau.info.office, "issue_date": date_zh(max(replied)) if replied else first.context["issue_date"],
+        })

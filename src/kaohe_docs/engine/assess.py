@@ -53,6 +53,13 @@ class Assessment:
     unit_ledgers: dict[tuple[str, Quarter], LedgerRow] = field(default_factory=dict)
     bureau_ledgers: dict[Quarter, LedgerRow] = field(default_factory=dict)
     _by_unit: dict[Quarter, Any] = field(default_factory=dict, repr=False, compare=False)  # quarter → (list, count, unit → results)
+    pinned: dict[Quarter, Policy] = field(default_factory=dict)  # quarters computed with their approval's policy
+    # a quarter's results as approved, before the later 复核/反馈 records: the documents issued at approval
+    issued: dict[Quarter, "Assessment"] = field(default_factory=dict)
+
+    def policy_of(self, quarter: Quarter) -> Policy:
+        """The policy a quarter's results are computed with."""
+        return self.pinned.get(quarter, self.policy)
 
     def quarter_results(self, quarter: Quarter, unit_id: str | None = None) -> list[Result]:
         if unit_id is None:
@@ -76,10 +83,12 @@ def counts_in_base(result: Result, policy: Policy) -> bool:
     return status is Status.ASSESSED or (status is Status.UNGRADED and policy.ungraded_in_base)
 
 
-def assess(bureau: Bureau, policy: Policy) -> Assessment:
-    out = Assessment(bureau, policy)
+def assess(bureau: Bureau, policy: Policy, pinned: dict[Quarter, Policy] | None = None) -> Assessment:
+    """Every quarter's results and ledgers; ``pinned``: quarters computed with another policy (an approved
+    quarter keeps the policy of its approval, whatever changed since)."""
+    out = Assessment(bureau, policy, pinned=dict(pinned or {}))
     for quarter in sorted(bureau.quarters):
-        out.results[quarter] = [_result(e, bureau, policy) for e in bureau.entries(quarter)]
+        out.results[quarter] = [_result(e, bureau, out.policy_of(quarter)) for e in bureau.entries(quarter)]
     for year in sorted({q.year for q in bureau.quarters}):
         quarters = sorted(q for q in bureau.quarters if q.year == year)
         _ledgers(out, quarters)
@@ -117,14 +126,16 @@ def _result(entry: Entry, bureau: Bureau, policy: Policy) -> Result:
 
 def _ledgers(out: Assessment, quarters: list[Quarter]) -> None:
     policy = out.policy
+    rates = {q: (out.policy_of(q).quota_ratio, out.policy_of(q).quota_minimum) for q in out.pinned}
     for unit_id in out.bureau.units:
         steps, lists = [], []
         for quarter in quarters:
             results = out.quarter_results(quarter, unit_id)
             recommended = [r for r in results if r.recommended]
-            steps.append((quarter, sum(counts_in_base(r, policy) for r in results), len(recommended)))
+            steps.append((quarter, sum(counts_in_base(r, out.policy_of(quarter)) for r in results), len(recommended)))
             lists.append((recommended, [r for r in results if r.addition]))
-        for row, (recommended, additions) in zip(ledger(unit_id, policy.quota_ratio, policy.quota_minimum, steps), lists):
+        for row, (recommended, additions) in zip(ledger(unit_id, policy.quota_ratio, policy.quota_minimum, steps, rates),
+                                                 lists):
             row.recommended = [r.entry.person_id for r in recommended]
             row.approved = [r.entry.person_id for r in recommended if r.final is Grade.GOOD]
             row.rejected = [r.entry.person_id for r in recommended if r.rejected]
@@ -137,6 +148,6 @@ def _ledgers(out: Assessment, quarters: list[Quarter]) -> None:
             used = sum(r.final is Grade.GOOD for r in results if r.entry.status is Status.ASSESSED)
         else:
             used = sum(r.recommended for r in results)
-        steps.append((quarter, sum(counts_in_base(r, policy) for r in results), used))
-    for row in ledger("", policy.quota_ratio, policy.quota_minimum, steps):
+        steps.append((quarter, sum(counts_in_base(r, out.policy_of(quarter)) for r in results), used))
+    for row in ledger("", policy.quota_ratio, policy.quota_minimum, steps, rates):
         out.bureau_ledgers[row.quarter] = row

@@ -48,17 +48,20 @@ class LedgerRow:
         return self.used > self.allowed
 
 
-def ledger(owner: str, ratio: Decimal, minimum: int, steps: Iterable[tuple[Quarter, int, int]]) -> list[LedgerRow]:
-    """``steps``: (quarter, participants, used) in quarter order within one year; ``minimum`` as in allowed_from."""
+def ledger(owner: str, ratio: Decimal, minimum: int, steps: Iterable[tuple[Quarter, int, int]],
+           rates: dict[Quarter, tuple[Decimal, int]] | None = None) -> list[LedgerRow]:
+    """``steps``: (quarter, participants, used) in quarter order within one year; ``minimum`` as in allowed_from;
+    ``rates``: quarters with their own (ratio, minimum) — an approved quarter keeps its approval's policy."""
     rows: list[LedgerRow] = []
     carry = Decimal(0)
     for quarter, participants, used in steps:
         if rows and quarter.year != rows[-1].quarter.year:
             carry = Decimal(0)
-        entitlement = participants * ratio
+        q_ratio, q_minimum = (rates or {}).get(quarter, (ratio, minimum))
+        entitlement = participants * q_ratio
         available = carry + entitlement
-        row = LedgerRow(owner, quarter, participants, ratio, entitlement, carry, available,
-                        allowed_from(available, minimum), used, available - used)
+        row = LedgerRow(owner, quarter, participants, q_ratio, entitlement, carry, available,
+                        allowed_from(available, q_minimum), used, available - used)
         rows.append(row)
         carry = row.carry_out
     return rows

@@ -169,7 +169,8 @@ def _run(build: Build, out: Path) -> None:
         result.timings["html"] = time.perf_counter() - start
         prov = builder.prov
         build.manifest = {"period": str(build.period), "bureau": builder.bureau, "commit": prov.commit,
-                          "commit_date": prov.iso, "draft": prov.draft, "provenance": prov.line, "pdf": pdf,
+                          "commit_date": prov.iso, "draft": prov.draft, "status": prov.status, "provenance": prov.line,
+                          "pdf": pdf,
                           "documents": []}
         destinations(build)
         if build.options.variant:
@@ -380,7 +381,8 @@ def _record(build: Build) -> None:
         entry = {"id": doc.id, "title": doc.title, "path": doc.path, "key": item.key, "sha256": item.digest}
         if stamp.code:
             entry["code"] = stamp.code
-            codes.append({"code": stamp.code, "document": doc.id, "commit": build.builder.prov.commit,
+            entry["commit"] = stamp.metadata["/kaohecommit"]  # a document issued at approval: the approval's
+            codes.append({"code": stamp.code, "document": doc.id, "commit": stamp.metadata["/kaohecommit"],
                           "title": doc.title})
         build.manifest["documents"].append(entry)
     layout_cache.record_codes(build.builder.cache_root, codes)

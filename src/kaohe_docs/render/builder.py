@@ -5,6 +5,7 @@ the stamp overlays and computes each finished PDF's key; the build's stages (``b
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -16,9 +17,9 @@ from kaohe_docs.errors import Diagnostic, KaoheError, warning
 from kaohe_docs.model import Quarter
 from kaohe_docs.pipeline import Project
 from kaohe_docs.render import layout_cache
-from kaohe_docs.render.fonts import resolve
+from kaohe_docs.render.fonts import environment, resolve
 from kaohe_docs.render.pool import Stamped, stamp_one
-from kaohe_docs.render.provenance import Provenance
+from kaohe_docs.render.provenance import Provenance, of_document
 from kaohe_docs.render.renderer import check_glyphs, generator, make_environment, render_html, with_content_policy
 from kaohe_docs.render.runner import Runner, SerialRunner
 from kaohe_docs.render.stamp import Stamp, Stamper, make_stamp, overlay_context
@@ -75,6 +76,11 @@ class Builder:
         self.runner = runner or SerialRunner()  # where the work is done (``runner.py``)
         self.warmed: set = set()  # overlay variants already looked up or started
         self.layout_keys: dict[str, str] = {}  # content HTML → layout key
+
+    @functools.cached_property
+    def environment(self) -> str:
+        """What makes the PDFs besides their content (recorded in each; ``verify`` compares it)."""
+        return json.dumps(environment(self.fonts), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     def documents(self, period) -> tuple[list[Document], list[Diagnostic], list[str | None]]:
         """The period's documents, the notes about them, and each one's content HTML where it is
@@ -138,11 +144,11 @@ class Builder:
         return source, warnings
 
     def stamp_of(self, doc: Document, markup: str) -> Stamp:
-        return make_stamp(self.bureau, doc, self.prov, markup)
+        return make_stamp(self.bureau, doc, self.prov, markup, self.environment)
 
     def page_html(self, doc: Document, markup: str, stamp: Stamp) -> str:
         """The HTML file users open: the content HTML with the provenance (metadata, footer, 草稿) added."""
-        context = {**self.base, "doc": doc, "provenance": self.prov, "generator": generator(), "code": stamp.code,
+        context = {**self.base, "doc": doc, "provenance": of_document(self.prov, doc), "generator": generator(), "code": stamp.code,
                    "public": stamp.public, "draft": stamp.draft, "keywords": stamp.metadata["/Keywords"]}
         head = render_html(self.env, "stamp_head.html", context)
         body = render_html(self.env, "stamp_body.html", context)

@@ -138,3 +138,72 @@ def font_files(families: tuple[str, ...]) -> tuple[str, ...]:
     """The files behind the chosen families (their identity is part of every PDF's key)."""
     installed = _installed()
     return tuple(sorted({file for family in families for file in installed.get(_family_key(family), ())}))
+
+
+# The free fonts scripts/setup installs (Debian packages) and the families they provide; the CI templates
+# install exactly these, so a paper built by CI verifies on the office's machine (tests keep them in step).
+FREE_FONT_PACKAGES = {"fonts-noto-cjk": ("Noto Serif CJK SC", "Noto Sans CJK SC"), "fonts-lxgw-wenkai": ("LXGW WenKai",)}
+
+
+def install_hint(family: str) -> str:
+    """How to install a font family on this machine, in words."""
+    for package, families in FREE_FONT_PACKAGES.items():
+        if _family_key(family) in {_family_key(f) for f in families}:
+            return f"安装 Debian 软件包 {package}（sudo apt-get install {package}，或运行 scripts/setup）"
+    return "把该字体文件安装到系统字体目录（fontconfig 能找到，fc-list 可以列出），它不能随本项目分发"
+
+
+@functools.lru_cache(maxsize=None)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def environment(fonts: Fonts) -> dict:
+    """What makes a PDF besides its content: WeasyPrint and pydyf versions, and each role's font by family
+    and the first 16 hex digits of the SHA-256 of each of its files. Recorded in every PDF (``/kaoheenv``)."""
+    import os
+    from importlib.metadata import version
+    out: dict = {"weasyprint": version("weasyprint"), "pydyf": version("pydyf"), "fonts": {}}
+    for role, family in sorted(fonts.families.items()):
+        files = []
+        for path in font_files((family,)):
+            try:
+                st = os.stat(path)
+                files.append([os.path.basename(path), _file_digest(path, st.st_size, st.st_mtime_ns)])
+            except OSError:
+                continue
+        out["fonts"][role] = {"family": family, "files": files}
+    return out
+
+
+ROLE_ZH = {"title": "标题", "body": "正文", "heading": "黑体标题", "kai": "楷体", "table": "表格", "stamp": "来源标记"}
+
+
+def environment_differences(then: dict, now: dict) -> list[str]:
+    """What differs between the environment a PDF records and this machine's, each with how to match it."""
+    out = []
+    for name, label in (("weasyprint", "WeasyPrint"), ("pydyf", "pydyf")):
+        if then.get(name) != now.get(name):
+            out.append(f"{label} 原为 {then.get(name) or '（未记录）'}，本机为 {now.get(name)}"
+                       f"（pip install \"{name}=={then.get(name)}\"）" if then.get(name) else
+                       f"{label} 原来的版本未记录，本机为 {now.get(name)}")
+    fonts_then, fonts_now = then.get("fonts") or {}, now.get("fonts") or {}
+    for role in sorted(set(fonts_then) | set(fonts_now)):
+        a, b = fonts_then.get(role) or {}, fonts_now.get(role) or {}
+        if a == b:
+            continue
+        label = ROLE_ZH.get(role, role)
+        files = "、".join(f"{name}（SHA-256 {digest}…）" for name, digest in a.get("files", ()))
+        if a.get("family") != b.get("family"):
+            out.append(f"{label}字体原为“{a.get('family', '—')}”（{files or '文件未记录'}），本机为“{b.get('family', '—')}”："
+                       f"{install_hint(a.get('family', ''))}")
+        else:
+            out.append(f"{label}字体“{a.get('family')}”的文件不同：原为 {files or '（未记录）'}，本机为 "
+                       + "、".join(f"{n}（SHA-256 {d}…）" for n, d in b.get("files", ()))
+                       + "（字体版本不同：请安装与生成文书的电脑相同版本的字体）")
+    return out

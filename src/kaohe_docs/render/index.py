@@ -22,7 +22,8 @@ def write_index(out: Path) -> Path:
              "<h1>平时考核文书目录</h1>"]
     for p in periods:
         period = escape(p["period"])
-        state = "<span class='draft'>草稿</span>" if p["draft"] else "正式"
+        word = "草稿" if p["draft"] else str(p.get("status") or "状态未记录（旧版本生成，请重新生成）")
+        state = escape(word) if word == "正式" else f"<span class='draft'>{escape(word)}</span>"
         parts.append(f"<h2>{escape(p['bureau'])} {period}</h2><p>{state} · {escape(p['provenance'])}</p>")
         if p.get("bundle"):  # only builds with --bundle or --final join one
             parts.append(f"<p><a href='{period}/{escape(p['bundle']['path'])}.pdf'>打印合订本（PDF）</a></p>")

@@ -264,7 +264,8 @@ class ContentCache:
             if entry["key"] != key:
                 return None
             docs = [Document(id=d["id"], title=d["title"], kind=d["kind"], template=d["template"], path=d["path"],
-                             period=d["period"], context={}, draft=d["draft"]) for d in entry["documents"]]
+                             period=d["period"], context={}, draft=d["draft"], issued=d.get("issued") is True)
+                    for d in entry["documents"]]
             notes = [Diagnostic.from_plain(n) for n in entry["notes"]]
             keys = [d["content"] for d in entry["documents"]]
         except (TypeError, KeyError, ValueError):
@@ -277,7 +278,7 @@ class ContentCache:
     def put_plan(self, key: str, docs: list, notes: list, keys: list[str]) -> None:
         write_json(self._path("plan", key), {"key": key, "notes": [n.plain() for n in notes], "documents": [
             {"id": d.id, "title": d.title, "kind": d.kind, "template": d.template, "path": d.path, "period": d.period,
-             "draft": bool(d.draft), "content": k} for d, k in zip(docs, keys)]})
+             "draft": bool(d.draft), "issued": bool(d.issued), "content": k} for d, k in zip(docs, keys)]})
 
 
 # --- verification codes issued: code → (document, commit), so that `kaohe verify CODE` finds a

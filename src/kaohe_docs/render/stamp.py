@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kaohe_docs import __version__
-from kaohe_docs.render.provenance import Provenance
+from kaohe_docs.render.provenance import Provenance, of_document
 
 # Crockford's base 32: no I, L, O, U — nothing to misread on a printed notice
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -68,9 +68,10 @@ class Stamp:
     code: str  # "" for drafts
     metadata: dict  # PDF document information: "/Key" → text
     draft: bool = False  # uncommitted records, or a document that is a draft by nature (an annual paper before Q4)
+    issued: bool = False  # issued at approval: states the approval's provenance in a later build
 
     def variant(self, orientation: str) -> tuple:
-        return (self.public, self.code if self.public else "", orientation, self.draft)
+        return (self.public, self.code if self.public else "", orientation, self.draft, self.issued)
 
 
 def pdf_date(prov: Provenance) -> str:
@@ -86,7 +87,7 @@ def pdf_date(prov: Provenance) -> str:
 
 
 def keywords(bureau: str, doc, prov: Provenance, code: str, draft: bool) -> str:
-    state = "草稿" if draft else "正式"
+    state = "草稿" if draft else prov.status
     parts = [bureau, doc.period, f"记录库提交 {prov.commit or '无提交'}", prov.iso, state,
              f"kaohe-docs {__version__}"]
     if code:
@@ -94,24 +95,29 @@ def keywords(bureau: str, doc, prov: Provenance, code: str, draft: bool) -> str:
     return ", ".join(parts)
 
 
-def make_stamp(bureau: str, doc, prov: Provenance, markup: str) -> Stamp:
+def make_stamp(bureau: str, doc, prov: Provenance, markup: str, env: str = "") -> Stamp:
+    """``env``: the environment that makes the PDF (fonts and software, JSON), recorded in its metadata."""
+    issued = of_document(prov, doc) is not prov
+    prov = of_document(prov, doc)
     public = is_public(doc)
     draft = prov.draft or bool(getattr(doc, "draft", False))
-    code = "" if draft or not prov.commit else verification_code(content_hash(markup), prov.commit)
+    # only a 正式 document gets a code: a 送审稿 or 草稿 is never certified
+    code = verification_code(content_hash(markup), prov.commit) if not draft and prov.approved and prov.commit else ""
     date = pdf_date(prov)
     metadata = {
         "/Title": doc.title, "/Author": bureau, "/Subject": prov.line,
         "/Keywords": keywords(bureau, doc, prov, code, draft), "/Creator": f"kaohe-docs {__version__}",
         "/CreationDate": date, "/ModDate": date,
         "/kaohecommit": prov.commit, "/kaohedraft": "yes" if draft else "no", "/kaohedocument": doc.id,
+        "/kaohestatus": "草稿" if draft else prov.status, "/kaoheenv": env,
         "/kaohecode": code,
     }
-    return Stamp(public, code, metadata, draft)
+    return Stamp(public, code, metadata, draft, issued)
 
 
 def overlay_context(variants: list[tuple]) -> list[dict]:
-    return [{"public": public, "code": code, "orientation": orientation, "draft": draft}
-            for public, code, orientation, draft in variants]
+    return [{"public": public, "code": code, "orientation": orientation, "draft": draft, "issued": issued}
+            for public, code, orientation, draft, issued in variants]
 
 
 def orientation(page) -> str:
