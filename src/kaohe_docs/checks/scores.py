@@ -25,6 +25,8 @@ def elements_within_maximum(a):
                 yield err(line, f"共性指标中没有“{element}”这一要素（应为 {'、'.join(maxima)}）")
             elif value > maxima[element]:
                 yield err(line, f"{who(r)}共性要素“{element}”得分 {value} 超过满分 {maxima[element]}")
+        if r.entry.indicators is not None:
+            continue  # an element without a total is scored from the 共性指标 items (checks.indicators)
         missing = [e for e in maxima if e not in r.entry.common and e not in r.entry.invalid
                    and f"common:{e}" not in r.entry.pending]
         if missing and (r.entry.common or any(k.startswith("common:") for k in r.entry.pending)):

@@ -6,7 +6,7 @@ import datetime as dt
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.engine.calendar import calendar_of, working_days_end
 from kaohe_docs.engine.grading import below_band
-from kaohe_docs.documents.formatting import aligned, date_zh, grade_text, number, percent
+from kaohe_docs.documents.formatting import aligned, date_zh, grade_text, item_lines, number, percent
 from kaohe_docs.model import FeedbackMethod, Grade, Quarter, talk_kind
 from kaohe_docs.documents import Document, form_title
 from kaohe_docs.filenames import safe_name
@@ -55,11 +55,12 @@ def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
     p, s, e, person = a.policy, r.score, r.entry, r.person
     present = [m for m in e.quarter.months if m in e.monthly]
     months = [{"month": m, "score": score} for m, score in zip(present, aligned([e.monthly[m] for m in present]))]
-    element_scores = aligned([e.common.get(k) for k in p.elements])
+    element_scores = aligned([s.elements.get(k) for k in p.elements])
     return {
         "name": person.name, "gender": person.gender, "birth": person.birth.replace("-", "."),
         "unit": unit_name, "post": person.post, "summary": e.summary or "",
         "elements": [{"name": k, "max": f"{v:f}", "score": score} for (k, v), score in zip(p.elements.items(), element_scores)],
+        "items": item_lines(s),
         # a part not filled in yet is printed blank (a unit can print the form and fill it by hand), never 0
         "common_raw": f"{s.common_raw:f}" if s.common_complete else "", "common": number(s.common, p) if s.common_complete else "",
         "months": months, "average": number(s.monthly_average, p),

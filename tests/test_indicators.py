@@ -1,0 +1,147 @@
+"""共性指标 from the bureau's indicator items: worked examples of the arithmetic, the rules' exact messages,
+and old records (element totals) loading unchanged."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from kaohe_docs.engine.indicators import score_items
+from kaohe_docs.engine.scoring import score_entry
+from kaohe_docs.model import Entry, IndicatorClaim, Quarter, Src, Status
+from kaohe_docs.pipeline import open_project
+from kaohe_docs.records.load import load
+
+from conftest import FIXTURES, write
+
+UNIT = "records/2026/Q1/units/zhengong.yaml"
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load(FIXTURES / "mini", use_cache=False).policy
+
+
+def c(item, matter, points=None):
+    return IndicatorClaim(item, matter, dt.date(2026, 3, 9), None, Decimal(points) if points is not None else None,
+                          Src("f", 1))
+
+
+def scores(policy, claims, typed=None):
+    e = Entry(person_id="1", name="甲", unit_id="u", quarter=Quarter(2026, 1), status=Status.ASSESSED,
+              common={k: Decimal(v) for k, v in (typed or {}).items()}, monthly={1: Decimal(90)}, bonuses=[],
+              suggested=None, lower_reason=None, note=None, attendance={}, summary=None, ungraded_reason=None,
+              external=None, src=Src("f", 1), indicators=claims)
+    return score_entry(e, policy)
+
+
+def test_worked_example_of_the_module_docstring(policy):
+    # 勤-1 迟到 扣 0.5 (fixed); 勤-2 脱岗 扣 0.5~2, the unit wrote 2; the same matter under 廉-3 counts once, at 2
+    s = scores(policy, [c("勤-1", "3月2日迟到"), c("勤-2", "3月9日值班脱岗", "2"), c("廉-3", "3月9日值班脱岗", "1")])
+    assert s.elements == {"德": 20, "能": 20, "勤": Decimal("17.5"), "绩": 20, "廉": 20}
+    assert s.common_raw == Decimal("97.5") and s.common == Decimal("39.000")
+    assert [(k.claim.item, d.claim.item) for k, d in s.items.duplicates] == [("勤-2", "廉-3")]
+
+
+def test_same_matter_highest_value_wins_whatever_the_order(policy):
+    later_higher = scores(policy, [c("勤-4", "擅离岗位"), c("勤-2", "擅离岗位", "1.5")])
+    assert later_higher.elements["勤"] == Decimal("18.5")
+    tie = scores(policy, [c("勤-1", "3月2日迟到"), c("勤-4", "3月2日迟到")])  # both 0.5: counted once, the first
+    assert tie.elements["勤"] == Decimal("19.5") and [k.claim.item for k, _ in tie.items.duplicates] == ["勤-1"]
+
+
+def test_element_bounded_by_zero_and_full_marks(policy):
+    many = [c("廉-1", f"事项{n}", "5") for n in range(5)]  # 25 points deducted from 20
+    assert scores(policy, many).elements["廉"] == 0
+    up = scores(policy, [c("德-5", "救起落水儿童", "1")])  # an addition never lifts 20 above 20
+    assert up.elements["德"] == 20 and up.items.elements["德"].bounded
+
+
+def test_shared_matter_points_as_the_unit_decided_never_above_the_value(policy):
+    s = scores(policy, [c("绩-2", "报表差错被通报", "0.4"), c("勤-1", "迟到", "9")])
+    assert s.elements["绩"] == Decimal("19.6") and s.elements["勤"] == Decimal("19.5")  # 9 → the item's 0.5
+
+
+def test_typed_totals_and_items_in_one_person(policy):
+    s = scores(policy, [c("勤-1", "迟到")], typed={"德": "18", "能": "19"})
+    assert s.elements == {"德": 18, "能": 19, "勤": Decimal("19.5"), "绩": 20, "廉": 20}
+    assert set(s.items.elements) == {"勤", "绩", "廉"} and s.complete
+
+
+def test_range_without_points_leaves_the_element_unscored(policy):
+    s = scores(policy, [c("勤-2", "脱岗")])
+    assert "勤" not in s.elements and not s.common_complete and not s.complete
+
+
+def test_rounding_rule_applies_to_an_element(policy):
+    items = score_items([c("绩-3", "进度", "0.335")], policy.indicators, policy.elements, {"绩"}, policy.round)
+    assert items.elements["绩"].score == Decimal("19.67")  # 19.665 half-up at 2 places
+
+
+def test_old_records_with_element_totals_load_unchanged(policy):
+    s = scores(policy, None, typed=dict(zip("德能勤绩廉", ("19", "18", "19", "18", "20"))))
+    assert s.items is None and s.common_raw == 94 and s.elements["能"] == Decimal("18")
+
+
+HEAD = "unit: zhengong\nquarter: 2026Q1\nsubmitted: 2026-04-08\nleader: 王志强\npeople:\n"
+WANG = ('  - id: "010001"\n    name: 王志强\n    monthly: {1: 95, 2: 96, 3: 94}\n    suggested: 好\n'
+        "    indicators:\n")
+REST = ('  - id: "010002"\n    name: 李娜\n    common: {德: 18, 能: 17, 勤: 18, 绩: 17, 廉: 19}\n'
+        "    monthly: {1: 88, 2: 90, 3: 89}\n    suggested: 较好\n"
+        '  - id: "010003"\n    name: 张伟\n    ungraded: 长期病假\n')
+
+
+def item(text: str) -> str:
+    return f"      - {{{text}, date: 2026-03-09}}\n"
+
+
+def check(root, *items, extra="", rest=REST):
+    write(root, {UNIT: HEAD + WANG.replace("    indicators:\n", extra + "    indicators:\n") + "".join(items) + rest})
+    return [d.format() for d in open_project(root, use_cache=False).diagnostics]
+
+
+CASES = {
+    "item not in the policy": (
+        [item("item: 勤-9, matter: 迟到")],
+        f"{UNIT}:11: 错误: 王志强（警号 010001）的共性指标项目“勤-9”不在政策的量化考核指标中（见政策 indicators）"),
+    "element both typed and itemised": (
+        [item("item: 勤-1, matter: 迟到")],
+        f"{UNIT}:12: 错误: 王志强（警号 010001）共性要素“勤”已直接填写得分 19（第 10 行），不能再按指标项目“勤-1”计分；"
+        "同一要素只能用一种方式，请删去其一"),
+    "points above the item's value": (
+        [item("item: 勤-2, matter: 脱岗, points: 3")],
+        f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”记 3 分，超过该项分值（扣分 0.5–2 分）"),
+    "range without points": (
+        [item("item: 勤-2, matter: 脱岗")],
+        f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”的分值是范围（扣分 0.5–2 分），须写明本人分值（points）"),
+    "points below the range for one person": (
+        [item("item: 能-2, matter: 执法过错, points: 1")],
+        f"{UNIT}:11: 错误: 王志强（警号 010001）“能-2”记 1 分，不在该项分值范围内（扣分 2–5 分）"),
+    "same matter under two items": (
+        [item("item: 勤-2, matter: 脱岗, points: 1.5"), item("item: 勤-4, matter: 脱岗")],
+        f"{UNIT}:12: 警告: 王志强（警号 010001）的事项“脱岗”同时记入了“勤-2”和“勤-4”，同一事项只记一次，按较高的“勤-2”（1.5 分）计"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_indicator_rules_give_exact_diagnostics(mini, name):
+    items, expected = CASES[name]
+    extra = "    common: {勤: 19}\n" if name == "element both typed and itemised" else ""
+    assert check(mini, *items, extra=extra) == [expected]
+
+
+def test_shared_matter_needs_each_persons_points(mini):
+    li = REST.replace("    common: {德: 18, 能: 17, 勤: 18, 绩: 17, 廉: 19}\n",
+                      "    common: {德: 17, 能: 16, 勤: 17, 廉: 18}\n"
+                      "    indicators:\n      - {item: 绩-2, matter: 报表差错被通报, date: 2026-02-26, points: 0.5}\n")
+    assert check(mini, item("item: 绩-2, matter: 报表差错被通报"), rest=li) == [
+        f"{UNIT}:11: 错误: 事项“报表差错被通报”涉及 2 人，须由所在单位确定每人分值（points，每人不超过 3 分）"]
+    # below the range is the unit's division of a shared matter: accepted
+    assert check(mini, item("item: 绩-2, matter: 报表差错被通报, points: 0.5"), rest=li) == []
+
+
+def test_empty_list_is_full_marks_and_not_pending(mini):
+    assert check(mini, extra="    common:\n") == []
+    r = next(r for r in open_project(mini, use_cache=False).assessment.results[Quarter(2026, 1)] if r.entry.name == "王志强")
+    assert r.score.common_raw == 100 and r.score.complete
