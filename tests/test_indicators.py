@@ -145,3 +145,20 @@ def test_empty_list_is_full_marks_and_not_pending(mini):
     assert check(mini, extra="    common:\n") == []
     r = next(r for r in open_project(mini, use_cache=False).assessment.results[Quarter(2026, 1)] if r.entry.name == "王志强")
     assert r.score.common_raw == 100 and r.score.complete
+
+
+@pytest.mark.slow
+def test_committee_diff_and_score_show_the_items(mini_git):
+    from conftest import commit_all, edit, git, run
+    solo = "records/2026/Q1/units/solo.yaml"
+    git(mini_git, "checkout", "-q", "-b", "edit")
+    edit(mini_git, solo, "evidence: 局绩效考评通报, points: 1}", "evidence: 局绩效考评通报, points: 0.5}")
+    edit(mini_git, solo, "      - {item: 廉-5, matter: 未按规定报告本人婚姻变化情况, date: 2026-02-14, evidence: 政工室核查记录}\n", "")
+    commit_all(mini_git, "更正刘洋的扣分")
+    text = run(mini_git, "diff", "main", "HEAD").stdout
+    assert ("  法制室 刘洋（警号 020001）：共性“绩”（按指标项目计分） 19 → 19.5；共性“廉”（按指标项目计分） 19 → 20；"
+            "共性指标 −“廉-5（未按规定报告本人婚姻变化情况）”；"
+            "共性指标 “绩-3（一季度执法质量考评指标未达到序时进度）” 1 分，2026-03-31，局绩效考评通报 → "
+            "0.5 分，2026-03-31，局绩效考评通报；总分 95.60 → 96.20") in text.splitlines()
+    rows = run(mini_git, "score", "2026Q1", "--unit", "solo", "--json").stdout
+    assert "绩-3 扣0.5分（一季度执法质量考评指标未达到序时进度）" in rows and "廉-5" not in rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kaohe_docs.audit.gitrepo import SYMLINK_MODE, CommitInfo, info
+from kaohe_docs.documents.formatting import indicator_fields
 from kaohe_docs.model import Quarter
 from kaohe_docs.records.readers import read_appeals, read_decision, read_roster, read_unit_quarter
 from kaohe_docs.records.yamlio import decode, parse
@@ -103,6 +104,7 @@ def _entry_fields(snap: dict, q: str, path: str, e) -> None:
     snap[f"{q} 考核方式"] = e.status.value
     for name, value in e.common.items():
         snap[f"{q} 共性“{name}”"] = f"{value:f}"
+    snap.update({f"{q} {label}": value for label, value in indicator_fields(e).items()})
     for month, value in e.monthly.items():
         snap[f"{q} {month}月绩效"] = f"{value:f}"
     for b in e.bonuses:

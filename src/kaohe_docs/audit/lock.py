@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kaohe_docs import gitport
 from kaohe_docs.audit.approval import Approval, Chains, after_decision, validate
+from kaohe_docs.documents.formatting import indicator_fields
 from kaohe_docs.errors import Diagnostic, error
 from kaohe_docs.model import Quarter
 
@@ -160,6 +161,7 @@ def fields_of(path: str, data: bytes | None, quarter: Quarter, names: dict[str, 
 def entry_fields(e) -> dict[str, str]:
     f = {"考核方式": e.status.value, "姓名": e.name}
     f.update({f"共性“{k}”": f"{v:f}" for k, v in e.common.items()})
+    f.update(indicator_fields(e))
     f.update({f"{m}月绩效": f"{v:f}" for m, v in e.monthly.items()})
     for b in e.bonuses:
         f[f"加分“{b.item}（{b.deed}）”"] = b.status + (f"，{b.points:f} 分" if b.points is not None else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kaohe_docs.engine.assess import Assessment, Result
-from kaohe_docs.documents.formatting import grade_text, number
+from kaohe_docs.documents.formatting import grade_text, indicator_fields, number
 from kaohe_docs.model import Quarter
 
 
@@ -117,6 +117,15 @@ def person_changes(old: Result | None, new: Result | None, a_old: Assessment, a_
     for month in sorted(set(eo.monthly) | set(en.monthly)):
         if eo.monthly.get(month) != en.monthly.get(month):
             out.append(f"{month}月绩效 {_arrow(eo.monthly.get(month), en.monthly.get(month))}")
+    es_old, es_new = (old.score.elements if old.score else {}), (new.score.elements if new.score else {})
+    for element in dict.fromkeys([*es_old, *es_new]):  # an element scored from items on either side
+        itemised = element not in eo.common or element not in en.common
+        if itemised and es_old.get(element) != es_new.get(element):
+            out.append(f"共性“{element}”（按指标项目计分） {_arrow(es_old.get(element), es_new.get(element))}")
+    io_, in_ = indicator_fields(eo), indicator_fields(en)
+    out += [f"共性指标 +{k.removeprefix('共性指标')}（{v}）" for k, v in in_.items() if k not in io_]
+    out += [f"共性指标 −{k.removeprefix('共性指标')}" for k in io_ if k not in in_]
+    out += [f"共性指标 {k.removeprefix('共性指标')} {_arrow(io_[k], in_[k])}" for k in io_ if k in in_ and io_[k] != in_[k]]
     bo, bn = _bonus_set(old), _bonus_set(new)
     out += [f"加分项 +{k}（{v}）" for k, v in bn.items() if k not in bo]
     out += [f"加分项 −{k}" for k in bo if k not in bn]

@@ -112,18 +112,20 @@ def remark(result) -> str:
     return "；".join(parts)
 
 
-def item_text(claim, indicator=None, points: Decimal | None = None) -> str:
-    """One 共性指标 item applied to a person: “勤 扣1.5分：3月6日值班期间脱岗（勤-2，2026年3月6日，值班抽查记录）”.
-    Without a known indicator (not in the policy): the item as written."""
+def item_text(claim, indicator=None, points: Decimal | None = None, brief: bool = False) -> str:
+    """One 共性指标 item applied to a person: “勤 扣1.5分：3月6日值班期间脱岗（勤-2，2026年3月6日，值班抽查记录）”;
+    ``brief``: “勤-2 扣1.5分（3月6日值班期间脱岗）”. Without a known indicator (not in the policy): as written."""
     detail = "，".join(x for x in (claim.item, date_zh(claim.date) if claim.date else "", claim.evidence or "") if x)
     if indicator is None:
-        return f"{claim.matter}（{detail}）"
+        return f"{claim.item}（{claim.matter}）" if brief else f"{claim.matter}（{detail}）"
     value = points if points is not None else claim.points
-    value_text = f"{value:f}" if value is not None else ""
-    return f"{indicator.element} {indicator.kind}{value_text}分：{claim.matter}（{detail}）"
+    value_text = f"{indicator.kind[0]}{value:f}分" if value is not None else indicator.kind
+    if brief:
+        return f"{claim.item} {value_text}（{claim.matter}）"
+    return f"{indicator.element} {value_text}：{claim.matter}（{detail}）"
 
 
-def item_lines(score) -> list[str]:
+def item_lines(score, brief: bool = False) -> list[str]:
     """Why each 共性 point was lost or gained: one line per counted item, element by element; a matter also
     written under other items says it counted once (就高不就低); a bounded element says so."""
     if score is None or score.items is None:
@@ -134,10 +136,21 @@ def item_lines(score) -> list[str]:
     lines = []
     for element in score.items.elements.values():
         for c in element.counted:
-            line = item_text(c.claim, c.indicator, c.points)
+            line = item_text(c.claim, c.indicator, c.points, brief)
             if id(c.claim) in dropped:
                 line += f"；同一事项另涉及{'、'.join(dropped[id(c.claim)])}，只记一次（就高不就低）"
             lines.append(line)
         if element.bounded and element.score is not None:
             lines.append(f"{element.element} 按项目合计超出 0–{element.full:f} 分，计 {element.score:f} 分")
     return lines
+
+
+def indicator_fields(entry) -> dict[str, str]:
+    """A person's 共性指标 items as labelled values (“共性指标“勤-2（3月6日值班期间脱岗）”” → “1.5 分，2026-03-06，…”):
+    the field listing of the approval lock, `kaohe log` and `kaohe diff` (an item added, removed or changed)."""
+    out = {}
+    for c in entry.indicators or ():
+        value = "，".join(x for x in (f"{c.points:f} 分" if c.points is not None else "按该项分值",
+                                      str(c.date) if c.date else "", c.evidence or "") if x)
+        out[f"共性指标“{c.item}（{c.matter}）”"] = value
+    return out
