@@ -99,7 +99,8 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
     from kaohe_docs.documents.personal import appeal_notices, feedback, registration
     from kaohe_docs.documents.publicity import publicity
     from kaohe_docs.documents.unit_results import unit_results
-    docs: list[Document] = []
+    from kaohe_docs.documents.annexes import quota_places
+    docs: list[Document] = [quota_places(a, quarter)]  # from the day the quarter is opened, before any score
     docs.extend(d for d in (publicity(a, quarter),) if d is not None)
     docs.append(subjects(a, quarter))
     docs.append(quota_usage(a, quarter))
@@ -116,7 +117,9 @@ def year_documents(a, year: int) -> list[Document]:
     from kaohe_docs.documents.annual import (
         annual_extracts, annual_flags, annual_publicity, annual_summary, annual_worksheet, statistics,
     )
+    from kaohe_docs.documents.annexes import year_annexes
     from kaohe_docs.documents.unit_results import unit_results_annual
     publicity = annual_publicity(a, year)
     return [*([publicity] if publicity is not None else []), annual_worksheet(a, year), annual_summary(a, year),
-            annual_flags(a, year), statistics(a, year), *unit_results_annual(a, year), *annual_extracts(a, year)]
+            annual_flags(a, year), statistics(a, year), *unit_results_annual(a, year), *annual_extracts(a, year),
+            *year_annexes(a, year)]

@@ -17,7 +17,7 @@ def _talk(grade: Grade | None) -> dict | None:
     return {"title": f"{kind}记录", "content": f"{kind}内容", "admonish": grade is Grade.POOR} if kind else None
 
 
-def _weights(a: Assessment) -> dict:
+def weights(a: Assessment) -> dict:
     p = a.policy
     return {"common": percent(p.common_weight), "individual": percent(p.individual_weight), "cap": f"{p.bonus_cap:f}"}
 
@@ -46,7 +46,7 @@ def registration(a: Assessment, quarter: Quarter) -> list[Document]:
         id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
         kind="form persons registration", template="registration.html", path=f"05-登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
         period=quarter.zh,
-        context={"period_zh": quarter.zh, "weights": _weights(a), "form_title": form_title(a, "登记表"),
+        context={"period_zh": quarter.zh, "weights": weights(a), "form_title": form_title(a, "登记表"),
                  "people": [_registration(a, unit.name, r) for r in results]})
         for unit, part, label, results in _units(a, quarter)]
 
@@ -73,6 +73,17 @@ def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
         "band": s.band.value if s.complete else "",
         "attendance": "；".join(f"{k} {v:f} 天" for k, v in e.attendance.items()) or "—",
         "suggested": grade_text(e.suggested), "lower_reason": e.lower_reason or "", "final": grade_text(r.final),
+    }
+
+
+def blank_registration_person(a: Assessment) -> dict:
+    """A 登记表 with nothing filled in (the element maxima and weights printed): for filling by hand."""
+    return {
+        "name": "", "gender": "", "birth": "", "unit": "", "post": "", "summary": "",
+        "elements": [{"name": k, "max": f"{v:f}", "score": "\u3000"} for k, v in a.policy.elements.items()],  # a line to write on
+        "items": [], "common_raw": "", "common": "", "months": [], "average": "", "individual": "", "months_note": "",
+        "bonuses": [], "bonus": "", "capped": False, "total": "", "band": "", "attendance": "",
+        "suggested": "", "lower_reason": "", "final": "", "blank": True,
     }
 
 
