@@ -67,7 +67,7 @@ def test_opened_quarter_without_scores_builds_its_quota_table(mini):
     q2 = Quarter(2026, 2)
     assert all(r.score is None or not r.score.complete for r in project.assessment.results[q2])  # nothing scored
     build_period(project, q2, mini / "build")
-    text = text_of(mini / "build/2026Q2/00-名额表.pdf")
+    text = text_of(mini / "build/2026Q2/10-名额表.pdf")
     assert text.startswith("清河县公安局各单位“好”等次名额表2026年第二季度")
     # at 50%, minimum place 0. 政工室 Q1: 2 take part (张伟 不确定等次), 1.0 available, 王志强 recommended → carry 0.0;
     # Q2 as opened: 3 listed (张伟 not marked yet) → 1.5 + 0.0 = 1.5 → 1 place.

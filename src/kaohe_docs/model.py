@@ -130,6 +130,7 @@ class BureauInfo:
     issuer: str  # 发文机关署名, e.g. 中共清河县公安局委员会
     office: str  # 考核办 (办公室名称)
     src: Src
+    report_to: tuple[str, ...] = ()  # 主送 of the reports upward: 县公务员主管部门, 一线实绩考察组 (bureau.yaml)
 
 
 @dataclass

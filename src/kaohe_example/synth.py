@@ -280,7 +280,9 @@ def generate(out: Path, people: int = 200, year: int = 2026, seed: int = 2026, p
     kinds = {u[0]: u[2] for u in g.units}
     names = {u[0]: u[1] for u in g.units}
     _write(out / "records/bureau.yaml", "# 本局基本信息（虚构的示例局）：印在每份文书上\n"
-           "name: 清河县公安局\nissuer: 中共清河县公安局委员会\noffice: 清河县公安局平时考核工作委员会办公室\n")
+           "name: 清河县公安局\nissuer: 中共清河县公安局委员会\noffice: 清河县公安局平时考核工作委员会办公室\n"
+           "report_to: [中共清河县委组织部（县公务员局）, 县委第二一线实绩考察组]   "
+           "# 可选：考核结果报送核准、年度工作情况总结的主送机关\n")
     _write(out / "records/units.yaml", "# 所室队名单：顺序即各类表格中单位的排列顺序\nunits:\n" + "".join(
         f"  - id: {u[0]}\n    name: {u[1]}\n" for u in g.units))
     _write(out / "records/roster.yaml", _roster(g.people))

@@ -100,6 +100,7 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
     from kaohe_docs.documents.publicity import publicity
     from kaohe_docs.documents.unit_results import unit_results
     from kaohe_docs.documents.annexes import quota_places
+    from kaohe_docs.documents.reports import quarter_report
     docs: list[Document] = [quota_places(a, quarter)]  # from the day the quarter is opened, before any score
     docs.extend(d for d in (publicity(a, quarter),) if d is not None)
     docs.append(subjects(a, quarter))
@@ -110,6 +111,7 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
         docs.extend(brief(a, quarter))
         docs.extend(feedback(a, quarter))
         docs.extend(appeal_notices(a, quarter))
+        docs.append(quarter_report(a, quarter))
     return docs
 
 
@@ -118,8 +120,9 @@ def year_documents(a, year: int) -> list[Document]:
         annual_extracts, annual_flags, annual_publicity, annual_summary, annual_worksheet, statistics,
     )
     from kaohe_docs.documents.annexes import year_annexes
+    from kaohe_docs.documents.reports import year_report
     from kaohe_docs.documents.unit_results import unit_results_annual
     publicity = annual_publicity(a, year)
     return [*([publicity] if publicity is not None else []), annual_worksheet(a, year), annual_summary(a, year),
             annual_flags(a, year), statistics(a, year), *unit_results_annual(a, year), *annual_extracts(a, year),
-            *year_annexes(a, year)]
+            year_report(a, year), *year_annexes(a, year)]

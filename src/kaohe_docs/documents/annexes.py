@@ -102,7 +102,7 @@ def quota_places(a: Assessment, quarter: Quarter) -> Document:
              f"{bureau.available:f}", bureau.allowed]
     doc = table(
         id=f"{quarter}/名额表", title=f"{a.bureau.info.name}{quarter.zh}各单位“好”等次名额表", template="quota_places.html",
-        path="00-名额表", period=quarter.zh, heading=f"{a.bureau.info.name}各单位“好”等次名额表", subtitle=quarter.zh,
+        path="10-名额表", period=quarter.zh, heading=f"{a.bureau.info.name}各单位“好”等次名额表", subtitle=quarter.zh,
         columns=[col("单位", "24%", "left"), col(("参加", "人数")), col("比例"), col(("本季度", "名额")), col(("上季度", "结转")),
                  col(("累计", "名额")), col(("可报“好”", "等次人数"))],
         rows=rows, totals=[total],

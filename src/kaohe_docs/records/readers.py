@@ -26,6 +26,8 @@ def read_bureau(data, path: str):
     diags: list[Diagnostic] = []
     f = Fields(data, path, diags, "单位信息", line=1)
     info = BureauInfo(f.name("name"), f.text("issuer"), f.text("office"), Src(path, f.line))
+    report_to = f.sequence("report_to", required=False)
+    info.report_to = tuple(str(r).strip() for r in report_to or () if r is not None and str(r).strip())
     f.done()
     return (info if None not in (info.name, info.issuer, info.office) else None), diags
 
