@@ -111,13 +111,13 @@ CASES = {
         "同一要素只能用一种方式，请删去其一"),
     "points above the item's value": (
         [item("item: 勤-2, matter: 脱岗, points: 3")],
-        f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”记 3 分，超过该项分值（扣分 0.5–2 分）"),
+        f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”记 3 分，超过该项分值（扣0.5–2分）"),
     "range without points": (
         [item("item: 勤-2, matter: 脱岗")],
-        f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”的分值是范围（扣分 0.5–2 分），须写明本人分值（points）"),
+        f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”的分值是范围（扣0.5–2分），须写明本人分值（points）"),
     "points below the range for one person": (
         [item("item: 能-2, matter: 执法过错, points: 1")],
-        f"{UNIT}:11: 错误: 王志强（警号 010001）“能-2”记 1 分，不在该项分值范围内（扣分 2–5 分）"),
+        f"{UNIT}:11: 错误: 王志强（警号 010001）“能-2”记 1 分，不在该项分值范围内（扣2–5分）"),
     "same matter under two items": (
         [item("item: 勤-2, matter: 脱岗, points: 1.5"), item("item: 勤-4, matter: 脱岗")],
         f"{UNIT}:12: 警告: 王志强（警号 010001）的事项“脱岗”同时记入了“勤-2”和“勤-4”，同一事项只记一次，按较高的“勤-2”（1.5 分）计"),
@@ -162,3 +162,25 @@ def test_committee_diff_and_score_show_the_items(mini_git):
             "0.5 分，2026-03-31，局绩效考评通报；总分 95.60 → 96.20") in text.splitlines()
     rows = run(mini_git, "score", "2026Q1", "--unit", "solo", "--json").stdout
     assert "绩-3 扣0.5分（一季度执法质量考评指标未达到序时进度）" in rows and "廉-5" not in rows
+
+
+def test_policy_indicator_mistakes_are_reported_with_their_lines(mini):
+    path = mini / "policy/policy.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("indicators:")
+    path.write_text(text[:start] + "indicators:\n"
+                    "  德:\n"
+                    "    - {id: 德-1, text: 甲, deduct: 3~1}\n"
+                    "    - {id: 德-2, text: 乙, deduct: 25}\n"
+                    "    - {id: 德-3, text: 丙}\n"
+                    "    - {id: 德-3, text: 丁, add: 1}\n"
+                    "    - {id: 德-3, text: 戊, add: 0.5}\n"
+                    "  品: []\n", encoding="utf-8")
+    line = text[:start].count("\n") + 1
+    assert [d.format() for d in open_project(mini, use_cache=False).diagnostics] == [
+        f"policy/policy.yaml:{line + 2}: 错误: “deduct”的范围“3~1”应从小到大且大于 0，如 1~3",
+        f"policy/policy.yaml:{line + 3}: 错误: 共性指标项目“德-2”的分值 25 超过要素“德”的满分 20",
+        f"policy/policy.yaml:{line + 4}: 错误: 共性指标项目“德-3”须写 deduct（扣分）或 add（加分）之一",
+        f"policy/policy.yaml:{line + 6}: 错误: 共性指标项目编号“德-3”重复（第 {line + 5} 行已有）",
+        f"policy/policy.yaml:{line + 7}: 错误: indicators 中的“品”不是共性指标要素（应为 德、能、勤、绩、廉）",
+    ]

@@ -209,6 +209,12 @@ class Indicator:
     def kind(self) -> str:
         return "扣分" if self.sign < 0 else "加分"
 
+    @property
+    def value_text(self) -> str:
+        """“扣1–3分”, “扣0.5分”, “加0.5–1分”: the item's value as printed and in messages."""
+        value = f"{self.low:f}" if self.fixed else f"{self.low:f}–{self.high:f}"
+        return f"{self.kind[0]}{value}分"
+
 
 @dataclass
 class IndicatorClaim:

@@ -15,11 +15,6 @@ def _itemised(a):
                     yield r, claim, a.policy.indicators.get(claim.item)
 
 
-def _value(indicator) -> str:
-    v = f"{indicator.low:f}" if indicator.fixed else f"{indicator.low:f}–{indicator.high:f}"
-    return f"{indicator.kind} {v} 分"
-
-
 def indicator_items_in_policy(a):
     """共性指标: every item applied to a person is one of the policy's indicator items (indicators)."""
     known = list(a.policy.indicators)
@@ -56,14 +51,14 @@ def indicator_points_within_value(a):
             continue
         shared = len(sharers[(r.entry.quarter, r.entry.unit_id, claim.matter)])
         if claim.points is not None and claim.points > indicator.high:
-            yield err(claim.src, f"{who(r)}“{claim.item}”记 {claim.points} 分，超过该项分值（{_value(indicator)}）")
+            yield err(claim.src, f"{who(r)}“{claim.item}”记 {claim.points} 分，超过该项分值（{indicator.value_text}）")
         elif claim.points is None and shared > 1:
             yield err(claim.src, f"事项“{claim.matter}”涉及 {shared} 人，须由所在单位确定每人分值"
                                  f"（points，每人不超过 {indicator.high:f} 分）")
         elif claim.points is None and not indicator.fixed:
-            yield err(claim.src, f"{who(r)}“{claim.item}”的分值是范围（{_value(indicator)}），须写明本人分值（points）")
+            yield err(claim.src, f"{who(r)}“{claim.item}”的分值是范围（{indicator.value_text}），须写明本人分值（points）")
         elif claim.points is not None and claim.points < indicator.low and shared == 1:
-            yield err(claim.src, f"{who(r)}“{claim.item}”记 {claim.points} 分，不在该项分值范围内（{_value(indicator)}）")
+            yield err(claim.src, f"{who(r)}“{claim.item}”记 {claim.points} 分，不在该项分值范围内（{indicator.value_text}）")
 
 
 def same_matter_counted_once(a):

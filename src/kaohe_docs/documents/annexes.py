@@ -17,12 +17,6 @@ OFFICIAL = "official"  # 公文 page (GB/T 9704 版心, “— 1 —”), not a 
 BLANK_ROWS = 12  # rows of the blank 结果登记表
 
 
-def _value(indicator) -> str:
-    """“扣 1–3 分”, “扣 0.5 分”, “加 0.5–1 分”."""
-    value = f"{indicator.low:f}" if indicator.fixed else f"{indicator.low:f}–{indicator.high:f}"
-    return f"{indicator.kind[0]}{value}分"
-
-
 def rules(a: Assessment) -> dict:
     """The plan's counting rules with the policy's numbers, for every annex that states them."""
     p = a.policy
@@ -50,7 +44,7 @@ def indicator_table(a: Assessment, year: int, label: str) -> Document:
     """量化考核指标表: per element its full marks and items (deduction or addition, fixed or range)."""
     p = a.policy
     groups = [{"element": element, "full": f"{full:f}",
-               "items": [{"id": i.id, "text": i.text, "value": _value(i)} for i in p.indicators.values()
+               "items": [{"id": i.id, "text": i.text, "value": i.value_text} for i in p.indicators.values()
                          if i.element == element]}
               for element, full in p.elements.items()]
     return Document(
