@@ -77,3 +77,34 @@ def test_opened_quarter_without_scores_builds_its_quota_table(mini):
            "全局450%2.00.52.52" in text
     assert "可报送1名" not in text and "累计名额大于0、小于1的，不报“好”等次人员" in text
     assert "参加平时考核人数的50%" in text and "（不确定等次人员不计入参加人数）" in text
+
+
+def test_check_reports_a_plan_placeholder_naming_no_policy_value(mini):
+    from kaohe_docs.render.renderer import PACKAGE_TEMPLATES
+    text = (PACKAGE_TEMPLATES / "plan.html").read_text(encoding="utf-8")
+    assert run(mini, "check").exit_code == 0  # the packaged example plan names only policy values
+    line = text[:text.index("{{ 政策.加分上限 }}")].count("\n") + 1
+    (mini / "templates").mkdir()
+    (mini / "templates/plan.html").write_text(text.replace("{{ 政策.加分上限 }}", "{{ 政策.加分上线 }}")
+                                              .replace("{{ 政策.公示工作日 }}", "{{ 政策['公示天数'] }}"), encoding="utf-8")
+    result = run(mini, "check")
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if "占位符" in line]
+    assert len(errors) == 2
+    assert errors[0].startswith(f"templates/plan.html:{line}: 错误: 占位符“政策.加分上线”不是政策中的数值（可用：共性权重、个性权重、")
+    assert "占位符“政策.公示天数”" in errors[1]
+
+
+@pytest.mark.slow
+def test_plan_is_a_red_header_document_with_the_policy_values(mini):
+    change_policy(mini, ("  cap: 5 ", "  cap: 4 "), ("  好: 90 ", "  好: 92 "), ("  submission_day: 10 ", "  submission_day: 8 "),
+                  ("  publicity_working_days: 5 ", "  publicity_working_days: 7 "))
+    build_period(open_project(mini, use_cache=False), 2026, mini / "build")
+    text = text_of(mini / "build/2026/08-实施方案.pdf")
+    assert text.startswith("中共清河县公安局委员会文件〔2026〕号清河县公安局公务员平时考核工作实施方案局属各所室队：")
+    for fragment in ("合计不超过4分", "总分92分以上可确定为“好”", "80分以上可确定为“较好”", "不满60分的确定为“较差”",
+                     "参加考核人数的40%计算", "于季度次月8日前报考核办", "公示7个工作日（公示“好”等次人员）",
+                     "（德20分、能20分、勤20分、绩20分、廉20分，合计100分）", "占40%", "占60%",
+                     "附件：1．平时考核量化考核指标表2．平时考核正向激励指标量化考核表3．平时考核登记表4．平时考核结果登记表",
+                     "抄送：县公务员主管部门。", "清河县公安局平时考核工作委员会办公室年月日印发"):
+        assert fragment in text, fragment

@@ -28,6 +28,7 @@ def cli_json(*args) -> list:
     return json.loads(run(ROOT, *args, "--json").stdout)
 
 
+@pytest.mark.slow
 def test_year_summary_figures_equal_quota_annual_and_status(example):
     a = example.assessment
     doc = year_report(a, 2026)

@@ -120,9 +120,11 @@ def year_documents(a, year: int) -> list[Document]:
         annual_extracts, annual_flags, annual_publicity, annual_summary, annual_worksheet, statistics,
     )
     from kaohe_docs.documents.annexes import year_annexes
+    from kaohe_docs.documents.plan import plan_document
     from kaohe_docs.documents.reports import year_report
     from kaohe_docs.documents.unit_results import unit_results_annual
     publicity = annual_publicity(a, year)
+    annexes = year_annexes(a, year)
     return [*([publicity] if publicity is not None else []), annual_worksheet(a, year), annual_summary(a, year),
             annual_flags(a, year), statistics(a, year), *unit_results_annual(a, year), *annual_extracts(a, year),
-            year_report(a, year), *year_annexes(a, year)]
+            year_report(a, year), plan_document(a, year, annexes), *annexes]

@@ -64,7 +64,7 @@ def bonus_table(a: Assessment, year: int, label: str) -> Document:
 def blank_registration(a: Assessment, year: int, label: str) -> Document:
     """平时考核登记表 with nothing filled in: the form a person fills by hand."""
     return Document(
-        id=f"{year}/平时考核登记表（空白）", title=f"{a.bureau.info.name}平时考核登记表（空白）",
+        id=f"{year}/平时考核登记表（空白）", title=f"{a.bureau.info.name}{year}年度平时考核登记表（空白）",
         kind=f"{OFFICIAL} form registration", template="registration.html", path=f"{label}-平时考核登记表",
         period=f"{year}年度",
         context={"period_zh": f"{year}年第　季度", "weights": weights(a), "annex_label": label,
