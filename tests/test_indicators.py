@@ -101,43 +101,12 @@ def check(root, *items, extra="", rest=REST):
     return [d.format() for d in open_project(root, use_cache=False).diagnostics]
 
 
-CASES = {
-    "item not in the policy": (
-        [item("item: 勤-9, matter: 迟到")],
-        f"{UNIT}:11: 错误: 王志强（警号 010001）的共性指标项目“勤-9”不在政策的量化考核指标中（见政策 indicators）"),
-    "element both typed and itemised": (
-        [item("item: 勤-1, matter: 迟到")],
-        f"{UNIT}:12: 错误: 王志强（警号 010001）共性要素“勤”已直接填写得分 19（第 10 行），不能再按指标项目“勤-1”计分；"
-        "同一要素只能用一种方式，请删去其一"),
-    "points above the item's value": (
-        [item("item: 勤-2, matter: 脱岗, points: 3")],
-        f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”记 3 分，超过该项分值（扣0.5–2分）"),
-    "range without points": (
-        [item("item: 勤-2, matter: 脱岗")],
-        f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”的分值是范围（扣0.5–2分），须写明本人分值（points）"),
-    "points below the range for one person": (
-        [item("item: 能-2, matter: 执法过错, points: 1")],
-        f"{UNIT}:11: 错误: 王志强（警号 010001）“能-2”记 1 分，不在该项分值范围内（扣2–5分）"),
-    "same matter under two items": (
-        [item("item: 勤-2, matter: 脱岗, points: 1.5"), item("item: 勤-4, matter: 脱岗")],
-        f"{UNIT}:12: 警告: 王志强（警号 010001）的事项“脱岗”同时记入了“勤-2”和“勤-4”，同一事项只记一次，按较高的“勤-2”（1.5 分）计"),
-}
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_indicator_rules_give_exact_diagnostics(mini, name):
-    items, expected = CASES[name]
-    extra = "    common: {勤: 19}\n" if name == "element both typed and itemised" else ""
-    assert check(mini, *items, extra=extra) == [expected]
-
-
-def test_shared_matter_needs_each_persons_points(mini):
+def test_shared_matter_divided_below_the_range_is_accepted(mini):
+    """The rules' exact messages are in tests/test_validation.py; here: a shared matter's points as the unit divided them."""
     li = REST.replace("    common: {德: 18, 能: 17, 勤: 18, 绩: 17, 廉: 19}\n",
                       "    common: {德: 17, 能: 16, 勤: 17, 廉: 18}\n"
                       "    indicators:\n      - {item: 绩-2, matter: 报表差错被通报, date: 2026-02-26, points: 0.5}\n")
-    assert check(mini, item("item: 绩-2, matter: 报表差错被通报"), rest=li) == [
-        f"{UNIT}:11: 错误: 事项“报表差错被通报”涉及 2 人，须由所在单位确定每人分值（points，每人不超过 3 分）"]
-    # below the range is the unit's division of a shared matter: accepted
+    # below the range (绩-2: 1~3) is the unit's division of a shared matter: accepted
     assert check(mini, item("item: 绩-2, matter: 报表差错被通报, points: 0.5"), rest=li) == []
 
 
