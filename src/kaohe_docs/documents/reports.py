@@ -144,8 +144,8 @@ def year_report(a: Assessment, year: int) -> Document:
     columns = [col("季度", "12%"), col(("参加", "人数"), "8%"), *(col(g.value, "7%") for g in GRADES),
                col(("不确定", "等次"), "9%"), col(("外单位", "考核"), "9%"), col(("“好”", "占比"), "9%"),
                col(("可报", "名额"), "7%"), col("复核"), col(("反馈", "完成"), "9%")]
-    table_rows = [[quarter_name(f.quarter.q), f.participants, *(f.grades[g] for g in GRADES), f.ungraded, f.external, f.good_share,
-                   f.allowed, f"{f.appeals}（改变{f.changed}）", f"{f.told}/{f.to_tell}"] for f in figures]
+    table_rows = [[quarter_name(f.quarter.q), f.participants, *(f.grades[g] for g in GRADES), f.ungraded, f.external,
+                   f.good_share, f.allowed, f"{f.appeals}（改变{f.changed}）", f"{f.told}/{f.to_tell}"] for f in figures]
     return on_basis(Document(
         id=f"{year}/工作情况总结", title=f"{a.bureau.info.name}{year}年度公务员平时考核工作情况总结", kind="official",
         template="report_year.html", path="07-工作情况总结", period=f"{year}年度",

@@ -10,7 +10,8 @@ from decimal import Decimal
 from kaohe_docs.errors import Diagnostic, warning
 from kaohe_docs.model import (
     AnnualChoice, AnnualDecision, Appeal, BonusClaim, BureauInfo, Decision, Entry, External, Feedback, Grade, GradeChange,
-    GRADE_NAMES, IndicatorClaim, Person, Quarter, Src, Status, Talk, Unit, UnitQuarter, AppealOutcome, ClaimStatus, FeedbackMethod,
+    GRADE_NAMES, IndicatorClaim, Person, Quarter, Src, Status, Talk, Unit, UnitQuarter, AppealOutcome, ClaimStatus,
+    FeedbackMethod,
 )
 from kaohe_docs.records.schema import Fields
 from kaohe_docs.records.yamlio import YSeq
