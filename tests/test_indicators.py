@@ -153,3 +153,14 @@ def test_policy_indicator_mistakes_are_reported_with_their_lines(mini):
         f"policy/policy.yaml:{line + 6}: 错误: 共性指标项目编号“德-3”重复（第 {line + 5} 行已有）",
         f"policy/policy.yaml:{line + 7}: 错误: indicators 中的“品”不是共性指标要素（应为 德、能、勤、绩、廉）",
     ]
+
+
+def test_an_element_without_policy_items_needs_its_total(mini):
+    path = mini / "policy/policy.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[:text.index("  廉:\n")], encoding="utf-8")  # the policy lists no items for 廉
+    ours = lambda lines: [line for line in lines if line.startswith(UNIT)]  # noqa: E731 (solo.yaml uses 廉-5)
+    assert ours(check(mini)) == [f"{UNIT}:6: 错误: 王志强（警号 010001）缺少共性要素“廉”的得分"]
+    assert ours(check(mini, extra="    common: {廉: 19}\n")) == []
+    s = scores(load(mini, use_cache=False).policy, [], typed={"廉": "19"})
+    assert s.elements == {"德": 20, "能": 20, "勤": 20, "绩": 20, "廉": 19} and set(s.items.elements) == {"德", "能", "勤", "绩"}

@@ -66,11 +66,20 @@ def count_bonuses(claims: list[BonusClaim], policy: Policy):
     return list(best.values()), duplicates
 
 
+def itemised_elements(entry: Entry, policy: Policy) -> set[str]:
+    """The elements of a person with an ``indicators`` list that are scored from items: those without a typed
+    total (or an unreadable one) whose policy has indicator items; an element without items needs its total."""
+    if entry.indicators is None:
+        return set()
+    with_items = {i.element for i in policy.indicators.values()}
+    return {e for e in policy.elements if e in with_items and e not in entry.common and e not in entry.invalid}
+
+
 def element_scores(entry: Entry, policy: Policy) -> tuple[dict[str, Decimal], ItemScores | None]:
     """Each element's score: the total typed in ``common``, else (with an ``indicators`` list) from the items."""
     if entry.indicators is None:
         return dict(entry.common), None
-    itemised = {e for e in policy.elements if e not in entry.common and e not in entry.invalid}
+    itemised = itemised_elements(entry, policy)
     items = score_items(entry.indicators, policy.indicators, policy.elements, itemised, policy.round)
     scores = dict(entry.common)
     scores.update({e: s.score for e, s in items.elements.items() if s.score is not None})
