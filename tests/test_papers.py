@@ -347,11 +347,12 @@ def test_duplex_bundle_starts_every_document_and_person_on_a_recto(tmp_path):
 def test_form_titles_are_policy_and_unknown_forms_are_reported(mini):
     from conftest import run
     policy = mini / "policy/policy.yaml"
-    policy.write_text(policy.read_text(encoding="utf-8") + "titles:\n  登记表: 清河县公务员平时考核登记表\n  登记簿: 某表\n",
-                      encoding="utf-8")
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text + "titles:\n  登记表: 清河县公务员平时考核登记表\n  登记簿: 某表\n", encoding="utf-8")
+    line = text.count("\n") + 3  # the appended `登记簿:` line
     result = run(mini, "check")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == ("policy/policy.yaml:69: 错误: 表格标题（titles）中有未知的键“登记簿”，是否拼写错误？"
+    assert result.stderr.splitlines()[0] == (f"policy/policy.yaml:{line}: 错误: 表格标题（titles）中有未知的键“登记簿”，是否拼写错误？"
                                             "（可用的键：对象情况表、比例使用申报表、登记表、简明情况登记表、结果登记表）")
 
 
