@@ -53,7 +53,7 @@ def test_build_writes_pdf_and_html_for_each_document(built):
     assert names == sorted(["00-打印合订本.pdf", "manifest.json"] + [f"{doc}.{ext}" for ext in ("html", "pdf") for doc in (
         "01-公示", "02-对象情况表", "03-比例使用申报表", "04-结果登记表/01-政工室", "04-结果登记表/02-法制室",
         "05-登记表/01-政工室", "05-登记表/02-法制室", "06-简明情况登记表/01-政工室", "06-简明情况登记表/02-法制室",
-        "07-反馈通知/01-政工室", "07-反馈通知/02-法制室")])
+        "07-反馈通知/01-政工室", "07-反馈通知/02-法制室", "10-核准报告", "11-名额表")])
     assert all(p.is_file() for p in result.files)
     assert result.diagnostics == []  # no WeasyPrint warning (missing glyph, fontTools fallback, CSS)
 
@@ -103,7 +103,7 @@ def test_metadata_names_title_body_and_commit(built):
 def test_same_commit_gives_byte_identical_pdfs(built, tmp_path):
     root, result = built
     again = build(root, tmp_path / "again", bundle=True)
-    assert len(again.files) == len(result.files) == 24
+    assert len(again.files) == len(result.files) == 28
     for first, second in zip(sorted(result.files), sorted(again.files)):
         assert first.read_bytes() == second.read_bytes(), first.name
 
@@ -171,26 +171,26 @@ def test_cli_build_prints_the_files_on_stdout(mini_git):
     result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:2] == [str(mini_git / f"build/2026Q1/{name}") for name in ("01-公示.html", "01-公示.pdf")]
-    assert "排版 PDF：11 份需要生成，0 份未变化沿用上次结果" in result.stderr
+    assert "排版 PDF：13 份需要生成，0 份未变化沿用上次结果" in result.stderr
     named = sorted(line.split("PDF：", 1)[1] for line in result.stderr.splitlines() if line.startswith("[") and "] PDF：" in line)
     assert "01-公示" in named and "05-登记表/01-政工室" in named  # progress names each document
     assert len(named) == len(set(named))
     assert not (mini_git / "build/2026Q1/00-打印合订本.pdf").exists()  # review builds leave the bundle out
     result = CliRunner().invoke(main, ["-C", str(mini_git), "build", "2026Q1", "--bundle"], catch_exceptions=False)
     assert result.stdout.splitlines()[0] == str(mini_git / "build/2026Q1/00-打印合订本.pdf")
-    assert "排版 PDF：0 份需要生成，11 份未变化沿用上次结果" in result.stderr
+    assert "排版 PDF：0 份需要生成，13 份未变化沿用上次结果" in result.stderr
 
 
 def test_incremental_rebuild_renders_only_what_changed_and_equals_a_full_build(mini, tmp_path):
     first = build(mini)
-    assert (first.rendered, first.reused) == (11, 0)
+    assert (first.rendered, first.reused) == (13, 0)
     again = build(mini)
-    assert (again.rendered, again.reused) == (0, 11)  # nothing changed: nothing rendered
+    assert (again.rendered, again.reused) == (0, 13)  # nothing changed: nothing rendered
     path = mini / "records/2026/Q1/units/solo.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("3: 96", "3: 97"), encoding="utf-8")
     changed = build(mini)
-    # 刘洋's unit table, registration form, feedback letter and his unit's 简明情况登记表: nothing else
-    assert changed.rendered == 4 and changed.reused == 7
+    # 刘洋's unit table, registration form, feedback letter, his unit's 简明情况登记表 and the 核准报告 (his total)
+    assert changed.rendered == 5 and changed.reused == 8
     shutil.rmtree(layout_cache.cache_dir(mini))  # from nothing: no laid-out or finished PDF to reuse
     clean = build(mini, tmp_path / "clean")
     built = {p.relative_to(mini / "build/2026Q1"): p.read_bytes() for p in (mini / "build/2026Q1").rglob("*.pdf")}
@@ -208,7 +208,7 @@ def test_a_corrupted_cached_pdf_is_rendered_again(mini):
     output.write_bytes(b"edited by hand")  # the previous output is never a source
     result = build(mini)
     # stamped again from the laid-out pages in the cache: nothing laid out, the rest reused as it was
-    assert (result.rendered, result.reused) == (0, 10) and output.read_bytes() == good
+    assert (result.rendered, result.reused) == (0, 12) and output.read_bytes() == good
 
 
 def test_index_links_only_what_was_built(mini_git):

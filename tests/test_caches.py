@@ -83,7 +83,7 @@ def test_an_unchanged_build_neither_loads_the_records_nor_renders(mini, monkeypa
     loads = Counting(monkeypatch, pipeline, "load")
     renders = Counting(monkeypatch, Builder, "html")
     result, again = html_build(mini)
-    assert (loads.calls, renders.calls) == (0, 0) and again == first and len(first) == 11
+    assert (loads.calls, renders.calls) == (0, 0) and again == first and len(first) == 13
     assert result.diagnostics == []
 
 
@@ -92,8 +92,8 @@ def test_a_changed_record_renders_only_the_documents_whose_data_changed(mini, mo
     renders = Counting(monkeypatch, Builder, "html")
     edit(mini, SOLO, "3: 96", "3: 97")
     _, changed = html_build(mini)
-    # 刘洋's unit table, registration form, feedback letter and his unit's 简明情况登记表
-    assert renders.calls == 4
+    # 刘洋's unit table, registration form, feedback letter, his unit's 简明情况登记表 and the 核准报告 (his total)
+    assert renders.calls == 5
     monkeypatch.undo()
     layout_cache_dir = layout_cache.cache_dir(mini)
     for entry in layout_cache_dir.rglob("*.json"):
@@ -105,7 +105,7 @@ def test_a_changed_record_renders_only_the_documents_whose_data_changed(mini, mo
 def test_a_damaged_content_entry_is_rendered_again(mini, monkeypatch):
     _, first = html_build(mini)
     entries = sorted((layout_cache.cache_dir(mini) / "content").rglob("*.json"))
-    assert len(entries) == 11
+    assert len(entries) == 13
     entries[0].write_text('{"key": "', encoding="utf-8")  # cut short (a full disk)
     entries[1].write_text(json.dumps({"key": "another", "markup": "<p>planted</p>"}), encoding="utf-8")
     renders = Counting(monkeypatch, Builder, "html")
@@ -122,7 +122,7 @@ def test_the_plan_cache_is_keyed_by_the_templates_too(mini, monkeypatch):
     (mini / "templates/publicity.html").write_text(base.replace("可以书面或当面反映", "可以书面、电话或当面反映", 1), encoding="utf-8")
     renders = Counting(monkeypatch, Builder, "html")
     _, again = html_build(mini)
-    assert renders.calls == 11  # the environment key (templates) is part of every content key
+    assert renders.calls == 13  # the environment key (templates) is part of every content key
     assert "可以书面、电话或当面反映" in again["01-公示.html"]
 
 

@@ -34,6 +34,8 @@ def text_of(path: Path) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("path, pages, expected", [
+    ("11-名额表.pdf", 1, ["清河县公安局各单位“好”等次名额表", "2026年第一季度", "政工室240%0.800.81", "法制室140%0.400.41",
+                       "全局340%1.201.21", "累计名额大于0、小于1的，可报送1名“好”等次人员"]),
     ("02-对象情况表.pdf", 1, ["平时考核对象情况表", "政工室", "法制室", "张伟：长期病假", "合计", "不计入参加人数"]),
     ("03-比例使用申报表.pdf", 1, ["优秀等次比例使用申报表", "40%", "0.4", "-0.6", "-0.2", "刘洋", "王志强",
                              "各所室队合计31.201.222", "推荐未通过", "全局340%1.201.211", "推荐人选经局党委研究未获通过的，占用该所室队名额"]),
@@ -58,9 +60,10 @@ def test_quarter_document_facts(quarter_set, path, pages, expected):
 def test_bundle_has_every_page_and_a_bookmark_per_document_and_person(quarter_set):
     reader = pypdf.PdfReader(quarter_set / "00-打印合订本.pdf")
     singles = [p for p in quarter_set.rglob("*.pdf") if p.name != "00-打印合订本.pdf"]
-    assert len(reader.pages) == sum(len(pypdf.PdfReader(p).pages) for p in singles) == 13
+    assert len(reader.pages) == sum(len(pypdf.PdfReader(p).pages) for p in singles) == 17
     titles = [("  " * depth) + title for depth, title, _ in outline_pages(reader)]
-    assert titles[:3] == ["关于清河县公安局2026年第一季度平时考核“好”等次人员的公示",
+    assert titles[:4] == ["清河县公安局2026年第一季度各单位“好”等次名额表",
+                          "关于清河县公安局2026年第一季度平时考核“好”等次人员的公示",
                           "清河县公安局2026年第一季度平时考核对象情况表",
                           "清河县公安局2026年第一季度平时考核优秀等次比例使用申报表"]
     assert "清河县公安局2026年第一季度平时考核登记表（政工室）" in titles
@@ -97,7 +100,7 @@ def test_golden_html_snapshots(mini):
     built = mini / "build/2026Q1"
     # the <body> of each document: the shared stylesheet is inlined in every file and tested on its own
     produced = {p.relative_to(built).as_posix(): body(p.read_text(encoding="utf-8")) for p in snapshot_paths(built)}
-    assert len(produced) == len([f for f in result.files if f.suffix == ".html"]) == 11
+    assert len(produced) == len([f for f in result.files if f.suffix == ".html"]) == 13
     golden_dir = GOLDEN / "2026Q1"
     if os.environ.get("KAOHE_UPDATE_GOLDEN"):
         for rel, text in produced.items():

@@ -25,6 +25,8 @@ def test_checks_clean_with_only_the_intended_warnings(example):
     assert [d.format() for d in example.diagnostics] == [
         "records/2026/Q2/units/jiaojing.yaml:18: 警告: 曾欣（警号 765141）的事项“在“5·12”山洪抢险中转移群众40余人”"
         "同时申报了“三等功”和“市级通报表扬”，同一事项只记一次，按较高的“三等功”计",
+        "records/2026/Q2/units/zhian.yaml:18: 警告: 沈嘉（警号 186328）的事项“4月13日夜间值班脱岗”同时记入了“勤-2”和“勤-4”，"
+        "同一事项只记一次，按较高的“勤-2”（2 分）计",
         # the deadline of 2026Q4 falls in January 2027, a year chinese-calendar does not know yet
         "records/2026/Q4: 警告: 2026Q4 的报送截止日期无法确定：节假日日历没有 2027 年的数据，无法按工作日计算；请在 policy/policy.yaml 的 "
         "holidays 中写明 2027 年的放假日期（days_off）和调休上班日期（workdays），以国务院办公厅通知为准，或升级 chinese-calendar"]
@@ -61,6 +63,14 @@ def test_hard_cases_are_present(example):
     assert any(r.entry.status is Status.UNGRADED for r in results)
     assert {r.entry.external.body for r in results if r.entry.external} >= {"县行政服务中心管理委员会"}
     assert any(r.score and r.score.total < 60 and r.final is Grade.POOR for r in results)
+    itemised = [r for r in results if r.entry.indicators is not None]
+    assert itemised and all(r.entry.unit_id == "zhian" for r in itemised), "共性指标 scored from items in one unit"
+    shared = defaultdict(set)
+    for r in itemised:
+        for c in r.entry.indicators:
+            shared[(r.entry.quarter, c.matter)].add(r.entry.person_id)
+    assert any(len(people) > 1 for people in shared.values()), "a matter shared by several people"
+    assert any(r.score.items.duplicates for r in itemised), "a matter under two items, counted once"
     assert any(r.score and r.score.duplicate_deeds for r in results)
     shared = defaultdict(list)
     for r in results:

@@ -148,7 +148,8 @@ def test_length_limits_are_policy(mini):
     write(mini, {"policy/policy.yaml": policy + "\nlimits:\n  text:\n    position: 59\n"})
     assert errors(mini) == [f"{ROSTER}:12: 错误: “position”（职务）有 60 个字，超过上限 59 个字（政策 limits.text.position）"]
     write(mini, {"policy/policy.yaml": policy + "\nlimits:\n  text:\n    position: 很长\n"})
-    assert errors(mini) == ["policy/policy.yaml:70: 错误: “position”应为数字，现在是“很长”（不要写单位或文字）",  # then the defaults
+    line = policy.count("\n") + 4  # the appended `position:` line
+    assert errors(mini) == [f"policy/policy.yaml:{line}: 错误: “position”应为数字，现在是“很长”（不要写单位或文字）",  # then the defaults
                             f"{ROSTER}:12: 错误: “position”（职务）有 60 个字，超过上限 40 个字（政策 limits.text.position）"]
 
 

@@ -168,6 +168,24 @@ def test_appeal_period_counts_working_days_after_receipt(example):
     assert (unreceived["received"], unreceived["until"]) == ("", "")
 
 
+def test_letter_after_a_review_points_to_its_answer_not_a_second_one(example):
+    """复核 once: a result already appealed (answered or pending) is not offered another 复核."""
+    import dataclasses
+    import datetime as dt
+
+    from kaohe_docs.documents.personal import _appeal_path
+    from kaohe_docs.model import Appeal, AppealOutcome
+    a = example.assessment
+    result = next(r for r in a.quarter_results(Quarter(2026, 1)) if r.final is not None and r.final.value == "较好")
+    appeal = Appeal(result.entry.person_id, dt.date(2026, 4, 27), "不服", None, None, None, None, result.entry.src)
+    pending = _appeal_path(a, dataclasses.replace(result, appeal=appeal), None)
+    answered = _appeal_path(a, dataclasses.replace(result, appeal=dataclasses.replace(
+        appeal, outcome=AppealOutcome.UPHELD, reason="维持", replied=dt.date(2026, 4, 30))), None)
+    assert (pending["state"], pending["open"]) == ("pending", False)
+    assert (answered["state"], answered["open"]) == ("answered", False)
+    assert _appeal_path(a, result, None)["open"] is True
+
+
 def test_appeal_answer_is_in_the_second_person(example):
     from kaohe_docs.documents.personal import appeal_notices
     for quarter in (Quarter(2026, 2), Quarter(2026, 3)):
@@ -348,11 +366,12 @@ def test_duplex_bundle_starts_every_document_and_person_on_a_recto(tmp_path):
 def test_form_titles_are_policy_and_unknown_forms_are_reported(mini):
     from conftest import run
     policy = mini / "policy/policy.yaml"
-    policy.write_text(policy.read_text(encoding="utf-8") + "titles:\n  登记表: 清河县公务员平时考核登记表\n  登记簿: 某表\n",
-                      encoding="utf-8")
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text + "titles:\n  登记表: 清河县公务员平时考核登记表\n  登记簿: 某表\n", encoding="utf-8")
+    line = text.count("\n") + 3  # the appended `登记簿:` line
     result = run(mini, "check")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == ("policy/policy.yaml:69: 错误: 表格标题（titles）中有未知的键“登记簿”，是否拼写错误？"
+    assert result.stderr.splitlines()[0] == (f"policy/policy.yaml:{line}: 错误: 表格标题（titles）中有未知的键“登记簿”，是否拼写错误？"
                                             "（可用的键：对象情况表、比例使用申报表、登记表、简明情况登记表、结果登记表）")
 
 

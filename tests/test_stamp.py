@@ -72,15 +72,15 @@ def test_outside_git_the_cache_is_the_user_cache_and_ci_can_point_it_elsewhere(m
 
 def test_a_commit_relays_only_changed_documents_and_equals_a_clean_build_from_nothing(mini_git, tmp_path):
     first = build(mini_git)
-    assert first.rendered == 11
+    assert first.rendered == 13
     edit(mini_git, UNIT, "3: 96", "3: 97")
     commit_all(mini_git, "改刘洋三月分")
     after = build(mini_git)
-    # 刘洋's unit table, registration form, feedback letter and his unit's 简明情况登记表
-    assert (after.rendered, after.reused) == (4, 0)
+    # 刘洋's unit table, registration form, feedback letter, his unit's 简明情况登记表 and the 核准报告 (his total)
+    assert (after.rendered, after.reused) == (5, 0)
     shutil.rmtree(layout_cache.cache_dir(mini_git))
     clean = build(mini_git, tmp_path / "clean")
-    assert clean.rendered == 11
+    assert clean.rendered == 13
     assert pdfs(mini_git / "build/2026Q1") == pdfs(tmp_path / "clean/2026Q1")
 
 
@@ -114,7 +114,7 @@ def test_first_draft_after_a_clean_build_lays_out_only_the_changed_documents(min
     build(mini_git)
     edit(mini_git, UNIT, "3: 96", "3: 97")  # not committed: every page becomes 草稿
     result = build(mini_git)
-    assert (result.rendered, result.reused) == (4, 0)
+    assert (result.rendered, result.reused) == (5, 0)  # as above: the four papers of 刘洋 and the 核准报告
     for path in (mini_git / "build/2026Q1").rglob("*.pdf"):
         assert pypdf.PdfReader(path).metadata["/kaohedraft"] == "yes"
         assert all("草稿" in text for text in page_texts(path)), path.name
@@ -123,41 +123,41 @@ def test_first_draft_after_a_clean_build_lays_out_only_the_changed_documents(min
 # --- one test per part of the layout key: a layout from another one is never reused -------------
 
 def test_a_layout_from_another_policy_is_never_reused(mini):
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
     edit(mini, "policy/policy.yaml", "\n", "\n# 只改了一行注释\n")
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
 
 
 def test_a_layout_from_another_template_is_never_reused(mini):
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
     write(mini, {"templates/README.txt": "本局模板说明\n"})
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
 
 
 def test_a_layout_from_other_fonts_is_never_reused(mini, monkeypatch):
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
     monkeypatch.setattr(layout_cache, "font_fingerprint", lambda families: "另一套字体文件")
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
 
 
 def test_a_layout_from_another_engine_version_is_never_reused(mini, monkeypatch):
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
     monkeypatch.setattr(layout_cache, "engine_version", lambda: "weasyprint 99.0; pydyf 9.9")
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
 
 
 def test_a_layout_from_another_version_of_the_program_is_never_reused(mini, monkeypatch):
     import kaohe_docs
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
     monkeypatch.setattr(kaohe_docs, "code_fingerprint", lambda: "另一版程序")
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
 
 
 def test_nothing_changed_reuses_every_layout(mini, tmp_path):
     """The control for the four tests above: the same inputs do hit the cache."""
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
     again = build(mini, tmp_path / "elsewhere")
-    assert (again.rendered, again.reused) == (0, 11)  # even the stamped PDFs come from the cache
+    assert (again.rendered, again.reused) == (0, 13)  # even the stamped PDFs come from the cache
     assert pdfs(mini / "build/2026Q1") == pdfs(tmp_path / "elsewhere/2026Q1")
 
 
@@ -167,7 +167,7 @@ def test_a_damaged_cache_entry_is_laid_out_again(mini):
     for path in cached:
         path.write_bytes(path.read_bytes()[:-10])
     shutil.rmtree(mini / "build")
-    assert build(mini).rendered == 11
+    assert build(mini).rendered == 13
 
 
 # --- verify -------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_build_from_a_revision_uses_the_work_trees_cache(mini_git, tmp_path):
     commit_all(mini_git, "B")
     result = run("-C", str(mini_git), "build", "2026Q1", "--rev", a, "--out", str(tmp_path / "rev"))
     assert result.exit_code == 0, result.output
-    assert "排版 PDF：0 份需要生成，11 份未变化沿用上次结果" in result.stderr  # A was built before: nothing laid out
+    assert "排版 PDF：0 份需要生成，13 份未变化沿用上次结果" in result.stderr  # A was built before: nothing laid out
     git(mini_git, "checkout", "-q", a)
     build(mini_git, tmp_path / "at-a")
     assert pdfs(tmp_path / "rev/2026Q1") == pdfs(tmp_path / "at-a/2026Q1")
@@ -312,7 +312,7 @@ def test_a_page_of_an_unpredicted_orientation_gets_its_own_overlay_and_the_bytes
 def test_an_unchanged_document_is_linked_from_the_cache_not_copied(mini_git, tmp_path):
     build(mini_git)
     again = build(mini_git, tmp_path / "elsewhere")
-    assert (again.rendered, again.reused) == (0, 11)
+    assert (again.rendered, again.reused) == (0, 13)
     first = (mini_git / "build/2026Q1" / PUBLIC).stat()
     second = (tmp_path / "elsewhere/2026Q1" / PUBLIC).stat()
     assert first.st_ino == second.st_ino and first.st_nlink >= 3  # the build, the other build, the cache
@@ -325,7 +325,7 @@ def test_a_finished_pdf_edited_in_place_is_stamped_again_not_reused(mini_git, tm
     clean = pdfs(mini_git / "build/2026Q1")
     (mini_git / "build/2026Q1" / PUBLIC).write_bytes(b"%PDF-1.7 edited in place")
     again = build(mini_git)
-    assert (again.rendered, again.reused) == (0, 10)
+    assert (again.rendered, again.reused) == (0, 12)
     assert pdfs(mini_git / "build/2026Q1") == clean
 
 

@@ -51,6 +51,12 @@ def unit_file(*people: str) -> str:
     return HEAD + "".join(people)
 
 
+def itemised(*items: str, common: str = "") -> str:
+    """王志强 with 共性指标 items (``indicators``) instead of element totals; each item dated 2026-03-09."""
+    return ('  - id: "010001"\n    name: 王志强\n    monthly: {1: 95, 2: 96, 3: 94}\n    suggested: 好\n' + common
+            + "    indicators:\n" + "".join(f"      - {{{item}, date: 2026-03-09}}\n" for item in items))
+
+
 def diagnostics(root):
     return [d.format() for d in open_project(root, use_cache=False).diagnostics]
 
@@ -90,6 +96,39 @@ def annual(*ids: str) -> str:
 
 
 CASES = {
+    "indicator item not in the policy": (
+        {UNIT: unit_file(itemised("item: 勤-9, matter: 迟到"), LI, ZHANG)},
+        [f"{UNIT}:11: 错误: 王志强（警号 010001）的共性指标项目“勤-9”不在政策的量化考核指标中（见政策 indicators）"],
+    ),
+    "element both typed and scored from items": (
+        {UNIT: unit_file(itemised("item: 勤-1, matter: 迟到", common="    common: {勤: 19}\n"), LI, ZHANG)},
+        [f"{UNIT}:12: 错误: 王志强（警号 010001）共性要素“勤”已直接填写得分 19（第 10 行），不能再按指标项目“勤-1”计分；"
+         "同一要素只能用一种方式，请删去其一"],
+    ),
+    "indicator points above the item's value": (
+        {UNIT: unit_file(itemised("item: 勤-2, matter: 脱岗, points: 3"), LI, ZHANG)},
+        [f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”记 3 分，超过该项分值（扣0.5–2分）"],
+    ),
+    "indicator range without points": (
+        {UNIT: unit_file(itemised("item: 勤-2, matter: 脱岗"), LI, ZHANG)},
+        [f"{UNIT}:11: 错误: 王志强（警号 010001）“勤-2”的分值是范围（扣0.5–2分），须写明本人分值（points）"],
+    ),
+    "indicator points below the range for one person": (
+        {UNIT: unit_file(itemised("item: 能-2, matter: 执法过错, points: 1"), LI, ZHANG)},
+        [f"{UNIT}:11: 错误: 王志强（警号 010001）“能-2”记 1 分，不在该项分值范围内（扣2–5分）"],
+    ),
+    "one matter under two indicator items": (
+        {UNIT: unit_file(itemised("item: 勤-2, matter: 脱岗, points: 1.5", "item: 勤-4, matter: 脱岗"), LI, ZHANG)},
+        [f"{UNIT}:12: 警告: 王志强（警号 010001）的事项“脱岗”同时记入了“勤-2”和“勤-4”，同一事项只记一次，"
+         "按较高的“勤-2”（1.5 分）计"],
+    ),
+    "shared matter without each person's points": (
+        {UNIT: unit_file(itemised("item: 绩-2, matter: 报表差错被通报"),
+                         LI.replace("    common: {德: 18, 能: 17, 勤: 18, 绩: 17, 廉: 19}\n",
+                                    "    common: {德: 17, 能: 16, 勤: 17, 廉: 18}\n    indicators:\n"
+                                    "      - {item: 绩-2, matter: 报表差错被通报, date: 2026-02-26, points: 0.5}\n"), ZHANG)},
+        [f"{UNIT}:11: 错误: 事项“报表差错被通报”涉及 2 人，须由所在单位确定每人分值（points，每人不超过 3 分）"],
+    ),
     "element score above its maximum": (
         {UNIT: unit_file(WANG.replace("德: 19", "德: 21"), LI, ZHANG)},
         [f"{UNIT}:8: 错误: 王志强（警号 010001）共性要素“德”得分 21 超过满分 20"],
@@ -225,8 +264,8 @@ CASES = {
          "的 holidays 中写明 2099 年的放假日期（days_off）和调休上班日期（workdays），以国务院办公厅通知为准，或升级 chinese-calendar"],
     ),
     "policy holidays that differ from the calendar": (
-        {"policy/policy.yaml": fixture("policy/policy.yaml") + "holidays:\n  2026:\n    days_off: [2026-04-08]\n"},
-        ["policy/policy.yaml:68: 警告: policy 的 holidays 中 2026 年与 chinese-calendar 的数据不同，以日历为准："
+        {"policy/policy.yaml": fixture("policy/policy.yaml") + "holidays:\n  2026:\n    days_off: [2026-04-08]\n"},  # the warning names the year's line
+        [f"policy/policy.yaml:{len(fixture('policy/policy.yaml').splitlines()) + 2}: 警告: policy 的 holidays 中 2026 年与 chinese-calendar 的数据不同，以日历为准："
          "2026-04-08（政策为休息日，日历为工作日）"],
     ),
     "an appeal by someone without a grade": (

@@ -131,6 +131,7 @@ class BureauInfo:
     issuer: str  # 发文机关署名, e.g. 中共清河县公安局委员会
     office: str  # 考核办 (办公室名称)
     src: Src
+    report_to: tuple[str, ...] = ()  # 主送 of the reports upward: 县公务员主管部门, 一线实绩考察组 (bureau.yaml)
 
 
 @dataclass
@@ -188,6 +189,46 @@ class BonusClaim:
     src: Src
 
 
+@dataclass(frozen=True)
+class Indicator:
+    """One item of the bureau's 共性指标 table (量化考核指标, policy ``indicators``): points deducted from
+    (or added to) one element for a kind of matter; a fixed value (low == high) or a range the unit picks in."""
+
+    id: str  # 德-1 …: what a unit writes in a record
+    element: str  # 德 能 勤 绩 廉
+    text: str  # the matter it scores, as printed in the annex
+    sign: int  # -1 扣分 (deduction), +1 加分 (addition)
+    low: Decimal
+    high: Decimal  # the item's value: no person's points above it
+    line: int = 0  # where the item stands in policy/policy.yaml
+
+    @property
+    def fixed(self) -> bool:
+        return self.low == self.high
+
+    @property
+    def kind(self) -> str:
+        return "扣分" if self.sign < 0 else "加分"
+
+    @property
+    def value_text(self) -> str:
+        """“扣1–3分”, “扣0.5分”, “加0.5–1分”: the item's value as printed and in messages."""
+        value = f"{self.low:f}" if self.fixed else f"{self.low:f}–{self.high:f}"
+        return f"{self.kind[0]}{value}分"
+
+
+@dataclass
+class IndicatorClaim:
+    """One 共性指标 item applied to a person: the matter (事项) it scores, when, on what evidence."""
+
+    item: str  # an Indicator id from the policy
+    matter: str  # the same matter under several items counts once, at the highest value (就高不就低)
+    date: dt.date | None
+    evidence: str | None  # 督察通报、文号、材料
+    points: Decimal | None  # the unit's points: needed for a range or a matter shared by several people
+    src: Src
+
+
 @dataclass
 class External:
     body: str  # 考核机关, e.g. 县行政服务中心管理委员会
@@ -221,6 +262,9 @@ class Entry:
     # fields present but left empty: not filled in yet (待填写), not an error. Keys: "summary", "suggested",
     # "common" (the whole mapping), "common:德", "monthly" (the whole mapping), "monthly:3"
     pending: tuple[str, ...] = ()
+    # 共性指标 items (``indicators:``); None when the person has no such list: every element is then a total
+    # written in ``common``. With a list, an element without a total is computed from the items.
+    indicators: list[IndicatorClaim] | None = None
 
     def at(self, key: str) -> Src:
         return Src(self.src.file, self.lines.get(key, self.src.line))

@@ -64,6 +64,20 @@ DEEDS = ["破获“{m}·{d}”系列盗窃案", "成功处置“{m}·{d}”突�
          "侦破“{m}·{d}”电信诈骗案", "圆满完成{m}月{d}日重大活动安保任务"]
 
 
+# 共性指标 scored from the policy's indicator items in this unit (the others type element totals): each
+# element's deduction from full marks is written as matters under the element's 0.5~2 item
+ITEMISED_UNIT = "zhian"
+CHUNK_ITEMS = {"德": "德-4", "能": "能-4", "勤": "勤-2", "绩": "绩-1", "廉": "廉-3"}
+MATTERS = {
+    "德": ["{m}月{d}日接处警时态度生硬被群众投诉", "{m}月{d}日窗口服务中推诿群众诉求被投诉", "{m}月{d}日执勤时言行不当被群众投诉"],
+    "能": ["{m}月{d}日交办的案件材料因业务不熟多次返工", "{m}月{d}日交办的调研报告质量不高被退回", "{m}月{d}日信息系统录入差错较多"],
+    "勤": ["{m}月{d}日夜间值班脱岗", "{m}月{d}日备勤期间睡岗", "{m}月{d}日值班期间擅离岗位"],
+    "绩": ["{m}月{d}日交办的专项排查任务未按时完成", "{m}月{d}日交办的隐患整改任务逾期", "{m}月{d}日交办的信息报送任务逾期"],
+    "廉": ["{m}月{d}日私驾警车办理私事", "{m}月{d}日违规将警械借给他人", "{m}月{d}日公车私用"],
+}
+SHARED_MATTER = "1月份辖区治安隐患大排查任务未按时完成"
+
+
 @dataclass
 class P:
     """A generated person and his or her state through the year."""
@@ -266,7 +280,9 @@ def generate(out: Path, people: int = 200, year: int = 2026, seed: int = 2026, p
     kinds = {u[0]: u[2] for u in g.units}
     names = {u[0]: u[1] for u in g.units}
     _write(out / "records/bureau.yaml", "# 本局基本信息（虚构的示例局）：印在每份文书上\n"
-           "name: 清河县公安局\nissuer: 中共清河县公安局委员会\noffice: 清河县公安局平时考核工作委员会办公室\n")
+           "name: 清河县公安局\nissuer: 中共清河县公安局委员会\noffice: 清河县公安局平时考核工作委员会办公室\n"
+           "report_to: [中共清河县委组织部（县公务员局）, 县委第二一线实绩考察组]   "
+           "# 可选：考核结果报送核准、年度工作情况总结的主送机关\n")
     _write(out / "records/units.yaml", "# 所室队名单：顺序即各类表格中单位的排列顺序\nunits:\n" + "".join(
         f"  - id: {u[0]}\n    name: {u[1]}\n" for u in g.units))
     _write(out / "records/roster.yaml", _roster(g.people))
@@ -327,6 +343,8 @@ def _unit_quarter(g: _Gen, policy, quarter: Quarter, unit_id: str, kind: str, me
         rows.append(row)
     if g.example:
         _plant_claims(g, quarter, unit_id, rows)
+        if unit_id == ITEMISED_UNIT:
+            _itemise(quarter, rows, policy)
     assessed = [r for r in rows if "common" in r]
     for r in assessed:
         r["total"] = score_entry(_entry(r["p"], unit_id, quarter, r), policy).total
@@ -359,6 +377,41 @@ def _plant_claims(g: _Gen, quarter: Quarter, unit_id: str, rows: list) -> None:
         assessed = [r for r in rows if "bonus" in r]
         assessed[0]["bonus"] = [g._claim("嘉奖", 3, status="不通过")]
         assessed[1]["bonus"] = [g._claim("县级通报表扬", 3, status="已申报")]
+
+
+def _itemise(quarter: Quarter, rows: list, policy) -> None:
+    """Write each assessed person's element totals as the 共性指标 items that give them (same scores): every
+    deduction from full marks in chunks of at most 2 points, one matter each; Q1 has a matter shared by two
+    people (each person's points as the unit decided), Q2 a matter also written under a second item (counted once)."""
+    shared = dup = 0
+    used: set[str] = {SHARED_MATTER}  # one unit's matters: two people's same text would be one shared matter
+    for r in rows:
+        if "common" not in r:
+            continue
+        rnd = random.Random(f"{r['p'].id}/{quarter}")  # its own stream: the rest of the example is unchanged
+        claims = []
+        for element, item in CHUNK_ITEMS.items():
+            left = Decimal(str(policy.elements[element])) - Decimal(_d(r["common"][element]))
+            n = 0
+            while left > 0:
+                points = min(left, Decimal(2))
+                matter = SHARED_MATTER
+                while matter in used:
+                    m, d = rnd.choice(quarter.months), rnd.randint(1, 28)
+                    matter = MATTERS[element][n % 3].format(m=m, d=d)
+                used.add(matter)
+                if element == "绩" and n == 0 and quarter.q == 1 and shared < 2:
+                    matter, m, d, shared = SHARED_MATTER, 1, 31, shared + 1
+                claims.append({"item": item, "matter": matter, "date": f"{quarter.year}-{m:02d}-{d:02d}",
+                               "evidence": f"督察通报〔{quarter.year}〕{rnd.randint(2, 60)}号", "points": f"{points:f}"})
+                left -= points
+                n += 1
+        duty = next((c for c in claims if c["item"] == CHUNK_ITEMS["勤"]), None)
+        if quarter.q == 2 and duty is not None and not dup:
+            claims.append({**duty, "item": "勤-4"})  # 脱岗 without leave: the same matter under a second item
+            del claims[-1]["points"]
+            dup = 1
+        r["indicators"] = claims
 
 
 def _decide(g: _Gen, quarter: Quarter, records: dict, recommended: list, bureau_allowed: int, policy):
@@ -460,7 +513,12 @@ def _unit_text(name: str, quarter: Quarter, unit_id: str, rows: list, g: _Gen) -
             e = r["external"]
             lines += ["    external:", f"      body: {e['body']}", f"      grade: {e['grade']}", f"      document: {e['document']}"]
             continue
-        lines += [f"    common: {_flow(r['common'])}", f"    monthly: {_flow(r['monthly'])}"]
+        if r.get("indicators") is not None:
+            lines.append(f"    monthly: {_flow(r['monthly'])}")
+            lines.append("    indicators:" + ("" if r["indicators"] else " []"))
+            lines += ["      - " + _flow(c) for c in r["indicators"]]
+        else:
+            lines += [f"    common: {_flow(r['common'])}", f"    monthly: {_flow(r['monthly'])}"]
         if r.get("bonus"):
             lines.append("    bonus:")
             lines += ["      - " + _flow(c) for c in r["bonus"]]

@@ -7,7 +7,7 @@ writing one function in the module of its group and adding it here.
 """
 from __future__ import annotations
 
-from kaohe_docs.checks import annual, decisions, grades, membership, pending, process, quotas, scores
+from kaohe_docs.checks import annual, decisions, grades, indicators, membership, pending, process, quotas, scores
 from kaohe_docs.checks.base import Rule
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.errors import Diagnostic
@@ -25,6 +25,10 @@ RULES: tuple[Rule, ...] = (
     pending.values_not_filled_in,
     # 百分制: score inputs
     scores.elements_within_maximum,
+    indicators.indicator_items_in_policy,
+    indicators.element_scored_one_way,
+    indicators.indicator_points_within_value,
+    indicators.same_matter_counted_once,
     scores.monthly_scores_present_and_in_range,
     scores.bonus_items_in_catalogue,
     scores.bonus_within_cap,

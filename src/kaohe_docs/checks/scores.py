@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kaohe_docs.checks.base import err, warn, who
-from kaohe_docs.engine.scoring import claim_points
+from kaohe_docs.engine.scoring import claim_points, itemised_elements
 from kaohe_docs.model import ClaimStatus, Status
 
 
@@ -25,9 +25,11 @@ def elements_within_maximum(a):
                 yield err(line, f"共性指标中没有“{element}”这一要素（应为 {'、'.join(maxima)}）")
             elif value > maxima[element]:
                 yield err(line, f"{who(r)}共性要素“{element}”得分 {value} 超过满分 {maxima[element]}")
-        missing = [e for e in maxima if e not in r.entry.common and e not in r.entry.invalid
+        itemised = itemised_elements(r.entry, a.policy)  # scored from the 共性指标 items (checks.indicators)
+        missing = [e for e in maxima if e not in r.entry.common and e not in r.entry.invalid and e not in itemised
                    and f"common:{e}" not in r.entry.pending]
-        if missing and (r.entry.common or any(k.startswith("common:") for k in r.entry.pending)):
+        if missing and (r.entry.common or r.entry.indicators is not None
+                        or any(k.startswith("common:") for k in r.entry.pending)):
             # an absent or malformed `common` is reported when read; an empty one is pending
             yield err(line, f"{who(r)}缺少共性要素“{'、'.join(missing)}”的得分")
 

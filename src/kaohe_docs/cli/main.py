@@ -164,7 +164,9 @@ def check(ctx, period, strict, as_json, staged, complete, since):
         from kaohe_docs.audit.final import policy_drift
         from kaohe_docs.audit.hygiene import hygiene_diagnostics
         approvals = _approval_diagnostics(root)
-        diagnostics = sort_diagnostics(check_diagnostics(root) + approvals + hygiene_diagnostics(root) + policy_drift(root))
+        from kaohe_docs.render.plan_check import plan_diagnostics
+        diagnostics = sort_diagnostics(check_diagnostics(root) + approvals + hygiene_diagnostics(root) + policy_drift(root)
+                                       + plan_diagnostics(root))
     if period is not None:
         diagnostics = [d for d in diagnostics if _in_period(d.file, period)]
     changed = _changed_files(root, since) if since is not None else None

@@ -7,7 +7,7 @@ import json
 import sys
 import unicodedata
 
-from kaohe_docs.documents.formatting import grade_text, percent, remark, score_cells
+from kaohe_docs.documents.formatting import grade_text, item_lines, percent, remark, score_cells
 from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.errors import printable
 from kaohe_docs.model import Grade, Quarter, quarter_name
@@ -24,6 +24,7 @@ def score_rows(a: Assessment, quarter: Quarter, unit_id: str | None = None) -> l
             **dict(zip(("共性", "个性", "加分", "总分"), score_cells(s, a.policy))),
             "分数段": grade_text(s.band) if s and s.complete else "", "建议等次": grade_text(r.entry.suggested),
             "审定等次": grade_text(r.final),
+            "共性指标扣分、加分": "；".join(item_lines(s, brief=True)),
             "备注": remark(r),
         })
     return rows

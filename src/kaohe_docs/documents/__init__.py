@@ -98,20 +98,23 @@ def order_note(policy: Policy) -> str:
 # 确定结果 — issued at approval, from the approval commit, never rewritten; 公示与复核 and 反馈 — from the
 # commit that records them (a 复核 after approval brings its own 复核结果告知 and, when the posted list
 # changes, a 更正公示); the others follow the records as they are (小结/汇总/审核).
-ISSUED_AT_APPROVAL = ("公示", "对象情况表", "比例使用申报表", "结果登记表")
+ISSUED_AT_APPROVAL = ("公示", "对象情况表", "比例使用申报表", "结果登记表", "核准报告")
 
 
 def quarter_documents(a, quarter: Quarter) -> list[Document]:
     """The quarter's paper set, in the order it is printed and signed. When the quarter's results as approved
     are known apart (``a.issued``: later 复核/反馈 records exist), the documents issued at approval come from
     them, and a 更正公示 states a change of the posted list."""
+    from kaohe_docs.documents.annexes import quota_places
     from kaohe_docs.documents.bureau import brief, quota_usage, subjects
     from kaohe_docs.documents.personal import appeal_notices, feedback, registration
     from kaohe_docs.documents.publicity import correction, publicity
+    from kaohe_docs.documents.reports import quarter_report
     from kaohe_docs.documents.unit_results import unit_results
     issued = a.issued.get(quarter)
     at_approval = issued or a
-    docs: list[Document] = []
+    # 名额表: from the day the quarter is opened, before any score
+    docs: list[Document] = [quota_places(at_approval, quarter)]
     docs.extend(d for d in (publicity(at_approval, quarter),) if d is not None)
     docs.append(subjects(at_approval, quarter))
     docs.append(quota_usage(at_approval, quarter))
@@ -126,10 +129,14 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
         docs.extend(appeal_notices(a, quarter))
         if issued is not None:
             docs.extend(d for d in (correction(issued, a, quarter),) if d is not None)
+        report = quarter_report(at_approval, quarter)  # sent upward at approval: a later 复核 is reported on its own
+        report.issued = issued is not None
+        docs.append(report)
     return docs
 
 
 def year_documents(a, year: int) -> list[Document]:
+    from kaohe_docs.documents.annexes import year_annexes
     from kaohe_docs.documents.annual import (
         annual_extracts,
         annual_flags,
@@ -138,7 +145,11 @@ def year_documents(a, year: int) -> list[Document]:
         annual_worksheet,
         statistics,
     )
+    from kaohe_docs.documents.plan import plan_document
+    from kaohe_docs.documents.reports import year_report
     from kaohe_docs.documents.unit_results import unit_results_annual
     publicity = annual_publicity(a, year)
+    annexes = year_annexes(a, year)
     return [*([publicity] if publicity is not None else []), annual_worksheet(a, year), annual_summary(a, year),
-            annual_flags(a, year), statistics(a, year), *unit_results_annual(a, year), *annual_extracts(a, year)]
+            annual_flags(a, year), statistics(a, year), *unit_results_annual(a, year), *annual_extracts(a, year),
+            year_report(a, year), plan_document(a, year, annexes), *annexes]

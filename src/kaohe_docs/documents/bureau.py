@@ -88,7 +88,7 @@ def quota_usage(a: Assessment, quarter: Quarter) -> Document:
         id=f"{quarter}/比例使用申报表", title=f"{a.bureau.info.name}{quarter.zh}平时考核优秀等次比例使用申报表",
         template="quota_usage.html", path="03-比例使用申报表", period=quarter.zh, landscape=True,
         heading=form_title(a, "比例使用申报表"), subtitle=quarter.zh, columns=columns,
-        rows=rows, totals=lines, notes=notes, signatures=COMMITTEE)
+        rows=rows, totals=lines, notes=notes, signatures=COMMITTEE, minimum=a.policy.quota_minimum)
 
 
 def _signed(value: Decimal, like: Decimal | None = None) -> str:

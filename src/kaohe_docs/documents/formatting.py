@@ -110,3 +110,36 @@ def remark(result) -> str:
     if e.note:
         parts.append(e.note)
     return "；".join(parts)
+
+
+def item_text(claim, indicator=None, points: Decimal | None = None, brief: bool = False) -> str:
+    """One 共性指标 item applied to a person: “勤 扣1.5分：3月6日值班期间脱岗（勤-2，2026年3月6日，值班抽查记录）”;
+    ``brief``: “勤-2 扣1.5分（3月6日值班期间脱岗）”. Without a known indicator (not in the policy): as written."""
+    detail = "，".join(x for x in (claim.item, date_zh(claim.date) if claim.date else "", claim.evidence or "") if x)
+    if indicator is None:
+        return f"{claim.item}（{claim.matter}）" if brief else f"{claim.matter}（{detail}）"
+    value = points if points is not None else claim.points
+    value_text = f"{indicator.kind[0]}{value:f}分" if value is not None else indicator.kind
+    if brief:
+        return f"{claim.item} {value_text}（{claim.matter}）"
+    return f"{indicator.element} {value_text}：{claim.matter}（{detail}）"
+
+
+def item_lines(score, brief: bool = False) -> list[str]:
+    """Why each 共性 point was lost or gained: one line per counted item, element by element; a matter also
+    written under other items says it counted once (就高不就低); a bounded element says so."""
+    if score is None or score.items is None:
+        return []
+    dropped: dict[int, list[str]] = {}
+    for kept, other in score.items.duplicates:
+        dropped.setdefault(id(kept.claim), []).append(other.claim.item)
+    lines = []
+    for element in score.items.elements.values():
+        for c in element.counted:
+            line = item_text(c.claim, c.indicator, c.points, brief)
+            if id(c.claim) in dropped:
+                line += f"；同一事项另涉及{'、'.join(dropped[id(c.claim)])}，只记一次（就高不就低）"
+            lines.append(line)
+        if element.bounded and element.score is not None:
+            lines.append(f"{element.element} 按项目合计超出 0–{element.full:f} 分，计 {element.score:f} 分")
+    return lines

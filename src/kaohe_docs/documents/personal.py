@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kaohe_docs.documents import Document, form_title
-from kaohe_docs.documents.formatting import aligned, date_zh, grade_text, number, percent
+from kaohe_docs.documents.formatting import aligned, date_zh, grade_text, item_lines, number, percent
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.engine.calendar import calendar_of, working_days_end
 from kaohe_docs.engine.grading import below_band
@@ -18,7 +18,7 @@ def _talk(grade: Grade | None) -> dict | None:
     return {"title": f"{kind}记录", "content": f"{kind}内容", "admonish": grade is Grade.POOR} if kind else None
 
 
-def _weights(a: Assessment) -> dict:
+def weights(a: Assessment) -> dict:
     p = a.policy
     return {"common": percent(p.common_weight), "individual": percent(p.individual_weight), "cap": f"{p.bonus_cap:f}"}
 
@@ -47,7 +47,7 @@ def registration(a: Assessment, quarter: Quarter) -> list[Document]:
         id=f"{quarter}/登记表/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核登记表（{label}）",
         kind="form persons registration", template="registration.html", path=f"05-登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
         period=quarter.zh,
-        context={"period_zh": quarter.zh, "weights": _weights(a), "form_title": form_title(a, "登记表"),
+        context={"period_zh": quarter.zh, "weights": weights(a), "form_title": form_title(a, "登记表"),
                  "people": [_registration(a, unit.name, r) for r in results]})
         for unit, part, label, results in _units(a, quarter)]
 
@@ -56,11 +56,12 @@ def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
     p, s, e, person = a.policy, r.score, r.entry, r.person
     present = [m for m in e.quarter.months if m in e.monthly]
     months = [{"month": m, "score": score} for m, score in zip(present, aligned([e.monthly[m] for m in present]))]
-    element_scores = aligned([e.common.get(k) for k in p.elements])
+    element_scores = aligned([s.elements.get(k) for k in p.elements])
     return {
         "name": person.name, "gender": person.gender, "birth": person.birth.replace("-", "."),
         "unit": unit_name, "post": person.post, "summary": e.summary or "",
         "elements": [{"name": k, "max": f"{v:f}", "score": score} for (k, v), score in zip(p.elements.items(), element_scores)],
+        "items": item_lines(s),
         # a part not filled in yet is printed blank (a unit can print the form and fill it by hand), never 0
         "common_raw": f"{s.common_raw:f}" if s.common_complete else "", "common": number(s.common, p) if s.common_complete else "",
         "months": months, "average": number(s.monthly_average, p),
@@ -88,6 +89,17 @@ def appeal_outcome(r: Result) -> str:
     if r.final is not r.decided:
         return f"经复核，等次由“{grade_text(r.decided)}”改为“{grade_text(r.final)}”{replied}"
     return f"经复核，维持“{grade_text(r.final)}”{replied}"
+
+
+def blank_registration_person(a: Assessment) -> dict:
+    """A 登记表 with nothing filled in (the element maxima and weights printed): for filling by hand."""
+    return {
+        "name": "", "gender": "", "birth": "", "unit": "", "post": "", "summary": "",
+        "elements": [{"name": k, "max": f"{v:f}", "score": "\u3000"} for k, v in a.policy.elements.items()],  # a line to write on
+        "items": [], "common_raw": "", "common": "", "months": [], "average": "", "individual": "", "months_note": "",
+        "bonuses": [], "bonus": "", "capped": False, "total": "", "band": "", "attendance": "",
+        "suggested": "", "lower_reason": "", "final": "", "blank": True,
+    }
 
 
 def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
@@ -144,8 +156,11 @@ def _appeal_path(a: Assessment, r: Result, record) -> dict:
     days = a.policy.appeal_working_days
     received = (record.receipt or (record.date if record.method != FeedbackMethod.WRITTEN else None)) if record else None
     until = working_days_end(received + dt.timedelta(days=1), days, calendar_of(a.policy)) if received else None
+    # one 复核 per result: once applied for, the letter points to its answer instead of offering another
+    state = "none" if r.appeal is None else ("pending" if r.appeal.outcome is None else "answered")
     return {"days": days, "received": date_zh(received) if received else "", "until": date_zh(until) if until else "",
-            "office": a.bureau.info.office, "contact": a.policy.contact, "open": r.final is not Grade.GOOD}
+            "office": a.bureau.info.office, "contact": a.policy.contact, "state": state,
+            "open": r.final is not Grade.GOOD and state == "none"}
 
 
 def addressed(text: str, name: str, *others: str) -> str:

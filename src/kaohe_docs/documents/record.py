@@ -21,6 +21,7 @@ def entry_fields(e: Entry) -> dict[str, str]:
     """Every printed field of one record in a unit's quarter file, label → value (empty fields left out)."""
     f = {"考核方式": e.status.value, "姓名": e.name}
     f.update({f"共性“{k}”": f"{v:f}" for k, v in e.common.items()})
+    f.update(indicator_fields(e))
     f.update({f"{m}月绩效": f"{v:f}" for m, v in e.monthly.items()})
     for b in e.bonuses:
         f[bonus_label(b.item, b.deed)] = (f"{b.status}" + (f"，{b.points:f} 分" if b.points is not None else "")
@@ -36,6 +37,16 @@ def entry_fields(e: Entry) -> dict[str, str]:
         f["外单位考核等次"] = e.external.grade.value if e.external.grade else "—"
         f["外单位考核文号"] = e.external.document
     return f
+
+
+def indicator_fields(e: Entry) -> dict[str, str]:
+    """A person's 共性指标 items as labelled values (“共性指标“勤-2（3月6日值班期间脱岗）”” → “1.5 分，2026-03-06，…”)."""
+    out = {}
+    for c in e.indicators or ():
+        value = "，".join(x for x in (f"{c.points:f} 分" if c.points is not None else "按该项分值",
+                                      str(c.date) if c.date else "", c.evidence or "") if x)
+        out[f"共性指标“{c.item}（{c.matter}）”"] = value
+    return out
 
 
 def appeal_text(a: Appeal | None) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from importlib import resources
@@ -15,8 +16,9 @@ import yaml
 
 from kaohe_docs.errors import Diagnostic
 from kaohe_docs.limits import DEFAULT, POLICY_LIMITS, Limits, with_overrides
-from kaohe_docs.model import Grade, YearDays
+from kaohe_docs.model import Grade, Indicator, YearDays
 from kaohe_docs.records.schema import Fields
+from kaohe_docs.records.yamlio import YSeq
 
 POLICY_FILE = "policy/policy.yaml"
 ROUNDING_MODES = {"四舍五入": ROUND_HALF_UP, "四舍六入五成双": ROUND_HALF_EVEN, "截尾": ROUND_DOWN}
@@ -136,6 +138,8 @@ class Policy:
     fonts: dict[str, tuple[str, ...]]
     sheet_headers: dict[str, tuple[str, ...]]
     holidays: dict = field(default_factory=dict)  # year → model.YearDays, for years chinese-calendar lacks
+    # 共性指标 items (量化考核指标), id → model.Indicator, in the policy's order; empty: elements are typed as totals
+    indicators: dict = field(default_factory=dict)
 
     owners: "Owners | None" = None  # who may push which files (policy ``owners:``); None: anyone with push access
     limits: Limits = DEFAULT  # sizes and lengths (kaohe_docs.limits); policy ``limits:`` overrides the defaults
@@ -186,6 +190,7 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         form_titles=_form_titles(top.sub("titles", "表格标题（titles）", required=False)),
     )
     owners = _owners(top, top.mapping("owners", required=False))
+    values["indicators"] = _indicators(top, top.mapping("indicators", required=False), values["elements"])
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity, printing):
         if section is not None:
             section.done()
@@ -376,6 +381,64 @@ def _days(f: Fields, key: str, year: int) -> set | None:
             days.add(first)
             first += dt.timedelta(days=1)
     return days
+
+
+_RANGE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*[~～]\s*(\d+(?:\.\d+)?)\s*\Z")
+
+
+def _indicators(top: Fields, mapping, elements) -> dict:
+    """``indicators: {勤: [{id: 勤-1, text: 无故迟到早退, deduct: 1}, {id: 勤-2, text: …, deduct: 1~3}]}``:
+    per element its items, each a deduction (deduct) or an addition (add), a fixed value or a range."""
+    result: dict[str, Indicator] = {}
+    for element, items in (mapping or {}).items():
+        line = mapping.line_of(element)
+        if elements is not None and element not in elements:
+            top.report(line, f"indicators 中的“{element}”不是共性指标要素（应为 {'、'.join(map(str, elements))}）")
+            continue
+        if not isinstance(items, YSeq):
+            top.report(line, f"indicators 中“{element}”应为指标项目的列表（每项以“- ”开头）")
+            continue
+        full = elements[element] if elements is not None else None
+        for item_line, item in zip(items.lines, items):
+            f = Fields(item, top.path, top.diagnostics, f"共性指标“{element}”的项目", item_line)
+            ident, text = f.text("id"), f.text("text")
+            kinds = [k for k in ("deduct", "add") if k in f.map]
+            values = [_indicator_value(f, k) for k in kinds]
+            f.done(known_extra=("deduct", "add"))
+            if len(kinds) != 1:
+                f.report(f.line, f"共性指标项目“{ident}”须写 deduct（扣分）或 add（加分）之一")
+                continue
+            if None in (ident, text, values[0]):
+                continue
+            low, high = values[0]
+            if ident in result:
+                f.report(f.line, f"共性指标项目编号“{ident}”重复（第 {result[ident].line} 行已有）")
+                continue
+            if full is not None and high > full:
+                f.report(f.line_of(kinds[0]), f"共性指标项目“{ident}”的分值 {high} 超过要素“{element}”的满分 {full}")
+                continue
+            result[ident] = Indicator(ident, str(element), text, -1 if kinds[0] == "deduct" else 1, low, high, f.line)
+    return result
+
+
+def _indicator_value(f: Fields, key: str):
+    """``2`` (fixed) or ``1~3`` (a range the unit picks in) → (low, high); both above 0."""
+    value = f.map.get(key)
+    line = f.line_of(key)
+    match = _RANGE.match(value) if isinstance(value, str) else None
+    if match:
+        low, high = Decimal(match.group(1)), Decimal(match.group(2))
+        if not 0 < low < high:
+            f.report(line, f"“{key}”的范围“{value}”应从小到大且大于 0，如 1~3")
+            return None
+        return low, high
+    number = f.coerce_number(value, line, key)
+    if number is None:
+        return None
+    if number <= 0:
+        f.report(line, f"“{key}”应大于 0（扣分写 deduct，加分写 add），现在是 {number}")
+        return None
+    return number, number
 
 
 def _limits(fields: Fields | None):

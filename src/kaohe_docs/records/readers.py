@@ -24,6 +24,7 @@ from kaohe_docs.model import (
     FeedbackMethod,
     Grade,
     GradeChange,
+    IndicatorClaim,
     Person,
     Quarter,
     Src,
@@ -43,6 +44,8 @@ def read_bureau(data, path: str):
     diags: list[Diagnostic] = []
     f = Fields(data, path, diags, "单位信息", line=1)
     info = BureauInfo(f.name("name"), f.text("issuer"), f.text("office"), Src(path, f.line))
+    report_to = f.sequence("report_to", required=False)
+    info.report_to = tuple(str(r).strip() for r in report_to or () if r is not None and str(r).strip())
     f.done()
     return (info if None not in (info.name, info.issuer, info.office) else None), diags
 
@@ -124,10 +127,14 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
     assessed = status is Status.ASSESSED
     invalid: set[str] = set()
     pending: dict[str, None] = {}  # present but empty: still to be filled in (missing), not wrong (file order)
+    itemised = "indicators" in p.map  # elements without a total are computed from the 共性指标 items
     for key in ("summary", "suggested", "common", "monthly"):
-        if key in p.map and p.map.get(key) is None and assessed:
+        if key in p.map and p.map.get(key) is None and assessed and not (key == "common" and itemised):
             pending[key] = None
-    common = _numbers(p, "common", required=assessed and "common" not in pending, invalid=invalid, pending=pending)
+    common = _numbers(p, "common", required=assessed and "common" not in pending and not itemised, invalid=invalid,
+                      pending=pending)
+    if itemised:  # an element left empty is scored from the items, not waiting for a total
+        pending = {k: None for k in pending if not k.startswith("common:")}
     monthly = _months(p, quarter, required=False, invalid=invalid, pending=pending)
     entry = Entry(
         person_id=person_id, name=name, unit_id=unit_id, quarter=quarter, status=status,
@@ -140,14 +147,14 @@ def _read_entry(p: Fields, unit_id: str, quarter: Quarter) -> Entry | None:
         ungraded_reason=ungraded,
         external=_external(external_fields, p) if external_fields else None,
         src=Src(p.path, p.line), lines={k: p.line_of(k) for k in p.map}, invalid=frozenset(invalid),
-        pending=tuple(pending) if assessed else ())
+        pending=tuple(pending) if assessed else (), indicators=list(_indicator_claims(p)) if itemised else None)
     leftover = [k for k in FILLED_BY_UNIT if k in p.map and _empty(p.map.get(k))]
     if not assessed and leftover:  # keys kaohe open left for the unit to fill: nothing to fill for this person
         p.diagnostics.append(warning(p.path, p.line_of(leftover[0]), f"{name or person_id}是{status.value}人员，"
                                      f"留空的 {'、'.join(leftover)} 不需要填写，已忽略；可删除这些键"))
     if ungraded and external_fields:
         p.report(p.line, "同一人不能既是“不确定等次”（ungraded）又由外单位考核（external）")
-    if not assessed and (common or entry.suggested):
+    if not assessed and (common or entry.suggested or entry.indicators):
         p.report(p.line, f"{status.value}人员不应填写共性得分或建议等次")
     p.done()
     return entry if person_id is not None else None
@@ -210,6 +217,17 @@ def _claims(p: Fields):
             reason=c.text("reason", required=False), src=Src(c.path, c.line))
         c.done()
         if None not in (claim.item, claim.deed, claim.status):
+            yield claim
+
+
+def _indicator_claims(p: Fields):
+    """``indicators:``: the 共性指标 items that apply to the person (an empty list: full marks)."""
+    for c in p.items("indicators", "共性指标项目", required=False):
+        claim = IndicatorClaim(
+            item=c.text("item"), matter=c.text("matter"), date=c.date("date"), evidence=c.text("evidence", required=False),
+            points=c.number("points", required=False, low=Decimal(0)), src=Src(c.path, c.line))
+        c.done()
+        if None not in (claim.item, claim.matter):
             yield claim
 
 

@@ -157,7 +157,7 @@ def _font_weight(context, role: str) -> str:
 
 
 # Characters (em) per title line: 版心 width / title size, with a little slack for estimated widths.
-TITLE_CAPACITY = {"notice": 19.5, "letter": 17, "form landscape": 41, "form": 26.5}
+TITLE_CAPACITY = {"notice": 19.5, "official": 19.5, "letter": 17, "form landscape": 41, "form": 26.5}
 
 
 @jinja2.pass_context

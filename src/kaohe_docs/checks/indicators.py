@@ -1,0 +1,74 @@
+"""共性指标 items (量化考核指标): known items, one way per element, points within the item's value."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from kaohe_docs.checks.base import err, warn, who
+
+
+def _itemised(a):
+    """(result, claim, indicator or None) for every 共性指标 item applied to an assessed person."""
+    for results in a.results.values():
+        for r in results:
+            if r.score is not None and r.entry.indicators:
+                for claim in r.entry.indicators:
+                    yield r, claim, a.policy.indicators.get(claim.item)
+
+
+def indicator_items_in_policy(a):
+    """共性指标: every item applied to a person is one of the policy's indicator items (indicators)."""
+    known = list(a.policy.indicators)
+    hint = f"可用：{'、'.join(known)}" if 0 < len(known) <= 12 else (
+        "见政策 indicators" if known else "政策中没有量化考核指标（indicators），请直接填写各要素得分（common）")
+    for r, claim, indicator in _itemised(a):
+        if indicator is None:
+            yield err(claim.src, f"{who(r)}的共性指标项目“{claim.item}”不在政策的量化考核指标中（{hint}）")
+
+
+def element_scored_one_way(a):
+    """共性指标: one element of one person is either a typed total (common) or computed from items, never both."""
+    for r, claim, indicator in _itemised(a):
+        if indicator is not None and indicator.element in r.entry.common:
+            yield err(claim.src, f"{who(r)}共性要素“{indicator.element}”已直接填写得分 "
+                                 f"{r.entry.common[indicator.element]}（第 {r.entry.at('common').line} 行），"
+                                 f"不能再按指标项目“{claim.item}”计分；同一要素只能用一种方式，请删去其一")
+
+
+def _sharers(a):
+    """(quarter, unit, matter) → people with a claim on that matter: the unit allocates a shared matter's points."""
+    people = defaultdict(set)
+    for r, claim, _ in _itemised(a):
+        people[(r.entry.quarter, r.entry.unit_id, claim.matter)].add(r.entry.person_id)
+    return people
+
+
+def indicator_points_within_value(a):
+    """共性指标: a person's points never exceed the item's value; a range item and a shared matter carry the unit's
+    points; points below a range only for a matter shared by several people (the unit divides it)."""
+    sharers = _sharers(a)
+    for r, claim, indicator in _itemised(a):
+        if indicator is None:
+            continue
+        shared = len(sharers[(r.entry.quarter, r.entry.unit_id, claim.matter)])
+        if claim.points is not None and claim.points > indicator.high:
+            yield err(claim.src, f"{who(r)}“{claim.item}”记 {claim.points} 分，超过该项分值（{indicator.value_text}）")
+        elif claim.points is None and shared > 1:
+            yield err(claim.src, f"事项“{claim.matter}”涉及 {shared} 人，须由所在单位确定每人分值"
+                                 f"（points，每人不超过 {indicator.high:f} 分）")
+        elif claim.points is None and not indicator.fixed:
+            yield err(claim.src, f"{who(r)}“{claim.item}”的分值是范围（{indicator.value_text}），须写明本人分值（points）")
+        elif claim.points is not None and claim.points < indicator.low and shared == 1:
+            yield err(claim.src, f"{who(r)}“{claim.item}”记 {claim.points} 分，不在该项分值范围内（{indicator.value_text}）")
+
+
+def same_matter_counted_once(a):
+    """共性指标: one matter under several items counts once, at the highest value (就高不就低) (warning)."""
+    for results in a.results.values():
+        for r in results:
+            if r.score is None or r.score.items is None:
+                continue
+            for kept, dropped in r.score.items.duplicates:
+                same = kept.points == dropped.points
+                rule = f"分值相同，按“{kept.claim.item}”计一次" if same else f"按较高的“{kept.claim.item}”（{kept.points:f} 分）计"
+                yield warn(dropped.claim.src, f"{who(r)}的事项“{dropped.claim.matter}”同时记入了“{kept.claim.item}”和"
+                                              f"“{dropped.claim.item}”，同一事项只记一次，{rule}")
