@@ -121,14 +121,19 @@ def _file_at(cwd: Path, rev: str, path: str) -> bytes | None:
 Fields = dict[tuple[str, str], tuple[str, int]]  # (who, field) → (value, line)
 
 
+def _tree(path: str, data: bytes):
+    """A record file's YAML tree, or None when it does not decode or parse (its problems are check's to report)."""
+    from kaohe_docs.records.yamlio import decode, parse
+    text, _ = decode(data, path)
+    return parse(text, path)[0] if text is not None else None
+
+
 def fields_of(path: str, data: bytes | None, quarter: Quarter, names: dict[str, str] | None = None) -> Fields:
     """A locked file as comparable (person, field) values; unreadable files compare as a whole."""
     if data is None:
         return {}
     from kaohe_docs.records.readers import read_decision, read_unit_quarter
-    from kaohe_docs.records.yamlio import decode, parse
-    text, _ = decode(data, path)
-    tree, _ = parse(text, path) if text is not None else (None, [])
+    tree = _tree(path, data)
     whole = {("", "文件内容"): (hashlib.sha256(data).hexdigest()[:12], 0)}
     name = path.rsplit("/", 1)[-1]
     if tree is None or not name.endswith(".yaml"):
@@ -159,12 +164,15 @@ def fields_of(path: str, data: bytes | None, quarter: Quarter, names: dict[str, 
 
 
 def _names(files: dict[str, bytes], quarter: Quarter) -> dict[str, str]:
+    """警号 → name, from the units' files (the decision names people by 警号 only)."""
+    from kaohe_docs.records.readers import read_unit_quarter
     names = {}
     for path, data in files.items():
-        if "/units/" in path:
-            for (who, _), _v in fields_of(path, data, quarter).items():
-                if "（警号 " in who:
-                    names[who.split("（警号 ")[1].rstrip("）")] = who.split("（警号 ")[0]
+        if f"records/{quarter.path}/units/" not in path or not path.endswith(".yaml"):
+            continue
+        tree = _tree(path, data)
+        uq = read_unit_quarter(tree, path, path.rsplit("/", 1)[-1][:-5], quarter)[0] if tree is not None else None
+        names.update({e.person_id: e.name for e in (uq.entries if uq is not None else ())})
     return names
 
 
