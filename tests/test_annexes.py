@@ -107,3 +107,13 @@ def test_plan_is_a_red_header_document_with_the_policy_values(mini):
                      "附件：1．平时考核量化考核指标表2．平时考核正向激励指标量化考核表3．平时考核登记表4．平时考核结果登记表",
                      "抄送：县公务员主管部门。", "清河县公安局平时考核工作委员会办公室年月日印发"):
         assert fragment in text, fragment
+
+
+def test_blank_registration_form_fills_every_field_the_template_prints(mini):
+    """The blank 登记表 (附件) goes through the same template as a person's: it has every field a person's has."""
+    from kaohe_docs.documents.personal import blank_registration_person, registration
+    a = open_project(mini, use_cache=False).assessment
+    person = registration(a, Quarter(2026, 1))[0].context["people"][0]
+    blank = blank_registration_person(a)
+    assert set(person) - set(blank) == set()
+    assert all(blank[key] in ("", [], False) for key in person if key != "elements")

@@ -37,18 +37,18 @@ def test_serial_and_parallel_runners_build_identical_bytes_with_every_forked_pat
     monkeypatch.setenv("KAOHE_CACHE_DIR", str(tmp_path / "serial-cache"))
     serial = build_period(open_project(mini, use_cache=False), Q1, mini / "build", runner=SerialRunner(),
                           bundle=True)
-    assert pools == [] and serial.rendered == 11
+    assert pools == [] and serial.rendered == 13
 
     monkeypatch.setenv("KAOHE_CACHE_DIR", str(tmp_path / "parallel-cache"))
     runner = ParallelRunner(other, layout_cache.cache_dir(other), Thresholds(1, 1, 0), workers=2).warm()
     runner.grow()
     parallel = build_period(open_project(other, use_cache=False), Q1, other / "build", runner=runner, bundle=True)
-    assert parallel.rendered == 11
+    assert parallel.rendered == 13
     # the prestarted background and its second pool, forked content, forked pages and stamping
     assert pools.count("_init_worker") >= 2 and pools.count("_worker_setup") == 2
 
     assert _files(mini / "build") == _files(other / "build")
-    assert len(_files(mini / "build")) == 2 * 11 + 4  # PDF and HTML per document, bundle, manifest, index, .lock
+    assert len(_files(mini / "build")) == 2 * 13 + 4  # PDF and HTML per document, bundle, manifest, index, .lock
 
 
 def test_a_parallel_build_with_layouts_in_a_pool_equals_the_serial_one(mini, tmp_path, monkeypatch):

@@ -108,12 +108,13 @@ def person_changes(old: Result | None, new: Result | None, a_old: Assessment, a_
     eo, en = old.entry, new.entry
     if eo.unit_id != en.unit_id:
         out.append(f"单位 {_arrow(_unit(a_old, eo.unit_id), _unit(a_new, en.unit_id))}")
-    out += field_changes(entry_fields(eo), entry_fields(en))
+    # an element scored from items (on either side): its score first, then the item changes that explain it
     es_old, es_new = (old.score.elements if old.score else {}), (new.score.elements if new.score else {})
-    for element in dict.fromkeys([*es_old, *es_new]):  # an element scored from items on either side
+    for element in dict.fromkeys([*es_old, *es_new]):
         itemised = element not in eo.common or element not in en.common
         if itemised and es_old.get(element) != es_new.get(element):
             out.append(f"共性“{element}”（按指标项目计分） {_arrow(es_old.get(element), es_new.get(element))}")
+    out += field_changes(entry_fields(eo), entry_fields(en))
     so, sn = old.score, new.score
     total = field_change("总分", number(so.total, a_old.policy) if so else "", number(sn.total, a_new.policy) if sn else "")
     if total:

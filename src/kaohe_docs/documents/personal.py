@@ -98,7 +98,7 @@ def blank_registration_person(a: Assessment) -> dict:
         "elements": [{"name": k, "max": f"{v:f}", "score": "\u3000"} for k, v in a.policy.elements.items()],  # a line to write on
         "items": [], "common_raw": "", "common": "", "months": [], "average": "", "individual": "", "months_note": "",
         "bonuses": [], "bonus": "", "capped": False, "total": "", "band": "", "attendance": "",
-        "suggested": "", "lower_reason": "", "final": "", "blank": True,
+        "suggested": "", "lower_reason": "", "decided": "", "review": "", "final": "", "blank": True,
     }
 
 
