@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -45,7 +46,13 @@ def test_sheets_and_catalogue(mini, tmp_path):
     assert [c.value for c in catalogue[1]] == ["项目编号", "要素", "项目内容", "标准分值"]
     assert [c.value for c in catalogue[5]] == ["德-4", "德", "服务态度生硬、作风简单粗暴，被群众有效投诉", "扣0.5–2分"]
     assert catalogue.max_row == 25 and catalogue.protection.sheet
-    same = run(mini, "import", "sheet", str(_export(mini, tmp_path, "法制室")))
+    first = _export(mini, tmp_path, "法制室").read_bytes()
+    with zipfile.ZipFile(tmp_path / "填报表.xlsx") as z:  # no save time anywhere: the same records, the same bytes
+        assert {i.date_time for i in z.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        assert b"<dcterms:modified" in z.read("docProps/core.xml") and b"2000-01-01T00:00:00Z</dcterms:modified>" in z.read(
+            "docProps/core.xml")
+    assert _export(mini, tmp_path, "法制室").read_bytes() == first
+    same = run(mini, "import", "sheet", str(tmp_path / "填报表.xlsx"))
     assert (same.exit_code, same.stdout) == (0, "")
 
 

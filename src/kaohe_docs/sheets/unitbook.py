@@ -167,7 +167,7 @@ def item_values(claim) -> dict:
 def export(a, quarter: Quarter, unit_id: str, out: Path) -> Path:
     """The unit's workbook: names and 警号 locked, scores, grades and dates validated."""
     from kaohe_docs.sheets.cells import append_row
-    from kaohe_docs.sheets.exports import new_workbook, sheet_title, style_header
+    from kaohe_docs.sheets.exports import new_workbook, save, sheet_title, style_header
     book = new_workbook()
     book.properties.subject = SUBJECT
     book.properties.keywords = f"{quarter}|{unit_id}"
@@ -181,8 +181,7 @@ def export(a, quarter: Quarter, unit_id: str, out: Path) -> Path:
         _protect(ws, sheet, len(a.policy.indicators))
         style_header(ws, [c.width for c in sheet.columns])
         _printable(ws)
-    book.save(out)
-    return out
+    return save(book, out)
 
 
 def _people_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
