@@ -63,6 +63,7 @@ def test_items_filled_in_the_workbook_score_the_element(mini, tmp_path):
     _rows(wb["共性指标项目"], 2, [
         ("010002", "李娜", "勤-2", "3月6日值班期间脱岗", dt.datetime(2026, 3, 6), 1.5, "值班抽查记录"),
         ("010002", "李娜", "勤-3", "3月12日旷工", "2026/3/12", None, "=考勤记录"),
+        ("010002", "李娜", "勤-4", "3月6日值班期间脱岗", dt.datetime(2026, 3, 6), None, None),
     ])
     wb["共性指标项目"]["J3"].data_type = "s"  # typed as text ('=考勤记录), not a formula
     wb.save(out)
@@ -70,17 +71,20 @@ def test_items_filled_in_the_workbook_score_the_element(mini, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "李娜：共性“勤” 18 → （按指标项目计分）",
-        "李娜：共性指标项目 （无） → 勤-2（3月6日值班期间脱岗，1.5 分）；勤-3（3月12日旷工）",
+        "李娜：共性指标项目 （无） → 勤-2（3月6日值班期间脱岗，1.5 分）；勤-3（3月12日旷工）；勤-4（3月6日值班期间脱岗）",
     ]
-    assert "警告" not in result.stderr  # the emptied 勤 cell is the change above, not “kept”
+    # the emptied 勤 cell is the change above, not a blank “kept”; the matter under two items is counted once
+    assert stderr_lines(result)[:-1] == ["填报表.xlsx [共性指标项目] 第4行 C列: 警告: 李娜（警号 010002）的事项“3月6日值班期间脱岗”"
+                                         "同时记入了“勤-2”和“勤-4”，同一事项只记一次，按较高的“勤-2”（1.5 分）计"]
     assert ('    common: {德: 18, 能: 17, 绩: 17, 廉: 19}\n    monthly: {1: 88, 2: 90, 3: 89}\n    indicators:\n'
             '      - {item: 勤-2, matter: 3月6日值班期间脱岗, date: 2026-03-06, evidence: 值班抽查记录, points: 1.5}\n'
             '      - {item: 勤-3, matter: 3月12日旷工, date: 2026-03-12, evidence: =考勤记录}\n'
+            '      - {item: 勤-4, matter: 3月6日值班期间脱岗, date: 2026-03-06}\n'
             '    suggested: 较好\n') in (mini / UNIT).read_text(encoding="utf-8")
     score = run(mini, "score", "2026Q1", "--unit", "zhengong", "--json")
     li = next(r for r in __import__("json").loads(score.stdout) if r["姓名"] == "李娜")
     # 勤 = 20 − 1.5 − 2 = 16.5; 共性 = (18 + 17 + 16.5 + 17 + 19) × 40% = 35.00 (it was 35.60 with 勤 18)
-    assert (li["共性"], li["共性指标扣分、加分"]) == ("35.00", "勤-2 扣1.5分（3月6日值班期间脱岗）；勤-3 扣2分（3月12日旷工）")
+    assert (li["共性"], li["共性指标扣分、加分"]) == ("35.00", "勤-2 扣1.5分（3月6日值班期间脱岗）；同一事项另涉及勤-4，只记一次（就高不就低）；勤-3 扣2分（3月12日旷工）")
     assert run(mini, "import", "sheet", str(out)).stdout == ""  # idempotent
     again = openpyxl.load_workbook(_export(mini, tmp_path))
     assert again["共性指标项目"]["J3"].value == "'=考勤记录"  # inert in the workbook, as written in the records
@@ -170,3 +174,22 @@ def test_the_example_units_workbooks_round_trip_unchanged(tmp_path):
         result = run(root, "import", "sheet", str(out))
         assert (result.exit_code, result.stdout) == (0, ""), result.output
     assert {p: p.read_bytes() for p in (root / "records").rglob("*.yaml")} == before
+
+
+def test_a_policy_without_indicator_items_exports_no_items_sheets(mini, tmp_path):
+    policy = mini / "policy/policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text[:text.index("indicators:")], encoding="utf-8")
+    solo = (mini / SOLO).read_text(encoding="utf-8")
+    (mini / SOLO).write_text(solo[:solo.index("    indicators:")].replace("勤: 19}", "勤: 19, 绩: 19, 廉: 19}"), encoding="utf-8")
+    wb = openpyxl.load_workbook(_export(mini, tmp_path))
+    assert wb.sheetnames == ["政工室", "加分申报", "单位信息"]
+    retyped = tmp_path / "填报表.xlsx"
+    items = wb.create_sheet("共性指标项目")
+    items.append(["警号", "姓名", "指标项目", "事项", "日期"])
+    items.append(["010002", "李娜", "勤-1", "迟到", dt.datetime(2026, 3, 2)])
+    wb.save(retyped)
+    result = run(mini, "import", "sheet", str(retyped))
+    assert result.exit_code == 1
+    assert stderr_lines(result)[0] == ("填报表.xlsx [共性指标项目] 第2行 C列: 错误: 李娜（警号 010002）的共性指标项目“勤-1”不在政策的"
+                                       "量化考核指标中（政策中没有量化考核指标（indicators），请直接填写各要素得分（common））")

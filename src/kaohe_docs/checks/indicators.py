@@ -86,7 +86,12 @@ def same_matter_counted_once(a):
             if r.score is None or r.score.items is None:
                 continue
             for kept, dropped in r.score.items.duplicates:
-                same = kept.points == dropped.points
-                rule = f"分值相同，按“{kept.claim.item}”计一次" if same else f"按较高的“{kept.claim.item}”（{kept.points:f} 分）计"
-                yield warn(dropped.claim.src, f"{who(r)}的事项“{dropped.claim.matter}”同时记入了“{kept.claim.item}”和"
-                                              f"“{dropped.claim.item}”，同一事项只记一次，{rule}")
+                yield warn(dropped.claim.src, counted_once(who(r), kept, dropped))
+
+
+def counted_once(person: str, kept, dropped) -> str:
+    """The message for a matter written under two items (engine.indicators.CountedItem ``kept`` and ``dropped``)."""
+    same = kept.points == dropped.points
+    rule = f"分值相同，按“{kept.claim.item}”计一次" if same else f"按较高的“{kept.claim.item}”（{kept.points:f} 分）计"
+    return (f"{person}的事项“{dropped.claim.matter}”同时记入了“{kept.claim.item}”和“{dropped.claim.item}”，"
+            f"同一事项只记一次，{rule}")

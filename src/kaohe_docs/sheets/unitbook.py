@@ -550,8 +550,28 @@ def _read_items(c: _Context, tables: list[Table]) -> None:
     c.result.diagnostics = [d for d in c.result.diagnostics
                             if not (d.level == "warning" and Place(d.file, d.sheet, d.row, d.column) in cleared)]
     for entry in unit:
+        if entry.person_id in listed:
+            _counted_once(c, entry, listed[entry.person_id], sheet)
         if entry.person_id in listed or (tables and entry.indicators):
             _item_changes(c, entry, [i.values for i in final[entry.person_id]])
+
+
+def _counted_once(c: _Context, entry: Entry, items: list[_Item], sheet: Sheet) -> None:
+    """A matter under several items counts once, at the highest value: warned at the row not counted, as check does."""
+    from kaohe_docs.checks.indicators import counted_once
+    from kaohe_docs.engine.indicators import score_items
+    from kaohe_docs.model import IndicatorClaim, Src
+    rows = {}
+    for item in items:
+        v = item.values
+        claim = IndicatorClaim(v["item"], v["matter"], v.get("date"), v.get("evidence"), v.get("points"), Src("", 0))
+        rows[id(claim)] = (claim, item)
+    scored = score_items([claim for claim, _ in rows.values()], c.policy.indicators, c.policy.elements,
+                         set(c.policy.elements), c.policy.round)
+    who = f"{entry.name}（警号 {entry.person_id}）"
+    for kept, dropped in scored.duplicates:
+        item = rows[id(dropped.claim)][1]
+        c.result.diagnostics.append(warning(*item.at(sheet.column("item").header), counted_once(who, kept, dropped)))
 
 
 def _written(values: dict) -> dict:
