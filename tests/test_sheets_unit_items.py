@@ -193,3 +193,14 @@ def test_a_policy_without_indicator_items_exports_no_items_sheets(mini, tmp_path
     assert result.exit_code == 1
     assert stderr_lines(result)[0] == ("填报表.xlsx [共性指标项目] 第2行 C列: 错误: 李娜（警号 010002）的共性指标项目“勤-1”不在政策的"
                                        "量化考核指标中（政策中没有量化考核指标（indicators），请直接填写各要素得分（common））")
+
+
+def test_items_of_someone_the_same_workbook_makes_ungraded_are_refused(mini, tmp_path):
+    out = _export(mini, tmp_path)
+    wb = openpyxl.load_workbook(out)
+    wb["政工室"]["N3"] = "长期病假"  # 李娜 is not graded this quarter
+    _rows(wb["共性指标项目"], 2, [("010002", "李娜", "勤-1", "迟到", dt.datetime(2026, 3, 2), None, None)])
+    wb.save(out)
+    result = run(mini, "import", "sheet", str(out))
+    assert result.exit_code == 1
+    assert "填报表.xlsx [共性指标项目] 第2行: 错误: 李娜是不确定等次人员，不应填写共性指标项目" in stderr_lines(result)

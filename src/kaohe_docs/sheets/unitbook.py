@@ -528,9 +528,10 @@ def _read_items(c: _Context, tables: list[Table]) -> None:
             entry = c.entry(table, row, None)
             if entry is None:
                 continue
-            if entry.status is not Status.ASSESSED:
+            status = _status_after(c, entry)
+            if status is not Status.ASSESSED:
                 c.result.diagnostics.append(error(table.where(row.number), 0,
-                                                  f"{entry.name}是{entry.status.value}人员，不应填写共性指标项目"))
+                                                  f"{entry.name}是{status.value}人员，不应填写共性指标项目"))
                 continue
             values = _row_values(table, row, sheet, c.policy, c.result, ("item", "matter", "date"), "共性指标项目")
             if values is not None:
@@ -572,6 +573,12 @@ def _counted_once(c: _Context, entry: Entry, items: list[_Item], sheet: Sheet) -
     for kept, dropped in scored.duplicates:
         item = rows[id(dropped.claim)][1]
         c.result.diagnostics.append(warning(*item.at(sheet.column("item").header), counted_once(who, kept, dropped)))
+
+
+def _status_after(c: _Context, entry: Entry) -> Status:
+    """The person's status once the people sheet is imported (it may make him 不确定等次 or 外单位考核)."""
+    keys = {change.key[0] for change in c.result.changes if change.person_id == entry.person_id}
+    return Status.EXTERNAL if "external" in keys else Status.UNGRADED if "ungraded" in keys else entry.status
 
 
 def _written(values: dict) -> dict:
