@@ -559,6 +559,7 @@ def _read_items(c: _Context, tables: list[Table]) -> None:
 
 def _counted_once(c: _Context, entry: Entry, items: list[_Item], sheet: Sheet) -> None:
     """A matter under several items counts once, at the highest value: warned at the row not counted, as check does."""
+    from kaohe_docs.checks.base import person
     from kaohe_docs.checks.indicators import counted_once
     from kaohe_docs.engine.indicators import score_items
     from kaohe_docs.model import IndicatorClaim, Src
@@ -569,7 +570,7 @@ def _counted_once(c: _Context, entry: Entry, items: list[_Item], sheet: Sheet) -
         rows[id(claim)] = (claim, item)
     scored = score_items([claim for claim, _ in rows.values()], c.policy.indicators, c.policy.elements,
                          set(c.policy.elements), c.policy.round)
-    who = f"{entry.name}（警号 {entry.person_id}）"
+    who = person(entry)
     for kept, dropped in scored.duplicates:
         item = rows[id(dropped.claim)][1]
         c.result.diagnostics.append(warning(*item.at(sheet.column("item").header), counted_once(who, kept, dropped)))
@@ -588,8 +589,9 @@ def _written(values: dict) -> dict:
 
 def _check_items(c: _Context, entry: Entry, items: list[_Item], sharers: dict, sheet: Sheet) -> set[Place]:
     """Each item's value and element checked (reported where it stands); the places of totals emptied for items."""
+    from kaohe_docs.checks.base import person
     from kaohe_docs.checks.indicators import mixed_ways, points_problem, unknown_item
-    who = f"{entry.name}（警号 {entry.person_id}）"
+    who = person(entry)
     item_h, points_h = sheet.column("item").header, sheet.column("points").header
     dropped: set[Place] = set()
     for item in items:
