@@ -170,7 +170,9 @@ def test_the_example_units_workbooks_round_trip_unchanged(tmp_path):
     for quarter in ("2026Q1", "2026Q2"):
         out = _export(root, tmp_path, "治安管理大队", quarter)
         rows = openpyxl.load_workbook(out)["共性指标项目"]
-        assert sum(1 for r in rows.iter_rows(min_row=2, max_col=1, values_only=True) if r[0]) >= 60
+        listed = sum(1 for r in rows.iter_rows(min_row=2, max_col=1, values_only=True) if r[0])
+        assert listed >= 60 and rows.max_row == listed + 51  # 50 rows to add below the unit's items
+        assert not rows[f"A{listed + 51}"].protection.locked and rows[f"D{listed + 51}"].value.startswith("=IF(")
         result = run(root, "import", "sheet", str(out))
         assert (result.exit_code, result.stdout) == (0, ""), result.output
     assert {p: p.read_bytes() for p in (root / "records").rglob("*.yaml")} == before

@@ -43,6 +43,7 @@ INFO_HEADER, VALUE_HEADER = "填报项", "内容"
 ITEM_HEADER = "加分项目"
 INDICATOR_HEADER, CATALOGUE_HEADER = "指标项目", "项目编号"
 CATALOGUE_TITLE = "共性指标目录"
+ROOM = 50  # blank rows, validated and unlocked, below the claims and items a growing sheet lists
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ def _protect(ws, sheet: Sheet, catalogue: int = 0) -> None:
     from openpyxl.styles import Alignment, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
     last = max(ws.max_row, 2)
-    rows = max(last, 100) if sheet.growing else last  # room for new claims
+    rows = max(last + ROOM, 100) if sheet.growing else last  # room for new claims, however many are listed
     listed = f"'{CATALOGUE_TITLE}'!$A$2:$D${catalogue + 1}"
     item = next((ws.cell(row=1, column=i).column_letter for i, c in enumerate(sheet.columns, 1) if c.kind == INDICATOR), "")
     for index, column in enumerate(sheet.columns, 1):
