@@ -53,7 +53,7 @@ class Column:
     kind: str
     width: int = 10
     maximum: Decimal | None = None  # NUMBER: 0 … maximum
-    choices: tuple[str, ...] = ()  # GRADE, CHOICE, INDICATOR
+    choices: tuple[str, ...] = ()  # GRADE, CHOICE
     prompt: str = ""  # shown by Excel when the cell is selected
     lookup: int = 0  # SHOWN: the 共性指标目录 column this cell shows for the row's item (a formula), 0: a value
 
@@ -99,10 +99,9 @@ def layout(policy: Policy, quarter: Quarter, unit_name: str) -> tuple[Sheet, ...
         Column("不通过理由", "reason", TEXT, 20),
     )
     unit = (Column(INFO_HEADER, "label", SHOWN, 12), Column(VALUE_HEADER, "value", TEXT, 30))
-    ids = tuple(policy.indicators)
     items = (
         Column("警号", "id", ID, 10), Column("姓名", "name", NAME, 10),
-        Column(INDICATOR_HEADER, "item", INDICATOR, 10, choices=ids, prompt=f"项目编号，见“{CATALOGUE_TITLE}”表"),
+        Column(INDICATOR_HEADER, "item", INDICATOR, 10, prompt=f"项目编号，见“{CATALOGUE_TITLE}”表"),
         Column("要素", "element", SHOWN, 6, lookup=2), Column("项目内容", "text", SHOWN, 36, lookup=3),
         Column("标准分值", "value", SHOWN, 11, lookup=4),
         Column("事项", "matter", TEXT, 30, prompt="具体事项；同一事项涉及几个项目只记一次，分值就高不就低"),
