@@ -16,7 +16,7 @@ def test_unit_score_sheet_round_trip(mini, tmp_path):
     assert [c.value for c in ws[1]] == ["警号", "姓名", "职务（职级）", "德", "能", "勤", "绩", "廉", "1月绩效", "2月绩效",
                                         "3月绩效", "建议等次", "低于分数段理由", "不确定等次原因", "外单位考核机关",
                                         "外单位考核等次", "外单位考核文号", "备注", "个人小结"]
-    assert wb.sheetnames == ["政工室", "加分申报", "单位信息"]
+    assert wb.sheetnames == ["政工室", "共性指标项目", "加分申报", "单位信息", "共性指标目录"]
     assert ws.protection.sheet and ws["A2"].protection.locked and not ws["D2"].protection.locked
     assert ws.freeze_panes == "A2"
     assert ws.data_validations.dataValidation[0].formula2 == "20"

@@ -20,4 +20,9 @@ def warn(src: Src, message: str) -> Diagnostic:
 
 def who(result) -> str:
     """“张伟（警号 100123）” for messages."""
-    return f"{result.entry.name or ''}（警号 {result.entry.person_id}）"
+    return person(result.entry)
+
+
+def person(entry) -> str:
+    """``who`` of a record's entry (an import names people before any result exists)."""
+    return f"{entry.name or ''}（警号 {entry.person_id}）"

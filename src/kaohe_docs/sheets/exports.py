@@ -28,6 +28,31 @@ def new_workbook():
     return book
 
 
+FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # every part's zip time and the document's dates: the same records, the same bytes
+
+
+def save(book, out: Path) -> Path:
+    """Write ``book`` byte for byte the same each time: openpyxl stamps the save time into the zip entries and
+    docProps/core.xml (``modified``); both are fixed here. The file is written whole, then moved into place."""
+    import os
+    import zipfile
+    buffer = io.BytesIO()
+    book.save(buffer)
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            target.writestr(entry, data)
+    partial = out.with_name(out.name + ".part")
+    partial.write_bytes(fixed.getvalue())
+    os.replace(partial, out)
+    return out
+
+
 def style_header(ws, widths: list[int]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -83,5 +108,5 @@ def results(rows_by_sheet: dict[str, list[dict]], out: Path, fmt: str) -> Path:
     book = new_workbook()
     for title, rows in rows_by_sheet.items():
         _sheet(book, title, rows)
-    book.save(out)
+    save(book, out)
     return out

@@ -408,12 +408,42 @@ def _apply_one(doc, change: Change) -> None:
     elif change.key[0] == "bonus":
         from ruamel.yaml.comments import CommentedSeq
         item["bonus"] = CommentedSeq(rtyaml.flow_map({k: _yaml_value(v) for k, v in claim.items()}) for claim in value)
+    elif change.key[0] == "indicators":  # an item written as before keeps its node (and its comments)
+        from ruamel.yaml.comments import CommentedSeq
+        old = list(item.get("indicators") or ())
+        seq = CommentedSeq(next((node for node in old if _same_item(node, claim)), None)
+                           or rtyaml.flow_map({k: _yaml_value(v) for k, v in claim.items()}) for claim in value)
+        after = next((k for k in ("monthly", "common") if k in item), "name")
+        _set_after(item, "indicators", seq, after)
+    elif change.key[0] == "itemised":  # the element's total goes: its items score it
+        del item["common"][change.key[1]]
+        if not item["common"]:
+            del item["common"]
     else:
         item[change.key[0]] = _yaml_value(value)
     if change.key[0] in ("ungraded", "external"):  # keys left empty for an assessed person mean nothing now
         for key in LEFTOVER:
             if key in item and _empty(item[key]):
                 del item[key]
+
+
+def _same_item(node, claim: dict) -> bool:
+    """A recorded 共性指标 item (a YAML mapping) says what ``claim`` says."""
+    import datetime as dt
+    from decimal import Decimal as D
+    if not hasattr(node, "items") or set(map(str, node)) != set(claim):
+        return False
+    for key, value in claim.items():
+        written = node[key]
+        if isinstance(value, D):
+            ok = isinstance(written, (int, float, str)) and not isinstance(written, bool) and D(str(written)) == value
+        elif isinstance(value, dt.date):
+            ok = written == value
+        else:
+            ok = str(written) == str(value)
+        if not ok:
+            return False
+    return True
 
 
 def _empty(value) -> bool:

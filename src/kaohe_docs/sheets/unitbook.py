@@ -2,8 +2,10 @@
 
 One workbook per unit and quarter carries everything the unit submits: per person the 共性
 elements, the months the unit fills, 建议等次, lower_reason, 不确定等次 / 外单位考核, 备注 and
-个人小结 (sheet 1, named after the unit); the bonus claims, one row each (sheet 加分申报); the
-leader and the submission date (sheet 单位信息, which also names the unit and the quarter).
+个人小结 (sheet 1, named after the unit); the 共性指标 items applied to people, one row each (sheet
+共性指标项目, with the policy's items listed in sheet 共性指标目录 to pick from); the bonus claims,
+one row each (sheet 加分申报); the leader and the submission date (sheet 单位信息, which also names
+the unit and the quarter).
 
 The sheets and their columns are declared once (``layout``): export writes them, import reads
 them by header, so a column added to a sheet is exported, validated and imported without other
@@ -21,8 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from kaohe_docs.errors import Diagnostic, error, warning
-from kaohe_docs.model import GRADE_NAMES, Bureau, ClaimStatus, Entry, Quarter, UnitQuarter
+from kaohe_docs.errors import Diagnostic, Place, error, warning
+from kaohe_docs.model import GRADE_NAMES, Bureau, ClaimStatus, Entry, Quarter, Status, UnitQuarter
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.records.yamlio import forbidden_characters
 from kaohe_docs.sheets.workbook import Cell, Row, Table, filled, number, read_tables, text
@@ -32,11 +34,16 @@ OLD_SUBJECT = "kaohe-docs 共性指标评分表"  # workbooks exported by earlie
 
 # kinds of column
 ID, NAME, SHOWN, NUMBER, TEXT, GRADE, CHOICE, DATE = "id", "name", "shown", "number", "text", "grade", "choice", "date"
+INDICATOR = "indicator"  # a 共性指标 item id, picked from the 共性指标目录 sheet (checked as the records are)
 LOCKED = (ID, NAME, SHOWN)
 
 PEOPLE, BONUS, UNIT = "people", "bonus", "unit"  # the sheets, by what one row is
+ITEMS, CATALOGUE = "items", "catalogue"  # 共性指标 items applied to people; the policy's items (reference only)
 INFO_HEADER, VALUE_HEADER = "填报项", "内容"
 ITEM_HEADER = "加分项目"
+INDICATOR_HEADER, CATALOGUE_HEADER = "指标项目", "项目编号"
+CATALOGUE_TITLE = "共性指标目录"
+ROOM = 50  # blank rows, validated and unlocked, below the claims and items a growing sheet lists
 
 
 @dataclass(frozen=True)
@@ -48,13 +55,15 @@ class Column:
     maximum: Decimal | None = None  # NUMBER: 0 … maximum
     choices: tuple[str, ...] = ()  # GRADE, CHOICE
     prompt: str = ""  # shown by Excel when the cell is selected
+    lookup: int = 0  # SHOWN: the 共性指标目录 column this cell shows for the row's item (a formula), 0: a value
 
 
 @dataclass(frozen=True)
 class Sheet:
-    key: str  # PEOPLE, BONUS, UNIT
+    key: str  # PEOPLE, BONUS, UNIT, ITEMS, CATALOGUE
     title: str
     columns: tuple[Column, ...]
+    growing: bool = False  # one row per claim: rows to add, 警号 and 姓名 written by the unit
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -65,7 +74,9 @@ def layout(policy: Policy, quarter: Quarter, unit_name: str) -> tuple[Sheet, ...
     grades = tuple(GRADE_NAMES)
     people = (
         Column("警号", "id", ID, 10), Column("姓名", "name", NAME, 10), Column("职务（职级）", "post", SHOWN, 20),
-        *(Column(e, f"common:{e}", NUMBER, 7, m, prompt=f"共性“{e}”得分，0 到 {m}") for e, m in policy.elements.items()),
+        *(Column(e, f"common:{e}", NUMBER, 7, m, prompt=f"共性“{e}”得分，0 到 {m}" + (
+            "；按指标项目计分的留空，在“共性指标项目”表中逐项填写" if any(i.element == e for i in policy.indicators.values()) else ""))
+          for e, m in policy.elements.items()),
         *(Column(f"{m}月绩效", f"monthly:{m}", NUMBER, 9, policy.monthly_max, prompt=f"{m}月绩效考评得分（已由考核办导入的可不填）")
           for m in quarter.months),
         Column("建议等次", "suggested", GRADE, 9, choices=grades, prompt="所室队主要领导的建议等次"),
@@ -88,11 +99,26 @@ def layout(policy: Policy, quarter: Quarter, unit_name: str) -> tuple[Sheet, ...
         Column("不通过理由", "reason", TEXT, 20),
     )
     unit = (Column(INFO_HEADER, "label", SHOWN, 12), Column(VALUE_HEADER, "value", TEXT, 30))
-    return (Sheet(PEOPLE, unit_name, people), Sheet(BONUS, "加分申报", bonus), Sheet(UNIT, "单位信息", unit))
+    items = (
+        Column("警号", "id", ID, 10), Column("姓名", "name", NAME, 10),
+        Column(INDICATOR_HEADER, "item", INDICATOR, 10, prompt=f"项目编号，见“{CATALOGUE_TITLE}”表"),
+        Column("要素", "element", SHOWN, 6, lookup=2), Column("项目内容", "text", SHOWN, 36, lookup=3),
+        Column("标准分值", "value", SHOWN, 11, lookup=4),
+        Column("事项", "matter", TEXT, 30, prompt="具体事项；同一事项涉及几个项目只记一次，分值就高不就低"),
+        Column("日期", "date", DATE, 11, prompt="事项发生的日期，如 2026-03-06"),
+        Column("分值", "points", NUMBER, 7, max((i.high for i in policy.indicators.values()), default=Decimal(0)),
+               prompt="本人分值：标准分值是范围的必填；同一事项涉及多人的，由单位确定每人分值"),
+        Column("依据", "evidence", TEXT, 20, prompt="督察通报、文号、记录"),
+    )
+    catalogue = (Column(CATALOGUE_HEADER, "id", SHOWN, 10), Column("要素", "element", SHOWN, 6),
+                 Column("项目内容", "text", SHOWN, 50), Column("标准分值", "value", SHOWN, 12))
+    return (Sheet(PEOPLE, unit_name, people), Sheet(ITEMS, "共性指标项目", items, growing=True),
+            Sheet(BONUS, "加分申报", bonus, growing=True), Sheet(UNIT, "单位信息", unit),
+            Sheet(CATALOGUE, CATALOGUE_TITLE, catalogue))
 
 
 # the header that tells a sheet from the others (a retyped workbook may name its sheets anything); PEOPLE otherwise
-MARKERS = {UNIT: INFO_HEADER, BONUS: ITEM_HEADER}
+MARKERS = {UNIT: INFO_HEADER, BONUS: ITEM_HEADER, ITEMS: INDICATOR_HEADER, CATALOGUE: CATALOGUE_HEADER}
 
 
 # the rows of the 单位信息 sheet: label → (key, kind); the first three name the workbook and stay locked
@@ -130,25 +156,32 @@ def claim_values(claim) -> dict:
             "status": claim.status, "reason": claim.reason}
 
 
+def item_values(claim) -> dict:
+    """A 共性指标 item applied to a person, in the order the records write it."""
+    return {"item": claim.item, "matter": claim.matter, "date": claim.date, "evidence": claim.evidence,
+            "points": claim.points}
+
+
 # -- export ----------------------------------------------------------------------------------------
 
 def export(a, quarter: Quarter, unit_id: str, out: Path) -> Path:
     """The unit's workbook: names and 警号 locked, scores, grades and dates validated."""
     from kaohe_docs.sheets.cells import append_row
-    from kaohe_docs.sheets.exports import new_workbook, sheet_title, style_header
+    from kaohe_docs.sheets.exports import new_workbook, save, sheet_title, style_header
     book = new_workbook()
     book.properties.subject = SUBJECT
     book.properties.keywords = f"{quarter}|{unit_id}"
     for sheet in layout(a.policy, quarter, a.bureau.units[unit_id].name):
+        if sheet.key in (ITEMS, CATALOGUE) and not a.policy.indicators:
+            continue  # element totals only: nothing to pick from
         ws = book.create_sheet(title=sheet_title(sheet.title))
         append_row(ws, [c.header for c in sheet.columns])
         for values in EXPORT_ROWS[sheet.key](a, quarter, unit_id, sheet):
             append_row(ws, [_shown(values.get(c.key)) for c in sheet.columns])
-        _protect(ws, sheet)
+        _protect(ws, sheet, len(a.policy.indicators))
         style_header(ws, [c.width for c in sheet.columns])
         _printable(ws)
-    book.save(out)
-    return out
+    return save(book, out)
 
 
 def _people_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
@@ -163,6 +196,17 @@ def _claim_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
             yield claim_values(claim) | {"id": r.entry.person_id, "name": r.entry.name}
 
 
+def _item_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
+    for r in a.quarter_results(quarter, unit_id):
+        for claim in r.entry.indicators or ():
+            yield item_values(claim) | {"id": r.entry.person_id, "name": r.entry.name}
+
+
+def _catalogue_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
+    for i in a.policy.indicators.values():
+        yield {"id": i.id, "element": i.element, "text": i.text, "value": i.value_text}
+
+
 def _unit_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
     unit, uq = a.bureau.units[unit_id], a.bureau.quarters[quarter].units.get(unit_id)
     values = {"unit": unit.name, "unit_id": unit.id, "quarter": str(quarter),
@@ -171,7 +215,8 @@ def _unit_rows(a, quarter: Quarter, unit_id: str, sheet: Sheet):
         yield {"label": label, "value": values[key]}
 
 
-EXPORT_ROWS = {PEOPLE: _people_rows, BONUS: _claim_rows, UNIT: _unit_rows}  # sheet → its rows' values
+EXPORT_ROWS = {PEOPLE: _people_rows, ITEMS: _item_rows, BONUS: _claim_rows, UNIT: _unit_rows,
+               CATALOGUE: _catalogue_rows}  # sheet → its rows' values
 
 
 def _printable(ws) -> None:
@@ -190,19 +235,28 @@ def _shown(value):
     return value
 
 
-def _protect(ws, sheet: Sheet) -> None:
-    """Locked identity cells, the rest open; validation on numbers, grades, choices and dates."""
+def _protect(ws, sheet: Sheet, catalogue: int = 0) -> None:
+    """Locked identity cells, the rest open; validation on numbers, grades, choices and dates; on the 共性指标项目
+    sheet, the element, text and value of the row's item looked up in the 共性指标目录 sheet (``catalogue`` rows)."""
     from openpyxl.styles import Alignment, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
     last = max(ws.max_row, 2)
-    rows = max(last, 100) if sheet.key == BONUS else last  # room for new claims
+    rows = max(last + ROOM, 100) if sheet.growing else last  # room for new claims, however many are listed
+    listed = f"'{CATALOGUE_TITLE}'!$A$2:$D${catalogue + 1}"
+    item = next((ws.cell(row=1, column=i).column_letter for i, c in enumerate(sheet.columns, 1) if c.kind == INDICATOR), "")
     for index, column in enumerate(sheet.columns, 1):
         letter = ws.cell(row=1, column=index).column_letter
         for row in range(2, rows + 1):
             cell = ws.cell(row=row, column=index)
             if column.kind in (ID, NAME):
                 cell.number_format = "@"
-            editable = column.kind not in LOCKED or (sheet.key == BONUS and column.kind in (ID, NAME))
+            elif column.kind == DATE:
+                cell.number_format = "yyyy-mm-dd"
+            if column.lookup and item:  # our own formula, never text from the records
+                missing = '"（目录中没有）"' if column.lookup == 2 else '""'
+                cell.value = (f'=IF(${item}{row}="","",IFERROR(VLOOKUP(${item}{row},{listed},{column.lookup},FALSE),'
+                              f'{missing}))')
+            editable = column.kind not in LOCKED or (sheet.growing and column.kind in (ID, NAME))
             if sheet.key == UNIT:
                 editable = column.kind not in LOCKED and row > 4  # 单位、单位代码、季度 stay as exported
             cell.protection = Protection(locked=not editable)
@@ -217,6 +271,10 @@ def _protect(ws, sheet: Sheet) -> None:
             rule = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True,
                                   showErrorMessage=True, errorTitle="不在可选范围内",
                                   error=f"“{column.header}”可填：{'、'.join(column.choices)}")
+        elif column.kind == INDICATOR and catalogue:
+            rule = DataValidation(type="list", formula1=f"'{CATALOGUE_TITLE}'!$A$2:$A${catalogue + 1}",
+                                  allow_blank=True, showErrorMessage=True, errorTitle="不在量化考核指标中",
+                                  error=f"“{column.header}”请从“{CATALOGUE_TITLE}”表的项目编号中选择")
         if rule is not None:
             if column.prompt:
                 rule.showInputMessage, rule.prompt = True, column.prompt
@@ -332,6 +390,8 @@ def cell_date(cell: Cell) -> dt.date | str:
 def cell_value(cell: Cell, column: Column, table: Table, row: Row, policy: Policy):
     """(value, diagnostics) of a filled cell, checked against its column's kind."""
     where = table.where(row.number, cell.column)
+    if cell.formula and cell.value is None and column.kind != NUMBER:
+        return None, [error(where, 0, "是公式，但文件中没有保存计算结果；请在 Excel 中打开、重新计算并保存后再导入")]
     if column.kind == NUMBER:
         value, diags = number(cell, table, row, policy.places, policy.rounding)
         if value is not None and column.maximum is not None and not 0 <= value <= column.maximum:
@@ -359,7 +419,7 @@ def plan(path: Path, bureau: Bureau, policy: Policy):
     from kaohe_docs.sheets.imports import Change, Plan, _People, summary_row
     result = Plan()
     h = policy.sheet_headers
-    tables, result.diagnostics = read_tables(path, (*h["id"], INFO_HEADER), policy.limits)
+    tables, result.diagnostics = read_tables(path, (*h["id"], INFO_HEADER, CATALOGUE_HEADER), policy.limits)
     if not result.ok:
         return result, None, None
     found, diags = identify(path, tables, bureau, workbook_properties(path))
@@ -393,6 +453,7 @@ class _Context:
     result: object  # imports.Plan
     Change: type
     summary_row: object
+    people_rows: dict[str, tuple[Table, Row]] = field(default_factory=dict)  # person → his row in the people sheet
 
     def entry(self, table: Table, row: Row, seen: dict | None) -> Entry | None:
         h = self.policy.sheet_headers
@@ -414,6 +475,7 @@ def _read_people(c: _Context, tables: list[Table]) -> None:
                 continue
             entry = c.entry(table, row, seen)
             if entry is not None:
+                c.people_rows[entry.person_id] = (table, row)
                 _person_changes(c.bureau, entry, table, row, sheet, c.policy, c.result, c.Change)
 
 
@@ -436,7 +498,164 @@ def _read_unit(c: _Context, tables: list[Table]) -> None:
             _unit_changes(table, c.uq, c.unit_name, c.policy, c.result, c.Change)
 
 
-IMPORT_TABLES = {PEOPLE: _read_people, BONUS: _read_claims, UNIT: _read_unit}  # sheet → how its rows become changes
+@dataclass
+class _Item:
+    """A 共性指标 item of a person after the import: a row of the sheet, or (a person the sheet leaves alone) a record."""
+
+    values: dict  # item_values
+    table: Table | None = None
+    row: Row | None = None
+    src: object = None  # model.Src of a recorded item
+
+    def at(self, header: str):
+        """(where, line) of a problem with this item: the row's cell, else the record's line."""
+        if self.table is None:
+            return self.src.file, self.src.line
+        return self.table.where(self.row.number, self.table.headers.get(header)), 0
+
+
+def _read_items(c: _Context, tables: list[Table]) -> None:
+    """The 共性指标项目 sheet lists the unit's items: a person's rows become his ``indicators`` (a person whose rows
+    were all deleted keeps an empty list: full marks); checked with the rules and messages of ``checks.indicators``.
+    Without the sheet (an earlier export, a retyped workbook) the recorded items stay, still checked against the
+    element totals the people sheet writes."""
+    sheet = c.sheets[ITEMS]
+    listed: dict[str, list[_Item]] = {}
+    for table in tables:
+        for row in table.rows:
+            if not any(filled(row.cells.get(column.header)) for column in sheet.columns if column.kind != SHOWN):
+                continue  # only our lookup formulas
+            entry = c.entry(table, row, None)
+            if entry is None:
+                continue
+            status = _status_after(c, entry)
+            if status is not Status.ASSESSED:
+                c.result.diagnostics.append(error(table.where(row.number), 0,
+                                                  f"{entry.name}是{status.value}人员，不应填写共性指标项目"))
+                continue
+            values = _row_values(table, row, sheet, c.policy, c.result, ("item", "matter", "date"), "共性指标项目")
+            if values is not None:
+                listed.setdefault(entry.person_id, []).append(_Item(_written(values), table, row))
+    unit = [e for e in c.people.entries.values() if e.unit_id == c.unit_id]
+    final = {e.person_id: listed.get(e.person_id, []) if tables and (e.person_id in listed or e.indicators)
+             else [_Item(_written(item_values(claim)), src=claim.src) for claim in e.indicators or ()] for e in unit}
+    sharers: dict[str, set[str]] = {}
+    for person_id, items in final.items():
+        for item in items:
+            sharers.setdefault(item.values["matter"], set()).add(person_id)
+    first, cleared = len(c.result.diagnostics), set()
+    for entry in unit:
+        cleared |= _check_items(c, entry, final[entry.person_id], sharers, sheet)
+    c.result.diagnostics[first:] = sorted(c.result.diagnostics[first:], key=lambda d: d.row)  # in the sheet's order
+    # an emptied total now scoring from items is a change (shown), not a blank kept: its warning goes
+    c.result.diagnostics = [d for d in c.result.diagnostics
+                            if not (d.level == "warning" and Place(d.file, d.sheet, d.row, d.column) in cleared)]
+    for entry in unit:
+        if entry.person_id in listed:
+            _counted_once(c, entry, listed[entry.person_id], sheet)
+        if entry.person_id in listed or (tables and entry.indicators):
+            _item_changes(c, entry, [i.values for i in final[entry.person_id]])
+
+
+def _counted_once(c: _Context, entry: Entry, items: list[_Item], sheet: Sheet) -> None:
+    """A matter under several items counts once, at the highest value: warned at the row not counted, as check does."""
+    from kaohe_docs.checks.base import person
+    from kaohe_docs.checks.indicators import counted_once
+    from kaohe_docs.engine.indicators import score_items
+    from kaohe_docs.model import IndicatorClaim, Src
+    rows = {}
+    for item in items:
+        v = item.values
+        claim = IndicatorClaim(v["item"], v["matter"], v.get("date"), v.get("evidence"), v.get("points"), Src("", 0))
+        rows[id(claim)] = (claim, item)
+    scored = score_items([claim for claim, _ in rows.values()], c.policy.indicators, c.policy.elements,
+                         set(c.policy.elements), c.policy.round)
+    who = person(entry)
+    for kept, dropped in scored.duplicates:
+        item = rows[id(dropped.claim)][1]
+        c.result.diagnostics.append(warning(*item.at(sheet.column("item").header), counted_once(who, kept, dropped)))
+
+
+def _status_after(c: _Context, entry: Entry) -> Status:
+    """The person's status once the people sheet is imported (it may make him 不确定等次 or 外单位考核)."""
+    keys = {change.key[0] for change in c.result.changes if change.person_id == entry.person_id}
+    return Status.EXTERNAL if "external" in keys else Status.UNGRADED if "ungraded" in keys else entry.status
+
+
+def _written(values: dict) -> dict:
+    """An item's values as the records write them: in their order, without the empty ones."""
+    return {k: values[k] for k in ("item", "matter", "date", "evidence", "points") if values.get(k) is not None}
+
+
+def _check_items(c: _Context, entry: Entry, items: list[_Item], sharers: dict, sheet: Sheet) -> set[Place]:
+    """Each item's value and element checked (reported where it stands); the places of totals emptied for items."""
+    from kaohe_docs.checks.base import person
+    from kaohe_docs.checks.indicators import mixed_ways, points_problem, unknown_item
+    who = person(entry)
+    item_h, points_h = sheet.column("item").header, sheet.column("points").header
+    dropped: set[Place] = set()
+    for item in items:
+        v = item.values
+        indicator = c.policy.indicators.get(v["item"])
+        if item.table is not None:  # a recorded item is the records' business (kaohe check), unless a total meets it
+            if indicator is None:
+                c.result.diagnostics.append(error(*item.at(item_h), unknown_item(who, v["item"], c.policy.indicators)))
+                continue
+            problem = points_problem(who, v["item"], v["matter"], v.get("points"), indicator, len(sharers[v["matter"]]),
+                                     f"“{points_h}”列")
+            if problem:
+                c.result.diagnostics.append(error(*item.at(points_h if points_h in item.table.headers else item_h), problem))
+        if indicator is None:
+            continue
+        element = indicator.element
+        cell, place = _total_cell(c, entry, element)
+        if filled(cell):
+            value = number(cell, *c.people_rows[entry.person_id], c.policy.places, c.policy.rounding)[0]
+            c.result.diagnostics.append(error(*item.at(item_h), mixed_ways(who, element, text(cell) if value is None else value,
+                                                                           str(place), v["item"])))
+        elif element in entry.common and item.table is not None and cell is not None:
+            if place not in dropped:  # the unit cleared the total to score the element from items: shown, not silent
+                dropped.add(place)
+                c.result.changes.append(c.Change(entry.src.file, entry.person_id, c.bureau.shown_name(entry.person_id, entry.name),
+                                                 f"共性“{element}”", entry.common[element], "（按指标项目计分）",
+                                                 ("itemised", element)))
+        elif element in entry.common and item.table is not None:
+            c.result.diagnostics.append(error(*item.at(item_h), mixed_ways(
+                who, element, entry.common[element], f"{entry.src.file} 第 {entry.at('common').line} 行", v["item"])))
+    return dropped
+
+
+def _total_cell(c: _Context, entry: Entry, element: str):
+    """The people sheet's cell of the person's element total (None when the sheet has no such cell), and its place."""
+    found = c.people_rows.get(entry.person_id)
+    if found is None or element not in found[0].headers:
+        return None, None
+    table, row = found
+    cell = row.cells.get(element)
+    return cell, table.where(row.number, table.headers[element])
+
+
+def _item_changes(c: _Context, entry: Entry, wanted: list[dict]) -> None:
+    """The person's items as the sheet lists them; the preview names the items removed and added."""
+    before = [_written(item_values(claim)) for claim in entry.indicators or ()]
+    if wanted == before and (entry.indicators is not None or not wanted):
+        return
+    removed, added = list(before), []
+    for item in wanted:
+        if item in removed:
+            removed.remove(item)
+        else:
+            added.append(item)
+    show = lambda items: "；".join(  # noqa: E731
+        f"{i['item']}（{i['matter']}{'，' + format(i['points'], 'f') + ' 分' if i.get('points') is not None else ''}）"
+        for i in items) or "（无）"
+    old, new = (show(removed), show(added)) if removed or added else ("原顺序", "表中的顺序")
+    c.result.changes.append(c.Change(entry.src.file, entry.person_id, c.bureau.shown_name(entry.person_id, entry.name),
+                                     "共性指标项目", old, new, ("indicators",), value=wanted))
+
+
+IMPORT_TABLES = {PEOPLE: _read_people, ITEMS: _read_items, BONUS: _read_claims, UNIT: _read_unit,
+                 CATALOGUE: lambda c, tables: None}  # sheet → how its rows become changes (the catalogue: none)
 
 
 def workbook_properties(path: Path) -> tuple[str | None, str | None]:
@@ -509,10 +728,22 @@ def brief(value):
 
 
 def _claim(table: Table, row: Row, sheet: Sheet, policy: Policy, result) -> dict | None:
+    claim = _row_values(table, row, sheet, policy, result, ("item", "deed"), "加分申报")
+    if claim is not None and "points" in claim and claim.get("item") in policy.catalogue \
+            and claim["points"] > policy.catalogue[claim["item"]]:
+        result.diagnostics.append(error(table.where(row.number, table.headers.get("分值")), 0,
+                                        f"分值 {claim['points']} 超过“{claim['item']}”的分值 {policy.catalogue[claim['item']]}"))
+        return None
+    return claim
+
+
+def _row_values(table: Table, row: Row, sheet: Sheet, policy: Policy, result, required: tuple[str, ...],
+                what: str) -> dict | None:
+    """A claim row's filled cells by key, each checked against its column; None when one is wrong or missing."""
     claim: dict = {}
     ok = True
     for column in sheet.columns:
-        if column.kind in (ID, NAME) or column.header not in table.headers:
+        if column.kind in LOCKED or column.header not in table.headers:
             continue
         cell = row.cells.get(column.header)
         if not filled(cell):
@@ -523,16 +754,12 @@ def _claim(table: Table, row: Row, sheet: Sheet, policy: Policy, result) -> dict
             ok = False
             continue
         claim[column.key] = value
-    for key in ("item", "deed"):
+    for key in required:
         if key not in claim and ok:
             column = sheet.column(key)
             result.diagnostics.append(error(table.where(row.number, table.headers.get(column.header)), 0,
-                                            f"加分申报缺少“{column.header}”"))
+                                            f"{what}缺少“{column.header}”"))
             ok = False
-    if "points" in claim and claim.get("item") in policy.catalogue and claim["points"] > policy.catalogue[claim["item"]]:
-        result.diagnostics.append(error(table.where(row.number, table.headers.get("分值")), 0,
-                                        f"分值 {claim['points']} 超过“{claim['item']}”的分值 {policy.catalogue[claim['item']]}"))
-        ok = False
     return claim if ok else None
 
 
