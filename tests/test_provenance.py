@@ -225,6 +225,7 @@ def test_records_changed_after_approval_build_as_a_review_draft_and_final_refuse
     assert refused.exit_code == 1 and "2026Q1 已经局党委审定（标签 approved/2026Q1" in refused.stderr
 
 
+@pytest.mark.slow  # a whole git scenario: approve, sign, build twice
 def test_a_review_draft_after_approval_never_claims_the_approval(mini_git):
     """A unit's branch changes approved grades and builds: the paper is a 送审稿, not merged, and not covered."""
     assert run(mini_git, "approve", "2026Q1").exit_code == 0

@@ -143,8 +143,14 @@ def shallow_commits(cwd: Path) -> set[str]:
 
 
 def toplevel(cwd: Path) -> str:
-    """The work tree's top folder, "" outside a work tree; KaoheError when Git is not installed."""
-    return text(cwd, "rev-parse", "--show-toplevel", check=False).strip() if run(cwd, "--version") else ""
+    """The work tree's top folder, "" outside a work tree or without Git."""
+    return text(cwd, "rev-parse", "--show-toplevel", check=False).strip()
+
+
+def toplevel_and_prefix(cwd: Path) -> tuple[str, str]:
+    """(the work tree's top folder, ``cwd``'s path inside it), in one git call; ("", "") outside a work tree."""
+    lines = text(cwd, "rev-parse", "--show-toplevel", "--show-prefix", check=False).split("\n")
+    return (lines[0].strip(), lines[1].strip()) if len(lines) > 1 and lines[0].strip() else ("", "")
 
 
 def git_dir(cwd: Path) -> Path | None:
@@ -154,8 +160,11 @@ def git_dir(cwd: Path) -> Path | None:
 
 def main_branch(cwd: Path) -> tuple[str, str]:
     """(name, commit) of the main branch — local main/master, else origin's — or ("", "")."""
-    for ref in (*(f"refs/heads/{b}" for b in MAIN_BRANCHES), *(f"refs/remotes/origin/{b}" for b in MAIN_BRANCHES)):
-        sha = rev(cwd, ref)
+    names = (*(f"refs/heads/{b}" for b in MAIN_BRANCHES), *(f"refs/remotes/origin/{b}" for b in MAIN_BRANCHES))
+    listing = text(cwd, "for-each-ref", "--format=%(refname)%00%(objectname)", *names, check=False)
+    found = dict(line.split("\0", 1) for line in listing.splitlines() if "\0" in line)
+    for ref in names:  # for-each-ref also lists refs below these names: only the exact ones count
+        sha = found.get(ref)
         if sha:
             return ref.rsplit("/", 1)[-1] if ref.startswith("refs/heads/") else ref[len("refs/remotes/"):], sha
     return "", ""

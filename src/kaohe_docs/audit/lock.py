@@ -254,11 +254,8 @@ def compare_quarter(cwd: Path, pre: str, quarter: Quarter, approval: Approval, s
 
 def repo_of(root: Path) -> tuple[Path, str] | None:
     """(work-tree top, the records root's prefix inside it), or None outside Git (or without Git)."""
-    top = gitport.toplevel(root)
-    if not top:
-        return None
-    pre = gitport.text(root, "rev-parse", "--show-prefix", check=False).strip()
-    return Path(top), pre
+    top, pre = gitport.toplevel_and_prefix(root)
+    return (Path(top), pre) if top else None
 
 
 def lock_message(quarter: Quarter, a: Approval, change: FieldChange) -> str:
