@@ -240,3 +240,37 @@ def test_a_review_draft_after_approval_never_claims_the_approval(mini_git):
     assert result.stdout.splitlines()[2] == ("这是送审稿，不是按局党委审定生成的正式文书；2026Q1 的审定是 approved/2026Q1，"
                                              "请以按审定生成的正式文书为准。")
     assert "不在主分支 main 的历史上" in result.stdout.splitlines()[1]
+
+
+@pytest.mark.parametrize("commits, before, expected", [
+    (1, "", "check --strict"),  # the first push of a new repository: everything is checked
+    (2, "", "check --strict --changed-since HEAD~1"),
+    (3, "HEAD~2", "check --strict --changed-since {HEAD~2}"),  # a push of two commits: both
+    (2, "0000000000000000000000000000000000000000", "check --strict --changed-since HEAD~1"),  # a new branch
+])
+def test_ci_push_check_covers_the_commits_the_push_brings(tmp_path, commits, before, expected):
+    import re
+    import subprocess
+    from pathlib import Path
+
+    from conftest import git
+    root = Path(__file__).parent.parent
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for n in range(commits):
+        git(repo, "-c", "user.name=a", "-c", "user.email=a@b.invalid", "commit", "-q", "--allow-empty", "-m", str(n))
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "kaohe").write_text('#!/bin/sh\necho "$@"\n', encoding="utf-8")
+    (fake / "kaohe").chmod(0o755)
+    sha = git(repo, "rev-parse", before).strip() if before.startswith("HEAD") else before
+    gitlab = (root / "src/kaohe_docs/scaffold/gitlab-ci.yml").read_text(encoding="utf-8")
+    push = re.search(r"      else\n(.*?)\n      fi\n", gitlab, re.S).group(1)
+    github = (root / "src/kaohe_docs/scaffold/github-workflow.yml").read_text(encoding="utf-8")
+    run_push = re.search(r"env: \{BEFORE: .*?\}\n        run: \|\n(.*?)\n      - ", github, re.S).group(1)
+    want = expected.format(**{"HEAD~2": sha})
+    for script, env in ((push, {"CI_COMMIT_BEFORE_SHA": sha}), (run_push, {"BEFORE": sha})):
+        done = subprocess.run(["sh", "-c", script], cwd=repo, capture_output=True, text=True,
+                              env={"PATH": f"{fake}:/usr/bin:/bin", **env})
+        assert (done.returncode, done.stdout.strip()) == (0, want), script
