@@ -164,3 +164,16 @@ def test_an_element_without_policy_items_needs_its_total(mini):
     assert ours(check(mini, extra="    common: {廉: 19}\n")) == []
     s = scores(load(mini, use_cache=False).policy, [], typed={"廉": "19"})
     assert s.elements == {"德": 20, "能": 20, "勤": 20, "绩": 20, "廉": 19} and set(s.items.elements) == {"德", "能", "勤", "绩"}
+
+
+def test_committee_diff_names_an_element_that_changes_from_items_to_a_typed_total(mini_git):
+    """廉 scored from one item (20 − 1 = 19) becomes a typed 19: one line says how it is scored now, not a deleted score."""
+    from conftest import commit_all, edit, git, run
+    solo = "records/2026/Q1/units/solo.yaml"
+    git(mini_git, "checkout", "-q", "-b", "edit")
+    edit(mini_git, solo, "common: {德: 19, 能: 19, 勤: 19}", "common: {德: 19, 能: 19, 勤: 19, 廉: 19}")
+    edit(mini_git, solo, "      - {item: 廉-5, matter: 未按规定报告本人婚姻变化情况, date: 2026-02-14, evidence: 政工室核查记录}\n", "")
+    commit_all(mini_git, "廉直接填写")
+    lines = [line for line in run(mini_git, "diff", "main", "HEAD").stdout.splitlines() if "刘洋" in line]
+    assert lines == ["  法制室 刘洋（警号 020001）：共性“廉”由按指标项目计分改为直接填写（19 分不变）；"
+                     "删除共性指标“廉-5（未按规定报告本人婚姻变化情况）”（原为 按该项分值，2026-02-14，政工室核查记录）"]

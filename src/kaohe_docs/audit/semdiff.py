@@ -109,12 +109,20 @@ def person_changes(old: Result | None, new: Result | None, a_old: Assessment, a_
     if eo.unit_id != en.unit_id:
         out.append(f"单位 {_arrow(_unit(a_old, eo.unit_id), _unit(a_new, en.unit_id))}")
     # an element scored from items (on either side): its score first, then the item changes that explain it
+    fo, fn = entry_fields(eo), entry_fields(en)
     es_old, es_new = (old.score.elements if old.score else {}), (new.score.elements if new.score else {})
     for element in dict.fromkeys([*es_old, *es_new]):
-        itemised = element not in eo.common or element not in en.common
-        if itemised and es_old.get(element) != es_new.get(element):
-            out.append(f"共性“{element}”（按指标项目计分） {_arrow(es_old.get(element), es_new.get(element))}")
-    out += field_changes(entry_fields(eo), entry_fields(en))
+        before, after = es_old.get(element), es_new.get(element)
+        if (element in eo.common) != (element in en.common) and before is not None and after is not None:
+            # typed total ↔ items: one line says so (not a "deleted" score), with the score kept or changed
+            ways = ("直接填写", "按指标项目计分") if element in eo.common else ("按指标项目计分", "直接填写")
+            score = f"{after:f} 分不变" if before == after else f"{before:f} → {after:f}"
+            out.append(f"共性“{element}”由{ways[0]}改为{ways[1]}（{score}）")
+            fo.pop(f"共性“{element}”", None)
+            fn.pop(f"共性“{element}”", None)
+        elif (element not in eo.common or element not in en.common) and before != after:
+            out.append(f"共性“{element}”（按指标项目计分） {_arrow(before, after)}")
+    out += field_changes(fo, fn)
     so, sn = old.score, new.score
     total = field_change("总分", number(so.total, a_old.policy) if so else "", number(sn.total, a_new.policy) if sn else "")
     if total:
