@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from kaohe_docs.audit.approval import Approval, _chain_problems, _State, parse_tag_name, tag_name
+from kaohe_docs.audit.approval import _chain_problems, _State
 from kaohe_docs.audit.guard import Update, _removable, parse_updates
 from kaohe_docs.audit.owners import codeowners, may_push, pusher_identity
 from kaohe_docs.audit.signers import fingerprint, keys_of
+from kaohe_docs.audit.tags import Approval, parse_tag_name, tag_name
 from kaohe_docs.model import Quarter
 from kaohe_docs.records.policy import Owners, _owners
 from kaohe_docs.records.schema import Fields

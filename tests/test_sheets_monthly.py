@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from kaohe_docs.model import Quarter
 from kaohe_docs.records.load import load
-from kaohe_docs.sheets.imports import apply, plan_monthly
+from kaohe_docs.sheets.apply import apply
+from kaohe_docs.sheets.imports import plan_monthly
 from sheetbooks import HEAD, MINI, ROSTER, UNIT, book, monthly, run, stderr_lines, with_cached_value
 
 

@@ -33,7 +33,7 @@ class Project:
     """
 
     def __init__(self, root: Path, loaded: Loaded | None, assessment: Assessment | None,
-                 diagnostics: list[Diagnostic] | None = None, digest: str = "", quarters=None):
+                 diagnostics: list[Diagnostic] | None = None, *, digest: str = "", quarters=None):
         self.root = root
         self._loaded, self._assessment = loaded, assessment
         self.diagnostics = list(diagnostics or [])
@@ -105,7 +105,7 @@ def open_project(root: Path, use_cache: bool = True, deferred: bool = False, cha
         cached = _cached_check(root, digest)
         if cached is not None:
             diagnostics, quarters = cached
-            return Project(root, None, None, diagnostics, digest, quarters)
+            return Project(root, None, None, diagnostics, digest=digest, quarters=quarters)
         if changed is not None:
             changed()
         project = _open_fully(root, use_cache)

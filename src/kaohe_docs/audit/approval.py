@@ -11,23 +11,21 @@ Approvals are append-only: a re-approval after a new committee decision adds
 guard share: which tags count, which approval is in force, and why any other tag does not count
 (``final.approval_in_force`` asks it for one quarter at one commit). The approved state of a quarter is
 the tree of the approval in force; the lock itself (comparing content with that tree) lives in
-``kaohe_docs.audit.lock``. Tags are read with plain ``git`` plumbing through ``kaohe_docs.gitport``
-(replacement objects and grafts disabled), so this works in a work tree, a bare server repository
-(the pre-receive hook, inside its quarantine) and a shallow clone alike.
+``kaohe_docs.audit.lock``. Tags are read (``kaohe_docs.audit.tags``) with plain ``git`` plumbing through
+``kaohe_docs.gitport`` (replacement objects and grafts disabled), so this works in a work tree, a bare server
+repository (the pre-receive hook, inside its quarantine) and a shallow clone alike.
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe_docs import gitport
 from kaohe_docs.audit.signers import SIGNERS, SignerList, forget_verified, list_at, verify
+from kaohe_docs.audit.tags import Approval, approval_refs, approvals_of, bad_names, current, tag_name
 from kaohe_docs.errors import Diagnostic, KaoheError, error, warning
 from kaohe_docs.model import Quarter
 
-TAG_PREFIX = "approved/"
 APPEALS = "appeals.yaml"
 AFTER_DECISION = (APPEALS, "feedback.yaml")  # process records that may follow the approval
 UNIT_FEEDBACK = "feedback/"  # and each unit's feedback file, feedback/<unit>.yaml
@@ -38,132 +36,10 @@ def after_decision(name: str) -> bool:
     return name in AFTER_DECISION or (name.startswith(UNIT_FEEDBACK) and "/" not in name[len(UNIT_FEEDBACK):])
 DECISION = "decision.yaml"
 ZERO = gitport.ZERO
-_FIELD = re.compile(r"^(会议日期|会议纪要|审定机关|审定记录|取代|原因|提交)：(.*)$", re.M)
-# exactly approved/<YYYY>Q<n> or approved/<YYYY>Q<n>-<k> (k ≥ 2), ASCII, this case: nothing that only looks like it
-_NAME = re.compile(r"approved/([0-9]{4})Q([1-4])(?:-([2-9]|[1-9][0-9]+))?", re.ASCII)
-
 # Git access, kept under their old names for the callers (the one port is kaohe_docs.gitport)
 git_out, git_text, exists, is_ancestor, has_path, is_shallow, main_branch = (
     gitport.out, gitport.text, gitport.exists, gitport.is_ancestor, gitport.has_path, gitport.is_shallow,
     gitport.main_branch)
-
-
-def tag_name(quarter: Quarter, number: int = 1) -> str:
-    return f"{TAG_PREFIX}{quarter}" + (f"-{number}" if number > 1 else "")
-
-
-def parse_tag_name(name: str) -> tuple[Quarter, int] | None:
-    """'approved/2026Q1' → (2026Q1, 1); 'approved/2026Q1-2' → (2026Q1, 2); anything else (other case,
-    full-width digits, 'approved/2026Q1-1', 'approved/2026Q1-02' …) → None."""
-    match = _NAME.fullmatch(name)
-    if match is None:
-        return None
-    return Quarter(int(match.group(1)), int(match.group(2))), int(match.group(3) or 1)
-
-
-@dataclass
-class Approval:
-    """One approval tag, as read from the repository, and whether the chain validation accepted it."""
-
-    name: str
-    quarter: Quarter
-    number: int
-    tag_object: str  # the tag object's id (the commit id for a lightweight tag)
-    commit: str  # the tagged commit
-    annotated: bool
-    tagger: str = ""
-    date: dt.datetime | None = None
-    message: str = ""
-    signature: str = ""
-    fields: dict[str, str] = field(default_factory=dict)
-    direct: bool = True  # the tag object names a commit (not another tag)
-    valid: bool = False  # set by validate(): counts as an approval
-    signer: str = ""  # "principal（SHA256:…）" when the signature was verified against policy/allowed_signers
-    problems: list[Diagnostic] = field(default_factory=list)  # set by validate(): why it does not count
-
-    @property
-    def meeting(self) -> str:
-        return self.fields.get("会议日期", "")
-
-    @property
-    def minutes(self) -> str:
-        return self.fields.get("会议纪要", "")
-
-    @property
-    def approver(self) -> str:
-        return self.fields.get("审定机关", "") or self.tagger
-
-    @property
-    def supersedes(self) -> str:
-        return self.fields.get("取代", "")
-
-    @property
-    def reason(self) -> str:
-        return self.fields.get("原因", "")
-
-    @property
-    def day(self) -> str:
-        return f"{self.date:%Y-%m-%d}" if self.date else "日期不明"
-
-
-def approval_refs(cwd: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Every ref under refs/tags/approved/ (name → object id), plus ``extra`` (a push being received)."""
-    found = {name: oid for name, oid in gitport.refs(cwd, f"refs/tags/{TAG_PREFIX}").items()
-             if name.startswith(TAG_PREFIX)}
-    found.update(extra or {})
-    return found
-
-
-def read_approvals(cwd: Path, extra: dict[str, str] | None = None) -> dict[Quarter, list[Approval]]:
-    """Every approval tag with an exact name, per quarter, in number order. ``extra``: tag name → object
-    id of tags that are not refs yet (a push being received). Not yet validated: see ``validate``."""
-    return _read(cwd, approval_refs(cwd, extra))
-
-
-def _read(cwd: Path, refs: dict[str, str]) -> dict[Quarter, list[Approval]]:
-    found: dict[Quarter, list[Approval]] = {}
-    for name, oid in refs.items():
-        parsed = parse_tag_name(name)
-        if parsed is not None:
-            found.setdefault(parsed[0], []).append(_read_tag(cwd, name, oid, *parsed))
-    for chain in found.values():
-        chain.sort(key=lambda a: a.number)
-    return dict(sorted(found.items()))
-
-
-def bad_names(refs: dict[str, str]) -> list[str]:
-    """Names under approved/ that are not exactly an approval name."""
-    return sorted(name for name in refs if parse_tag_name(name) is None)
-
-
-def _read_tag(cwd: Path, name: str, oid: str, quarter: Quarter, number: int) -> Approval:
-    kind = gitport.object_type(cwd, oid)
-    if kind != "tag":
-        return Approval(name, quarter, number, oid, oid if kind == "commit" else "", False)
-    raw = git_text(cwd, "cat-file", "tag", oid)
-    head, _, body = raw.partition("\n\n")
-    headers = dict(line.split(" ", 1) for line in head.splitlines() if " " in line)
-    target = headers.get("object", "")
-    tagger, date = headers.get("tagger", ""), None
-    m = re.match(r"(.*?) <[^>]*> (\d+) ([+-]\d{4})$", tagger)
-    if m:
-        tagger = m.group(1)
-        sign = 1 if m.group(3)[0] == "+" else -1
-        offset = dt.timedelta(hours=int(m.group(3)[1:3]), minutes=int(m.group(3)[3:5])) * sign
-        date = dt.datetime.fromtimestamp(int(m.group(2)), dt.timezone(offset))
-    signature = ""
-    marker = body.find("-----BEGIN ")
-    if marker >= 0:
-        body, signature = body[:marker], body[marker:]
-    fields = {k: v.strip() for k, v in _FIELD.findall(body)}
-    return Approval(name, quarter, number, oid, target, True, tagger, date, body.strip(), signature.strip(), fields,
-                    direct=headers.get("type") == "commit")
-
-
-def current(chain: list[Approval]) -> Approval | None:
-    """The approval in force: the last one of a validated chain that counts."""
-    valid = [a for a in chain if a.valid]
-    return valid[-1] if valid else None
 
 
 def _where(quarter: Quarter) -> str:
@@ -207,7 +83,7 @@ class _State:
         return self.facts[key]
 
 
-def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", main: tuple[str, str] = ("", ""),
+def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", *, main: tuple[str, str] = ("", ""),
              extra: dict[str, str] | None = None, quarters=None, new: frozenset[str] = frozenset()) -> Chains:
     """The one validation of every approval chain, shared by check, approvals, approve, build --final,
     archive, the hooks, CI and the guard.
@@ -224,7 +100,7 @@ def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", mai
     forget_verified()  # within one validation an object and a list always give the same answer
     state = _State(cwd, pre)
     refs = approval_refs(cwd, extra)
-    approvals = _read(cwd, refs)
+    approvals = approvals_of(cwd, refs)
     misnamed = {name: error("", 0, f"标签 {name} 不是有效的审定标签名（只能是 approved/2026Q1 或 approved/2026Q1-2 这样的 ASCII 名称，"
                                    f"大小写和数字都须一致），不能作为审定依据；请删除它（git tag -d {name}）")
                 for name in bad_names(refs)}
@@ -233,7 +109,7 @@ def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", mai
     for quarter, chain in approvals.items():
         if quarters is not None and quarter not in quarters:
             continue
-        out += _validate_chain(state, chain, tip, tip_label, main, tip_list, new)
+        out += _validate_chain(state, chain, tip, tip_label, main=main, tip_list=tip_list, new=new)
     if tip and tip_list.added and gitport.blob(cwd, tip, f"{pre}{SIGNERS}") != tip_list.content:
         refused = "；".join(f"提交 {sha[:10]} {why}" for sha, why in tip_list.problems) or "修改没有经过签名"
         out.append(warning(SIGNERS, 0, f"本文件的修改不生效，审定仍按最后一次有效的名单核对：名单的修改只在用修改前名单中的密钥签名的"
@@ -247,13 +123,13 @@ def validate(cwd: Path, pre: str, tip: str, tip_label: str = "当前分支", mai
     return Chains(approvals, out, tip_list, misnamed)
 
 
-def _validate_chain(state: _State, chain: list[Approval], tip: str, tip_label: str, main: tuple[str, str],
+def _validate_chain(state: _State, chain: list[Approval], tip: str, tip_label: str, *, main: tuple[str, str],
                     tip_list: SignerList, new: frozenset[str]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     numbers = {a.number for a in chain}
     in_force: Approval | None = None
     for a in chain:
-        problems = _tag_problems(state, a, tip, tip_label, main, tip_list, a.name in new)
+        problems = _tag_problems(state, a, tip, tip_label, main=main, tip_list=tip_list, pushed=a.name in new)
         if not any(d.level == "error" for d in problems):
             problems += _chain_problems(state, a, in_force, numbers)
         out += problems
@@ -264,7 +140,7 @@ def _validate_chain(state: _State, chain: list[Approval], tip: str, tip_label: s
     return out
 
 
-def _tag_problems(state: _State, a: Approval, tip: str, tip_label: str, main: tuple[str, str],
+def _tag_problems(state: _State, a: Approval, tip: str, tip_label: str, *, main: tuple[str, str],
                   tip_list: SignerList, pushed: bool) -> list[Diagnostic]:
     """What is wrong with one tag on its own (the first problem that makes it not count, after any warning)."""
     cwd, where, q = state.cwd, _where(a.quarter), a.quarter
@@ -433,12 +309,12 @@ def _facts(cwd: Path, pre: str, commit: str, quarter: Quarter) -> dict:
     return facts
 
 
-def tag_diagnostics(cwd: Path, pre: str, chain: list[Approval], tip: str, tip_label: str = "当前分支",
+def tag_diagnostics(cwd: Path, pre: str, chain: list[Approval], tip: str, tip_label: str = "当前分支", *,
                     main: tuple[str, str] = ("", "")) -> list[Diagnostic]:
     """Everything wrong with one quarter's (already read) approval tags; marks the valid ones."""
     state = _State(cwd, pre)
-    return _validate_chain(state, chain, tip, tip_label, main, state.signers(tip) if tip else SignerList(None),
-                           frozenset())
+    return _validate_chain(state, chain, tip, tip_label, main=main,
+                           tip_list=state.signers(tip) if tip else SignerList(None), new=frozenset())
 
 
 def _rewritten_as(cwd: Path, commit: str, tip: str) -> str:

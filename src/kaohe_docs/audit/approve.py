@@ -13,9 +13,10 @@ import os
 from pathlib import Path
 
 from kaohe_docs import gitport
-from kaohe_docs.audit.approval import tag_name, validate
+from kaohe_docs.audit.approval import validate
 from kaohe_docs.audit.lock import LockState, compare_quarter, describe
 from kaohe_docs.audit.signers import SIGNERS, SignerList, fingerprint, keys_of, signing_key
+from kaohe_docs.audit.tags import tag_name
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Quarter
 
@@ -56,7 +57,7 @@ def _sign_options(cwd: Path, quarter: Quarter, listed: SignerList) -> tuple[list
     return options, ["-s"]
 
 
-def approve(root: Path, quarter: Quarter, meeting_date, minutes: str, decision_file: str, approver: str,
+def approve(root: Path, quarter: Quarter, meeting_date, minutes: str, decision_file: str, *, approver: str,
             supersede: str | None = None) -> tuple[str, list[str]]:
     """Create the approval tag on HEAD; returns the tag name and notes for the user (warnings).
 

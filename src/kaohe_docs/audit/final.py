@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe_docs import gitport
-from kaohe_docs.audit.approval import AFTER_DECISION, UNIT_FEEDBACK, Approval
+from kaohe_docs.audit.approval import AFTER_DECISION, UNIT_FEEDBACK
 from kaohe_docs.audit.lock import LockState, chains_of, changed_diagnostics
+from kaohe_docs.audit.tags import Approval
 from kaohe_docs.errors import Diagnostic, warning
 from kaohe_docs.model import Quarter
 

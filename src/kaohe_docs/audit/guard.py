@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kaohe_docs import gitport
-from kaohe_docs.audit.approval import TAG_PREFIX, ZERO, parse_tag_name, validate
+from kaohe_docs.audit.approval import ZERO, validate
 from kaohe_docs.audit.lock import LockState, changed_diagnostics
 from kaohe_docs.audit.signers import SIGNERS, list_at
+from kaohe_docs.audit.tags import TAG_PREFIX, parse_tag_name
 from kaohe_docs.errors import Diagnostic
 
 MAIN = gitport.MAIN_BRANCHES

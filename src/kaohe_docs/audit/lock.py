@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kaohe_docs import gitport
-from kaohe_docs.audit.approval import Approval, Chains, after_decision, validate
+from kaohe_docs.audit.approval import Chains, after_decision, validate
+from kaohe_docs.audit.tags import Approval
 from kaohe_docs.documents.record import entry_fields
 from kaohe_docs.errors import Diagnostic, error
 from kaohe_docs.model import Quarter
@@ -198,7 +199,7 @@ def _commit_line(cwd: Path, sha: str) -> str:
     return f"提交 {parts[0]}，{parts[1]}，{parts[2][:16]}，“{parts[3]}”"
 
 
-def _attribute(cwd: Path, pre: str, quarter: Quarter, approval: Approval, tip: str, changes: list[FieldChange],
+def _attribute(cwd: Path, pre: str, quarter: Quarter, approval: Approval, tip: str, *, changes: list[FieldChange],
                names: dict) -> None:
     """Fill ``by`` of each change with the last commit after the approval that changed that field."""
     by_path: dict[str, list[FieldChange]] = {}
@@ -237,7 +238,7 @@ def compare_quarter(cwd: Path, pre: str, quarter: Quarter, approval: Approval, s
     if not changes:
         return []
     tip = state.rev if state.kind == "commit" else gitport.rev(cwd, "HEAD")
-    _attribute(cwd, pre, quarter, approval, tip, changes, names)
+    _attribute(cwd, pre, quarter, approval, tip, changes=changes, names=names)
     if state.kind != "commit":  # changes not (yet) in HEAD are the user's own uncommitted edits
         committed = files_at(cwd, pre, quarter, LockState.commit(tip)) if tip else {}
         for c in changes:

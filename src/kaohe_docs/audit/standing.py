@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_docs.audit.approval import Approval
+from kaohe_docs.audit.tags import Approval
 from kaohe_docs.errors import ERROR, Diagnostic, KaoheError
 from kaohe_docs.model import Quarter
 

@@ -43,7 +43,7 @@ def _rebuild(root: Path, commit_rev: str, document: str, use):
     from kaohe_docs.audit import gitrepo
     period = _period(document)
     with gitrepo.checkout(root, commit_rev) as (folder, commit):
-        return _rebuild_in(root, folder, commit, document, period, use)
+        return _rebuild_in(root, folder, commit, document, period, use=use)
 
 
 def _approved_rebuild(root: Path, commit_rev: str, document: str, use):
@@ -57,7 +57,7 @@ def _approved_rebuild(root: Path, commit_rev: str, document: str, use):
     with approved_source(root, quarter, commit_rev) as source:
         if source.commit.hexsha != commit_rev:
             return None
-        return _rebuild_in(root, source.folder, source.commit, document, quarter, use, source)
+        return _rebuild_in(root, source.folder, source.commit, document, quarter, use=use, source=source)
 
 
 def _either_rebuild(root: Path, commit_rev: str, document: str, use, final: bool):
@@ -76,7 +76,7 @@ def _period(document: str):
     return period
 
 
-def _rebuild_in(root: Path, folder: Path, commit, document: str, period, use, source=None):
+def _rebuild_in(root: Path, folder: Path, commit, document: str, period, *, use, source=None):
     """``source``: the approved content (FinalSource) being rebuilt, or None for a plain commit."""
     from kaohe_docs.pipeline import open_project
     from kaohe_docs.render.build import Builder, bundle_id, plan
@@ -255,8 +255,8 @@ def correction_of(root: Path, quarter: Quarter, rev: str) -> tuple[str, str, str
         if source is None or source.issued_folder is None:
             return None
         try:
-            code, title = _rebuild_in(root, source.folder, source.commit, f"{quarter}/更正公示", quarter, recomputed,
-                                      source)
+            code, title = _rebuild_in(root, source.folder, source.commit, f"{quarter}/更正公示", quarter,
+                                      use=recomputed, source=source)
         except KaoheError:
             return None
         return code, title, source.commit.hexsha

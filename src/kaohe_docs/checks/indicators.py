@@ -60,12 +60,12 @@ def indicator_points_within_value(a):
         if indicator is None:
             continue
         problem = points_problem(who(r), claim.item, claim.matter, claim.points, indicator,
-                                 len(sharers[(r.entry.quarter, r.entry.unit_id, claim.matter)]))
+                                 shared=len(sharers[(r.entry.quarter, r.entry.unit_id, claim.matter)]))
         if problem:
             yield err(claim.src, problem)
 
 
-def points_problem(person: str, item: str, matter: str, points, indicator, shared: int,
+def points_problem(person: str, item: str, matter: str, points, indicator, *, shared: int,
                    field: str = "points") -> str | None:
     """What is wrong with a person's ``points`` on an item (``shared``: the people with a claim on the matter)."""
     if points is not None and points > indicator.high:

@@ -28,7 +28,7 @@ def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Sect
         uq = records.units.get(unit.id)
         if uq is None:
             continue
-        items, notes = _unit_items(a, quarter, unit.id, uq, deadline, today)
+        items, notes = _unit_items(a, quarter, unit.id, uq, deadline, today=today)
         if items or notes:
             sections.append(Section(f"{unit.name} {_filled(a, quarter, unit.id)}", items, notes))
     bureau = Section("考核办 / 局党委", ([f"报送截止日期无法确定：{unknown}"] if unknown else []) + _bureau_items(a, quarter, today))
@@ -68,7 +68,7 @@ def _filled(a: Assessment, quarter: Quarter, unit_id: str) -> str:
     return f"已填齐 {done}/{len(results)} 人"
 
 
-def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.date | None, today: dt.date):
+def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.date | None, *, today: dt.date):
     items, notes = [], []
     if deadline is None:
         pass

@@ -44,7 +44,7 @@ def approve(ctx: Ctx, quarter, reason, approver, force):
         raise KaoheError(f"{quarter} 还没有局党委审定记录（records/{quarter.path}/decision.yaml），不能审定")
     d = records.decision
     name, notes = make_tag(project.root, quarter, d.meeting_date, d.minutes, d.src.file,
-                           approver or project.loaded.bureau.info.issuer, reason)
+                           approver=approver or project.loaded.bureau.info.issuer, supersede=reason)
     for note in notes:
         click.echo(note, err=True)
     ctx.progress(f"已记录 {quarter} 的审定：标签 {name}（请连同所在分支一起推送：git push origin main {name}）")

@@ -58,7 +58,7 @@ def _locked(ctx: Ctx):
 
 
 def _run(ctx: Ctx, project, plan, dry_run: bool, as_json: bool = False) -> None:
-    from kaohe_docs.sheets.imports import apply
+    from kaohe_docs.sheets.apply import apply
     if as_json:  # the whole plan as data: problems with workbook, sheet, row and column as fields
         click.echo(json.dumps({
             "diagnostics": [d.as_dict() for d in plan.diagnostics],
@@ -167,7 +167,7 @@ def import_sheet(ctx: Ctx, workbook, dry_run, as_json):
     示例：
       kaohe import sheet 刑事侦查大队-2026Q1-考核填报表.xlsx --dry-run
     """
-    from kaohe_docs.sheets.unitbook import plan as plan_workbook
+    from kaohe_docs.sheets.unitbook_import import plan as plan_workbook
     with _writing(ctx, dry_run):
         project = _open(ctx)
         plan, _, _ = plan_workbook(workbook, project.loaded.bureau, project.loaded.policy)

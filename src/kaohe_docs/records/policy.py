@@ -5,9 +5,7 @@ pass (every problem reported with its line) and handed around as a frozen ``Poli
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from importlib import resources
@@ -16,9 +14,9 @@ import yaml
 
 from kaohe_docs.errors import Diagnostic
 from kaohe_docs.limits import DEFAULT, POLICY_LIMITS, Limits, with_overrides
-from kaohe_docs.model import Grade, Indicator, YearDays
+from kaohe_docs.model import Grade
+from kaohe_docs.records.policy_lists import read_holidays, read_indicators
 from kaohe_docs.records.schema import Fields
-from kaohe_docs.records.yamlio import YSeq
 
 POLICY_FILE = "policy/policy.yaml"
 ROUNDING_MODES = {"四舍五入": ROUND_HALF_UP, "四舍六入五成双": ROUND_HALF_EVEN, "截尾": ROUND_DOWN}
@@ -185,12 +183,12 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
         contact=publicity.text("contact"),
         fonts=_fonts(fonts),
         sheet_headers=_sheet_headers(top.sub("sheets", "电子表格列名（sheets）", required=False)),
-        holidays=_holidays(top, top.mapping("holidays", required=False)),
+        holidays=read_holidays(top, top.mapping("holidays", required=False)),
         limits=_limits(top.sub("limits", "限制（limits）", required=False)),
         form_titles=_form_titles(top.sub("titles", "表格标题（titles）", required=False)),
     )
     owners = _owners(top, top.mapping("owners", required=False))
-    values["indicators"] = _indicators(top, top.mapping("indicators", required=False), values["elements"])
+    values["indicators"] = read_indicators(top, top.mapping("indicators", required=False), values["elements"])
     for section in (top, weights, thresholds, rounding, quota, bonus, deadlines, annual, publicity, printing):
         if section is not None:
             section.done()
@@ -331,114 +329,6 @@ def _owners(top: Fields, mapping) -> Owners | None:
                          for k, v in sub.items()}
     f.done(("office", "units", "groups"))
     return Owners(office, sections["units"], sections["groups"])
-
-
-def _holidays(top: Fields, mapping) -> dict:
-    """``holidays: {2027: {days_off: [2027-01-01, 2027-02-06~2027-02-13], workdays: [2027-02-14]}}``
-    (not ``off``: YAML reads off as false)."""
-    result = {}
-    for year, value in (mapping or {}).items():
-        line = mapping.line_of(year)
-        if not isinstance(year, int) or not 2000 <= year <= 2100:
-            top.report(line, f"holidays 中的“{year}”应为年份，如 2027")
-            continue
-        f = Fields(value, top.path, top.diagnostics, f"{year} 年节假日", line)
-        days = {key: _days(f, key, year) for key in ("days_off", "workdays")}
-        f.done()
-        if None in days.values():
-            continue
-        both = days["days_off"] & days["workdays"]
-        if both:
-            f.report(line, f"{year} 年的 {'、'.join(map(str, sorted(both)))} 既是放假日（days_off）又是调休上班日（workdays）")
-            continue
-        result[year] = YearDays(frozenset(days["days_off"]), frozenset(days["workdays"]), line)
-    return result
-
-
-def _days(f: Fields, key: str, year: int) -> set | None:
-    """Dates, or ranges written ``2027-10-01~2027-10-07``, all inside ``year``."""
-    seq = f.sequence(key, required=key == "days_off")
-    if seq is None:
-        return None if key == "days_off" else set()
-    days: set = set()
-    for item, line in zip(seq, seq.lines):
-        text = str(item).strip() if item is not None else ""
-        try:
-            if isinstance(item, dt.date):
-                first = last = item
-            elif "~" in text:
-                a, b = (dt.date.fromisoformat(part.strip()) for part in text.split("~", 1))
-                first, last = a, b
-            else:
-                first = last = dt.date.fromisoformat(text)
-        except ValueError:
-            f.report(line, f"“{text}”应为日期（2027-10-01）或日期范围（2027-10-01~2027-10-07）")
-            return None
-        if first > last or first.year != year or last.year != year:
-            f.report(line, f"“{text}”不在 {year} 年内或起止颠倒")
-            return None
-        while first <= last:
-            days.add(first)
-            first += dt.timedelta(days=1)
-    return days
-
-
-_RANGE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*[~～]\s*(\d+(?:\.\d+)?)\s*\Z")
-
-
-def _indicators(top: Fields, mapping, elements) -> dict:
-    """``indicators: {勤: [{id: 勤-1, text: 无故迟到早退, deduct: 1}, {id: 勤-2, text: …, deduct: 1~3}]}``:
-    per element its items, each a deduction (deduct) or an addition (add), a fixed value or a range."""
-    result: dict[str, Indicator] = {}
-    for element, items in (mapping or {}).items():
-        line = mapping.line_of(element)
-        if elements is not None and element not in elements:
-            top.report(line, f"indicators 中的“{element}”不是共性指标要素（应为 {'、'.join(map(str, elements))}）")
-            continue
-        if not isinstance(items, YSeq):
-            top.report(line, f"indicators 中“{element}”应为指标项目的列表（每项以“- ”开头）")
-            continue
-        full = elements[element] if elements is not None else None
-        for item_line, item in zip(items.lines, items):
-            f = Fields(item, top.path, top.diagnostics, f"共性指标“{element}”的项目", item_line)
-            ident, text = f.text("id"), f.text("text")
-            kinds = [k for k in ("deduct", "add") if k in f.map]
-            values = [_indicator_value(f, k) for k in kinds]
-            f.done(known_extra=("deduct", "add"))
-            if len(kinds) != 1:
-                f.report(f.line, f"共性指标项目“{ident}”须写 deduct（扣分）或 add（加分）之一")
-                continue
-            if None in (ident, text, values[0]):
-                continue
-            low, high = values[0]
-            if ident in result:
-                f.report(f.line, f"共性指标项目编号“{ident}”重复（第 {result[ident].line} 行已有）")
-                continue
-            if full is not None and high > full:
-                f.report(f.line_of(kinds[0]), f"共性指标项目“{ident}”的分值 {high} 超过要素“{element}”的满分 {full}")
-                continue
-            result[ident] = Indicator(ident, str(element), text, -1 if kinds[0] == "deduct" else 1, low, high, f.line)
-    return result
-
-
-def _indicator_value(f: Fields, key: str):
-    """``2`` (fixed) or ``1~3`` (a range the unit picks in) → (low, high); both above 0."""
-    value = f.map.get(key)
-    line = f.line_of(key)
-    match = _RANGE.match(value) if isinstance(value, str) else None
-    if match:
-        low, high = Decimal(match.group(1)), Decimal(match.group(2))
-        if not 0 < low < high:
-            f.report(line, f"“{key}”的范围“{value}”应从小到大且大于 0，如 1~3")
-            return None
-        return low, high
-    number = f.coerce_number(value, line, key)
-    if number is None:
-        return None
-    if number <= 0:
-        f.report(line, f"“{key}”应大于 0（扣分写 deduct，加分写 add），现在是 {number}")
-        return None
-    return number, number
 
 
 def _limits(fields: Fields | None):

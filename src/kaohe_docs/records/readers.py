@@ -168,7 +168,7 @@ def _empty(value) -> bool:
     return value is None or (hasattr(value, "values") and all(v is None for v in value.values()))
 
 
-def _numbers(p: Fields, key: str, required: bool, keys=None, invalid: set | None = None,
+def _numbers(p: Fields, key: str, required: bool, *, keys=None, invalid: set | None = None,
              pending: dict | None = None) -> dict[str, Decimal]:
     """A mapping of numbers; names whose value is unusable go into ``invalid`` (already reported),
     names present without a value into ``pending`` (not filled in yet) when that set is given."""
@@ -272,7 +272,7 @@ def read_decision(data, path: str, quarter: Quarter):
 read_decision.allows_empty = True  # an empty decision.yaml (kaohe open) is a quarter not decided yet
 
 
-def _quarter_list(data, path: str, quarter: Quarter, key: str, what: str, item_what: str, read_item,
+def _quarter_list(data, path: str, quarter: Quarter, key: str, *, what: str, item_what: str, read_item,
                   unit_id: str | None = None):
     """A per-quarter list file (appeals.yaml, feedback.yaml, feedback/<unit>.yaml): id → record, one per person."""
     diags: list[Diagnostic] = []
@@ -296,7 +296,7 @@ def read_appeals(data, path: str, quarter: Quarter):
                         a.enum("outcome", AppealOutcome, required=False), _grade(a, "grade", required=False),
                         a.text("reason", required=False), a.date("replied", required=False), Src(a.path, a.line))
         return appeal if None not in (appeal.person_id, appeal.received, appeal.grounds) else None
-    return _quarter_list(data, path, quarter, "appeals", "复核记录", "复核事项", item)
+    return _quarter_list(data, path, quarter, "appeals", what="复核记录", item_what="复核事项", read_item=item)
 
 
 def read_feedback(data, path: str, quarter: Quarter, unit_id: str | None = None):
@@ -312,7 +312,8 @@ def read_feedback(data, path: str, quarter: Quarter, unit_id: str | None = None)
                           b.date("receipt", required=False), talk, b.boolean("admonish"), Src(b.path, b.line),
                           b.text("no_receipt", required=False))
         return record if None not in (record.person_id, record.method, record.date) else None
-    return _quarter_list(data, path, quarter, "feedback", "结果反馈记录", "反馈记录", item, unit_id)
+    return _quarter_list(data, path, quarter, "feedback", what="结果反馈记录", item_what="反馈记录", read_item=item,
+                        unit_id=unit_id)
 
 
 def read_annual(data, path: str, year: int):

@@ -47,9 +47,9 @@ from kaohe_docs.render.bundle import join, metadata
 from kaohe_docs.render.finished import PdfCache, _sha
 from kaohe_docs.render.index import write_index
 from kaohe_docs.render.output import one_build_at_a_time, swap_in
+from kaohe_docs.render.pagecheck import GLYPH_NOTE, LAYOUT_NOTE
 from kaohe_docs.render.pool import stamp_one, steady_gc
 from kaohe_docs.render.provenance import Provenance, provenance
-from kaohe_docs.render.renderer import GLYPH_NOTE, LAYOUT_NOTE
 from kaohe_docs.render.runner import ParallelRunner, Runner, SerialRunner, prestart
 from kaohe_docs.render.stamp import Stamp, Stamper
 

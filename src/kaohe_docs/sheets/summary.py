@@ -53,7 +53,7 @@ def docx_text(path: Path, policy: Policy) -> tuple[str | None, str | None]:
 def plan_summary(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter, person_id: str | None):
     """The planned change of one person's 个人小结 (``imports.Plan``)."""
     from kaohe_docs.sheets.imports import Change, Plan
-    from kaohe_docs.sheets.unitbook import brief
+    from kaohe_docs.sheets.unitbook_cells import brief
     plan = Plan()
     entries = {e.person_id: e for e in bureau.entries(quarter)}
     if person_id is None:

@@ -364,7 +364,7 @@ def text(cell: Cell | None, normalise: bool = True) -> str:
     return restored(value.strip())
 
 
-def _fit(value: Decimal, shown: str, places: int, rounding: str, where: str, notes: list) -> tuple[Decimal, list]:
+def _fit(value: Decimal, shown: str, places: int, rounding: str, *, where: str, notes: list) -> tuple[Decimal, list]:
     """At most ``places`` decimals, rounded by the policy's rule, with a warning when that changed it."""
     if value.as_tuple().exponent >= -places:
         return value, notes
@@ -393,7 +393,7 @@ def number(cell: Cell, table: Table, row: Row, places: int,
         return None, [error(where, 0, f"“{value}”不是有效的分数")]
     if isinstance(value, (int, float)):
         shown = repr(value)
-        return _fit(_plain(Decimal(shown)), shown, places, rounding, where, notes)
+        return _fit(_plain(Decimal(shown)), shown, places, rounding, where=where, notes=notes)
     raw = str(value).strip()
     normal = unicodedata.normalize("NFKC", raw).replace(" ", "")
     match = _WITH_UNIT.match(normal)
@@ -404,8 +404,8 @@ def number(cell: Cell, table: Table, row: Row, places: int,
         except InvalidOperation:  # pragma: no cover - the patterns admit only numbers
             return None, [error(where, 0, f"“{raw}”不是数字")]
         if digits == raw:
-            return _fit(_plain(result), raw, places, rounding, where, notes)
-        result, _ = _fit(_plain(result), raw, places, rounding, where, [])
+            return _fit(_plain(result), raw, places, rounding, where=where, notes=notes)
+        result, _ = _fit(_plain(result), raw, places, rounding, where=where, notes=[])
         notes.append(warning(where, 0, f"“{raw}”按 {result} 导入（请直接填写数字）"))
         return result, notes
     return None, [error(where, 0, f"“{raw}”不是数字，请填写阿拉伯数字，如 95 或 92.5")]
