@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kaohe_docs.documents.formatting import grade_text, number
-from kaohe_docs.documents.record import appeal_text, entry_fields, field_change, field_changes
+from kaohe_docs.documents.record import appeal_text, common_label, entry_fields, field_change, field_changes
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.model import Quarter
 
@@ -118,8 +118,8 @@ def person_changes(old: Result | None, new: Result | None, a_old: Assessment, a_
             ways = ("直接填写", "按指标项目计分") if element in eo.common else ("按指标项目计分", "直接填写")
             score = f"{after:f} 分不变" if before == after else f"{before:f} → {after:f}"
             out.append(f"共性“{element}”由{ways[0]}改为{ways[1]}（{score}）")
-            fo.pop(f"共性“{element}”", None)
-            fn.pop(f"共性“{element}”", None)
+            fo.pop(common_label(element), None)
+            fn.pop(common_label(element), None)
         elif (element not in eo.common or element not in en.common) and before != after:
             out.append(f"共性“{element}”（按指标项目计分） {_arrow(before, after)}")
     out += field_changes(fo, fn)

@@ -13,6 +13,11 @@ from kaohe_docs.model import Appeal, AppealOutcome, Entry
 LONG_FIELDS = ("个人小结",)
 
 
+def common_label(element: str) -> str:
+    """The label of a typed 共性 element total."""
+    return f"共性“{element}”"
+
+
 def bonus_label(item: str, deed: str) -> str:
     return f"加分“{item}（{deed}）”"
 
@@ -20,7 +25,7 @@ def bonus_label(item: str, deed: str) -> str:
 def entry_fields(e: Entry) -> dict[str, str]:
     """Every printed field of one record in a unit's quarter file, label → value (empty fields left out)."""
     f = {"考核方式": e.status.value, "姓名": e.name}
-    f.update({f"共性“{k}”": f"{v:f}" for k, v in e.common.items()})
+    f.update({common_label(k): f"{v:f}" for k, v in e.common.items()})
     f.update(indicator_fields(e))
     f.update({f"{m}月绩效": f"{v:f}" for m, v in e.monthly.items()})
     for b in e.bonuses:
