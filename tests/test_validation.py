@@ -272,6 +272,14 @@ CASES = {
         {"records/2026/Q1/appeals.yaml": 'quarter: 2026Q1\nappeals:\n  - id: "010003"\n    received: 2026-04-16\n    grounds: 不服\n'},
         ["records/2026/Q1/appeals.yaml:3: 错误: 复核记录中的警号“010003”在 2026Q1 没有可复核的考核等次"],
     ),
+    "an upheld appeal for someone the decision left without a grade": (
+        {UNIT: fixture(UNIT).replace("    suggested: 较好\n", ""),
+         "records/2026/Q1/appeals.yaml": 'quarter: 2026Q1\nappeals:\n  - id: "010002"\n    received: 2026-04-16\n'
+                                         "    grounds: 不服\n    outcome: 维持\n    grade: 好\n    reason: 经复核无误\n"
+                                         "    replied: 2026-04-18\n"},
+        ["records/2026/Q1/appeals.yaml:3: 错误: 李娜（警号 010002）复核结论为“维持”，但局党委审定时未确定其等次，不能写“好”",
+         f"{UNIT}:14: 错误: 李娜（警号 010002）缺少所室队建议等次（suggested）"],
+    ),
     "written feedback without its receipt": (
         {"records/2026/Q1/feedback.yaml": 'quarter: 2026Q1\nfeedback:\n  - id: "010002"\n    method: 书面送达\n'
                                           "    date: 2026-04-20\n    admonish: false\n"},

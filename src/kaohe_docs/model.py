@@ -237,8 +237,19 @@ class External:
     src: Src
 
 
+class FieldLines:
+    """A record that knows the line of each of its fields: ``.at(key)`` for diagnostics (the record's own line
+    when the field has none)."""
+
+    src: Src
+    lines: dict[str, int]
+
+    def at(self, key: str) -> Src:
+        return Src(self.src.file, self.lines.get(key, self.src.line))
+
+
 @dataclass
-class Entry:
+class Entry(FieldLines):
     """One person's record in one unit's quarter file."""
 
     person_id: str
@@ -266,9 +277,6 @@ class Entry:
     # written in ``common``. With a list, an element without a total is computed from the items.
     indicators: list[IndicatorClaim] | None = None
 
-    def at(self, key: str) -> Src:
-        return Src(self.src.file, self.lines.get(key, self.src.line))
-
 
 @dataclass
 class UnitQuarter:
@@ -289,7 +297,7 @@ class GradeChange:
 
 
 @dataclass
-class Decision:
+class Decision(FieldLines):
     """局党委（考核委）对一个季度的审定."""
 
     quarter: Quarter
@@ -359,7 +367,7 @@ class AnnualChoice:
 
 
 @dataclass
-class AnnualDecision:
+class AnnualDecision(FieldLines):
     """``records/<year>/annual.yaml``: the committee's choice of the year's 优秀 (年度优秀人选), a record of its own."""
 
     year: int

@@ -1,11 +1,12 @@
 """The committee's decision: who it names, and where a final 好 comes from."""
 from __future__ import annotations
 
-from kaohe_docs.checks.base import err, warn
+from kaohe_docs.checks.base import Findings, err, warn
+from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.model import Grade, Status
 
 
-def decision_names_assessed_people(a):
+def decision_names_assessed_people(a: Assessment) -> Findings:
     """The decision names only people assessed by a unit of the bureau that quarter."""
     for quarter, records in a.bureau.quarters.items():
         if records.decision is None or records.incomplete:
@@ -20,7 +21,7 @@ def decision_names_assessed_people(a):
                 yield err(change.src, f"{r.entry.name}（警号 {change.person_id}）本季度为“{r.entry.status.value}”，不能由局党委审定等次")
 
 
-def final_good_is_recommended_or_added(a):
+def final_good_is_recommended_or_added(a: Assessment) -> Findings:
     """A final 好 was recommended by the unit or added by the committee (additions), not both."""
     for quarter, records in a.bureau.quarters.items():
         d = records.decision

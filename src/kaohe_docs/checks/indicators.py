@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
+from typing import Iterator
 
-from kaohe_docs.checks.base import err, warn, who
+from kaohe_docs.checks.base import Findings, err, warn, who
+from kaohe_docs.engine.assess import Assessment, Result
+from kaohe_docs.engine.indicators import CountedItem
+from kaohe_docs.model import Indicator, IndicatorClaim, Quarter
 
 
-def _itemised(a):
+def _itemised(a: Assessment) -> Iterator[tuple[Result, IndicatorClaim, Indicator | None]]:
     """(result, claim, indicator or None) for every 共性指标 item applied to an assessed person."""
     for results in a.results.values():
         for r in results:
@@ -15,14 +20,14 @@ def _itemised(a):
                     yield r, claim, a.policy.indicators.get(claim.item)
 
 
-def indicator_items_in_policy(a):
+def indicator_items_in_policy(a: Assessment) -> Findings:
     """共性指标: every item applied to a person is one of the policy's indicator items (indicators)."""
     for r, claim, indicator in _itemised(a):
         if indicator is None:
             yield err(claim.src, unknown_item(who(r), claim.item, a.policy.indicators))
 
 
-def unknown_item(person: str, item: str, indicators: dict) -> str:
+def unknown_item(person: str, item: str, indicators: dict[str, Indicator]) -> str:
     """The message for an item not in the policy (records and the unit's workbook alike)."""
     known = list(indicators)
     hint = f"可用：{'、'.join(known)}" if 0 < len(known) <= 12 else (
@@ -30,13 +35,13 @@ def unknown_item(person: str, item: str, indicators: dict) -> str:
     return f"{person}的共性指标项目“{item}”不在政策的量化考核指标中（{hint}）"
 
 
-def mixed_ways(person: str, element: str, total, where: str, item: str) -> str:
+def mixed_ways(person: str, element: str, total: Decimal, where: str, item: str) -> str:
     """The message for an element typed as a total (at ``where``) and also given an item."""
     return (f"{person}共性要素“{element}”已直接填写得分 {total}（{where}），不能再按指标项目“{item}”计分；"
             "同一要素只能用一种方式，请删去其一")
 
 
-def element_scored_one_way(a):
+def element_scored_one_way(a: Assessment) -> Findings:
     """共性指标: one element of one person is either a typed total (common) or computed from items, never both."""
     for r, claim, indicator in _itemised(a):
         if indicator is not None and indicator.element in r.entry.common:
@@ -44,15 +49,15 @@ def element_scored_one_way(a):
                                             f"第 {r.entry.at('common').line} 行", claim.item))
 
 
-def _sharers(a):
+def _sharers(a: Assessment) -> defaultdict[tuple[Quarter, str, str], set[str]]:
     """(quarter, unit, matter) → people with a claim on that matter: the unit allocates a shared matter's points."""
-    people = defaultdict(set)
+    people: defaultdict[tuple[Quarter, str, str], set[str]] = defaultdict(set)
     for r, claim, _ in _itemised(a):
         people[(r.entry.quarter, r.entry.unit_id, claim.matter)].add(r.entry.person_id)
     return people
 
 
-def indicator_points_within_value(a):
+def indicator_points_within_value(a: Assessment) -> Findings:
     """共性指标: a person's points never exceed the item's value; a range item and a shared matter carry the unit's
     points; points below a range only for a matter shared by several people (the unit divides it)."""
     sharers = _sharers(a)
@@ -65,7 +70,7 @@ def indicator_points_within_value(a):
             yield err(claim.src, problem)
 
 
-def points_problem(person: str, item: str, matter: str, points, indicator, *, shared: int,
+def points_problem(person: str, item: str, matter: str, points: Decimal | None, indicator: Indicator, *, shared: int,
                    field: str = "points") -> str | None:
     """What is wrong with a person's ``points`` on an item (``shared``: the people with a claim on the matter)."""
     if points is not None and points > indicator.high:
@@ -79,7 +84,7 @@ def points_problem(person: str, item: str, matter: str, points, indicator, *, sh
     return None
 
 
-def same_matter_counted_once(a):
+def same_matter_counted_once(a: Assessment) -> Findings:
     """共性指标: one matter under several items counts once, at the highest value (就高不就低) (warning)."""
     for results in a.results.values():
         for r in results:
@@ -89,7 +94,7 @@ def same_matter_counted_once(a):
                 yield warn(dropped.claim.src, counted_once(who(r), kept, dropped))
 
 
-def counted_once(person: str, kept, dropped) -> str:
+def counted_once(person: str, kept: CountedItem, dropped: CountedItem) -> str:
     """The message for a matter written under two items (engine.indicators.CountedItem ``kept`` and ``dropped``)."""
     same = kept.points == dropped.points
     rule = f"分值相同，按“{kept.claim.item}”计一次" if same else f"按较高的“{kept.claim.item}”（{kept.points:f} 分）计"

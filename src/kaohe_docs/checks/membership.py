@@ -1,11 +1,12 @@
 """Who is assessed where: roster, units, one body per person per quarter."""
 from __future__ import annotations
 
-from kaohe_docs.checks.base import err, warn, who
+from kaohe_docs.checks.base import Findings, err, warn, who
+from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.model import Src
 
 
-def quarters_start_at_q1(a):
+def quarters_start_at_q1(a: Assessment) -> Findings:
     """A year's quarters are recorded from Q1 on without a gap (the quota is cumulative)."""
     for quarter in a.bureau.quarters:
         for q in range(1, quarter.q):
@@ -14,7 +15,7 @@ def quarters_start_at_q1(a):
                           f"有 {quarter} 的记录，却缺少 {quarter.year}Q{q}：“好”等次名额按季度累计，不能跳过季度")
 
 
-def unit_is_known(a):
+def unit_is_known(a: Assessment) -> Findings:
     """Every unit file of a quarter belongs to a unit listed in records/units.yaml."""
     for records in a.bureau.quarters.values():
         for unit_id, uq in records.units.items():
@@ -22,7 +23,7 @@ def unit_is_known(a):
                 yield err(uq.src, f"单位代码“{unit_id}”不在 records/units.yaml 中")
 
 
-def person_on_roster(a):
+def person_on_roster(a: Assessment) -> Findings:
     """Every person in a unit file is on the roster, under the roster's name, and in the bureau that quarter (warning)."""
     for results in a.results.values():
         for r in results:
@@ -34,10 +35,10 @@ def person_on_roster(a):
                 yield warn(r.entry.src, f"{who(r)}按花名册在 {r.entry.quarter} 不在本局（入职 {r.person.joined or '—'}，离开 {r.person.left or '—'}）")
 
 
-def one_unit_per_quarter(a):
+def one_unit_per_quarter(a: Assessment) -> Findings:
     """Each person is assessed by exactly one unit per quarter."""
     for results in a.results.values():
-        first = {}
+        first: dict[str, Result] = {}
         for r in results:
             pid = r.entry.person_id
             if pid in first:
@@ -47,7 +48,7 @@ def one_unit_per_quarter(a):
                 first[pid] = r
 
 
-def everyone_on_roster_is_recorded(a):
+def everyone_on_roster_is_recorded(a: Assessment) -> Findings:
     """Everyone on the roster in a quarter appears in some unit's file of that quarter."""
     for quarter, results in a.results.items():
         if a.bureau.quarters[quarter].incomplete:
@@ -59,14 +60,14 @@ def everyone_on_roster_is_recorded(a):
                                       "（如由外单位考核或不确定等次，也须在所在单位记录中注明）")
 
 
-def roster_unit_is_known(a):
+def roster_unit_is_known(a: Assessment) -> Findings:
     """A unit named for a person on the roster (where `kaohe open` puts them) is in records/units.yaml."""
     for person in a.bureau.people.values():
         if person.unit is not None and person.unit not in a.bureau.units:
             yield err(person.src, f"{person.name}（警号 {person.id}）的单位代码“{person.unit}”不在 records/units.yaml 中")
 
 
-def unit_aliases_are_unique(a):
+def unit_aliases_are_unique(a: Assessment) -> Findings:
     """Unit names and short names (aliases) are unique, so a spreadsheet's unit column is unambiguous."""
     seen: dict[str, str] = {}
     for unit in a.bureau.units.values():

@@ -7,8 +7,10 @@ Missing values are ``pending`` diagnostics: they fail only ``check --complete``,
 """
 from __future__ import annotations
 
-from kaohe_docs.checks.base import who
+from kaohe_docs.checks.base import Findings, who
+from kaohe_docs.engine.assess import Assessment
 from kaohe_docs.errors import pending
+from kaohe_docs.model import Entry
 
 LABELS = {"summary": "个人小结", "suggested": "建议等次", "common": "共性得分", "monthly": "月度绩效得分"}
 
@@ -25,12 +27,12 @@ def _order(key: str) -> int:
     return ("summary", "common", "monthly", "suggested").index(key.partition(":")[0])
 
 
-def pending_keys(entry) -> list[str]:
+def pending_keys(entry: Entry) -> list[str]:
     """The entry's missing values in the order of the form (小结, 共性, 月度, 建议等次)."""
     return sorted(entry.pending, key=_order)  # stable: elements and months keep the file's order
 
 
-def values_not_filled_in(a):
+def values_not_filled_in(a: Assessment) -> Findings:
     """A field present but empty is pending (待填写), not wrong: one pending item per person, never an error."""
     for results in a.results.values():
         for r in results:

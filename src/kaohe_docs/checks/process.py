@@ -1,14 +1,17 @@
 """The procedure after scoring: bonus claims, 复核 (appeals) and 结果反馈 (feedback)."""
 from __future__ import annotations
 
-from kaohe_docs.checks.base import err, warn, who
+import datetime as dt
+
+from kaohe_docs.checks.base import Findings, err, warn, who
+from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.engine.calendar import calendar_of, gap_message, unknown_year
 from kaohe_docs.engine.grading import within_band
-from kaohe_docs.model import AppealOutcome, ClaimStatus, FeedbackMethod, Grade, Src, Status, talk_kind
+from kaohe_docs.model import Appeal, AppealOutcome, ClaimStatus, FeedbackMethod, Grade, Quarter, Src, Status, talk_kind
 from kaohe_docs.records.policy import POLICY_FILE
 
 
-def claim_answers_are_documented(a):
+def claim_answers_are_documented(a: Assessment) -> Findings:
     """A rejected claim states its reason; an approved one its evidence (warning)."""
     for results in a.results.values():
         for r in results:
@@ -19,11 +22,11 @@ def claim_answers_are_documented(a):
                     yield warn(claim.src, f"{who(r)}的加分申报“{claim.item}（{claim.deed}）”已通过，但没有依据（evidence：文号或材料）")
 
 
-def _by_id(a, quarter):
+def _by_id(a: Assessment, quarter: Quarter) -> dict[str, Result]:
     return {r.entry.person_id: r for r in a.results.get(quarter, ())}
 
 
-def appeals_are_consistent(a):
+def appeals_are_consistent(a: Assessment) -> Findings:
     """复核: only for decided, assessed people; outcome, grade, reason and dates agree with each other and the band."""
     for quarter, records in a.bureau.quarters.items():
         if not records.appeals:
@@ -40,10 +43,10 @@ def appeals_are_consistent(a):
             if decision is None:
                 yield err(appeal.src, f"{who(r)}申请复核，但 {quarter} 尚未经局党委审定")
                 continue
-            yield from _appeal(a, r, appeal, end)
+            yield from _appeal(r, appeal, end)
 
 
-def _appeal(a, r, appeal, publicity_end):
+def _appeal(r: Result, appeal: Appeal, publicity_end: dt.date | None) -> Findings:
     if publicity_end is not None and appeal.received > publicity_end:
         yield warn(appeal.src, f"{who(r)}的复核申请于 {appeal.received} 收到，已超过公示期（{publicity_end} 结束）")
     if appeal.outcome == AppealOutcome.CHANGED:
@@ -51,17 +54,20 @@ def _appeal(a, r, appeal, publicity_end):
             yield err(appeal.src, f"{who(r)}复核结论为“改变”，须写明改变后的等次（grade）")
         elif appeal.grade is r.decided:
             yield warn(appeal.src, f"{who(r)}复核结论为“改变”，但等次仍是“{appeal.grade.value}”")
-        elif not within_band(appeal.grade, r.score.band):
+        elif r.score is not None and not within_band(appeal.grade, r.score.band):
             yield err(appeal.src, f"{who(r)}总分 {r.score.total} 最高只能评为“{r.score.band.value}”，复核改为“{appeal.grade.value}”超出分数段")
     elif appeal.outcome == AppealOutcome.UPHELD and appeal.grade is not None and appeal.grade is not r.decided:
-        yield err(appeal.src, f"{who(r)}复核结论为“维持”，等次应仍为“{r.decided.value}”，却写了“{appeal.grade.value}”")
+        if r.decided is None:  # no suggestion and no change: reported by suggestion_present
+            yield err(appeal.src, f"{who(r)}复核结论为“维持”，但局党委审定时未确定其等次，不能写“{appeal.grade.value}”")
+        else:
+            yield err(appeal.src, f"{who(r)}复核结论为“维持”，等次应仍为“{r.decided.value}”，却写了“{appeal.grade.value}”")
     if appeal.outcome and not (appeal.reason and appeal.replied):
         yield warn(appeal.src, f"{who(r)}的复核已有结论，请写明理由（reason）和答复日期（replied）")
     if appeal.replied and appeal.replied < appeal.received:
         yield err(appeal.src, f"{who(r)}的复核答复日期 {appeal.replied} 早于收到日期 {appeal.received}")
 
 
-def feedback_is_complete_and_consistent(a):
+def feedback_is_complete_and_consistent(a: Assessment) -> Findings:
     """反馈: only for decided people, after the meeting; 一般/较差 have their talk record; 诫勉 only for 较差."""
     for quarter, records in a.bureau.quarters.items():
         people = _by_id(a, quarter)
@@ -84,7 +90,7 @@ def feedback_is_complete_and_consistent(a):
                 yield err(fb.src, f"{who(r)}的反馈日期 {fb.date} 早于局党委审定日期 {records.decision.meeting_date}")
 
 
-def calendar_knows_submission_deadlines(a):
+def calendar_knows_submission_deadlines(a: Assessment) -> Findings:
     """The submission deadline moves past holidays: the year each quarter's deadline falls in is in the calendar
     or the policy (a warning on the quarter; status shows the same gap)."""
     calendar = calendar_of(a.policy)
@@ -94,7 +100,7 @@ def calendar_knows_submission_deadlines(a):
                        f"{quarter} 的报送截止日期无法确定：" + gap_message(quarter.year + (quarter.q == 4)))
 
 
-def calendar_knows_publicity_period(a):
+def calendar_knows_publicity_period(a: Assessment) -> Findings:
     """The publicity period is counted in working days: the year must be in the calendar or the policy."""
     calendar = calendar_of(a.policy)
     for quarter, records in sorted(a.bureau.quarters.items()):
@@ -102,15 +108,11 @@ def calendar_knows_publicity_period(a):
         if d is None or d.publicity_start is None:
             continue
         if calendar.working_days_end(d.publicity_start, a.policy.publicity_working_days) is None:
-            yield err(_at(d, "publicity_start"), f"{quarter} 公示期从 {d.publicity_start} 开始，"
+            yield err(d.at("publicity_start"), f"{quarter} 公示期从 {d.publicity_start} 开始，"
                                                  + gap_message(unknown_year(d.publicity_start, calendar)))
 
 
-def _at(decision, key):
-    return Src(decision.src.file, decision.lines.get(key, decision.src.line))
-
-
-def policy_holidays_agree_with_calendar(a):
+def policy_holidays_agree_with_calendar(a: Assessment) -> Findings:
     """Where both know a year, the policy's holidays agree with chinese-calendar (the library wins; warning)."""
     for year, days in calendar_of(a.policy).differences().items():
         yield warn(Src(POLICY_FILE, a.policy.holidays[year].line),

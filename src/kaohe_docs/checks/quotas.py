@@ -1,16 +1,18 @@
 """The 好 quota: a unit's recommendations and the bureau's 好 within their allowance."""
 from __future__ import annotations
 
-from kaohe_docs.checks.base import err, warn
+from kaohe_docs.checks.base import Findings, err, warn
+from kaohe_docs.engine.assess import Assessment
+from kaohe_docs.engine.quota import LedgerRow
 from kaohe_docs.model import AppealOutcome, Grade, Src
 
 
-def _figures(row) -> str:
+def _figures(row: LedgerRow) -> str:
     return (f"参加人数 {row.participants}，本季度名额 {row.entitlement:f}，上季度结转 {row.carry_in:f}，"
             f"累计 {row.available:f}，可报 {row.allowed} 名")
 
 
-def recommendations_within_allowed(a):
+def recommendations_within_allowed(a: Assessment) -> Findings:
     """A unit recommends no more 好 than its cumulative allowance (quota ledger)."""
     for (unit_id, quarter), row in a.unit_ledgers.items():
         if row.over:
@@ -19,7 +21,7 @@ def recommendations_within_allowed(a):
                               f"（{_figures(row)}）")
 
 
-def bureau_within_bound(a):
+def bureau_within_bound(a: Assessment) -> Findings:
     """The bureau's 好 (including committee additions and appeals) stay within the bureau's allowance."""
     for quarter, row in a.bureau_ledgers.items():
         records = a.bureau.quarters[quarter]

@@ -2,23 +2,26 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Iterator
 
-from kaohe_docs.checks.base import err, warn, who
-from kaohe_docs.engine.scoring import claim_points, itemised_elements
+from kaohe_docs.checks.base import Findings, err, warn, who
+from kaohe_docs.engine.assess import Assessment, Result
+from kaohe_docs.engine.scoring import Score, claim_points, itemised_elements
 from kaohe_docs.model import ClaimStatus, Status
 
 
-def _assessed(a):
+def _assessed(a: Assessment) -> Iterator[tuple[Result, Score]]:
+    """Each scored person with the score (people not graded here have none)."""
     for results in a.results.values():
         for r in results:
             if r.score is not None:
-                yield r
+                yield r, r.score
 
 
-def elements_within_maximum(a):
+def elements_within_maximum(a: Assessment) -> Findings:
     """共性: every element is one of the policy's and within its maximum; none is missing."""
     maxima = a.policy.elements
-    for r in _assessed(a):
+    for r, _ in _assessed(a):
         line = r.entry.at("common")
         for element, value in r.entry.common.items():
             if element not in maxima:
@@ -34,10 +37,10 @@ def elements_within_maximum(a):
             yield err(line, f"{who(r)}缺少共性要素“{'、'.join(missing)}”的得分")
 
 
-def monthly_scores_present_and_in_range(a):
+def monthly_scores_present_and_in_range(a: Assessment) -> Findings:
     """个性: monthly scores lie in 0..monthly_max; at least one month is present (missing months warn)."""
     high = a.policy.monthly_max
-    for r in _assessed(a):
+    for r, _ in _assessed(a):
         line = r.entry.at("monthly")
         for month, value in r.entry.monthly.items():
             if not 0 <= value <= high:
@@ -51,35 +54,35 @@ def monthly_scores_present_and_in_range(a):
             yield warn(line, f"{who(r)}缺少 {months} 的绩效得分，个性得分按已有月份平均计算")
 
 
-def bonus_items_in_catalogue(a):
+def bonus_items_in_catalogue(a: Assessment) -> Findings:
     """正向激励: every claimed item is in the policy's bonus catalogue."""
-    for r in _assessed(a):
+    for r, _ in _assessed(a):
         for claim in r.entry.bonuses:
             if claim.item not in a.policy.catalogue:
                 yield err(claim.src, f"正向激励项目“{claim.item}”不在政策的加分目录中（可用：{'、'.join(a.policy.catalogue)}）")
 
 
-def bonus_within_cap(a):
+def bonus_within_cap(a: Assessment) -> Findings:
     """正向激励: a total over the cap is counted at the cap (warning)."""
-    for r in _assessed(a):
-        if r.score.capped:
-            yield warn(r.entry.at("bonus"), f"{who(r)}正向激励合计 {r.score.bonus_raw} 分，超过上限 {a.policy.bonus_cap} 分，按上限计")
+    for r, score in _assessed(a):
+        if score.capped:
+            yield warn(r.entry.at("bonus"), f"{who(r)}正向激励合计 {score.bonus_raw} 分，超过上限 {a.policy.bonus_cap} 分，按上限计")
 
 
-def same_deed_counted_once(a):
+def same_deed_counted_once(a: Assessment) -> Findings:
     """正向激励: one deed claimed under several items counts once, at the highest value (warning)."""
-    for r in _assessed(a):
-        for kept, dropped in r.score.duplicate_deeds:
+    for r, score in _assessed(a):
+        for kept, dropped in score.duplicate_deeds:
             same = claim_points(kept, a.policy) == claim_points(dropped, a.policy)
             rule_text = f"分值相同，按“{kept.item}”计一次" if same else f"按较高的“{kept.item}”计"
             yield warn(dropped.src, f"{who(r)}的事项“{dropped.deed}”同时申报了“{kept.item}”和“{dropped.item}”，"
                                     f"同一事项只记一次，{rule_text}")
 
 
-def shared_deed_allocated(a):
+def shared_deed_allocated(a: Assessment) -> Findings:
     """正向激励: a deed shared by several people of a unit has each person's points set, each ≤ the item's value."""
     for results in a.results.values():
-        claimants = defaultdict(set)  # (unit, deed) → people: the unit allocates a shared deed's points
+        claimants: defaultdict[tuple[str, str], set[str]] = defaultdict(set)  # (unit, deed) → people: the unit allocates a shared deed's points
         for r in results:
             if r.entry.status is Status.ASSESSED:
                 for claim in r.entry.bonuses:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from kaohe_docs.engine.assess import Assessment
+from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.engine.calendar import calendar_of, gap_message
-from kaohe_docs.model import ClaimStatus, Quarter, Status, talk_kind
+from kaohe_docs.model import Bureau, ClaimStatus, Quarter, Status, UnitQuarter, talk_kind
 
 
 @dataclass
@@ -37,7 +37,7 @@ def quarter_status(a: Assessment, quarter: Quarter, today: dt.date) -> list[Sect
     return sections
 
 
-def _person_items(r, bureau) -> list[str]:
+def _person_items(r: Result, bureau: Bureau) -> list[str]:
     e, name = r.entry, bureau.shown_name(r.entry.person_id, r.entry.name)
     if e.status is not Status.ASSESSED:
         return []
@@ -68,7 +68,8 @@ def _filled(a: Assessment, quarter: Quarter, unit_id: str) -> str:
     return f"已填齐 {done}/{len(results)} 人"
 
 
-def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq, deadline: dt.date | None, *, today: dt.date):
+def _unit_items(a: Assessment, quarter: Quarter, unit_id: str, uq: UnitQuarter, deadline: dt.date | None, *,
+                today: dt.date) -> tuple[list[str], list[str]]:
     items, notes = [], []
     if deadline is None:
         pass
