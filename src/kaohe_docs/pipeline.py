@@ -40,7 +40,7 @@ class Project:
         self.digest = digest  # input_digest(root) when known: the key of whole-run caches
         self._quarters = quarters  # the quarters that have records (deferred projects)
         self._deferred = loaded is None and quarters is not None
-        self._settings = None
+        self._settings: tuple[Policy | None, BureauInfo | None] | None = None
 
     @property
     def loaded(self) -> Loaded | None:
@@ -84,7 +84,7 @@ class Project:
         """The bureau's own description (name, office, issuer …)."""
         return self._settings_pair()[1]
 
-    def _settings_pair(self):
+    def _settings_pair(self) -> tuple[Policy | None, BureauInfo | None]:
         if not self._deferred:
             loaded = self.loaded
             return (loaded.policy, loaded.bureau.info if loaded.bureau is not None else None) if loaded else (None, None)
