@@ -46,9 +46,11 @@ def _apply_one(doc, change: Change) -> None:
         item["external"][change.key[1]] = _yaml_value(value)
     elif change.key[0] == "bonus":
         from ruamel.yaml.comments import CommentedSeq
+        assert isinstance(value, list), "a bonus change carries the person's claims (unitbook_cells.claim_changes)"
         item["bonus"] = CommentedSeq(rtyaml.flow_map({k: _yaml_value(v) for k, v in claim.items()}) for claim in value)
     elif change.key[0] == "indicators":  # an item written as before keeps its node (and its comments)
         from ruamel.yaml.comments import CommentedSeq
+        assert isinstance(value, list), "an indicators change carries the items (unitbook_import._item_changes)"
         old = list(item.get("indicators") or ())
         seq = CommentedSeq(next((node for node in old if _same_item(node, claim)), None)
                            or rtyaml.flow_map({k: _yaml_value(v) for k, v in claim.items()}) for claim in value)

@@ -17,7 +17,7 @@ from kaohe_docs.model import Bureau, Quarter
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.records.readers import GENDERS
 from kaohe_docs.records.yamlio import forbidden_characters
-from kaohe_docs.sheets.workbook import Row, Table, filled, number, read_tables, text
+from kaohe_docs.sheets.workbook import Cell, Row, Table, filled, number, read_tables, text
 
 _MONTH = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:绩效|得分|考评)*\Z")
 ROSTER_FIELDS = {"姓名": "name", "性别": "gender", "出生年月": "birth", "职务": "position", "职级": "rank",
@@ -46,7 +46,7 @@ class Change:
 @dataclass
 class Plan:
     changes: list[Change] = field(default_factory=list)
-    additions: list[dict] = field(default_factory=list)  # roster: new people
+    additions: list[dict[str, str]] = field(default_factory=list)  # roster: new people
     notes: list[str] = field(default_factory=list)  # e.g. departures, for the user
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -271,6 +271,7 @@ def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
     listed: set[str] = set()
     for table in tables:
         id_h = _header(table, ids)
+        assert id_h is not None, "read_tables keeps only tables whose header row has one of ``ids``"
         for row in table.rows:
             pid = text(row.cells.get(id_h))
             if pid and pid in listed:
@@ -280,13 +281,14 @@ def plan_roster(path: Path, bureau: Bureau, policy: Policy) -> Plan:
             person = _roster_row(table, row, id_h, plan, bureau, limits=policy.limits)
             if person is not None:
                 _roster_change(bureau, person, plan, table.where(row.number))
-    for pid, person in bureau.people.items():
-        if pid not in listed and person.left is None:
-            plan.notes.append(f"{person.name}（警号 {pid}）在花名册中、不在表格中：如已调离，请在花名册中写明离开年月（left）")
+    for pid, known in bureau.people.items():
+        if pid not in listed and known.left is None:
+            plan.notes.append(f"{known.name}（警号 {pid}）在花名册中、不在表格中：如已调离，请在花名册中写明离开年月（left）")
     return plan
 
 
-def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, bureau: Bureau, *, limits: Limits = DEFAULT) -> dict | None:
+def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, bureau: Bureau, *,
+                limits: Limits = DEFAULT) -> dict[str, str] | None:
     pid = text(row.cells.get(id_h))
     if not pid:
         plan.diagnostics.append(error(table.where(row.number, row.cells[id_h].column), 0, "缺少警号"))
@@ -306,7 +308,7 @@ def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, bureau: Bureau, *
     for header, key in ROSTER_FIELDS.items():
         cell = row.cells.get(header)
         value = text(cell)
-        if not value:  # an empty cell says nothing: the recorded value stays
+        if cell is None or not value:  # an empty cell says nothing: the recorded value stays
             continue
         bad = forbidden_characters(value)
         if bad:  # the same rule as check: such text never enters the records
@@ -317,26 +319,24 @@ def _roster_row(table: Table, row: Row, id_h: str, plan: Plan, bureau: Bureau, *
             plan.diagnostics.append(error(table.where(row.number, cell.column), 0, f"“{header}”有 {len(value)} 个字，"
                                           f"超过上限 {limits.text_length(key)} 个字（政策 limits.text.{key}）"))
             return None
-        if key in ROSTER_MONTHS:
-            value = _birth(cell, value)
-        problem = (f"{header}应写作 1985-07 或 1985.07" if value is None
-                   else f"性别“{value}”应为 男 或 女" if key == "gender" and value not in GENDERS else None)
-        if problem:
+        written = _birth(cell, value) if key in ROSTER_MONTHS else value
+        if written is None or (key == "gender" and written not in GENDERS):
+            problem = f"{header}应写作 1985-07 或 1985.07" if written is None else f"性别“{written}”应为 男 或 女"
             plan.diagnostics.append(error(table.where(row.number, cell.column), 0, problem))
             return None
-        person[key] = value
+        person[key] = written
     return person
 
 
-def _birth(cell, value: str) -> str | None:
+def _birth(cell: Cell, value: str) -> str | None:
     import datetime as dt
-    if cell is not None and isinstance(cell.value, dt.datetime):
+    if isinstance(cell.value, dt.datetime):
         return f"{cell.value.year}-{cell.value.month:02d}"
     match = re.match(r"(\d{4})\D{0,2}(\d{1,2})", value)
     return f"{match.group(1)}-{int(match.group(2)):02d}" if match and 1 <= int(match.group(2)) <= 12 else None
 
 
-def _roster_change(bureau: Bureau, person: dict, plan: Plan, where: "Place") -> None:
+def _roster_change(bureau: Bureau, person: dict[str, str], plan: Plan, where: "Place") -> None:
     existing = bureau.people.get(person["id"])
     if existing is None:
         missing = [header for header, key in ROSTER_FIELDS.items() if key in ROSTER_REQUIRED and not person.get(key)]

@@ -69,17 +69,25 @@ def plan_summary(path: Path, bureau: Bureau, policy: Policy, quarter: Quarter, p
         plan.diagnostics.append(error(path.name, 0, f"警号“{person_id}”不在 {quarter} 的所室队记录中"))
         return plan
     text, problem = docx_text(path, policy)
-    if problem is None and not text:
-        problem = "文档中没有文字"
-    elif problem is None and forbidden_characters(text):
-        problem = f"含有不允许的控制字符或不可见的方向控制字符（{forbidden_characters(text)}），请删除后重新保存"
-    elif problem is None and len(text) > policy.limits.text_length("summary"):
-        problem = (f"个人小结有 {len(text)} 个字，超过上限 {policy.limits.text_length('summary')} 个字"
-                   "（政策 limits.text.summary）")
+    if text is not None:
+        problem = _text_problem(text, policy)
     if problem is not None:
         plan.diagnostics.append(error(path.name, 0, problem))
         return plan
+    assert text is not None, "docx_text gives either the text or the problem"
     if text != entry.summary:
         plan.changes.append(Change(entry.src.file, person_id, bureau.shown_name(person_id, entry.name), "个人小结",
                                    brief(entry.summary), brief(text), ("summary",), value=text))
     return plan
+
+
+def _text_problem(text: str, policy: Policy) -> str | None:
+    """What is wrong with a document's text as a 个人小结, or None."""
+    if not text:
+        return "文档中没有文字"
+    if forbidden_characters(text):
+        return f"含有不允许的控制字符或不可见的方向控制字符（{forbidden_characters(text)}），请删除后重新保存"
+    if len(text) > policy.limits.text_length("summary"):
+        return (f"个人小结有 {len(text)} 个字，超过上限 {policy.limits.text_length('summary')} 个字"
+                "（政策 limits.text.summary）")
+    return None

@@ -60,8 +60,12 @@ class Sheet:
     columns: tuple[Column, ...]
     growing: bool = False  # one row per claim: rows to add, 警号 and 姓名 written by the unit
 
-    def column(self, key: str) -> Column | None:
-        return next((c for c in self.columns if c.key == key), None)
+    def column(self, key: str) -> Column:
+        """The column of ``key``; KeyError when the sheet has none (a key is a name in ``layout``, not user input)."""
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(f"sheet {self.key!r} has no column {key!r}")
 
 
 def layout(policy: Policy, quarter: Quarter, unit_name: str) -> tuple[Sheet, ...]:

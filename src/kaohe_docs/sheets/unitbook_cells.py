@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from kaohe_docs.errors import error, warning
+from kaohe_docs.errors import Diagnostic, error, warning
 from kaohe_docs.model import Bureau, ClaimStatus, Entry, UnitQuarter
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.records.yamlio import forbidden_characters
@@ -27,11 +29,16 @@ from kaohe_docs.sheets.unitbook import (
 )
 from kaohe_docs.sheets.workbook import Cell, Row, Table, filled, number, text
 
+if TYPE_CHECKING:  # the callers pass these in (unitbook_import's context)
+    from kaohe_docs.sheets.imports import Change, Plan, _People
+
 
 def unit_cells(table: Table | None) -> dict[str, tuple[Table, Row, Cell]]:
     """单位信息: label → (the table, its row, its value cell)."""
     cells: dict[str, tuple[Table, Row, Cell]] = {}
-    for row in table.rows if table is not None else ():
+    if table is None:
+        return cells
+    for row in table.rows:
         label = text(row.cells.get(INFO_HEADER))
         value = row.cells.get(VALUE_HEADER)
         if label and value is not None:
@@ -58,20 +65,21 @@ def cell_date(cell: Cell) -> dt.date | str:
     return f"“{raw}”不是日期，请写作 2027-04-08"
 
 
-def cell_value(cell: Cell, column: Column, table: Table, row: Row, policy: Policy):
+def cell_value(cell: Cell, column: Column, table: Table, row: Row,
+               policy: Policy) -> tuple[Decimal | dt.date | str | None, list[Diagnostic]]:
     """(value, diagnostics) of a filled cell, checked against its column's kind."""
     where = table.where(row.number, cell.column)
     if cell.formula and cell.value is None and column.kind != NUMBER:
         return None, [error(where, 0, "是公式，但文件中没有保存计算结果；请在 Excel 中打开、重新计算并保存后再导入")]
     if column.kind == NUMBER:
-        value, diags = number(cell, table, row, policy.places, policy.rounding)
-        if value is not None and column.maximum is not None and not 0 <= value <= column.maximum:
+        score, diags = number(cell, table, row, policy.places, policy.rounding)
+        if score is not None and column.maximum is not None and not 0 <= score <= column.maximum:
             what = f"“{column.header}”得分" if column.key.startswith(("common:", "monthly:")) else f"“{column.header}”"
-            return None, diags + [error(where, 0, f"{what} {value} 超出 0–{column.maximum}")]
-        return value, diags
+            return None, diags + [error(where, 0, f"{what} {score} 超出 0–{column.maximum}")]
+        return score, diags
     if column.kind == DATE:
-        value = cell_date(cell)
-        return (None, [error(where, 0, value)]) if isinstance(value, str) else (value, [])
+        day = cell_date(cell)
+        return (None, [error(where, 0, day)]) if isinstance(day, str) else (day, [])
     value = text(cell, normalise=column.kind != TEXT)
     if column.kind in (GRADE, CHOICE) and value not in column.choices:
         return None, [error(where, 0, f"“{column.header}”应为 {' | '.join(column.choices)}，现在是“{value}”")]
@@ -89,7 +97,8 @@ def first_header(table: Table, names) -> str | None:
     return next((n for n in names if n in table.headers), None)
 
 
-def entry_of(people, table, row, id_h, name_h, *, unit_id, unit_name, result, seen) -> Entry | None:
+def entry_of(people: _People, table: Table, row: Row, id_h: str | None, name_h: str | None, *, unit_id: str,
+             unit_name: str, result: Plan, seen: dict[str, tuple[Table, Row]] | None) -> Entry | None:
     person_id, diags = people.find(table, row, id_h, name_h, None)
     result.diagnostics += diags
     if person_id is None:
@@ -108,8 +117,8 @@ def entry_of(people, table, row, id_h, name_h, *, unit_id, unit_name, result, se
     return entry
 
 
-def person_changes(bureau: Bureau, entry: Entry, table: Table, row: Row, sheet: Sheet, *, policy: Policy, result,
-                    Change) -> None:
+def person_changes(bureau: Bureau, entry: Entry, table: Table, row: Row, sheet: Sheet, *, policy: Policy, result: Plan,
+                    Change: type[Change]) -> None:
     for column in sheet.columns:
         if column.kind in LOCKED or column.header not in table.headers:
             continue
@@ -142,7 +151,7 @@ def brief(value):
     return value
 
 
-def claim_row(table: Table, row: Row, sheet: Sheet, policy: Policy, result) -> dict | None:
+def claim_row(table: Table, row: Row, sheet: Sheet, policy: Policy, result: Plan) -> dict | None:
     claim = row_values(table, row, sheet, policy, result, required=("item", "deed"), what="加分申报")
     if claim is not None and "points" in claim and claim.get("item") in policy.catalogue \
             and claim["points"] > policy.catalogue[claim["item"]]:
@@ -152,7 +161,7 @@ def claim_row(table: Table, row: Row, sheet: Sheet, policy: Policy, result) -> d
     return claim
 
 
-def row_values(table: Table, row: Row, sheet: Sheet, policy: Policy, result, *, required: tuple[str, ...],
+def row_values(table: Table, row: Row, sheet: Sheet, policy: Policy, result: Plan, *, required: tuple[str, ...],
                 what: str) -> dict | None:
     """A claim row's filled cells by key, each checked against its column; None when one is wrong or missing."""
     claim: dict = {}
@@ -181,7 +190,7 @@ def row_values(table: Table, row: Row, sheet: Sheet, policy: Policy, result, *, 
 UNIT_STATUSES = (ClaimStatus.DECLARED.value, ClaimStatus.CHECKED.value)  # 通过/不通过 are the office's answer
 
 
-def unit_may_set(entry: Entry, claim: dict, table: Table, row: Row, result) -> bool:
+def unit_may_set(entry: Entry, claim: dict, table: Table, row: Row, result: Plan) -> bool:
     """A unit's workbook declares and checks claims; it never approves or rejects one the record does not."""
     status = claim.get("status")
     if status is None or status in UNIT_STATUSES:
@@ -194,7 +203,7 @@ def unit_may_set(entry: Entry, claim: dict, table: Table, row: Row, result) -> b
     return False
 
 
-def claim_changes(bureau: Bureau, entry: Entry, wanted: list[dict], result, Change) -> None:
+def claim_changes(bureau: Bureau, entry: Entry, wanted: list[dict], result: Plan, Change: type[Change]) -> None:
     """The person's claims as the sheet lists them; a claim left without 状态 keeps its recorded one (else 已申报)."""
     recorded = {(c.item, c.deed): c for c in entry.bonuses}
     claims = []
@@ -210,7 +219,8 @@ def claim_changes(bureau: Bureau, entry: Entry, wanted: list[dict], result, Chan
                                  show(before), show(claims), ("bonus",), value=claims))
 
 
-def unit_changes(table: Table, uq: UnitQuarter, unit_name: str, policy: Policy, result, *, Change) -> None:
+def unit_changes(table: Table, uq: UnitQuarter, unit_name: str, policy: Policy, result: Plan, *,
+                 Change: type[Change]) -> None:
     cells = unit_cells(table)
     for label, (key, kind) in UNIT_ROWS.items():
         if kind == SHOWN or label not in cells:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from kaohe_docs.errors import Diagnostic, Place, error, warning
-from kaohe_docs.model import Bureau, Entry, Quarter, Status, UnitQuarter
+from kaohe_docs.model import Bureau, Entry, Quarter, Src, Status, UnitQuarter
 from kaohe_docs.records.policy import Policy
 from kaohe_docs.sheets.unitbook import (
     BONUS,
@@ -40,6 +41,9 @@ from kaohe_docs.sheets.unitbook_cells import (
 )
 from kaohe_docs.sheets.workbook import Cell, Row, Table, filled, number, read_tables, text
 
+if TYPE_CHECKING:  # imported where used, as the other sheet modules do
+    from kaohe_docs.sheets.imports import Change, Plan, _People
+
 
 @dataclass
 class Found:
@@ -57,7 +61,8 @@ def identify(path: Path, tables: list[Table], bureau: Bureau, properties) -> tup
     """Unit and quarter from the document properties our export writes, else (a workbook retyped with the
     same headers) from the 单位信息 sheet's 单位 and 季度 cells, with a warning."""
     from kaohe_docs.sheets.imports import unit_names
-    found, diags = Found(), []
+    found = Found()
+    diags: list[Diagnostic] = []
     for table in tables:
         key = next((k for k, header in MARKERS.items() if header in table.headers), PEOPLE)
         found.tables.setdefault(key, []).append(table)
@@ -72,7 +77,7 @@ def identify(path: Path, tables: list[Table], bureau: Bureau, properties) -> tup
     unit_at, quarter_at = cells.get("单位代码") or cells.get("单位"), cells.get("季度")
     written_unit = text(unit_at[2]) if unit_at else ""
     written_quarter = text(quarter_at[2]) if quarter_at else ""
-    if not found.of(PEOPLE) or not written_unit or not written_quarter:
+    if not found.of(PEOPLE) or unit_at is None or quarter_at is None or not written_unit or not written_quarter:
         diags.append(error(path.name, 0, "认不出是哪个单位、哪个季度的填报表：请用 kaohe export sheet 导出的工作簿填写；"
                                          f"自己录入的工作簿须有与导出表相同的表头，并在“{INFO_HEADER}”工作表或表头上方写明“单位”“季度”"))
         return found, diags
@@ -124,6 +129,7 @@ def plan(path: Path, bureau: Bureau, policy: Policy):
     if not result.ok:
         return result, None, None
     quarter, unit_id = found.quarter, found.unit_id
+    assert quarter is not None and unit_id is not None, "identify reports an error when it cannot tell quarter or unit"
     records = bureau.quarters.get(quarter)
     if records is None or unit_id not in bureau.units:
         result.diagnostics.append(error(path.name, 0, f"没有 {quarter} 的考核记录，或没有单位“{unit_id}”"
@@ -145,11 +151,11 @@ class _Context:
     unit_id: str
     uq: UnitQuarter | None
     unit_name: str
-    people: object  # imports._People
+    people: _People
     sheets: dict[str, Sheet]
-    result: object  # imports.Plan
-    Change: type
-    summary_row: object
+    result: Plan
+    Change: type[Change]
+    summary_row: Callable[[Table, Row, str | None, str | None, list[Cell | None]], str | None]  # imports.summary_row
     people_rows: dict[str, tuple[Table, Row]] = field(default_factory=dict)  # person → his row in the people sheet
 
     def entry(self, table: Table, row: Row, seen: dict | None) -> Entry | None:
@@ -202,11 +208,12 @@ class _Item:
     values: dict  # item_values
     table: Table | None = None
     row: Row | None = None
-    src: object = None  # model.Src of a recorded item
+    src: Src | None = None  # of a recorded item
 
-    def at(self, header: str):
+    def at(self, header: str) -> tuple[str | Place, int]:
         """(where, line) of a problem with this item: the row's cell, else the record's line."""
-        if self.table is None:
+        if self.table is None or self.row is None:
+            assert self.src is not None, "an item not read from a row is a recorded one, with its src"
             return self.src.file, self.src.line
         return self.table.where(self.row.number, self.table.headers.get(header)), 0
 

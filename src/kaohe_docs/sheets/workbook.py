@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from typing import TypeGuard
 
 from kaohe_docs.errors import Diagnostic, Place, error, warning
 from kaohe_docs.limits import DEFAULT, Limits
@@ -207,7 +208,7 @@ def _sheet_members(z) -> list[tuple[str, str]]:
     for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):  # small parts, but bounded all the same
         if part in names and z.getinfo(part).file_size > 10 * 1024 * 1024:
             raise ValueError(part)
-    targets = {}
+    targets: dict[str | None, str] = {}
     if "xl/_rels/workbook.xml.rels" in names:
         for rel in fromstring(z.read("xl/_rels/workbook.xml.rels")).iter(f"{_PKG_REL_NS}Relationship"):
             target = (rel.get("Target") or "").lstrip("/")
@@ -216,7 +217,7 @@ def _sheet_members(z) -> list[tuple[str, str]]:
     if "xl/workbook.xml" in names:
         for sheet in fromstring(z.read("xl/workbook.xml")).iter(f"{_MAIN_NS}sheet"):
             member = targets.get(sheet.get(f"{_REL_NS}id"))
-            if member in names:
+            if member is not None and member in names:
                 sheets.append((sheet.get("name") or "", member))
     listed = {m for _, m in sheets}
     sheets += [(m.rsplit("/", 1)[-1], m) for m in sorted(names) if m.startswith("xl/worksheets/") and m.endswith(".xml")
@@ -241,7 +242,7 @@ def _read_csv(path: Path, hint, limits: Limits = DEFAULT) -> tuple[list[Table], 
     text, diags = _decode_csv(path.read_bytes(), path.name)
     if text is None:
         return [], diags
-    grid = []
+    grid: list[list[str | None]] = []
     try:
         for row in csv.reader(io.StringIO(text, newline="")):
             if len(grid) >= limits.sheet_rows:
@@ -344,10 +345,12 @@ def _columns(table: Table, names: list[str]) -> tuple[dict[str, int], list[Diagn
 def _plain(value: Decimal) -> Decimal:
     """90.0 → 90, 90.50 → 90.5: the number as a clerk would write it."""
     value = value.normalize()
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int), "only finite numbers reach here: a finite float's repr, or digits matching _NUMBER"
+    return value.quantize(Decimal(1)) if exponent > 0 else value
 
 
-def filled(cell: Cell | None) -> bool:
+def filled(cell: Cell | None) -> TypeGuard[Cell]:
     """A cell with something in it (a formula counts even when Excel saved no result)."""
     return cell is not None and (cell.formula or (cell.value is not None and str(cell.value).strip() != ""))
 
@@ -364,9 +367,12 @@ def text(cell: Cell | None, normalise: bool = True) -> str:
     return restored(value.strip())
 
 
-def _fit(value: Decimal, shown: str, places: int, rounding: str, *, where: str, notes: list) -> tuple[Decimal, list]:
+def _fit(value: Decimal, shown: str, places: int, rounding: str, *, where: Place,
+         notes: list[Diagnostic]) -> tuple[Decimal, list[Diagnostic]]:
     """At most ``places`` decimals, rounded by the policy's rule, with a warning when that changed it."""
-    if value.as_tuple().exponent >= -places:
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int), "value comes from _plain: a finite number"
+    if exponent >= -places:
         return value, notes
     rounded = value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
     notes.append(warning(where, 0, f"{shown} 的小数位过多，按 {rounded} 导入"))
