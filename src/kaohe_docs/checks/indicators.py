@@ -35,7 +35,7 @@ def unknown_item(person: str, item: str, indicators: dict[str, Indicator]) -> st
     return f"{person}的共性指标项目“{item}”不在政策的量化考核指标中（{hint}）"
 
 
-def mixed_ways(person: str, element: str, total: Decimal, where: str, item: str) -> str:
+def mixed_ways(person: str, element: str, total: Decimal | str, where: str, item: str) -> str:
     """The message for an element typed as a total (at ``where``) and also given an item."""
     return (f"{person}共性要素“{element}”已直接填写得分 {total}（{where}），不能再按指标项目“{item}”计分；"
             "同一要素只能用一种方式，请删去其一")
