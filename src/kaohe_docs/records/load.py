@@ -38,7 +38,7 @@ from kaohe_docs.records.yamlio import decode, length_diagnostics, parse
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Result = tuple[T | None, list[Diagnostic]]  # a reader's value (None: unusable) and the file's problems
-Reader = Callable[..., tuple[T | None, list[Diagnostic]]]  # (YAML value, path, *arguments) → Result
+Reader = Callable[..., Result[T]]  # (YAML value, path, *arguments) → Result
 
 BUREAU_FILE = "records/bureau.yaml"
 UNITS_FILE = "records/units.yaml"
