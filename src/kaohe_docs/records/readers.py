@@ -241,7 +241,8 @@ def _months(p: Fields, quarter: Quarter, required: bool, invalid: set[str],
         return result
     for month, value in mapping.items():
         line = mapping.line_of(month)
-        if not isinstance(month, int) or month not in quarter.months:
+        # a bool is an int to Python: YAML's true/yes would stand for January
+        if isinstance(month, bool) or not isinstance(month, int) or month not in quarter.months:
             p.report(line, f"月度绩效的月份“{month}”不属于 {quarter}（应为 {'、'.join(map(str, quarter.months))}）")
             continue
         if value is None:
