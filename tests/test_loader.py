@@ -100,3 +100,9 @@ def test_cache_gives_the_same_answer_and_survives_corruption(mini):
             entry.write_bytes(b"garbage")
     assert [d.format() for d in open_project(mini).diagnostics] == first
     assert first == [f"{SOLO}:6: 错误: 刘洋（警号 020001）共性要素“德”得分 29 超过满分 20"]
+
+
+def test_a_yes_no_month_is_not_a_month(mini):
+    """YAML reads ``true:`` as a boolean, which Python counts as 1: it must not stand for January."""
+    write(mini, {SOLO: SOLO_TEXT.replace("monthly: {1: 96,", "monthly: {true: 96,")})
+    assert f"{SOLO}:7: 错误: 月度绩效的月份“True”不属于 2026Q1（应为 1、2、3）" in diagnostics(mini)

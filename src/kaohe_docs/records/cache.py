@@ -22,9 +22,12 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from kaohe_docs import model
 from kaohe_docs.errors import Diagnostic
@@ -64,7 +67,7 @@ def stray_cache(root: Path) -> Path | None:
     return path if os.path.lexists(path) else None
 
 
-def read_json(path: Path, hook=None):
+def read_json(path: Path, hook: Callable[[dict[str, Any]], Any] | None = None) -> Any:
     """The JSON value in ``path``, or None when it is missing, unreadable or not JSON (``hook``: the
     object hook, e.g. ``revive``; its ValueError, KeyError or TypeError also reads as None)."""
     try:
@@ -93,7 +96,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_json(path: Path, value) -> bool:
+def write_json(path: Path, value: object) -> bool:
     return write_atomic(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
@@ -103,13 +106,13 @@ class Unencodable(TypeError):
     """A value of a type the codec does not know: the entry is simply not cached."""
 
 
-def _ours(module) -> dict[str, type]:
+def _ours(module: ModuleType) -> dict[str, type]:
     """The dataclasses and enums defined in ``module``."""
     return {name: obj for name, obj in vars(module).items() if isinstance(obj, type) and obj.__module__ == module.__name__
             and (dataclasses.is_dataclass(obj) or issubclass(obj, Enum))}
 
 
-def _registered() -> tuple[dict[str, type], dict[str, type]]:
+def _registered() -> tuple[dict[str, type], dict[str, type[Enum]]]:
     """Every dataclass and every enum of the model, the policy and the limits, and ``Diagnostic``:
     (classes, enums) by name. A type added there is cached with no change here."""
     from kaohe_docs import limits
@@ -120,7 +123,7 @@ def _registered() -> tuple[dict[str, type], dict[str, type]]:
 
 
 _CLASS_CACHE: dict[str, type] = {}
-_ENUMS: dict[str, type] = {}
+_ENUMS: dict[str, type[Enum]] = {}
 
 
 def _register() -> None:
@@ -135,7 +138,7 @@ def _class(name: str) -> type:
     return _CLASS_CACHE[name]  # KeyError: not one of ours → corrupt entry
 
 
-def encode(value):
+def encode(value: object) -> Any:
     """A JSON-able form of a typed result: only the model's classes, enums and plain values."""
     if value is None or type(value) in (bool, int, str):
         return value
@@ -169,11 +172,11 @@ def encode(value):
 
 
 @functools.cache
-def _field_names(cls) -> frozenset:
+def _field_names(cls: type) -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(cls))
 
 
-def revive(data: dict):
+def revive(data: dict[str, Any]) -> Any:
     """``json`` object hook: decodes while parsing (innermost objects first), several times faster
     than ``decode`` on a parsed value. ``encode`` writes the tag as an object's first key; an
     object without one is a class's fields."""
@@ -181,7 +184,7 @@ def revive(data: dict):
     return data if reviver is None else reviver(data)
 
 
-def _revive_class(data: dict):
+def _revive_class(data: dict[str, Any]) -> object:
     cls = _class(data["$c"])
     values = data["f"]
     if type(values) is not dict or values.keys() != _field_names(cls):
@@ -189,24 +192,24 @@ def _revive_class(data: dict):
     return cls(**values)
 
 
-def _enum(name: str, value):
+def _enum(name: str, value: object) -> Enum:
     _register()
     return _ENUMS[name](value)  # KeyError, ValueError: not one of ours → corrupt entry
 
 
-def _revive_decimal(data: dict) -> Decimal:
+def _revive_decimal(data: dict[str, Any]) -> Decimal:
     try:
         return Decimal(data["$d"])
     except InvalidOperation as exc:
         raise ValueError("bad decimal") from exc
 
 
-def _revive_set(data: dict):
+def _revive_set(data: dict[str, Any]) -> set[Any] | frozenset[Any]:
     items = _list(data["$s"])
     return frozenset(items) if data.get("frozen") else set(items)
 
 
-_REVIVERS = {
+_REVIVERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "$c": _revive_class,
     "$e": lambda data: _enum(*data["$e"]),
     "$d": _revive_decimal,
@@ -217,13 +220,13 @@ _REVIVERS = {
 }
 
 
-def _list(value) -> list:
+def _list(value: object) -> list[Any]:
     if type(value) is not list:
         raise ValueError("expected a list")
     return value
 
 
-def decode(data):
+def decode(data: Any) -> Any:
     """The inverse of ``encode``; raises ValueError/KeyError/TypeError on anything else."""
     if data is None or type(data) in (bool, int, str):
         return data

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, cast
 
 from kaohe_docs import code_fingerprint
 from kaohe_docs.errors import Diagnostic, error, warning
-from kaohe_docs.limits import DEFAULT
-from kaohe_docs.model import Bureau, BureauInfo, Quarter, QuarterRecords
+from kaohe_docs.limits import DEFAULT, Limits
+from kaohe_docs.model import AnnualDecision, Bureau, BureauInfo, Quarter, QuarterRecords
 from kaohe_docs.records.cache import Unencodable, cache_dir, read_json, revive, write_json
 from kaohe_docs.records.cache import encode as encode_plain
 from kaohe_docs.records.lock import stray_temp_files
 from kaohe_docs.records.policy import POLICY_FILE, Policy, parse_policy
 from kaohe_docs.records.readers import (
+    READS_EMPTY,
     read_annual,
     read_appeals,
     read_bureau,
@@ -29,10 +32,13 @@ from kaohe_docs.records.readers import (
     read_unit_quarter,
     read_units,
 )
-from kaohe_docs.records.source import SYMLINK_REFUSED, SymlinkRefused, TreeSource
+from kaohe_docs.records.source import SYMLINK_REFUSED, Source, SymlinkRefused, TreeSource
 from kaohe_docs.records.yamlio import decode, length_diagnostics, parse
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+Result = tuple[T | None, list[Diagnostic]]  # a reader's value (None: unusable) and the file's problems
+Reader = Callable[..., Result[T]]  # (YAML value, path, *arguments) → Result
 
 BUREAU_FILE = "records/bureau.yaml"
 UNITS_FILE = "records/units.yaml"
@@ -63,7 +69,7 @@ class _FileCache:
     def _path(self, key: str) -> Path | None:
         return self.dir / key[:2] / f"{key}.json" if self.dir else None
 
-    def get(self, key: str):
+    def get(self, key: str) -> tuple[object, list[Diagnostic]] | None:
         path = self._path(key)
         if path is None:
             return None
@@ -75,7 +81,7 @@ class _FileCache:
             return None
         return value, diags
 
-    def put(self, key: str, value) -> None:
+    def put(self, key: str, value: tuple[object, list[Diagnostic]]) -> None:
         path = self._path(key)
         if path is None:
             return
@@ -88,14 +94,14 @@ class _FileCache:
 
 
 class _Reader:
-    def __init__(self, source, cache: _FileCache):
+    def __init__(self, source: Source, cache: _FileCache):
         self.source = source
         self.cache = cache
         self.diagnostics: list[Diagnostic] = []
         self.hash = hashlib.sha256(code_fingerprint().encode())
         self.limits = DEFAULT  # policy/policy.yaml is read under the defaults; the rest under its ``limits:``
 
-    def typed(self, path: str, reader, *args):
+    def typed(self, path: str, reader: Reader[T], *args: object) -> T | None:
         """Read, decode, parse and type one file; its problems join ``diagnostics``."""
         if self.source.is_dir(path):
             self.diagnostics.append(error(path, 0, "这里应是一个文件，却是一个文件夹"))
@@ -115,21 +121,25 @@ class _Reader:
         key = hashlib.sha256(f"{code_fingerprint()}\0{reader.__name__}\0{path}\0{args}\0{digest}\0"
                              f"{self.limits.cache_key()}".encode()).hexdigest()
         cached = self.cache.get(key)
+        result: Result[T]
         if cached is None:
-            cached = self._parse(data, path, reader, args, self.limits)
-            self.cache.put(key, cached)
-        value, diags = cached
+            result = self._parse(data, path, reader, args, self.limits)
+            self.cache.put(key, result)
+        else:  # keyed by the reader, its arguments and the code: what this reader returned for these bytes
+            result = cast("Result[T]", cached)
+        value, diags = result
         self.diagnostics.extend(diags)
         return value
 
     @staticmethod
-    def _parse(data: bytes, path: str, reader, args, limits=DEFAULT):
+    def _parse(data: bytes, path: str, reader: Reader[T], args: tuple[object, ...],
+               limits: Limits = DEFAULT) -> Result[T]:
         text, diags = decode(data, path, limits)
         if text is None:
             return None, diags
         tree, diags = parse(text, path, limits)
         if tree is None:
-            if getattr(reader, "allows_empty", False) and [d.message for d in diags] == ["文件为空"]:
+            if reader in READS_EMPTY and [d.message for d in diags] == ["文件为空"]:
                 return reader(None, path, *args)  # e.g. the decision.yaml of a quarter not decided yet
             return None, diags
         diags += length_diagnostics(tree, path, limits)
@@ -137,7 +147,7 @@ class _Reader:
         return value, diags + more
 
 
-def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
+def load(root: Path, source: Source | None = None, use_cache: bool = True) -> Loaded:
     source = source or TreeSource(root)
     r = _Reader(source, _FileCache(root if use_cache else None))
     symlinks = getattr(source, "symlinks", None)
@@ -154,7 +164,7 @@ def load(root: Path, source=None, use_cache: bool = True) -> Loaded:
         for rel in stray_temp_files(root):
             r.diagnostics.append(warning(rel, 0, "中断的写入（如导入时断电或强行结束）留下的临时文件，其中可能有个人信息："
                                                  "请删除；下次 kaohe import 会自动清理（.gitignore 已忽略这类文件）"))
-    annual = {}
+    annual: dict[int, AnnualDecision] = {}
     years = {int(d.rsplit("/", 1)[1]) for d in r.source.list("records")
              if d.rsplit("/", 1)[1].isdigit() and len(d.rsplit("/", 1)[1]) == 4 and r.source.is_dir(d)}
     for year in sorted(years | {q.year for q in quarters}):
@@ -181,7 +191,7 @@ def load_settings(root: Path) -> tuple[Policy | None, BureauInfo | None]:
 
 def _quarters(r: _Reader) -> list[Quarter]:
     """Quarters present under ``records/YYYY/Qn``; anything else there is reported."""
-    found = []
+    found: list[Quarter] = []
     for year_dir in r.source.list("records"):
         name = year_dir.rsplit("/", 1)[1]
         if not r.source.is_dir(year_dir) or year_dir in (BUREAU_FILE, UNITS_FILE, ROSTER_FILE):
@@ -221,11 +231,14 @@ def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
         before = len(r.diagnostics)
         records.decision = r.typed(f"{base}/decision.yaml", read_decision, quarter)
         records.incomplete |= records.decision is None and len(r.diagnostics) > before  # empty = not decided yet
-    for name, reader, attr in (("appeals.yaml", read_appeals, "appeals"), ("feedback.yaml", read_feedback, "feedback")):
-        if r.source.exists(f"{base}/{name}"):
-            value = r.typed(f"{base}/{name}", reader, quarter)
-            setattr(records, attr, value or {})
-            records.incomplete |= value is None
+    if r.source.exists(f"{base}/appeals.yaml"):
+        appeals = r.typed(f"{base}/appeals.yaml", read_appeals, quarter)
+        records.appeals = appeals or {}
+        records.incomplete |= appeals is None
+    if r.source.exists(f"{base}/feedback.yaml"):
+        feedback = r.typed(f"{base}/feedback.yaml", read_feedback, quarter)
+        records.feedback = feedback or {}
+        records.incomplete |= feedback is None
     _unit_feedback(r, quarter, records)
     return records
 

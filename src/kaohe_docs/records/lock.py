@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.records.gitdir import git_dir
@@ -37,7 +40,7 @@ def lock_path(root: Path) -> Path:
 
 def stray_temp_files(root: Path) -> list[str]:
     """Hidden copies left by interrupted writes under records/ and policy/ (relative paths)."""
-    found = []
+    found: list[str] = []
     for top in WRITTEN_DIRS:
         for dirpath, dirnames, filenames in os.walk(root / top):  # symlinks are not followed
             dirnames.sort()
@@ -47,16 +50,15 @@ def stray_temp_files(root: Path) -> list[str]:
     return found
 
 
-def _try_lock(fh) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
+def _try_lock(fh: IO[str]) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - Windows
         import msvcrt
         try:
             msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
             return True
         except OSError:
             return False
+    import fcntl
     try:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
@@ -65,7 +67,7 @@ def _try_lock(fh) -> bool:
 
 
 @contextmanager
-def writing(root: Path):
+def writing(root: Path) -> Iterator[list[str]]:
     """Hold the records write lock; stale temp copies are removed once it is held. Yields the removed paths."""
     path = lock_path(root)
     try:
@@ -82,7 +84,7 @@ def writing(root: Path):
         fh.truncate()
         fh.write(f"进程 {os.getpid()}\n")
         fh.flush()
-        removed = []
+        removed: list[str] = []
         for rel in stray_temp_files(root):
             try:
                 os.unlink(root / rel)

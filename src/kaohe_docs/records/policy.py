@@ -9,14 +9,16 @@ import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from importlib import resources
+from typing import Any
 
 import yaml
 
 from kaohe_docs.errors import Diagnostic
 from kaohe_docs.limits import DEFAULT, POLICY_LIMITS, Limits, with_overrides
-from kaohe_docs.model import Grade
+from kaohe_docs.model import Grade, Indicator, YearDays
 from kaohe_docs.records.policy_lists import read_holidays, read_indicators
 from kaohe_docs.records.schema import Fields
+from kaohe_docs.records.yamlio import YMap, YValue
 
 POLICY_FILE = "policy/policy.yaml"
 ROUNDING_MODES = {"四舍五入": ROUND_HALF_UP, "四舍六入五成双": ROUND_HALF_EVEN, "截尾": ROUND_DOWN}
@@ -90,14 +92,16 @@ SETTINGS = (
 DEFAULT_EXCELLENT_LIMIT = next(s.default for s in SETTINGS if s.attr == "excellent_limit")
 
 
-def read_setting(section: Fields | None, setting: Setting):
+def read_setting(section: Fields | None, setting: Setting) -> object:
     """The setting's value from its section (reported there when wrong), or its default when absent
     (also when its whole optional section is)."""
     required = setting.default is REQUIRED
     if section is None:
         return setting.default
-    if setting.kind == "boolean":
-        return section.boolean(setting.key, required=required, default=None if required else setting.default)
+    if setting.kind == "boolean":  # a boolean setting's default is a bool, or REQUIRED (None: no default)
+        default = setting.default if isinstance(setting.default, bool) else None
+        return section.boolean(setting.key, required=required, default=default)
+    value: Decimal | int | None
     if setting.kind == "percent":
         value = section.percent(setting.key, required, setting.low, setting.high)
     elif setting.kind == "integer":
@@ -135,9 +139,9 @@ class Policy:
     contact: str
     fonts: dict[str, tuple[str, ...]]
     sheet_headers: dict[str, tuple[str, ...]]
-    holidays: dict = field(default_factory=dict)  # year → model.YearDays, for years chinese-calendar lacks
+    holidays: dict[int, YearDays] = field(default_factory=dict)  # year → its days, for years chinese-calendar lacks
     # 共性指标 items (量化考核指标), id → model.Indicator, in the policy's order; empty: elements are typed as totals
-    indicators: dict = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
 
     owners: "Owners | None" = None  # who may push which files (policy ``owners:``); None: anyone with push access
     limits: Limits = DEFAULT  # sizes and lengths (kaohe_docs.limits); policy ``limits:`` overrides the defaults
@@ -146,14 +150,14 @@ class Policy:
     binding_margin: Decimal = Decimal(20)  # mm, the bound edge of forms and letters (装订边)
     # the printed title of a form (policy ``titles:``), e.g. the county's 《××县公务员平时考核登记表》;
     # a form not named there is titled "<bureau>平时考核<form>"
-    form_titles: dict = field(default_factory=dict)
+    form_titles: dict[str, str] = field(default_factory=dict)
 
     def round(self, value: Decimal) -> Decimal:
         """The one rounding rule for totals."""
         return value.quantize(Decimal(1).scaleb(-self.places), rounding=self.rounding)
 
 
-def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Diagnostic]]:
+def parse_policy(data: YValue, path: str = POLICY_FILE) -> tuple[Policy | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     top = Fields(data, path, diags, "政策文件", line=1)
     weights = top.sub("weights", "权重（weights）")
@@ -166,13 +170,15 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
     annual = top.sub("annual", "年度挂钩（annual）")
     publicity = top.sub("publicity", "公示（publicity）")
     fonts = top.sub("fonts", "字体（fonts）")
-    if None in (weights, elements, thresholds, rounding, quota, bonus, deadlines, annual, publicity, fonts):
+    if (weights is None or elements is None or thresholds is None or rounding is None or quota is None or bonus is None
+            or deadlines is None or annual is None or publicity is None or fonts is None):
         return None, diags
 
     printing = top.sub("print", "打印（print）", required=False)  # optional as a whole
     sections = {"": top, "weights": weights, "rounding": rounding, "quota": quota, "bonus": bonus,
                 "deadlines": deadlines, "annual": annual, "print": printing}
-    values = dict(
+    # the Policy's fields by name, each None when it could not be read (the SETTINGS are declared as data)
+    values: dict[str, Any] = dict(
         **{setting.attr: read_setting(sections[setting.section], setting) for setting in SETTINGS},
         elements=_number_map(top, elements, "共性指标要素满分", low=Decimal(0)),
         thresholds=_thresholds(thresholds),
@@ -199,10 +205,10 @@ def parse_policy(data, path: str = POLICY_FILE) -> tuple[Policy | None, list[Dia
     return Policy(**values, owners=owners), diags
 
 
-def _number_map(owner: Fields, mapping, what: str, low=None):
+def _number_map(owner: Fields, mapping: YMap | None, what: str, low: Decimal | None = None) -> dict[str, Decimal] | None:
     if mapping is None:
         return None
-    result = {}
+    result: dict[str, Decimal] = {}
     for key, value in mapping.items():
         number = owner.coerce_number(value, mapping.line_of(key), f"{what}“{key}”", low=low)
         if number is None:
@@ -214,8 +220,8 @@ def _number_map(owner: Fields, mapping, what: str, low=None):
     return result
 
 
-def _thresholds(fields: Fields):
-    result = {}
+def _thresholds(fields: Fields) -> dict[Grade, Decimal] | None:
+    result: dict[Grade, Decimal] = {}
     for grade in (Grade.GOOD, Grade.FAIRLY_GOOD, Grade.AVERAGE):
         value = fields.number(grade.value, low=Decimal(0))
         if value is None:
@@ -228,8 +234,8 @@ def _thresholds(fields: Fields):
     return result
 
 
-def _fonts(fields: Fields):
-    result = {}
+def _fonts(fields: Fields) -> dict[str, tuple[str, ...]] | None:
+    result: dict[str, tuple[str, ...]] = {}
     for role in FONT_ROLES + tuple(OPTIONAL_FONT_ROLES):
         optional = role in OPTIONAL_FONT_ROLES
         families = fields.sequence(role, required=not optional)
@@ -261,7 +267,7 @@ FORM_TITLES = {"登记表": "平时考核登记表", "结果登记表": "平时�
                "对象情况表": "平时考核对象情况表", "比例使用申报表": "平时考核优秀等次比例使用申报表"}
 
 
-def _form_titles(fields: Fields | None) -> dict:
+def _form_titles(fields: Fields | None) -> dict[str, str]:
     if fields is None:
         return {}
     titles = {key: fields.text(key, required=False) for key in FORM_TITLES}
@@ -269,7 +275,7 @@ def _form_titles(fields: Fields | None) -> dict:
     return {key: title for key, title in titles.items() if title}
 
 
-def _sheet_headers(fields: Fields | None):
+def _sheet_headers(fields: Fields | None) -> dict[str, tuple[str, ...]]:
     headers = dict(default_sheet_headers())
     if fields is None:
         return headers
@@ -296,46 +302,45 @@ class Owners:
         return {m for n in names for m in (self.groups.get(n, ()) or (n,))}
 
 
-def owners_section(tree, path: str = POLICY_FILE) -> Owners | None:
+def owners_section(tree: YValue, path: str = POLICY_FILE) -> Owners | None:
     """Only the ``owners`` of a parsed policy file (for the guard)."""
     top = Fields(tree, path, [], "政策文件", line=1)
     return _owners(top, top.mapping("owners", required=False))
 
 
-def _owners(top: Fields, mapping) -> Owners | None:
+def _owners(top: Fields, mapping: YMap | None) -> Owners | None:
     """``owners: {office: [账号…], units: {单位代码: [账号…]}, groups: {组名: [账号…]}}`` (optional)."""
     if mapping is None:
         return None
     f = Fields(mapping, top.path, top.diagnostics, "推送权限（owners）", top.line_of("owners"))
 
-    def names(value, line: int, what: str) -> tuple[str, ...]:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+    def names(value: YValue, line: int, what: str) -> tuple[str, ...]:
+        listed = [value] if isinstance(value, str) else value
+        if not isinstance(listed, list) or not listed or not all(isinstance(v, str) and v.strip() for v in listed):
             f.report(line, f"owners 中的 {what} 应为账号名的列表，如 [zhangsan, lisi]")
             return ()
-        return tuple(v.strip().lstrip("@") for v in value)
+        return tuple(v.strip().lstrip("@") for v in listed if isinstance(v, str))  # all are, checked above
 
     office = names(mapping.get("office"), f.line_of("office"), "office（考核办）") if "office" in mapping else ()
     if not office:
         f.report(top.line_of("owners"), "owners 须写明 office（考核办的账号），否则没有人能修改审定记录和政策")
-    sections = {}
+    sections: dict[str, dict[str, tuple[str, ...]]] = {}
     for key in ("units", "groups"):
-        sub = mapping.get(key) or {}
-        if not hasattr(sub, "items"):
-            f.report(f.line_of(key), f"owners 中的 {key} 应为“名称: [账号…]”的映射")
-            sub = {}
-        sections[key] = {str(k): names(v, sub.line_of(k) if hasattr(sub, "line_of") else 0, f"{key}.{k}")
-                         for k, v in sub.items()}
+        sub = mapping.get(key)
+        if not isinstance(sub, YMap):
+            if sub:  # absent or empty: none
+                f.report(f.line_of(key), f"owners 中的 {key} 应为“名称: [账号…]”的映射")
+            sub = YMap(0)
+        sections[key] = {str(k): names(v, sub.line_of(k), f"{key}.{k}") for k, v in sub.items()}
     f.done(("office", "units", "groups"))
     return Owners(office, sections["units"], sections["groups"])
 
 
-def _limits(fields: Fields | None):
+def _limits(fields: Fields | None) -> Limits | None:
     """``limits:``: any of the integer limits, and ``text:`` (field → maximum characters)."""
     if fields is None:
         return DEFAULT
-    values = {}
+    values: dict[str, int | dict[str, int]] = {}
     for name in POLICY_LIMITS:
         if name in fields.map:
             number = fields.integer(name, low=1, high=10 ** 10)
@@ -356,7 +361,7 @@ def _limits(fields: Fields | None):
     return with_overrides(values)
 
 
-def _check_consistency(top: Fields, v: dict) -> None:
+def _check_consistency(top: Fields, v: dict[str, Any]) -> None:
     if v["common_weight"] is not None and v["individual_weight"] is not None:
         total = v["common_weight"] + v["individual_weight"]
         if total != 1:

@@ -8,14 +8,16 @@ from decimal import Decimal
 
 from kaohe_docs.model import Indicator, YearDays
 from kaohe_docs.records.schema import Fields
-from kaohe_docs.records.yamlio import YSeq
+from kaohe_docs.records.yamlio import YMap, YSeq
 
 
-def read_holidays(top: Fields, mapping) -> dict:
+def read_holidays(top: Fields, mapping: YMap | None) -> dict[int, YearDays]:
     """``holidays: {2027: {days_off: [2027-01-01, 2027-02-06~2027-02-13], workdays: [2027-02-14]}}``
     (not ``off``: YAML reads off as false)."""
-    result = {}
-    for year, value in (mapping or {}).items():
+    result: dict[int, YearDays] = {}
+    if mapping is None:
+        return result
+    for year, value in mapping.items():
         line = mapping.line_of(year)
         if not isinstance(year, int) or not 2000 <= year <= 2100:
             top.report(line, f"holidays 中的“{year}”应为年份，如 2027")
@@ -33,12 +35,12 @@ def read_holidays(top: Fields, mapping) -> dict:
     return result
 
 
-def _days(f: Fields, key: str, year: int) -> set | None:
+def _days(f: Fields, key: str, year: int) -> set[dt.date] | None:
     """Dates, or ranges written ``2027-10-01~2027-10-07``, all inside ``year``."""
     seq = f.sequence(key, required=key == "days_off")
     if seq is None:
         return None if key == "days_off" else set()
-    days: set = set()
+    days: set[dt.date] = set()
     for item, line in zip(seq, seq.lines):
         text = str(item).strip() if item is not None else ""
         try:
@@ -64,11 +66,13 @@ def _days(f: Fields, key: str, year: int) -> set | None:
 _RANGE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*[~～]\s*(\d+(?:\.\d+)?)\s*\Z")
 
 
-def read_indicators(top: Fields, mapping, elements) -> dict:
+def read_indicators(top: Fields, mapping: YMap | None, elements: dict[str, Decimal] | None) -> dict[str, Indicator]:
     """``indicators: {勤: [{id: 勤-1, text: 无故迟到早退, deduct: 1}, {id: 勤-2, text: …, deduct: 1~3}]}``:
     per element its items, each a deduction (deduct) or an addition (add), a fixed value or a range."""
     result: dict[str, Indicator] = {}
-    for element, items in (mapping or {}).items():
+    if mapping is None:
+        return result
+    for element, items in mapping.items():
         line = mapping.line_of(element)
         if elements is not None and element not in elements:
             top.report(line, f"indicators 中的“{element}”不是共性指标要素（应为 {'、'.join(map(str, elements))}）")
@@ -76,7 +80,7 @@ def read_indicators(top: Fields, mapping, elements) -> dict:
         if not isinstance(items, YSeq):
             top.report(line, f"indicators 中“{element}”应为指标项目的列表（每项以“- ”开头）")
             continue
-        full = elements[element] if elements is not None else None
+        full = elements[str(element)] if elements is not None else None  # a key of elements: a str
         for item_line, item in zip(items.lines, items):
             f = Fields(item, top.path, top.diagnostics, f"共性指标“{element}”的项目", item_line)
             ident, text = f.text("id"), f.text("text")
@@ -86,9 +90,10 @@ def read_indicators(top: Fields, mapping, elements) -> dict:
             if len(kinds) != 1:
                 f.report(f.line, f"共性指标项目“{ident}”须写 deduct（扣分）或 add（加分）之一")
                 continue
-            if None in (ident, text, values[0]):
+            value = values[0]
+            if ident is None or text is None or value is None:
                 continue
-            low, high = values[0]
+            low, high = value
             if ident in result:
                 f.report(f.line, f"共性指标项目编号“{ident}”重复（第 {result[ident].line} 行已有）")
                 continue
@@ -99,7 +104,7 @@ def read_indicators(top: Fields, mapping, elements) -> dict:
     return result
 
 
-def _indicator_value(f: Fields, key: str):
+def _indicator_value(f: Fields, key: str) -> tuple[Decimal, Decimal] | None:
     """``2`` (fixed) or ``1~3`` (a range the unit picks in) → (low, high); both above 0."""
     value = f.map.get(key)
     line = f.line_of(key)

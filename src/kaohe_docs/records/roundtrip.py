@@ -16,8 +16,18 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kaohe_docs.records.lock import temp_prefix
+
+if TYPE_CHECKING:  # ruamel is imported when a file is written, not for every command
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.representer import RoundTripRepresenter
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+# a round-trip document or node (CommentedMap, CommentedSeq, a scalar): ruamel builds it from whatever the file holds
+Node = Any
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class Style:
 
 
 @functools.cache
-def _representer():
+def _representer() -> type[RoundTripRepresenter]:
     """ruamel's round-trip representer, plus Decimal written as its own text (92.35, never via float)."""
     from ruamel.yaml.representer import RoundTripRepresenter
 
@@ -42,7 +52,7 @@ def _representer():
     return DecimalRepresenter
 
 
-def _yaml(style: Style):
+def _yaml(style: Style) -> YAML:
     from ruamel.yaml import YAML
     yaml = YAML()
     yaml.Representer = _representer()
@@ -56,6 +66,7 @@ def _style(raw: str) -> Style:
     from ruamel.yaml.util import load_yaml_guess_indent
     text = raw.removeprefix("\ufeff").replace("\r\n", "\n")
     _, indent, offset = load_yaml_guess_indent(text)  # a second parse; record files are small
+    indents: dict[str, int]
     if indent is None:
         indents = {}
     elif offset is None:  # no block list in the file: only its mapping indentation is known
@@ -65,14 +76,14 @@ def _style(raw: str) -> Style:
     return Style(bom=raw.startswith("\ufeff"), newline="\r\n" if "\r\n" in raw else "\n", **indents)
 
 
-def load(path: Path):
+def load(path: Path) -> tuple[Node, Style]:
     """(document, style) of a record file."""
     raw = path.read_bytes().decode("utf-8")
     style = _style(raw)
     return _yaml(style).load(raw.removeprefix("\ufeff").replace("\r\n", "\n")), style
 
 
-def dump(data, style: Style = Style()) -> str:
+def dump(data: Node, style: Style = Style()) -> str:
     out = io.StringIO()
     _yaml(style).dump(data, out)
     return ("\ufeff" if style.bom else "") + out.getvalue().replace("\n", style.newline)
@@ -95,31 +106,33 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def scalar(value: Decimal):
+def scalar(value: Decimal) -> int | Decimal:
     """A Decimal as YAML writes it: 95, 92.5 (the loader reads the text back exactly)."""
     return int(value) if value == value.to_integral_value() else value
 
 
-def flow_map(pairs: dict):
+def flow_map(pairs: dict[Any, Any]) -> CommentedMap:
     from ruamel.yaml.comments import CommentedMap
     mapping = CommentedMap(pairs)
     mapping.fa.set_flow_style()
     return mapping
 
 
-def quoted(text: str):
+def quoted(text: str) -> DoubleQuotedScalarString:
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-    return DoubleQuotedScalarString(text)
+    result: DoubleQuotedScalarString = DoubleQuotedScalarString(text)  # ruamel types its __new__ as Any
+    return result
 
 
-def person_item(doc, person_id: str):
+def person_item(doc: Node, person_id: str) -> Node:
+    """The person's item (a CommentedMap) in a unit file's ``people:``, None when absent."""
     for item in doc.get("people") or ():
         if str(item.get("id")) == person_id:
             return item
     return None
 
 
-def set_in(item, key: str, sub, value, after: str | None = None) -> None:
+def set_in(item: Node, key: str, sub: object, value: object, after: str | None = None) -> None:
     """``item[key][sub] = value`` keeping ``item[key]`` a flow mapping, created after ``after``."""
     if key not in item or item[key] is None:
         position = list(item).index(after) + 1 if after in item else len(item)

@@ -9,16 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Collection, Iterator
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import TypeVar
+from typing import Final, Literal, TypeVar, overload
 
 from kaohe_docs.errors import Diagnostic, error
 from kaohe_docs.limits import number_problem
-from kaohe_docs.records.yamlio import BadDate, RawNumber, YMap, YSeq
+from kaohe_docs.records.yamlio import BadDate, RawNumber, Scalar, YMap, YSeq, YValue
 
-_MISSING = object()
+
+class _Missing(Enum):
+    """The sentinel of a key not in the mapping (or empty where required)."""
+    MISSING = "missing"
+
+
+_MISSING: Final = _Missing.MISSING
 E = TypeVar("E", bound=Enum)
+Bound = Decimal | int | None  # a range end of a number (None: open)
 _FULLWIDTH = re.compile(r"[０-９．－＋　]")
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*\Z")
 _MONTH = re.compile(r"(\d{4})-(\d{2})\Z")
@@ -27,7 +35,7 @@ _SPACE = re.compile(r"\s")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%\Z")
 
 
-def _describe(value) -> str:
+def _describe(value: YValue) -> str:
     if isinstance(value, YMap):
         return "一组键值"
     if isinstance(value, YSeq):
@@ -40,11 +48,11 @@ def _describe(value) -> str:
 
 
 class Fields:
-    def __init__(self, mapping, path: str, diagnostics: list[Diagnostic], what: str, line: int = 0):
+    def __init__(self, mapping: YValue, path: str, diagnostics: list[Diagnostic], what: str, line: int = 0):
         self.path = path
         self.diagnostics = diagnostics
         self.what = what
-        self.used: set = set()
+        self.used: set[Scalar] = set()  # keys asked for (text, but a number as a key of a free mapping)
         if isinstance(mapping, YMap):
             self.map = mapping
         else:
@@ -57,10 +65,10 @@ class Fields:
     def report(self, line: int, message: str) -> None:
         self.diagnostics.append(error(self.path, line, message))
 
-    def line_of(self, key: str) -> int:
+    def line_of(self, key: Scalar) -> int:
         return self.map.line_of(key)
 
-    def _get(self, key: str, required: bool):
+    def _get(self, key: Scalar, required: bool) -> YValue | Literal[_Missing.MISSING]:
         self.used.add(key)
         value = self.map.get(key, _MISSING)
         if value is _MISSING or (value is None and required):
@@ -69,30 +77,35 @@ class Fields:
             return _MISSING
         return value
 
-    def done(self, known_extra: tuple = ()) -> None:
+    def done(self, known_extra: tuple[str, ...] = ()) -> None:
         for key in self.map:
             if key not in self.used and key not in known_extra:
                 hint = f"（可用的键：{'、'.join(sorted(map(str, self.used)))}）" if self.used else ""
                 self.report(self.map.line_of(key), f"{self.what}中有未知的键“{key}”，是否拼写错误？{hint}")
 
-    def _type_error(self, key: str, expected: str, value) -> None:
+    def _type_error(self, key: str, expected: str, value: YValue) -> None:
         self.report(self.line_of(key), f"“{key}”应为{expected}，现在是{_describe(value)}")
 
     # -- getters ----------------------------------------------------------------
-    def text(self, key: str, required: bool = True, default=None):
+    @overload
+    def text(self, key: str, required: bool = True, *, default: str) -> str: ...
+    @overload
+    def text(self, key: str, required: bool = True, *, default: None = None) -> str | None: ...
+
+    def text(self, key: str, required: bool = True, *, default: str | None = None) -> str | None:
         value = self._get(key, required)
         if value is _MISSING or value is None:
             return default
         if isinstance(value, (YMap, YSeq, bool)):
             self._type_error(key, "文字", value)
             return default
-        value = str(value)
-        if value != value.strip():
-            self.report(self.line_of(key), f"“{key}”的值“{value}”前后有多余空格")
-            value = value.strip()
-        return value
+        text = str(value)
+        if text != text.strip():
+            self.report(self.line_of(key), f"“{key}”的值“{text}”前后有多余空格")
+            text = text.strip()
+        return text
 
-    def name(self, key: str, required: bool = True):
+    def name(self, key: str, required: bool = True) -> str | None:
         """A person's or unit's name: NFKC-normalised look-alikes and inner spaces are errors."""
         value = self.text(key, required)
         if value is None:
@@ -103,7 +116,7 @@ class Fields:
             self.report(self.line_of(key), f"姓名/名称“{value}”含有空格、不可见字符或全角/兼容字符，请改为“{fixed}”")
         return fixed
 
-    def ident(self, key: str, required: bool = True, what: str = "编号"):
+    def ident(self, key: str, required: bool = True, what: str = "编号") -> str | None:
         """A stable identifier (警号, unit code): always text; ``010`` unquoted is an error."""
         value = self._get(key, required)
         if value is _MISSING or value is None:
@@ -115,19 +128,20 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             self._type_error(key, what, value)
             return None
-        value = str(value)
-        if not _ID.match(value):
-            self.report(line, f"{what}“{value}”只能由字母、数字、-、_ 组成（不能含路径符号、空格或中文）")
+        text = str(value)
+        if not _ID.match(text):
+            self.report(line, f"{what}“{text}”只能由字母、数字、-、_ 组成（不能含路径符号、空格或中文）")
             return None
-        return value
+        return text
 
-    def number(self, key: str, required: bool = True, low=None, high=None):
+    def number(self, key: Scalar, required: bool = True, low: Bound = None, high: Bound = None) -> Decimal | None:
         value = self._get(key, required)
         if value is _MISSING or value is None:
             return None
-        return self.coerce_number(value, self.line_of(key), key, low, high)
+        return self.coerce_number(value, self.line_of(key), str(key), low, high)
 
-    def coerce_number(self, value, line: int, label: str, low=None, high=None):
+    def coerce_number(self, value: YValue, line: int, label: str, low: Bound = None,
+                      high: Bound = None) -> Decimal | None:
         if value is None:
             self.report(line, f"“{label}”没有填写数值")
             return None
@@ -165,7 +179,7 @@ class Fields:
             return None
         return number
 
-    def integer(self, key: str, required: bool = True, low=None, high=None):
+    def integer(self, key: Scalar, required: bool = True, low: Bound = None, high: Bound = None) -> int | None:
         number = self.number(key, required, low, high)
         if number is None:
             return None
@@ -174,7 +188,8 @@ class Fields:
             return None
         return int(number)
 
-    def percent(self, key: str, required: bool = True, low=None, high=None):
+    def percent(self, key: str, required: bool = True, low: Decimal | None = None,
+                high: Decimal | None = None) -> Decimal | None:
         """``40%`` → Decimal('0.40'); ``low``/``high``: the range as fractions (0 and 1 for 0%–100%)."""
         value = self.text(key, required)
         if value is None:
@@ -190,7 +205,7 @@ class Fields:
             return None
         return share
 
-    def date(self, key: str, required: bool = True):
+    def date(self, key: str, required: bool = True) -> dt.date | None:
         value = self._get(key, required)
         if value is _MISSING or value is None:
             return None
@@ -207,7 +222,7 @@ class Fields:
         self.report(line, f"“{key}”应为日期，写作 2026-04-10，现在是{_describe(value)}")
         return None
 
-    def month(self, key: str, required: bool = True):
+    def month(self, key: str, required: bool = True) -> str | None:
         """``1985-07`` (出生年月, 入职年月) → 'YYYY-MM' text."""
         value = self.text(key, required)
         if value is None:
@@ -218,7 +233,14 @@ class Fields:
             return None
         return value
 
-    def boolean(self, key: str, required: bool = False, default: bool = False):
+    @overload
+    def boolean(self, key: str, required: bool = False, default: bool = False) -> bool: ...
+    @overload
+    def boolean(self, key: str, required: bool, default: bool | None) -> bool | None: ...
+    @overload
+    def boolean(self, key: str, required: bool = False, *, default: bool | None) -> bool | None: ...
+
+    def boolean(self, key: str, required: bool = False, default: bool | None = False) -> bool | None:
         value = self._get(key, required)
         if value is _MISSING or value is None:
             return default
@@ -227,7 +249,7 @@ class Fields:
             return default
         return value
 
-    def choice(self, key: str, choices, required: bool = True):
+    def choice(self, key: str, choices: Collection[str], required: bool = True) -> str | None:
         value = self.text(key, required)
         if value is None:
             return None
@@ -265,7 +287,7 @@ class Fields:
             return None
         return Fields(value, self.path, self.diagnostics, what)
 
-    def items(self, key: str, what: str, required: bool = True):
+    def items(self, key: str, what: str, required: bool = True) -> Iterator[Fields]:
         """Each item of a list of mappings as a ``Fields``."""
         seq = self.sequence(key, required)
         for item, line in zip(seq or (), (seq.lines if seq else ())):

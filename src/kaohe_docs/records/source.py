@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import os
 from pathlib import Path
+from typing import Protocol
 
 from kaohe_docs.errors import KaoheError
 
@@ -29,6 +30,18 @@ GUARDED = ("policy", "records", "templates")  # folders whose symlinks are repor
 
 class SymlinkRefused(OSError):
     """A path under the records root that is (or passes through) a symbolic link."""
+
+
+class Source(Protocol):
+    """What the loader reads files through (``symlinks()``, when a source has it, lists the symlinks it refuses)."""
+
+    def list(self, folder: str) -> "builtins.list[str]": ...
+
+    def is_dir(self, path: str) -> bool: ...
+
+    def exists(self, path: str) -> bool: ...
+
+    def read(self, path: str) -> bytes: ...
 
 
 class TreeSource:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from typing import TypeAlias
 
 import yaml
 
@@ -67,7 +68,12 @@ def wide_encoding(data: bytes) -> str | None:
     return None
 
 
-class YMap(dict):
+# what the walker makes of a YAML node: a scalar (text, RawNumber and BadDate included), a mapping or a list
+Scalar: TypeAlias = "str | int | Decimal | bool | dt.date"
+YValue: TypeAlias = "Scalar | YMap | YSeq | None"
+
+
+class YMap(dict[Scalar, YValue]):
     """A mapping that remembers where it and each of its keys stand (1-based lines)."""
 
     __slots__ = ("line", "lines")
@@ -75,16 +81,16 @@ class YMap(dict):
     def __init__(self, line: int):
         super().__init__()
         self.line = line
-        self.lines: dict = {}
+        self.lines: dict[Scalar, int] = {}
 
-    def line_of(self, key) -> int:
+    def line_of(self, key: Scalar) -> int:
         return self.lines.get(key, self.line)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_map, (self.line, self.lines, dict(self)))
 
 
-class YSeq(list):
+class YSeq(list[YValue]):
     """A sequence that remembers where it and each of its items stand."""
 
     __slots__ = ("line", "lines")
@@ -94,18 +100,18 @@ class YSeq(list):
         self.line = line
         self.lines: list[int] = []
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_seq, (self.line, self.lines, list(self)))
 
 
-def _rebuild_map(line, lines, items):
+def _rebuild_map(line: int, lines: dict[Scalar, int], items: dict[Scalar, YValue]) -> YMap:
     m = YMap(line)
     m.lines = lines
     m.update(items)
     return m
 
 
-def _rebuild_seq(line, lines, items):
+def _rebuild_seq(line: int, lines: list[int], items: list[YValue]) -> YSeq:
     s = YSeq(line)
     s.lines = lines
     s.extend(items)
@@ -142,7 +148,7 @@ def decode(data: bytes, path: str, limits: Limits = DEFAULT) -> tuple[str | None
         return None, [error(path, line, "文件是 GBK（ANSI）编码，请用记事本或 WPS “另存为 → 编码：UTF-8”重新保存")]
 
 
-def parse(text: str, path: str, limits: Limits = DEFAULT):
+def parse(text: str, path: str, limits: Limits = DEFAULT) -> tuple[YValue, list[Diagnostic]]:
     """Text → (value, diagnostics). The value is None when the file cannot be read at all."""
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -194,7 +200,7 @@ class _Walker:
         self.too_deep = False
         self.depth = 0
 
-    def value(self, node):
+    def value(self, node: yaml.Node) -> YValue:
         if self.too_deep:
             return None
         if isinstance(node, yaml.ScalarNode):
@@ -210,7 +216,7 @@ class _Walker:
         finally:
             self.depth -= 1
 
-    def _collection(self, node):
+    def _collection(self, node: yaml.Node) -> YMap | YSeq | None:
         if id(node) in self._seen:
             if not self.aliased:  # one report per file is enough
                 self.diagnostics.append(
@@ -222,7 +228,7 @@ class _Walker:
             return self.mapping(node)
         return self.sequence(node)
 
-    def mapping(self, node):
+    def mapping(self, node: yaml.MappingNode) -> YMap:
         result = YMap(node.start_mark.line + 1)
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
@@ -241,15 +247,16 @@ class _Walker:
             result.lines[key] = line
         return result
 
-    def sequence(self, node):
+    def sequence(self, node: yaml.SequenceNode) -> YSeq:
         result = YSeq(node.start_mark.line + 1)
         for item in node.value:
             result.append(self.value(item))
             result.lines.append(item.start_mark.line + 1)
         return result
 
-    def scalar(self, node):
-        raw, tag = node.value, node.tag
+    def scalar(self, node: yaml.ScalarNode) -> Scalar | None:
+        raw: str = node.value
+        tag = node.tag
         bad = forbidden_characters(raw)
         if bad:
             self.diagnostics.append(error(self.path, node.start_mark.line + 1,
@@ -281,11 +288,11 @@ class _Walker:
         return raw
 
 
-def length_diagnostics(value, path: str, limits: Limits = DEFAULT) -> list[Diagnostic]:
+def length_diagnostics(value: YValue, path: str, limits: Limits = DEFAULT) -> list[Diagnostic]:
     """Every text (and key) longer than its limit in policy (``limits.text``), with file:line."""
     from kaohe_docs.limits import TEXT_LABELS
     out: list[Diagnostic] = []
-    stack = [(value, None, getattr(value, "line", 0))]
+    stack: list[tuple[YValue, Scalar | None, int]] = [(value, None, getattr(value, "line", 0))]
     while stack:
         item, key, line = stack.pop()
         if isinstance(item, YMap):
