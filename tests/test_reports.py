@@ -64,6 +64,23 @@ def test_quarter_report_only_for_a_decided_quarter(mini):
     assert quarter_report(open_project(mini, use_cache=False).assessment, Quarter(2026, 1)) is None
 
 
+def test_results_as_issued_without_a_decision_give_no_report_and_no_correction(mini):
+    """The 核准报告 and the 更正公示 rest on the committee's decision as issued: results as issued without one
+    (approval validation never lets this through) give neither document, and no crash."""
+    import shutil
+
+    from kaohe_docs.documents import quarter_documents
+    q = Quarter(2026, 1)
+    a = open_project(mini, use_cache=False).assessment
+    undecided = mini.parent / "undecided"
+    shutil.copytree(mini, undecided)
+    (undecided / "records/2026/Q1/decision.yaml").unlink()
+    a.issued[q] = open_project(undecided, use_cache=False).assessment
+    ids = [d.id for d in quarter_documents(a, q)]
+    assert any("/反馈通知/" in i for i in ids)  # decided now: the papers that follow the decision
+    assert not any(i.endswith(("/核准报告", "/更正公示", "/公示")) for i in ids)
+
+
 @pytest.mark.slow
 def test_reports_read_back_from_the_pdfs(mini):
     bureau = mini / "records/bureau.yaml"

@@ -130,8 +130,9 @@ def quarter_documents(a, quarter: Quarter) -> list[Document]:
         if issued is not None:
             docs.extend(d for d in (correction(issued, a, quarter),) if d is not None)
         report = quarter_report(at_approval, quarter)  # sent upward at approval: a later 复核 is reported on its own
-        report.issued = issued is not None
-        docs.append(report)
+        if report is not None:  # None without the committee's decision (in the results as approved)
+            report.issued = issued is not None
+            docs.append(report)
     return docs
 
 

@@ -8,6 +8,7 @@ from kaohe_docs.documents.charts import stacked_bars
 from kaohe_docs.documents.formatting import date_zh, grade_text, percent
 from kaohe_docs.documents.publicity import publicity_period, signoff
 from kaohe_docs.engine.annual import (
+    AnnualRow,
     annual_rows,
     decided_quarters,
     eligible_for_excellent,
@@ -19,7 +20,7 @@ from kaohe_docs.engine.annual import (
     year_complete,
 )
 from kaohe_docs.engine.assess import Assessment
-from kaohe_docs.model import Grade, quarter_name
+from kaohe_docs.model import Grade, Quarter, quarter_name
 
 GRADES = tuple(Grade)
 QUARTER_COLS = [col(quarter_name(q)) for q in (1, 2, 3, 4)]
@@ -99,9 +100,11 @@ def annual_worksheet(a: Assessment, year: int) -> Document:
 def annual_summary(a: Assessment, year: int) -> Document:
     """年度平时考核结果汇总 (bureau): per unit and quarter, the number of each grade."""
     quarters = quarters_of(a, year)
-    rows, totals = [], Counter()
+    rows: list[list[object]] = []
+    totals: Counter[tuple[Quarter, Grade]] = Counter()
     for unit in a.bureau.units_in_order():
-        cells, any_people = [], False
+        cells: list[int] = []
+        any_people = False
         for quarter in quarters:
             counts = Counter(r.final for r in a.quarter_results(quarter, unit.id) if r.final is not None)
             any_people |= bool(a.quarter_results(quarter, unit.id))
@@ -168,9 +171,10 @@ def statistics(a: Assessment, year: int) -> Document:
         charts=charts), a, year)
 
 
-def _flag_text(a: Assessment, year: int, row) -> str:
+def _flag_text(a: Assessment, year: int, row: AnnualRow) -> str:
     basis = _basis(a, year)
     text = flag(row, a.policy.annual_weak_share)
+    assert text is not None, "annual_flags lists only flagged rows"
     return text if basis["complete"] else f"根据前{basis['decided']}个季度，{text}"
 
 

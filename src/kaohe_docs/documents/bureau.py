@@ -23,7 +23,8 @@ def _names(a: Assessment, ids) -> Words | str:
 def subjects(a: Assessment, quarter: Quarter) -> Document:
     """平时考核对象情况表: per unit — who takes part, who is not graded and why, grade counts."""
     decided = a.decided(quarter)
-    rows, totals = [], Counter()
+    rows: list[list[object]] = []
+    totals: Counter[str | Grade] = Counter()
     for unit in a.bureau.units_in_order():
         results = a.quarter_results(quarter, unit.id)
         if not results:
@@ -32,12 +33,15 @@ def subjects(a: Assessment, quarter: Quarter) -> Document:
         grades = Counter((r.final if decided else r.entry.suggested) for r in results if r.score is not None)
         ungraded = [r for r in results if r.entry.status is Status.UNGRADED]
         external = [r for r in results if r.entry.status is Status.EXTERNAL]
-        counts = {"roster": len(results), "base": sum(counts_in_base(r, a.policy) for r in results),
-                  "ungraded": len(ungraded), "external": len(external), "recommended": ledger.used,
-                  "approved": len(ledger.approved) + len(ledger.additions), **{g: grades[g] for g in GRADES}}
+        counts: dict[str | Grade, int] = {
+            "roster": len(results), "base": sum(counts_in_base(r, a.policy) for r in results),
+            "ungraded": len(ungraded), "external": len(external), "recommended": ledger.used,
+            "approved": len(ledger.approved) + len(ledger.additions), **{g: grades[g] for g in GRADES}}
         totals.update(counts)
         notes = [f"{r.entry.name}：{r.entry.ungraded_reason}" for r in ungraded]
-        notes += [f"{r.entry.name}：由{r.entry.external.body}考核" for r in external]
+        for r in external:
+            assert r.entry.external is not None, "records.readers gives a 外单位考核 entry its external fields"
+            notes.append(f"{r.entry.name}：由{r.entry.external.body}考核")
         rows.append([unit.name, counts["roster"], counts["base"], counts["ungraded"], counts["external"],
                      *(counts[g] for g in GRADES), counts["recommended"], counts["approved"] if decided else "—",
                      "；".join(notes)])
@@ -93,8 +97,9 @@ def quota_usage(a: Assessment, quarter: Quarter) -> Document:
 
 def _signed(value: Decimal, like: Decimal | None = None) -> str:
     """A difference with its sign; ``like``: a ledger value whose decimal places it is printed with."""
-    if like is not None and like.as_tuple().exponent < 0:
-        value = value.quantize(Decimal(1).scaleb(like.as_tuple().exponent))
+    places = like.as_tuple().exponent if like is not None else 0
+    if isinstance(places, int) and places < 0:  # not "n"/"N"/"F" (NaN, infinity): a ledger value is finite
+        value = value.quantize(Decimal(1).scaleb(places))
     return f"+{value:f}" if value > 0 else f"{value:f}"
 
 
@@ -107,7 +112,8 @@ def reconciliation(a: Assessment, quarter: Quarter, units: list) -> tuple[list[d
     The bureau counts the 好 it ends with; a unit counts its recommendations. So the bureau's use is the
     units' use − rejected recommendations + the committee's additions ± 复核 changes, and its carry-in
     differs from the units' by the same differences of the year's earlier quarters."""
-    steps, counts = [], Counter()
+    steps: list[dict] = []
+    counts: Counter[str] = Counter()
     like = a.bureau_ledgers[quarter].entitlement
     for q in sorted(q for q in a.bureau_ledgers if q.year == quarter.year and q < quarter):
         for label, ids, sign, _ in _differences(a, q, [row for (_, rq), row in a.unit_ledgers.items() if rq == q]):

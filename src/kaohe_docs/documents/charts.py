@@ -16,9 +16,9 @@ def stacked_bars(labels: list[str], series: list[tuple[str, list[int]]], font: s
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'font-family="{escape(font)}" font-size="12">']
     for n, (name, _) in enumerate(series):
-        x = left + n * 90
-        out.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{PALETTE[n % len(PALETTE)]}"/>'
-                   f'<text x="{x + 16}" y="15">{escape(name)}</text>')
+        key_x = left + n * 90  # the legend's key: whole pixels
+        out.append(f'<rect x="{key_x}" y="4" width="12" height="12" fill="{PALETTE[n % len(PALETTE)]}"/>'
+                   f'<text x="{key_x + 16}" y="15">{escape(name)}</text>')
     for i, label in enumerate(labels):
         y = top + i * (bar_height + gap)
         out.append(f'<text x="{left - 6}" y="{y + bar_height * 0.7:.1f}" text-anchor="end">{escape(label)}</text>')

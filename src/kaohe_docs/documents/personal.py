@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from kaohe_docs.documents import Document, form_title
 from kaohe_docs.documents.formatting import aligned, date_zh, grade_text, item_lines, number, percent
 from kaohe_docs.engine.assess import Assessment, Result
 from kaohe_docs.engine.calendar import calendar_of, working_days_end
 from kaohe_docs.engine.grading import below_band
+from kaohe_docs.engine.scoring import Score
 from kaohe_docs.filenames import safe_name
-from kaohe_docs.model import FeedbackMethod, Grade, Quarter, talk_kind
+from kaohe_docs.model import Feedback, FeedbackMethod, Grade, Person, Quarter, Unit, talk_kind
 
 
 def _talk(grade: Grade | None) -> dict | None:
@@ -28,11 +31,24 @@ def weights(a: Assessment) -> dict:
 PEOPLE_PER_DOCUMENT = 10
 
 
-def _units(a: Assessment, quarter: Quarter, only=lambda r: True):
-    """(unit, part suffix for ids/paths, part label for titles, results) per document."""
+@dataclass(frozen=True)
+class Paper:
+    """A result with a per-person paper: the person is on the roster and is scored here."""
+
+    result: Result
+    person: Person
+    score: Score
+
+
+def _papers(results: list[Result], only: Callable[[Result], bool]) -> list[Paper]:
+    return [Paper(r, r.person, r.score) for r in results if r.score is not None and r.person is not None and only(r)]
+
+
+def _units(a: Assessment, quarter: Quarter,
+           only: Callable[[Result], bool] = lambda r: True) -> Iterator[tuple[Unit, str, str, list[Paper]]]:
+    """(unit, part suffix for ids/paths, part label for titles, papers) per document."""
     for unit in a.bureau.units_in_order():
-        results = [r for r in a.quarter_results(quarter, unit.id)
-                   if r.score is not None and r.person is not None and only(r)]
+        results = _papers(a.quarter_results(quarter, unit.id), only)
         chunks = [results[i:i + PEOPLE_PER_DOCUMENT] for i in range(0, len(results), PEOPLE_PER_DOCUMENT)]
         for n, chunk in enumerate(chunks, 1):
             if len(chunks) == 1:
@@ -48,12 +64,13 @@ def registration(a: Assessment, quarter: Quarter) -> list[Document]:
         kind="form persons registration", template="registration.html", path=f"05-登记表/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
         period=quarter.zh,
         context={"period_zh": quarter.zh, "weights": weights(a), "form_title": form_title(a, "登记表"),
-                 "people": [_registration(a, unit.name, r) for r in results]})
-        for unit, part, label, results in _units(a, quarter)]
+                 "people": [_registration(a, unit.name, paper) for paper in papers]})
+        for unit, part, label, papers in _units(a, quarter)]
 
 
-def _registration(a: Assessment, unit_name: str, r: Result) -> dict:
-    p, s, e, person = a.policy, r.score, r.entry, r.person
+def _registration(a: Assessment, unit_name: str, paper: Paper) -> dict:
+    r = paper.result
+    p, s, e, person = a.policy, paper.score, r.entry, paper.person
     present = [m for m in e.quarter.months if m in e.monthly]
     months = [{"month": m, "score": score} for m, score in zip(present, aligned([e.monthly[m] for m in present]))]
     element_scores = aligned([s.elements.get(k) for k in p.elements])
@@ -104,39 +121,42 @@ def blank_registration_person(a: Assessment) -> dict:
 
 def feedback(a: Assessment, quarter: Quarter) -> list[Document]:
     """结果反馈通知 for everyone decided, with a 谈话提醒 / 批评教育 record for 一般 / 较差."""
-    docs = []
+    docs: list[Document] = []
     for unit, part, label, decided in _units(a, quarter, only=lambda r: r.final is not None):
         docs.append(Document(
             id=f"{quarter}/反馈通知/{unit.id}{part}", title=f"{a.bureau.info.name}{quarter.zh}平时考核结果反馈通知（{label}）",
             kind="letter persons", template="feedback.html", path=f"07-反馈通知/{safe_name(f'{unit.order + 1:02d}-{unit.name}{part}')}",
             period=quarter.zh,
             context={"period_zh": quarter.zh, "unit": unit.name, "contact": a.policy.contact,
-                     "people": [_feedback(a, quarter, r) for r in decided]}))
+                     "people": [_feedback(a, quarter, paper) for paper in decided]}))
     return docs
 
 
-def _feedback(a: Assessment, quarter: Quarter, r: Result) -> dict:
+def _feedback(a: Assessment, quarter: Quarter, paper: Paper) -> dict:
+    r = paper.result
+    assert r.final is not None, "feedback() writes letters only for decided results"
     record = a.bureau.quarters[quarter].feedback.get(r.entry.person_id)
-    return {"name": r.person.name, "post": r.person.post, "total": number(r.score.total, a.policy),
+    return {"name": paper.person.name, "post": paper.person.post, "total": number(paper.score.total, a.policy),
             "final": r.final.value, "talk": _talk(r.final), "review": appeal_outcome(r),
             "methods": [("■" if record and record.method == m else "□") + m.value for m in FeedbackMethod],
             "date": date_zh(record.date) if record else date_zh(None),
-            "why": _why(a, r), "must": _must(a, r), "appeal": _appeal_path(a, r, record),
+            "why": _why(paper), "must": _must(a, paper.score), "appeal": _appeal_path(a, r, record),
             "talked": {"by": record.talk.by, "date": date_zh(record.talk.date), "note": record.talk.note or "",
                        "admonish": "■是　□否" if record.admonish else "□是　■否"}
             if record and record.talk else {"by": "", "date": "", "note": "", "admonish": "□是　□否"}}
 
 
-def _must(a: Assessment, r: Result) -> str:
+def _must(a: Assessment, score: Score) -> str:
     """The threshold below which the grade must be 较差 ("" unless the total is below it)."""
     floor = a.policy.thresholds[Grade.AVERAGE]
-    return f"{floor:f}" if r.score.complete and r.score.total is not None and a.policy.round(r.score.total) < floor else ""
+    return f"{floor:f}" if score.complete and score.total is not None and a.policy.round(score.total) < floor else ""
 
 
-def _why(a: Assessment, r: Result) -> dict | None:
+def _why(paper: Paper) -> dict | None:
     """Why the grade is not what the score or the unit's recommendation allowed, for the letter to say:
     {"kind": rejected | lowered | committee | addition, and the grades and reason in the second person}."""
-    e, name = r.entry, r.person.name
+    r, s = paper.result, paper.score
+    e, name = r.entry, paper.person.name
     reason = addressed(r.change.reason if r.change is not None else "", name)
     if r.addition:
         return {"kind": "addition", "reason": reason}
@@ -144,13 +164,13 @@ def _why(a: Assessment, r: Result) -> dict | None:
         return {"kind": "rejected", "decided": grade_text(r.decided), "reason": reason}
     if r.changed and r.decided is not None:
         return {"kind": "committee", "suggested": grade_text(e.suggested), "decided": r.decided.value, "reason": reason}
-    if r.score.complete and e.suggested is not None and below_band(e.suggested, r.score.band):
-        return {"kind": "lowered", "band": r.score.band.value, "suggested": e.suggested.value,
+    if s.complete and e.suggested is not None and below_band(e.suggested, s.band):
+        return {"kind": "lowered", "band": s.band.value, "suggested": e.suggested.value,
                 "reason": addressed(e.lower_reason or "", name)}
     return None
 
 
-def _appeal_path(a: Assessment, r: Result, record) -> dict:
+def _appeal_path(a: Assessment, r: Result, record: Feedback | None) -> dict:
     """The appeal open on the day the letter is received: policy's working days from the next day on,
     counted with the holiday calendar; the last day where the receipt (or the talk, the meeting) is recorded."""
     days = a.policy.appeal_working_days

@@ -63,11 +63,11 @@ def posted(a: Assessment, quarter: Quarter) -> dict[str, list[str]]:
     """Who the notice lists, in its order: person id → [单位, 姓名, 职务, 等次]."""
     policy, bureau = a.policy, a.bureau
     only_good = policy.publicity_scope == "好"
-    shown = [r for r in a.quarter_results(quarter) if r.final is not None and r.score is not None
+    shown = [(r, r.final) for r in a.quarter_results(quarter) if r.final is not None and r.score is not None
              and (r.final is Grade.GOOD or not only_good)]
-    shown.sort(key=lambda r: person_order(policy, bureau.units[r.entry.unit_id].order, r.entry.name))
+    shown.sort(key=lambda s: person_order(policy, bureau.units[s[0].entry.unit_id].order, s[0].entry.name))
     return {r.entry.person_id: [bureau.units[r.entry.unit_id].name, r.entry.name, r.person.position if r.person else "",
-                                r.final.value] for r in shown}
+                                final.value] for r, final in shown}
 
 
 CHANGE_COLUMNS = [col("序号", "10%"), col("单位", "24%"), col("姓名", "14%"), col("职务"), col("原公示", "14%"), col("更正为", "14%")]
@@ -75,22 +75,25 @@ CHANGE_COLUMNS = [col("序号", "10%"), col("单位", "24%"), col("姓名", "14%
 
 def correction(issued: Assessment, a: Assessment, quarter: Quarter) -> Document | None:
     """更正公示: after a 复核 changed who is on the posted list, the notice that corrects it (the posted notice
-    itself is never rewritten). None when the list is unchanged."""
+    itself is never rewritten). None when the list is unchanged, or without the committee's decision (as
+    issued or now: there is no notice to correct)."""
     decision = a.bureau.quarters[quarter].decision
     before, after = posted(issued, quarter), posted(a, quarter)
     if decision is None or before == after:
         return None
     first = publicity(issued, quarter)
+    if first is None:
+        return None
     appeals = a.bureau.quarters[quarter].appeals
     changed = [pid for pid in dict.fromkeys([*before, *after]) if before.get(pid) != after.get(pid)]
-    replied = [appeals[pid].replied for pid in changed if pid in appeals and appeals[pid].replied]
-    people = {r.entry.person_id: r for r in a.quarter_results(quarter)}
+    replied = [p.replied for p in (appeals[pid] for pid in changed if pid in appeals) if p.replied]
+    finals = {r.entry.person_id: r.final for r in a.quarter_results(quarter)}
     rows = []
     for n, pid in enumerate(changed, 1):
-        row = after.get(pid) or before.get(pid)
+        row = after[pid] if pid in after else before[pid]
         old = before[pid][3] if pid in before else "未列入"
-        new = after[pid][3] if pid in after else (f"{people[pid].final.value}（不再列入）"
-                                                   if pid in people and people[pid].final else "不再列入")
+        final = finals.get(pid)
+        new = after[pid][3] if pid in after else (f"{final.value}（不再列入）" if final else "不再列入")
         rows.append([n, row[0], row[1], row[2], old, new])
     return Document(
         id=f"{quarter}/更正公示", title=f"关于更正{a.bureau.info.name}{quarter.zh}平时考核{first.context['subject']}公示的公告",
