@@ -466,6 +466,17 @@ def test_open_on_a_bureau_without_units_or_people_says_what_to_fill_first(tmp_pa
     assert not (root / "records/2026").exists()
 
 
+def test_open_on_records_that_cannot_be_read_stops_without_a_traceback(tmp_path):
+    # a units.yaml holding only "~" reads as no list and no error: open used to crash on the missing bureau
+    root = tmp_path / "新局"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    (root / "records/units.yaml").write_text("~\n", encoding="utf-8")
+    result = run(root, "open", "2026Q1")
+    assert result.exit_code == 1
+    assert result.stderr == "错误: 局的记录或政策无法读取，请先运行 kaohe check 修正错误，再开始季度\n"
+    assert not (root / "records/2026").exists()
+
+
 @pytest.mark.slow
 def test_a_year_without_holidays_namesakes_and_the_commit_hook(bureau):
     """2027Q1 before the State Council's 2027 notice: open, check and status warn; the two 张伟 are told apart;

@@ -40,6 +40,7 @@ def write_archive(root: Path, quarter: Quarter, out: Path, progress=lambda m: No
     with approved_source(root, quarter, "HEAD") as source:
         if source is None:
             raise KaoheError(f"{quarter} 还没有审定，只能归档已审定的季度（先运行 kaohe approve {quarter}）")
+        assert where is not None, "an approved quarter's source is read from its Git repository"
         approval = source.approval
         project = open_project(source.folder, use_cache=False)
         if project.assessment is None or project.errors:

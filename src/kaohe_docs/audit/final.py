@@ -19,7 +19,8 @@ from kaohe_docs.audit.approval import AFTER_DECISION, UNIT_FEEDBACK
 from kaohe_docs.audit.lock import LockState, chains_of, changed_diagnostics
 from kaohe_docs.audit.tags import Approval
 from kaohe_docs.errors import Diagnostic, warning
-from kaohe_docs.model import Quarter
+from kaohe_docs.model import Bureau, Quarter
+from kaohe_docs.records.policy import Policy
 
 SHARED = ("policy", "templates", "fonts", "records/bureau.yaml", "records/units.yaml", "records/roster.yaml")
 
@@ -134,7 +135,7 @@ def _blob(commit, path: str) -> bytes | None:
         return None
 
 
-def pinned_policies(root: Path) -> dict[Quarter, tuple[Approval, object]]:
+def pinned_policies(root: Path) -> dict[Quarter, tuple[Approval, Policy]]:
     """Approved quarters whose approval commit holds another policy than the work tree: quarter →
     (approval, the approval's Policy). Their results are computed with that policy (they never move)."""
     from kaohe_docs.audit.lock import repo_of
@@ -173,26 +174,14 @@ def pin_approved(project) -> dict[Quarter, Approval]:
     return {q: a for q, (a, _) in pinned.items()}
 
 
-def policy_drift(root: Path) -> list[Diagnostic]:
-    """``check``: a policy or template changed after an approval — whose approved results the current policy
-    would change (the approved results stay as approved), and which templates the 正式 documents do not use."""
-    from kaohe_docs.audit.lock import repo_of
-    from kaohe_docs.audit.standing import standings
+def _approved_drift(bureau: Bureau, policy: Policy, pinned: dict[Quarter, tuple[Approval, Policy]]) -> list[Diagnostic]:
+    """Approved quarters whose results the current policy would change (people's totals and grades, units' 名额)."""
     from kaohe_docs.engine.assess import assess
-    from kaohe_docs.pipeline import open_project
     from kaohe_docs.records.policy import POLICY_FILE
     out: list[Diagnostic] = []
-    where = repo_of(root)
-    if where is None:
-        return out
-    cwd, pre = where
-    pinned = pinned_policies(root)
-    project = open_project(root) if pinned else None
-    if project is not None and (project.loaded is None or not project.loaded.ok):
-        pinned = {}
-    current = assess(project.loaded.bureau, project.loaded.policy) if pinned else None
-    for quarter, (approval, policy) in pinned.items():
-        then = assess(project.loaded.bureau, project.loaded.policy, {quarter: policy})
+    current = assess(bureau, policy)
+    for quarter, (approval, pinned_policy) in pinned.items():
+        then = assess(bureau, policy, {quarter: pinned_policy})
         before = {r.entry.person_id: r for r in then.results.get(quarter, ())}
         moved = []
         for r in current.results.get(quarter, ()):
@@ -209,9 +198,28 @@ def policy_drift(root: Path) -> list[Diagnostic]:
                    if q == quarter and (then_rows.get((u, q)) is None or then_rows[(u, q)].allowed != row.allowed)]
         if moved or ledgers:
             who = "、".join(moved) + ("；" if moved and ledgers else "") + (
-                f"名额有变化的单位：{'、'.join(project.loaded.bureau.unit_name(u) for u in ledgers)}" if ledgers else "")
+                f"名额有变化的单位：{'、'.join(bureau.unit_name(u) for u in ledgers)}" if ledgers else "")
             out.append(warning(POLICY_FILE, 0, f"{quarter} 已经局党委审定（标签 {approval.name}），审定后政策有修改：按现行政策计算，"
                                                 f"{who}的结果会与审定的不同；{quarter} 的结果、导出和正式文书仍按审定时的政策计算"))
+    return out
+
+
+def policy_drift(root: Path) -> list[Diagnostic]:
+    """``check``: a policy or template changed after an approval — whose approved results the current policy
+    would change (the approved results stay as approved), and which templates the 正式 documents do not use."""
+    from kaohe_docs.audit.lock import repo_of
+    from kaohe_docs.audit.standing import standings
+    from kaohe_docs.pipeline import open_project
+    out: list[Diagnostic] = []
+    where = repo_of(root)
+    if where is None:
+        return out
+    cwd, pre = where
+    pinned = pinned_policies(root)
+    project = open_project(root) if pinned else None
+    loaded = project.loaded if project is not None else None
+    if loaded is not None and loaded.bureau is not None and loaded.policy is not None:
+        out += _approved_drift(loaded.bureau, loaded.policy, pinned)
     untracked = gitport.text(cwd, "ls-files", "--others", "--", f"{pre}templates", check=False).split()
     templates: dict[str, list[str]] = {}  # changed template → the approvals it changed after
     for quarter, found in standings(root).items():

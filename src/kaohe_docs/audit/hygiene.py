@@ -27,7 +27,7 @@ def _work_tree(root: Path) -> Path | None:
 def hooks_path_diagnostics(root: Path) -> list[Diagnostic]:
     top = _work_tree(root)
     hooks = _git_config(root, "core.hooksPath") if top else None
-    if not hooks:
+    if top is None or not hooks:
         return []
     path = Path(os.path.expanduser(hooks))
     resolved = os.path.realpath(path if path.is_absolute() else top / path)

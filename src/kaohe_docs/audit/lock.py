@@ -87,11 +87,11 @@ def files_at(cwd: Path, pre: str, quarter: Quarter, state: LockState) -> dict[st
         raw = {p: d for p, d in raw.items() if is_locked(p[len(pre):], quarter)}
         return {p[len(pre):]: d for p, d in _as_stored(cwd, raw).items()}
     if state.kind == "index":
-        listed = gitport.out(cwd, "ls-files", "-s", "-z", "--", base, check=False).decode("utf-8", "replace")
-        entries = [(line.split("\t", 1)[1], line.split()[1]) for line in listed.split("\0") if "\t" in line]
+        staged = gitport.out(cwd, "ls-files", "-s", "-z", "--", base, check=False).decode("utf-8", "replace")
+        entries = [(line.split("\t", 1)[1], line.split()[1]) for line in staged.split("\0") if "\t" in line]
     else:
-        listed = gitport.out(cwd, "ls-tree", "-r", "-z", "--full-tree", state.rev, "--", base, check=False)
-        entries = [(line.split("\t", 1)[1], line.split()[2]) for line in listed.decode("utf-8", "replace").split("\0")
+        tree = gitport.out(cwd, "ls-tree", "-r", "-z", "--full-tree", state.rev, "--", base, check=False)
+        entries = [(line.split("\t", 1)[1], line.split()[2]) for line in tree.decode("utf-8", "replace").split("\0")
                    if "\t" in line and line.split()[1] == "blob"]
     data = gitport.blobs(cwd, [oid for _, oid in entries])
     return {path[len(pre):]: data[oid] for path, oid in entries if oid in data and is_locked(path[len(pre):], quarter)}
@@ -183,7 +183,7 @@ def _differences(path: str, old: bytes | None, new: bytes | None, quarter: Quart
     for key in dict.fromkeys([*fo, *fn]):
         vo, vn = fo.get(key), fn.get(key)
         if (vo and vo[0]) != (vn and vn[0]):
-            out.append(FieldChange(path, (vn or vo)[1], key[0], key[1], vo and vo[0], vn and vn[0]))
+            out.append(FieldChange(path, (vn or fo[key])[1], key[0], key[1], vo and vo[0], vn and vn[0]))
     if not out and old != new:
         out.append(FieldChange(path, 0, "", "文件内容（格式或注释）", "", ""))
     return out

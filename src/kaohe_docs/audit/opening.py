@@ -117,8 +117,8 @@ def plan_open(root: Path, bureau: Bureau, policy: Policy, quarter: Quarter) -> t
             continue
         new_by_unit.setdefault(unit_id, []).append((person, note))
     for pid, entry in listed.items():
-        person = bureau.people.get(pid)
-        if person is None or not person.on_roster(quarter):
+        current = bureau.people.get(pid)
+        if current is None or not current.on_roster(quarter):
             opened.gone.append(f"{entry.name}（警号 {pid}，{entry.src.file}）")
     for unit in sorted(bureau.units.values(), key=lambda u: u.order):
         rel = f"{base}/units/{unit.id}.yaml"

@@ -46,7 +46,7 @@ def may_push(owners: Owners, who: str, path: str) -> bool:
     if who in owners.members(owners.office):
         return True
     unit = _UNIT_FILE.fullmatch(path)
-    return bool(unit) and who in owners.members(owners.units.get(unit.group(1), ()))
+    return unit is not None and who in owners.members(owners.units.get(unit.group(1), ()))
 
 
 def refusals(cwd: Path, pre: str, updates, pusher: str | None = None) -> list[str]:

@@ -100,6 +100,7 @@ def person_changes(old: Result | None, new: Result | None, a_old: Assessment, a_
     """One person's changes: every printed field of the record (``documents.record.entry_fields``, the
     description the lock and ``kaohe log`` use), then what follows from them — total, band, grades, 复核."""
     if old is None:
+        assert new is not None, "a person compared is in the old results, the new ones or both"
         return [f"新增记录（{new.entry.status.value}）" + (f"，总分 {number(new.score.total, a_new.policy)}" if new.score else "")
                 + (f"，建议等次 {new.entry.suggested.value}" if new.entry.suggested else "")]
     if new is None:
@@ -138,8 +139,9 @@ def person_changes(old: Result | None, new: Result | None, a_old: Assessment, a_
             label = "复核后等次"
         else:  # a grade not decided here (外单位考核)
             label = "" if (old.decided is None) != (new.decided is None) else "等次"
-        if label:
-            out.append(field_change(label, grade_text(old.final), grade_text(new.final)))
+        line = field_change(label, grade_text(old.final), grade_text(new.final)) if label else None
+        if line:  # never None here: the finals differ
+            out.append(line)
     return out
 
 
@@ -185,7 +187,7 @@ def _quarter(old: Assessment, new: Assessment, quarter: Quarter) -> QuarterDiff:
     for pid in [*rn, *(p for p in ro if p not in rn)]:
         changes = person_changes(ro.get(pid), rn.get(pid), old, new)
         if changes:
-            r = rn.get(pid) or ro.get(pid)
+            r = rn[pid] if pid in rn else ro[pid]
             qd.people.append(PersonChange(_unit(new if pid in rn else old, r.entry.unit_id), r.entry.name, pid, changes))
     units = dict.fromkeys([*new.bureau.units, *old.bureau.units])
     for unit_id in units:
@@ -238,6 +240,7 @@ def _decision(old: Assessment, new: Assessment, quarter: Quarter) -> Decision | 
         out.units.append(UnitDecision("全局", count("recommended"), count("approved"), count("rejected"),
                                       count("additions"), _ledger_fields(old.bureau_ledgers.get(quarter), rb)))
     d = new.bureau.quarters[quarter].decision
+    assert d is not None, "kn is not None: the new records have a decision"
     for r in new.results.get(quarter, ()):
         if r.decided is not None and r.decided != r.entry.suggested:
             change = d.changes.get(r.entry.person_id) or d.additions.get(r.entry.person_id)

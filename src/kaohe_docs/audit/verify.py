@@ -8,6 +8,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kaohe_docs.errors import KaoheError
 from kaohe_docs.model import Quarter
@@ -21,10 +22,10 @@ class Verdict:
     message: str
 
 
-def read_provenance(pdf: Path) -> dict:
+def read_provenance(pdf: Path) -> dict[str, str]:
     import pypdf
     try:
-        meta = pypdf.PdfReader(pdf).metadata or {}
+        meta: dict[Any, Any] = pypdf.PdfReader(pdf).metadata or {}  # pypdf's DocumentInformation is a dict
     except (OSError, pypdf.errors.PdfReadError) as exc:
         raise KaoheError(f"{pdf}: 不是可读取的 PDF 文件（{exc}）") from exc
     found = {key: str(meta.get(f"/kaohe{key}", "")) for key in ("commit", "document", "draft", "status", "env")}

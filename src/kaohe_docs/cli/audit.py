@@ -232,12 +232,12 @@ def verify(ctx: Ctx, target):
     path = Path(target)
     if path.is_dir():
         from kaohe_docs.audit.archive import verify_archive
-        verdict = verify_archive(path)
-        for problem in verdict.problems:
+        archived = verify_archive(path)
+        for problem in archived.problems:
             click.echo(f"{path}: {problem}")
-        if not verdict.ok:
+        if not archived.ok:
             raise SystemExit(1)
-        click.echo(f"{path}: 归档的 {verdict.checked} 个文件与清单全部一致。")
+        click.echo(f"{path}: 归档的 {archived.checked} 个文件与清单全部一致。")
         return
     if path.is_file():
         ctx.progress(f"按来源提交重新生成 {path.name} ……")

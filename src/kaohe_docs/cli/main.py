@@ -218,7 +218,7 @@ def _approval_diagnostics(root: Path):
     from kaohe_docs.audit.lock import lock_diagnostics
     from kaohe_docs.audit.tags import TAG_PREFIX, parse_tag_name
     from kaohe_docs.errors import error
-    latest = {}  # quarter → the name of its latest approval tag
+    latest: dict[Quarter, tuple[str, int]] = {}  # quarter → the name and number of its latest approval tag
     for name in tag_names(root, TAG_PREFIX):
         if (parsed := parse_tag_name(name)) is not None and parsed[1] >= latest.get(parsed[0], ("", 0))[1]:
             latest[parsed[0]] = (name, parsed[1])

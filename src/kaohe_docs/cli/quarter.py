@@ -28,11 +28,14 @@ def open_quarter(ctx: Ctx, quarter, dry_run):
     from kaohe_docs.audit.opening import plan_open, write
     from kaohe_docs.pipeline import open_project
     project = open_project(ctx.root)
+    loaded = project.loaded
+    bureau, policy = (loaded.bureau, loaded.policy) if loaded is not None else (None, None)
     # a person on the roster missing from the quarter is what open fixes: only unreadable files stop it
-    records = project.loaded.bureau.quarters.get(quarter) if project.loaded.bureau else None
-    if not project.loaded.ok or (records is not None and records.incomplete):
+    records = bureau.quarters.get(quarter) if bureau else None
+    if bureau is None or policy is None or (records is not None and records.incomplete):
         _print_diagnostics([d for d in project.diagnostics if d.level == "error"])
-    bureau, policy = project.loaded.bureau, project.loaded.policy
+    if bureau is None or policy is None:  # unreadable without an error said (a units.yaml holding only "~")
+        raise KaoheError("局的记录或政策无法读取，请先运行 kaohe check 修正错误，再开始季度")
     if not bureau.units or not bureau.people:
         raise KaoheError("records/units.yaml 中还没有所室队，或 records/roster.yaml 中还没有人员：请先填写单位名单和花名册"
                          "（也可用 kaohe import roster 导入花名册），再开始季度")

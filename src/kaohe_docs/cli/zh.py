@@ -105,10 +105,11 @@ def install() -> None:
             module = importlib.import_module(f"click.{name}")
         except ImportError:  # pragma: no cover - a platform module (Windows console)
             continue
+        # setattr: the names are module globals of Click's, not in its typed interface
         if hasattr(module, "_"):
-            module._ = gettext
+            setattr(module, "_", gettext)  # noqa: B010
         if hasattr(module, "ngettext"):
-            module.ngettext = ngettext
+            setattr(module, "ngettext", ngettext)  # noqa: B010
 
 
 class Command(click.Command):
