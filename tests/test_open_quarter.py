@@ -467,13 +467,13 @@ def test_open_on_a_bureau_without_units_or_people_says_what_to_fill_first(tmp_pa
 
 
 def test_open_on_records_that_cannot_be_read_stops_without_a_traceback(tmp_path):
-    # a units.yaml holding only "~" reads as no list and no error: open used to crash on the missing bureau
+    # a units.yaml holding only "~" used to read as no list and no error, and open crashed on the missing bureau
     root = tmp_path / "新局"
     assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
     (root / "records/units.yaml").write_text("~\n", encoding="utf-8")
     result = run(root, "open", "2026Q1")
     assert result.exit_code == 1
-    assert result.stderr == "错误: 局的记录或政策无法读取，请先运行 kaohe check 修正错误，再开始季度\n"
+    assert result.stderr == "records/units.yaml: 错误: 文件为空\n错误: 共有 1 处错误，请修改后重试。\n"
     assert not (root / "records/2026").exists()
 
 

@@ -162,8 +162,8 @@ def parse(text: str, path: str, limits: Limits = DEFAULT) -> tuple[YValue, list[
         return None, [error(path, line, f"含有不允许的控制字符 U+{exc.character:04X}，请删除（可能是从其他软件复制来的）")]
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return None, [error(path, 0, f"YAML 语法错误：{exc}")]
-    if node is None:
-        return None, [error(path, 0, "文件为空")]
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
+        return None, [error(path, 0, "文件为空")]  # nothing, or nothing but a null (“~”, “null”)
     walker = _Walker(path, limits)
     value = walker.value(node)
     if walker.too_deep:
