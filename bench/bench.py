@@ -116,8 +116,8 @@ def stamp_libraries(root: Path, limit: int = 40) -> dict:
                     page.add_overlay(form)
                 pdf.save(io.BytesIO(), deterministic_id=True)
 
-    stamper = Stamper({(False, "", "portrait", False): over, (False, "", "landscape", False): over})
     stamp = Stamp(public=False, code="", metadata={"/Title": "基准"})
+    stamper = Stamper({stamp.variant(orientation): over for orientation in ("portrait", "landscape")})
     plans = [map_pages(data) for data in datas]
 
     def incremental():
