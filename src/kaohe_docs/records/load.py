@@ -37,6 +37,7 @@ from kaohe_docs.records.yamlio import decode, length_diagnostics, parse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+V = TypeVar("V")
 Result = tuple[T | None, list[Diagnostic]]  # a reader's value (None: unusable) and the file's problems
 Reader = Callable[..., Result[T]]  # (YAML value, path, *arguments) → Result
 
@@ -231,16 +232,20 @@ def _load_quarter(r: _Reader, quarter: Quarter) -> QuarterRecords:
         before = len(r.diagnostics)
         records.decision = r.typed(f"{base}/decision.yaml", read_decision, quarter)
         records.incomplete |= records.decision is None and len(r.diagnostics) > before  # empty = not decided yet
-    if r.source.exists(f"{base}/appeals.yaml"):
-        appeals = r.typed(f"{base}/appeals.yaml", read_appeals, quarter)
-        records.appeals = appeals or {}
-        records.incomplete |= appeals is None
-    if r.source.exists(f"{base}/feedback.yaml"):
-        feedback = r.typed(f"{base}/feedback.yaml", read_feedback, quarter)
-        records.feedback = feedback or {}
-        records.incomplete |= feedback is None
+    records.appeals, unreadable_appeals = _optional_list(r, f"{base}/appeals.yaml", read_appeals, quarter)
+    records.feedback, unreadable_feedback = _optional_list(r, f"{base}/feedback.yaml", read_feedback, quarter)
+    records.incomplete |= unreadable_appeals or unreadable_feedback
     _unit_feedback(r, quarter, records)
     return records
+
+
+def _optional_list(r: _Reader, path: str, reader: Reader[dict[str, V]], quarter: Quarter) -> tuple[dict[str, V], bool]:
+    """A per-quarter list file a quarter may lack (appeals.yaml, feedback.yaml): its records by 警号 (none when
+    absent or unreadable), and whether it was unreadable."""
+    if not r.source.exists(path):
+        return {}, False
+    value = r.typed(path, reader, quarter)
+    return (value or {}), value is None
 
 
 def _unit_feedback(r: _Reader, quarter: Quarter, records: QuarterRecords) -> None:
